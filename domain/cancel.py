@@ -1,0 +1,90 @@
+"""cancelOrder: when an order may be canceled, and what canceling it does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from domain.errors import DomainError, ErrorCode, invalid_input
+from domain.orders import (
+    LEFT_WAREHOUSE,
+    CancelReason,
+    Order,
+    OrderStatus,
+    PaymentStatus,
+    Refund,
+    ShipmentStatus,
+    payment_status,
+    refundable,
+)
+from domain.refunds import full_refund
+
+MAX_STAFF_NOTE = 2000
+
+
+@dataclass(frozen=True)
+class CancelRequest:
+    reason: CancelReason
+    refund: bool = True
+    restock: bool = True
+    staff_note: str | None = None
+
+
+@dataclass(frozen=True)
+class CancelPlan:
+    """The cancellation to record: the refund it issues (if any), and what it leaves."""
+
+    reason: CancelReason
+    refund: Refund | None
+    restock: bool
+    staff_note: str | None
+    payment_status: PaymentStatus
+    #: Canceling keeps money that was paid: the actor needs the elevated
+    #: cancel-without-refund permission (checked by the caller, who knows the actor).
+    keeps_payment: bool
+
+
+def check_cancel_allowed(order: Order) -> DomainError | None:
+    """Order-level guards: is the order in a state that can be canceled?"""
+    if order.status is OrderStatus.CANCELED:
+        return DomainError(
+            ErrorCode.ORDER_CANCELED, "The order is already canceled; cancellations cannot be undone.",
+            order_status=order.status.value,
+        )
+    if order.cancellations_managed_externally:
+        return DomainError(
+            ErrorCode.MANAGED_EXTERNALLY,
+            "This order's cancellations are managed by its e-commerce platform; cancel it there.",
+        )
+    if any(s.status in LEFT_WAREHOUSE for s in order.shipments):
+        return DomainError(ErrorCode.ORDER_SHIPPED, "A shipment of this order has left the warehouse.")
+    if any(s.status is ShipmentStatus.AWAITING_SHIPMENT for s in order.shipments):
+        return DomainError(
+            ErrorCode.FULFILLMENT_IN_PROGRESS,
+            "A shipment of this order awaits dispatch; void it before canceling the order.",
+        )
+    return None
+
+
+def plan_cancel(order: Order, request: CancelRequest, *, refund_id: str) -> CancelPlan | DomainError:
+    """Cancel refunds everything still refundable unless told not to; never once shipped."""
+    if error := check_cancel_allowed(order):
+        return error
+    note = (request.staff_note or "").strip() or None
+    if note is not None and len(note) > MAX_STAFF_NOTE:
+        return invalid_input("staffNote", f"the staff note is limited to {MAX_STAFF_NOTE} characters")
+    money_left = refundable(order).total > 0
+    refund = None
+    if request.refund and money_left:
+        if order.payments_managed_externally:
+            return DomainError(
+                ErrorCode.MANAGED_EXTERNALLY,
+                "This order's payments are managed by its e-commerce platform: refund it there "
+                "and cancel with refund: false.",
+            )
+        refund = full_refund(order, refund_id=refund_id, restock=request.restock)
+    after = replace(order, status=OrderStatus.CANCELED, refunds=(*order.refunds, *([refund] if refund else [])))
+    return CancelPlan(
+        reason=request.reason, refund=refund, restock=request.restock, staff_note=note,
+        payment_status=payment_status(after),
+        keeps_payment=money_left and not request.refund and not order.payments_managed_externally,
+    )

@@ -1,0 +1,214 @@
+"""createOrder: what makes a valid order."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from domain.errors import DomainError, invalid_amount, invalid_input
+from domain.money import AmountError, is_currency, parse_amount, to_currency, zero
+
+MAX_LINES = 250
+MAX_QUANTITY = 100_000
+MAX_ORDER_NUMBER = 40
+MAX_TEXT = 255
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Customer:
+    email: str
+    name: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class Address:
+    name: str | None = None
+    company: str | None = None
+    line1: str | None = None
+    line2: str | None = None
+    city: str | None = None
+    province: str | None = None
+    postal_code: str | None = None
+    country_code: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    sku: str
+    name: str
+    quantity: int
+    unit_price: str
+
+
+@dataclass(frozen=True)
+class CreateOrderRequest:
+    currency: str
+    customer: Customer
+    lines: tuple[LineRequest, ...]
+    number: str | None = None
+    shipping_address: Address | None = None
+    billing_address: Address | None = None
+    shipping: str = "0"
+    duties: str = "0"
+    taxes: str = "0"
+    amount_paid: str | None = None
+    payments_managed_externally: bool = False
+    cancellations_managed_externally: bool = False
+    test: bool = False
+
+
+@dataclass(frozen=True)
+class NewLine:
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Decimal
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    """A validated order, ready to store. ``number`` is None when the store assigns one."""
+
+    number: str | None
+    currency: str
+    customer: Customer
+    shipping_address: Address | None
+    billing_address: Address | None
+    lines: tuple[NewLine, ...]
+    subtotal: Decimal
+    shipping: Decimal
+    duties: Decimal
+    taxes: Decimal
+    total: Decimal
+    amount_paid: Decimal
+    payments_managed_externally: bool
+    cancellations_managed_externally: bool
+    test: bool
+
+
+def clean_text(value: str | None, field: str, *, required: bool = False, limit: int = MAX_TEXT) -> str | None | DomainError:
+    """Trim a free-text field; refuse control characters and over-long text."""
+    text = (value or "").strip()
+    if not text:
+        return invalid_input(field, f"{field} is required") if required else None
+    if len(text) > limit:
+        return invalid_input(field, f"{field} is limited to {limit} characters")
+    if _CONTROL.search(text):
+        return invalid_input(field, f"{field} contains control characters")
+    return text
+
+
+def clean_order_number(value: str, field: str = "number") -> str | DomainError:
+    """An order number is trimmed, non-empty, at most 40 printable characters."""
+    number = clean_text(value, field, required=True, limit=MAX_ORDER_NUMBER)
+    assert number is not None
+    return number
+
+
+def _clean_address(address: Address | None, field: str) -> Address | None | DomainError:
+    if address is None:
+        return None
+    cleaned = {}
+    for name in ("name", "company", "line1", "line2", "city", "province", "postal_code", "phone"):
+        value = clean_text(getattr(address, name), f"{field}.{name}")
+        if isinstance(value, DomainError):
+            return value
+        cleaned[name] = value
+    country = clean_text(address.country_code, f"{field}.countryCode")
+    if isinstance(country, DomainError):
+        return country
+    if country is not None:
+        country = country.upper()
+        if not re.fullmatch(r"[A-Z]{2}", country):
+            return invalid_input(f"{field}.countryCode", "countryCode is an ISO 3166-1 alpha-2 code such as \"US\"")
+    return Address(country_code=country, **cleaned)
+
+
+def _clean_customer(customer: Customer) -> Customer | DomainError:
+    email = clean_text(customer.email, "customer.email", required=True, limit=254)
+    if isinstance(email, DomainError):
+        return email
+    assert email is not None
+    if not _EMAIL.match(email):
+        return invalid_input("customer.email", f"{email!r} is not an email address")
+    name = clean_text(customer.name, "customer.name")
+    if isinstance(name, DomainError):
+        return name
+    phone = clean_text(customer.phone, "customer.phone", limit=40)
+    if isinstance(phone, DomainError):
+        return phone
+    return Customer(email=email, name=name, phone=phone)
+
+
+def plan_create_order(request: CreateOrderRequest) -> NewOrder | DomainError:
+    """An order has a known currency, 1 to 250 valid lines, exact amounts, and is paid at most in full."""
+    currency = (request.currency or "").strip().upper()
+    if not is_currency(currency):
+        return invalid_input("currency", f"{request.currency[:10]!r} is not an ISO 4217 currency code")
+    number = None
+    if request.number is not None:
+        number = clean_order_number(request.number)
+        if isinstance(number, DomainError):
+            return number
+    customer = _clean_customer(request.customer)
+    if isinstance(customer, DomainError):
+        return customer
+    shipping_address = _clean_address(request.shipping_address, "shippingAddress")
+    if isinstance(shipping_address, DomainError):
+        return shipping_address
+    billing_address = _clean_address(request.billing_address, "billingAddress")
+    if isinstance(billing_address, DomainError):
+        return billing_address
+
+    if not request.lines:
+        return invalid_input("lines", "an order needs at least one line")
+    if len(request.lines) > MAX_LINES:
+        return invalid_input("lines", f"an order has at most {MAX_LINES} lines")
+    lines = []
+    for i, line in enumerate(request.lines):
+        sku = clean_text(line.sku, f"lines[{i}].sku", required=True, limit=100)
+        if isinstance(sku, DomainError):
+            return sku
+        name = clean_text(line.name, f"lines[{i}].name", required=True)
+        if isinstance(name, DomainError):
+            return name
+        if not 1 <= line.quantity <= MAX_QUANTITY:
+            return invalid_input(f"lines[{i}].quantity", f"quantity must be between 1 and {MAX_QUANTITY}")
+        try:
+            price = parse_amount(line.unit_price, currency)
+        except AmountError as exc:
+            return invalid_amount(f"lines[{i}].unitPrice", str(exc))
+        assert sku is not None and name is not None
+        lines.append(NewLine(sku=sku, name=name, quantity=line.quantity, unit_price=price))
+
+    amounts = {}
+    for field in ("shipping", "duties", "taxes"):
+        try:
+            amounts[field] = parse_amount(getattr(request, field), currency)
+        except AmountError as exc:
+            return invalid_amount(field, str(exc))
+    subtotal = sum((to_currency(line.unit_price * line.quantity, currency) for line in lines), zero(currency))
+    total = subtotal + amounts["shipping"] + amounts["duties"] + amounts["taxes"]
+    if request.amount_paid is None:
+        paid = total
+    else:
+        try:
+            paid = parse_amount(request.amount_paid, currency)
+        except AmountError as exc:
+            return invalid_amount("amountPaid", str(exc))
+        if paid > total:
+            return invalid_amount("amountPaid", f"{paid} is more than the order total {total}")
+    return NewOrder(
+        number=number, currency=currency, customer=customer,
+        shipping_address=shipping_address, billing_address=billing_address,
+        lines=tuple(lines), subtotal=subtotal, total=total, amount_paid=paid,
+        payments_managed_externally=request.payments_managed_externally,
+        cancellations_managed_externally=request.cancellations_managed_externally,
+        test=request.test, **amounts,
+    )

@@ -1,0 +1,70 @@
+"""Expected business-rule failures, as values.
+
+Every refusal is a ``DomainError`` with a stable ``ErrorCode``; the GraphQL
+layer turns each code into its own error type (``ORDER_NOT_FOUND`` ->
+``OrderNotFoundError``). Codes are a promise to clients: add, never rename.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from domain.orders import RefundableAmounts
+
+
+class ErrorCode(enum.Enum):
+    ORDER_NOT_FOUND = "ORDER_NOT_FOUND"
+    ORDER_CANCELED = "ORDER_CANCELED"
+    ORDER_SHIPPED = "ORDER_SHIPPED"
+    FULFILLMENT_IN_PROGRESS = "FULFILLMENT_IN_PROGRESS"
+    MANAGED_EXTERNALLY = "MANAGED_EXTERNALLY"
+    ORDER_NOT_PAID = "ORDER_NOT_PAID"
+    NOTHING_TO_REFUND = "NOTHING_TO_REFUND"
+    REFUND_EXCEEDS_REFUNDABLE = "REFUND_EXCEEDS_REFUNDABLE"
+    INVALID_AMOUNT = "INVALID_AMOUNT"
+    LINE_NOT_FOUND = "LINE_NOT_FOUND"
+    QUANTITY_EXCEEDS_AVAILABLE = "QUANTITY_EXCEEDS_AVAILABLE"
+    INVALID_TRACKING_NUMBER = "INVALID_TRACKING_NUMBER"
+    DUPLICATE_TRACKING_NUMBER = "DUPLICATE_TRACKING_NUMBER"
+    NOTHING_TO_FULFILL = "NOTHING_TO_FULFILL"
+    NOTE_EMPTY = "NOTE_EMPTY"
+    NOTE_TOO_LONG = "NOTE_TOO_LONG"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    INVALID_INPUT = "INVALID_INPUT"
+    # Added beyond the fixed core list:
+    SHIPMENT_NOT_FOUND = "SHIPMENT_NOT_FOUND"
+    ORDER_NUMBER_TAKEN = "ORDER_NUMBER_TAKEN"
+
+
+@dataclass(frozen=True)
+class DomainError:
+    """A refusal: what went wrong (``code``), for whom to read (``message``), and typed extras."""
+
+    code: ErrorCode
+    message: str
+    field: str | None = None
+    line_id: str | None = None
+    available: int | None = None
+    maximum_refundable: RefundableAmounts | None = None
+    max_length: int | None = None
+    order_status: str | None = None
+    amount: Decimal | None = None
+
+
+def order_not_found() -> DomainError:
+    """The one answer for an order that does not exist or belongs to another store."""
+    return DomainError(ErrorCode.ORDER_NOT_FOUND, "No order with this id exists.")
+
+
+def invalid_input(field: str, message: str) -> DomainError:
+    """Any other invalid argument, naming the input field at fault."""
+    return DomainError(ErrorCode.INVALID_INPUT, message, field=field)
+
+
+def invalid_amount(field: str, message: str) -> DomainError:
+    """A malformed, negative or over-precise amount in the named field."""
+    return DomainError(ErrorCode.INVALID_AMOUNT, f"{field}: {message}", field=field)

@@ -1,0 +1,260 @@
+"""The order as the policies see it: frozen values and what derives from them."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from domain.money import zero
+
+
+class OrderStatus(enum.Enum):
+    OPEN = "OPEN"
+    CANCELLATION_REQUESTED = "CANCELLATION_REQUESTED"
+    CANCELED = "CANCELED"
+
+
+class PaymentStatus(enum.Enum):
+    UNPAID = "UNPAID"
+    PENDING = "PENDING"
+    PARTIALLY_PAID = "PARTIALLY_PAID"
+    PAID = "PAID"
+    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
+    REFUNDED = "REFUNDED"
+
+
+class FulfillmentStatus(enum.Enum):
+    UNFULFILLED = "UNFULFILLED"
+    IN_PROGRESS = "IN_PROGRESS"
+    PARTIALLY_FULFILLED = "PARTIALLY_FULFILLED"
+    FULFILLED = "FULFILLED"
+    DELIVERED = "DELIVERED"
+    PARTIALLY_RETURNED = "PARTIALLY_RETURNED"
+    RETURNED = "RETURNED"
+
+
+class ShipmentStatus(enum.Enum):
+    AWAITING_SHIPMENT = "AWAITING_SHIPMENT"
+    SHIPPED = "SHIPPED"
+    IN_TRANSIT = "IN_TRANSIT"
+    OUT_FOR_DELIVERY = "OUT_FOR_DELIVERY"
+    DELIVERED = "DELIVERED"
+    DELIVERY_FAILED = "DELIVERY_FAILED"
+    CANCELED = "CANCELED"
+
+
+#: A shipment in one of these has left the warehouse: its units are shipped.
+LEFT_WAREHOUSE = frozenset(
+    {
+        ShipmentStatus.SHIPPED,
+        ShipmentStatus.IN_TRANSIT,
+        ShipmentStatus.OUT_FOR_DELIVERY,
+        ShipmentStatus.DELIVERED,
+        ShipmentStatus.DELIVERY_FAILED,
+    }
+)
+
+
+class CancelReason(enum.Enum):
+    CUSTOMER = "CUSTOMER"
+    FRAUD = "FRAUD"
+    INVENTORY = "INVENTORY"
+    DECLINED = "DECLINED"
+    OTHER = "OTHER"
+
+
+class RefundReason(enum.Enum):
+    RETURN = "RETURN"
+    DAMAGED = "DAMAGED"
+    NOT_RECEIVED = "NOT_RECEIVED"
+    CUSTOMER_REQUEST = "CUSTOMER_REQUEST"
+    OTHER = "OTHER"
+
+
+@dataclass(frozen=True)
+class Line:
+    id: str
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Decimal
+
+
+@dataclass(frozen=True)
+class ShipmentLine:
+    line_id: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Shipment:
+    id: str
+    status: ShipmentStatus
+    lines: tuple[ShipmentLine, ...]
+    carrier: str | None = None
+    tracking_number: str | None = None
+    tracking_url: str | None = None
+
+
+@dataclass(frozen=True)
+class RefundLine:
+    line_id: str
+    quantity: int
+    amount: Decimal
+    restock: bool = False
+
+
+@dataclass(frozen=True)
+class Refund:
+    """Money given back. ``subtotal`` is the items component, line amounts included."""
+
+    id: str
+    subtotal: Decimal
+    shipping: Decimal
+    duties: Decimal
+    taxes: Decimal
+    adjustment: Decimal
+    fee: Decimal
+    total: Decimal
+    lines: tuple[RefundLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class Order:
+    id: str
+    number: str
+    currency: str
+    status: OrderStatus
+    subtotal: Decimal
+    shipping: Decimal
+    duties: Decimal
+    taxes: Decimal
+    total: Decimal
+    amount_paid: Decimal
+    lines: tuple[Line, ...]
+    shipments: tuple[Shipment, ...] = ()
+    refunds: tuple[Refund, ...] = ()
+    tracking_numbers: tuple[str, ...] = field(default=())
+    payments_managed_externally: bool = False
+    cancellations_managed_externally: bool = False
+    test: bool = False
+    created_at: datetime | None = None
+
+    def line(self, line_id: str) -> Line | None:
+        """The line with this id, if it is on the order."""
+        return next((line for line in self.lines if line.id == line_id), None)
+
+    def shipment(self, shipment_id: str) -> Shipment | None:
+        """The shipment with this id, if it is on the order."""
+        return next((s for s in self.shipments if s.id == shipment_id), None)
+
+
+@dataclass(frozen=True)
+class RefundableAmounts:
+    """What is still refundable, per component and in total."""
+
+    subtotal: Decimal
+    shipping: Decimal
+    duties: Decimal
+    taxes: Decimal
+    total: Decimal
+
+
+def _sum(values: Iterable[Decimal], currency: str) -> Decimal:
+    return sum(values, zero(currency))
+
+
+def total_refunded(order: Order) -> Decimal:
+    """Everything refunded so far, net of fees."""
+    return _sum((r.total for r in order.refunds), order.currency)
+
+
+def refunded_quantity(order: Order, line_id: str) -> int:
+    """Units of the line refunded so far."""
+    return sum(rl.quantity for r in order.refunds for rl in r.lines if rl.line_id == line_id)
+
+
+def shipped_quantity(order: Order, line_id: str) -> int:
+    """Units of the line in shipments that left the warehouse."""
+    return sum(
+        sl.quantity
+        for s in order.shipments
+        if s.status in LEFT_WAREHOUSE
+        for sl in s.lines
+        if sl.line_id == line_id
+    )
+
+
+def assigned_quantity(order: Order, line_id: str) -> int:
+    """Units of the line in any shipment that is not canceled (shipped or awaiting)."""
+    return sum(
+        sl.quantity
+        for s in order.shipments
+        if s.status is not ShipmentStatus.CANCELED
+        for sl in s.lines
+        if sl.line_id == line_id
+    )
+
+
+def unshipped_quantity(order: Order, line: Line) -> int:
+    """Units still to put in a shipment.
+
+    Refunded units beyond those already assigned to shipments are taken to be
+    units the customer will not receive, so they need no shipment.
+    """
+    assigned = assigned_quantity(order, line.id)
+    refunded_unassigned = max(0, refunded_quantity(order, line.id) - assigned)
+    return max(0, line.quantity - assigned - refunded_unassigned)
+
+
+def refundable(order: Order) -> RefundableAmounts:
+    """What may still be refunded: each component's original less its refunds, and
+    in total what was paid less what was refunded (an adjustment draws on the total)."""
+    c = order.currency
+
+    def left(original: Decimal, refunded: Iterable[Decimal]) -> Decimal:
+        return max(zero(c), original - _sum(refunded, c))
+
+    rs = order.refunds
+    paid_left = max(zero(c), order.amount_paid - total_refunded(order))
+    return RefundableAmounts(
+        subtotal=min(left(order.subtotal, (r.subtotal for r in rs)), paid_left),
+        shipping=min(left(order.shipping, (r.shipping for r in rs)), paid_left),
+        duties=min(left(order.duties, (r.duties for r in rs)), paid_left),
+        taxes=min(left(order.taxes, (r.taxes for r in rs)), paid_left),
+        total=paid_left,
+    )
+
+
+def payment_status(order: Order) -> PaymentStatus:
+    """Payment status derives from what was paid and refunded."""
+    refunded = total_refunded(order)
+    if order.amount_paid <= 0:
+        return PaymentStatus.UNPAID
+    if refunded >= order.amount_paid:
+        return PaymentStatus.REFUNDED
+    if refunded > 0:
+        return PaymentStatus.PARTIALLY_REFUNDED
+    if order.amount_paid < order.total:
+        return PaymentStatus.PARTIALLY_PAID
+    return PaymentStatus.PAID
+
+
+def fulfillment_status(order: Order) -> FulfillmentStatus:
+    """Fulfillment status derives from the shipments alone."""
+    active = [s for s in order.shipments if s.status is not ShipmentStatus.CANCELED]
+    if not active:
+        return FulfillmentStatus.UNFULFILLED
+    left = [s for s in active if s.status in LEFT_WAREHOUSE]
+    if not left:
+        return FulfillmentStatus.IN_PROGRESS
+    awaiting = len(left) < len(active)
+    remaining = any(unshipped_quantity(order, line) for line in order.lines)
+    if awaiting or remaining:
+        return FulfillmentStatus.PARTIALLY_FULFILLED
+    if all(s.status is ShipmentStatus.DELIVERED for s in left):
+        return FulfillmentStatus.DELIVERED
+    return FulfillmentStatus.FULFILLED

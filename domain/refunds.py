@@ -1,0 +1,189 @@
+"""refundOrder: who may get money back, how much, and for what."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from domain.errors import DomainError, ErrorCode, invalid_amount, invalid_input
+from domain.money import AmountError, parse_amount, to_currency, zero
+from domain.orders import (
+    Order,
+    OrderStatus,
+    PaymentStatus,
+    Refund,
+    RefundableAmounts,
+    RefundLine,
+    RefundReason,
+    payment_status,
+    refundable,
+    refunded_quantity,
+)
+
+MAX_REFUND_LINES = 250
+MAX_REFUND_NOTE = 2000
+
+
+@dataclass(frozen=True)
+class RefundLineRequest:
+    line_id: str
+    quantity: int
+    restock: bool = False
+
+
+@dataclass(frozen=True)
+class RefundRequest:
+    """What the client asked for; amounts are still the client's strings."""
+
+    reason: RefundReason
+    lines: tuple[RefundLineRequest, ...] = ()
+    subtotal: str = "0"
+    shipping: str = "0"
+    duties: str = "0"
+    taxes: str = "0"
+    adjustment: str = "0"
+    fee: str = "0"
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class RefundPlan:
+    """A refund to record, and the payment status it leaves the order in."""
+
+    refund: Refund
+    reason: RefundReason
+    note: str | None
+    payment_status: PaymentStatus
+
+
+def check_refund_allowed(order: Order) -> DomainError | None:
+    """Order-level guards: can this order be refunded at all right now?"""
+    if order.payments_managed_externally:
+        return DomainError(
+            ErrorCode.MANAGED_EXTERNALLY,
+            "This order's payments are managed by its e-commerce platform; refund it there.",
+        )
+    if order.amount_paid <= 0:
+        return DomainError(ErrorCode.ORDER_NOT_PAID, "Nothing was paid for this order.")
+    left = refundable(order)
+    if left.total <= 0:
+        if order.status is OrderStatus.CANCELED:
+            return DomainError(
+                ErrorCode.ORDER_CANCELED,
+                "The order is canceled and everything paid was refunded.",
+                order_status=order.status.value,
+            )
+        return DomainError(ErrorCode.NOTHING_TO_REFUND, "Everything paid was refunded already.")
+    return None
+
+
+def exceeds(message: str, left: RefundableAmounts, field: str) -> DomainError:
+    return DomainError(
+        ErrorCode.REFUND_EXCEEDS_REFUNDABLE, message, field=field, maximum_refundable=left
+    )
+
+
+def plan_refund(order: Order, request: RefundRequest, *, refund_id: str) -> RefundPlan | DomainError:
+    """A refund never exceeds what is left per component and in total, and is in the order's currency."""
+    if error := check_refund_allowed(order):
+        return error
+    c = order.currency
+
+    amounts: dict[str, Decimal] = {}
+    for name in ("subtotal", "shipping", "duties", "taxes", "adjustment", "fee"):
+        try:
+            amounts[name] = parse_amount(getattr(request, name), c)
+        except AmountError as exc:
+            return invalid_amount(name, str(exc))
+
+    if len(request.lines) > MAX_REFUND_LINES:
+        return invalid_input("lines", f"at most {MAX_REFUND_LINES} lines per refund")
+    seen: set[str] = set()
+    refund_lines: list[RefundLine] = []
+    for requested in request.lines:
+        line = order.line(requested.line_id)
+        if line is None:
+            return DomainError(
+                ErrorCode.LINE_NOT_FOUND, "No line with this id is on the order.",
+                line_id=requested.line_id,
+            )
+        if requested.line_id in seen:
+            return invalid_input("lines", "each line may appear only once in a refund")
+        seen.add(requested.line_id)
+        if requested.quantity <= 0:
+            return invalid_input("lines.quantity", "quantities must be positive")
+        available = line.quantity - refunded_quantity(order, line.id)
+        if requested.quantity > available:
+            return DomainError(
+                ErrorCode.QUANTITY_EXCEEDS_AVAILABLE,
+                f"Only {available} unit(s) of {line.sku} can still be refunded.",
+                line_id=line.id, available=available,
+            )
+        refund_lines.append(
+            RefundLine(
+                line_id=line.id, quantity=requested.quantity,
+                amount=to_currency(line.unit_price * requested.quantity, c),
+                restock=requested.restock,
+            )
+        )
+
+    note = (request.note or "").strip() or None
+    if note is not None and len(note) > MAX_REFUND_NOTE:
+        return invalid_input("note", f"the note is limited to {MAX_REFUND_NOTE} characters")
+
+    left = refundable(order)
+    items = amounts["subtotal"] + sum((rl.amount for rl in refund_lines), zero(c))
+    for name, asked, cap in (
+        ("subtotal", items, left.subtotal),
+        ("shipping", amounts["shipping"], left.shipping),
+        ("duties", amounts["duties"], left.duties),
+        ("taxes", amounts["taxes"], left.taxes),
+    ):
+        if asked > cap:
+            return exceeds(f"The {name} refund {asked} exceeds the {cap} {c} still refundable.", left, name)
+
+    gross = items + amounts["shipping"] + amounts["duties"] + amounts["taxes"] + amounts["adjustment"]
+    if amounts["fee"] > gross:
+        return invalid_amount("fee", "the fee is larger than the refund it is deducted from")
+    total = gross - amounts["fee"]
+    if total <= 0:
+        return DomainError(ErrorCode.NOTHING_TO_REFUND, "The refund adds up to zero.")
+    if total > left.total:
+        return exceeds(f"The refund of {total} exceeds the {left.total} {c} still refundable.", left, "total")
+
+    refund = Refund(
+        id=refund_id, subtotal=items, shipping=amounts["shipping"], duties=amounts["duties"],
+        taxes=amounts["taxes"], adjustment=amounts["adjustment"], fee=amounts["fee"],
+        total=total, lines=tuple(refund_lines),
+    )
+    after = replace(order, refunds=(*order.refunds, refund))
+    return RefundPlan(refund=refund, reason=request.reason, note=note, payment_status=payment_status(after))
+
+
+def full_refund(order: Order, *, refund_id: str, restock: bool) -> Refund | None:
+    """Everything still refundable (all unrefunded units, shipping, duties, taxes),
+    capped by what was paid: used when an order is canceled. None when nothing is left."""
+    c = order.currency
+    left = refundable(order)
+    if left.total <= 0:
+        return None
+    lines = tuple(
+        RefundLine(line_id=line.id, quantity=qty, amount=to_currency(line.unit_price * qty, c), restock=restock)
+        for line in order.lines
+        if (qty := line.quantity - refunded_quantity(order, line.id)) > 0
+    )
+    # A partially paid order gets back what was paid: fill the components in
+    # order until the money runs out.
+    budget = left.total
+    parts: dict[str, Decimal] = {}
+    for name in ("subtotal", "shipping", "duties", "taxes"):
+        take = min(getattr(left, name), budget)
+        parts[name] = take
+        budget -= take
+    total = left.total - budget
+    if total <= 0:
+        return None
+    return Refund(
+        id=refund_id, subtotal=parts["subtotal"], shipping=parts["shipping"], duties=parts["duties"],
+        taxes=parts["taxes"], adjustment=zero(c), fee=zero(c), total=total, lines=lines,
+    )
