@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from domain.money import zero
+from domain.money import to_currency, zero
 
 
 class OrderStatus(enum.Enum):
@@ -101,10 +101,14 @@ class Shipment:
 
 @dataclass(frozen=True)
 class RefundLine:
+    """Refunded units of a line. ``removed`` of them were not yet in a shipment
+    when refunded, so they leave the units still to fulfill."""
+
     line_id: str
     quantity: int
     amount: Decimal
     restock: bool = False
+    removed: int = 0
 
 
 @dataclass(frozen=True)
@@ -199,15 +203,22 @@ def assigned_quantity(order: Order, line_id: str) -> int:
     )
 
 
-def unshipped_quantity(order: Order, line: Line) -> int:
-    """Units still to put in a shipment.
+def removed_quantity(order: Order, line_id: str) -> int:
+    """Units of the line refunded before they were in any shipment: they will not ship."""
+    return sum(rl.removed for r in order.refunds for rl in r.lines if rl.line_id == line_id)
 
-    Refunded units beyond those already assigned to shipments are taken to be
-    units the customer will not receive, so they need no shipment.
-    """
-    assigned = assigned_quantity(order, line.id)
-    refunded_unassigned = max(0, refunded_quantity(order, line.id) - assigned)
-    return max(0, line.quantity - assigned - refunded_unassigned)
+
+def unshipped_quantity(order: Order, line: Line) -> int:
+    """Units still to put in a shipment."""
+    return max(0, line.quantity - assigned_quantity(order, line.id) - removed_quantity(order, line.id))
+
+
+def refund_line(order: Order, line: Line, quantity: int, *, restock: bool) -> RefundLine:
+    """Refunded units come out of the units not yet in a shipment first."""
+    return RefundLine(
+        line_id=line.id, quantity=quantity, amount=to_currency(line.unit_price * quantity, order.currency),
+        restock=restock, removed=min(quantity, unshipped_quantity(order, line)),
+    )
 
 
 def refundable(order: Order) -> RefundableAmounts:

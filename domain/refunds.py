@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from domain.errors import DomainError, ErrorCode, invalid_amount, invalid_input
-from domain.money import AmountError, parse_amount, to_currency, zero
+from domain.money import AmountError, parse_amount, zero
 from domain.orders import (
     Order,
     OrderStatus,
@@ -14,6 +14,7 @@ from domain.orders import (
     Refund,
     RefundableAmounts,
     RefundLine,
+    refund_line,
     RefundReason,
     payment_status,
     refundable,
@@ -119,13 +120,7 @@ def plan_refund(order: Order, request: RefundRequest, *, refund_id: str) -> Refu
                 f"Only {available} unit(s) of {line.sku} can still be refunded.",
                 line_id=line.id, available=available,
             )
-        refund_lines.append(
-            RefundLine(
-                line_id=line.id, quantity=requested.quantity,
-                amount=to_currency(line.unit_price * requested.quantity, c),
-                restock=requested.restock,
-            )
-        )
+        refund_lines.append(refund_line(order, line, requested.quantity, restock=requested.restock))
 
     note = (request.note or "").strip() or None
     if note is not None and len(note) > MAX_REFUND_NOTE:
@@ -168,7 +163,7 @@ def full_refund(order: Order, *, refund_id: str, restock: bool) -> Refund | None
     if left.total <= 0:
         return None
     lines = tuple(
-        RefundLine(line_id=line.id, quantity=qty, amount=to_currency(line.unit_price * qty, c), restock=restock)
+        refund_line(order, line, qty, restock=restock)
         for line in order.lines
         if (qty := line.quantity - refunded_quantity(order, line.id)) > 0
     )

@@ -1,0 +1,95 @@
+from decimal import Decimal
+
+import pytest
+
+from domain.cancel import CancelPlan, CancelRequest, plan_cancel
+from domain.errors import ErrorCode
+from domain.orders import CancelReason, OrderStatus, PaymentStatus, ShipmentStatus
+from tests.unit.builders import line, order, refund, shipment
+
+
+def cancel(o, **kw):
+    return plan_cancel(o, CancelRequest(reason=kw.pop("reason", CancelReason.CUSTOMER), **kw), refund_id="R1")
+
+
+def test_cancel_refunds_everything_still_refundable_by_default():
+    o = order(line(quantity=2, price="10.00"), shipping="5.00", taxes="2.00")
+    plan = cancel(o)
+    assert isinstance(plan, CancelPlan)
+    assert plan.refund.total == Decimal("27.00")
+    assert plan.payment_status is PaymentStatus.REFUNDED
+    assert not plan.keeps_payment
+
+
+def test_an_already_canceled_order_cannot_be_canceled_again():
+    assert cancel(order(status=OrderStatus.CANCELED)).code is ErrorCode.ORDER_CANCELED
+
+
+def test_cancellations_managed_by_the_platform_are_refused():
+    assert cancel(order(cancellations_managed_externally=True)).code is ErrorCode.MANAGED_EXTERNALLY
+
+
+@pytest.mark.parametrize(
+    "status",
+    [ShipmentStatus.SHIPPED, ShipmentStatus.IN_TRANSIT, ShipmentStatus.OUT_FOR_DELIVERY,
+     ShipmentStatus.DELIVERED, ShipmentStatus.DELIVERY_FAILED],
+)
+def test_an_order_with_a_shipment_that_left_is_shipped(status):
+    assert cancel(order(shipments=(shipment(status, ("L1", 1)),))).code is ErrorCode.ORDER_SHIPPED
+
+
+def test_a_shipment_awaiting_dispatch_must_be_voided_first():
+    o = order(shipments=(shipment(ShipmentStatus.AWAITING_SHIPMENT, ("L1", 1)),))
+    assert cancel(o).code is ErrorCode.FULFILLMENT_IN_PROGRESS
+
+
+def test_a_voided_shipment_does_not_block_cancel():
+    assert isinstance(cancel(order(shipments=(shipment(ShipmentStatus.CANCELED, ("L1", 1)),))), CancelPlan)
+
+
+def test_shipped_wins_over_in_progress_when_both():
+    o = order(shipments=(shipment(ShipmentStatus.AWAITING_SHIPMENT, ("L1", 1), id="a"),
+                         shipment(ShipmentStatus.SHIPPED, ("L1", 1), id="b")))
+    assert cancel(o).code is ErrorCode.ORDER_SHIPPED
+
+
+def test_cancel_without_refund_on_a_paid_order_keeps_the_payment_and_needs_elevation():
+    plan = cancel(order(), refund=False)
+    assert plan.refund is None and plan.keeps_payment
+    assert plan.payment_status is PaymentStatus.PAID
+
+
+def test_cancel_without_refund_on_an_unpaid_order_keeps_nothing():
+    plan = cancel(order(paid="0"), refund=False)
+    assert not plan.keeps_payment and plan.payment_status is PaymentStatus.UNPAID
+
+
+def test_cancel_of_an_unpaid_order_issues_no_refund():
+    plan = cancel(order(paid="0"))
+    assert plan.refund is None and not plan.keeps_payment
+
+
+def test_cancel_with_refund_when_payments_are_on_the_platform_is_refused():
+    assert cancel(order(payments_managed_externally=True)).code is ErrorCode.MANAGED_EXTERNALLY
+
+
+def test_cancel_without_refund_when_payments_are_on_the_platform_needs_no_elevation():
+    plan = cancel(order(payments_managed_externally=True), refund=False)
+    assert isinstance(plan, CancelPlan) and not plan.keeps_payment
+
+
+def test_cancel_refunds_only_what_is_left_after_earlier_refunds():
+    o = order(line(quantity=2, price="10.00"), refunds=(refund("10.00", subtotal="10.00", lines=(("L1", 1, "10.00"),)),))
+    plan = cancel(o)
+    assert plan.refund.total == o.total - Decimal("10.00")
+    assert [(rl.line_id, rl.quantity) for rl in plan.refund.lines] == [("L1", 1)]
+
+
+def test_restock_choice_is_carried_to_the_refund_lines():
+    assert not cancel(order(), restock=False).refund.lines[0].restock
+    assert cancel(order()).refund.lines[0].restock
+
+
+def test_staff_note_is_trimmed_and_limited():
+    assert cancel(order(), staff_note="  fraud  ").staff_note == "fraud"
+    assert cancel(order(), staff_note="x" * 2001).code is ErrorCode.INVALID_INPUT

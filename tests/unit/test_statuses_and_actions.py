@@ -1,0 +1,95 @@
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.actions import available_actions
+from domain.errors import ErrorCode
+from domain.orders import (
+    FulfillmentStatus,
+    OrderStatus,
+    PaymentStatus,
+    ShipmentStatus,
+    fulfillment_status,
+    payment_status,
+    refundable,
+    shipped_quantity,
+    unshipped_quantity,
+)
+from tests.unit.builders import line, order, refund, shipment
+
+
+def test_payment_status_follows_payments_and_refunds():
+    assert payment_status(order(paid="0")) is PaymentStatus.UNPAID
+    assert payment_status(order(paid="1.00")) is PaymentStatus.PARTIALLY_PAID
+    assert payment_status(order()) is PaymentStatus.PAID
+    assert payment_status(order(refunds=(refund("1.00", shipping="1.00"),))) is PaymentStatus.PARTIALLY_REFUNDED
+    full = order(paid="10.00", refunds=(refund("10.00", subtotal="10.00"),))
+    assert payment_status(full) is PaymentStatus.REFUNDED
+
+
+def test_fulfillment_status_follows_shipments():
+    o = order(line("L1", 2))
+    assert fulfillment_status(o) is FulfillmentStatus.UNFULFILLED
+    S = ShipmentStatus
+    cases = [
+        ((shipment(S.AWAITING_SHIPMENT, ("L1", 2)),), FulfillmentStatus.IN_PROGRESS),
+        ((shipment(S.SHIPPED, ("L1", 1)),), FulfillmentStatus.PARTIALLY_FULFILLED),
+        ((shipment(S.SHIPPED, ("L1", 1), id="a"), shipment(S.AWAITING_SHIPMENT, ("L1", 1), id="b")),
+         FulfillmentStatus.PARTIALLY_FULFILLED),
+        ((shipment(S.SHIPPED, ("L1", 2)),), FulfillmentStatus.FULFILLED),
+        ((shipment(S.DELIVERED, ("L1", 2)),), FulfillmentStatus.DELIVERED),
+        ((shipment(S.CANCELED, ("L1", 2)),), FulfillmentStatus.UNFULFILLED),
+    ]
+    for shipments, expected in cases:
+        assert fulfillment_status(order(line("L1", 2), shipments=shipments)) is expected
+
+
+@given(st.lists(st.tuples(st.sampled_from(list(ShipmentStatus)), st.integers(1, 3)), max_size=5))
+def test_shipped_and_unshipped_units_never_exceed_the_line(history):
+    shipments = []
+    remaining = 5
+    for i, (status, qty) in enumerate(history):
+        qty = min(qty, remaining)
+        if qty == 0:
+            break
+        shipments.append(shipment(status, ("L1", qty), id=f"S{i}"))
+        if status is not ShipmentStatus.CANCELED:
+            remaining -= qty
+    o = order(line("L1", 5), shipments=tuple(shipments))
+    ln = o.lines[0]
+    assert 0 <= shipped_quantity(o, "L1") <= 5
+    assert shipped_quantity(o, "L1") + unshipped_quantity(o, ln) <= 5
+    status = fulfillment_status(o)
+    if unshipped_quantity(o, ln) == 0 and all(
+        s.status is not ShipmentStatus.AWAITING_SHIPMENT for s in shipments
+    ) and shipped_quantity(o, "L1") == 5:
+        assert status in (FulfillmentStatus.FULFILLED, FulfillmentStatus.DELIVERED)
+
+
+def test_available_actions_of_an_open_paid_order():
+    actions = available_actions(order())
+    assert actions.cancel is None and actions.refund is None
+    assert actions.add_tracking_number is None and actions.add_note is None
+
+
+def test_available_actions_explain_refusals_with_the_mutation_errors():
+    canceled = order(status=OrderStatus.CANCELED, paid="10.00", refunds=(refund("10.00", subtotal="10.00"),))
+    actions = available_actions(canceled)
+    assert actions.cancel.code is ErrorCode.ORDER_CANCELED
+    assert actions.refund.code is ErrorCode.ORDER_CANCELED
+    assert actions.add_tracking_number.code is ErrorCode.ORDER_CANCELED
+    assert actions.add_note is None
+    shipped = order(shipments=(shipment(ShipmentStatus.SHIPPED, ("L1", 2)),))
+    assert available_actions(shipped).cancel.code is ErrorCode.ORDER_SHIPPED
+    assert available_actions(shipped).add_tracking_number.code is ErrorCode.NOTHING_TO_FULFILL
+    assert available_actions(order(paid="0")).refund.code is ErrorCode.ORDER_NOT_PAID
+    external = order(payments_managed_externally=True, cancellations_managed_externally=True)
+    assert available_actions(external).refund.code is ErrorCode.MANAGED_EXTERNALLY
+    assert available_actions(external).cancel.code is ErrorCode.MANAGED_EXTERNALLY
+
+
+def test_refundable_amounts_are_never_negative():
+    o = order(paid="5.00", refunds=(refund("5.00", subtotal="5.00"),))
+    left = refundable(o)
+    assert left.total == Decimal("0.00") and left.shipping == Decimal("0.00")
