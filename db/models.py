@@ -1,0 +1,237 @@
+"""Tortoise models. Only ``db/`` imports this module; rows never leave ``db/``.
+
+Primary keys are random UUIDs (not guessable or enumerable). Money columns are
+``numeric(18, 4)``: four decimals hold every ISO 4217 currency exactly, and the
+application caps amounts far below the column's range.
+
+Child tables carry a named index on their parent key: PostgreSQL does not
+index foreign keys by itself, and the per-request loaders select by them.
+Field descriptions (``#:`` comments) must not contain semicolons: Tortoise
+puts them into the SQL of the migration, which SQLite then splits there.
+"""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+
+def money(**kwargs) -> fields.DecimalField:
+    return fields.DecimalField(max_digits=18, decimal_places=4, **kwargs)
+
+
+class Store(Model):
+    id = fields.UUIDField(primary_key=True)
+    name = fields.CharField(max_length=200)
+    #: The next number assigned to an order created without one.
+    next_order_number = fields.IntField(default=1001)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "stores"
+
+
+class ApiKey(Model):
+    id = fields.UUIDField(primary_key=True)
+    store = fields.ForeignKeyField("ordergraph.Store", related_name="api_keys", on_delete=fields.CASCADE)
+    kind = fields.CharField(max_length=16)
+    name = fields.CharField(max_length=200)
+    #: SHA-256 of the secret, which is shown once and never stored.
+    key_hash = fields.CharField(max_length=64, unique=True)
+    #: The first characters of the key, to tell keys apart in lists.
+    prefix = fields.CharField(max_length=16)
+    permissions = fields.CharField(max_length=255)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_keys"
+        indexes = (Index(fields=("store_id",), name="api_keys_store_idx"),)
+
+
+class Order(Model):
+    id = fields.UUIDField(primary_key=True)
+    store = fields.ForeignKeyField("ordergraph.Store", related_name="orders", on_delete=fields.RESTRICT)
+    number = fields.CharField(max_length=40)
+    currency = fields.CharField(max_length=3)
+    status = fields.CharField(max_length=32)
+    payment_status = fields.CharField(max_length=32)
+    fulfillment_status = fields.CharField(max_length=32)
+    customer_email = fields.CharField(max_length=254)
+    customer_name = fields.CharField(max_length=255, null=True)
+    customer_phone = fields.CharField(max_length=40, null=True)
+    shipping_address = fields.JSONField(null=True)
+    billing_address = fields.JSONField(null=True)
+    subtotal = money()
+    shipping = money()
+    duties = money()
+    taxes = money()
+    total = money()
+    amount_paid = money()
+    payments_managed_externally = fields.BooleanField(default=False)
+    cancellations_managed_externally = fields.BooleanField(default=False)
+    test = fields.BooleanField(default=False)
+    cancel_reason = fields.CharField(max_length=32, null=True)
+    canceled_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "orders"
+        unique_together = (("store", "number"),)
+        indexes = (Index(fields=("store_id", "created_at", "id"), name="orders_store_created_idx"),)
+
+
+class OrderLine(Model):
+    id = fields.UUIDField(primary_key=True)
+    order = fields.ForeignKeyField("ordergraph.Order", related_name="lines", on_delete=fields.CASCADE)
+    position = fields.IntField()
+    sku = fields.CharField(max_length=100)
+    name = fields.CharField(max_length=255)
+    quantity = fields.IntField()
+    unit_price = money()
+
+    class Meta:
+        table = "order_lines"
+        indexes = (Index(fields=("order_id",), name="order_lines_order_idx"),)
+
+
+class Shipment(Model):
+    id = fields.UUIDField(primary_key=True)
+    order = fields.ForeignKeyField("ordergraph.Order", related_name="shipments", on_delete=fields.CASCADE)
+    status = fields.CharField(max_length=32)
+    carrier = fields.CharField(max_length=60, null=True)
+    tracking_number = fields.CharField(max_length=40, null=True)
+    tracking_url = fields.CharField(max_length=2048, null=True)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "shipments"
+        indexes = (Index(fields=("order_id",), name="shipments_order_idx"),)
+        # The database enforces what the policy checks: one tracking number once per order.
+        unique_together = (("order", "tracking_number"),)
+
+
+class ShipmentLine(Model):
+    id = fields.UUIDField(primary_key=True)
+    shipment = fields.ForeignKeyField("ordergraph.Shipment", related_name="lines", on_delete=fields.CASCADE)
+    line = fields.ForeignKeyField("ordergraph.OrderLine", related_name="shipment_lines", on_delete=fields.CASCADE)
+    quantity = fields.IntField()
+
+    class Meta:
+        table = "shipment_lines"
+        indexes = (Index(fields=("shipment_id",), name="shipment_lines_shipment_idx"),)
+
+
+class Refund(Model):
+    id = fields.UUIDField(primary_key=True)
+    order = fields.ForeignKeyField("ordergraph.Order", related_name="refunds", on_delete=fields.CASCADE)
+    status = fields.CharField(max_length=16)
+    reason = fields.CharField(max_length=32)
+    note = fields.TextField(null=True)
+    currency = fields.CharField(max_length=3)
+    subtotal = money()
+    shipping = money()
+    duties = money()
+    taxes = money()
+    adjustment = money()
+    fee = money()
+    total = money()
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "refunds"
+        indexes = (Index(fields=("order_id",), name="refunds_order_idx"),)
+
+
+class RefundLine(Model):
+    id = fields.UUIDField(primary_key=True)
+    refund = fields.ForeignKeyField("ordergraph.Refund", related_name="lines", on_delete=fields.CASCADE)
+    line = fields.ForeignKeyField("ordergraph.OrderLine", related_name="refund_lines", on_delete=fields.CASCADE)
+    quantity = fields.IntField()
+    amount = money()
+    restock = fields.BooleanField(default=False)
+    #: Units refunded before they were in a shipment, which will never ship.
+    removed = fields.IntField(default=0)
+
+    class Meta:
+        table = "refund_lines"
+        indexes = (Index(fields=("refund_id",), name="refund_lines_refund_idx"),)
+
+
+class Note(Model):
+    id = fields.UUIDField(primary_key=True)
+    order = fields.ForeignKeyField("ordergraph.Order", related_name="notes", on_delete=fields.CASCADE)
+    body = fields.TextField()
+    author_kind = fields.CharField(max_length=16)
+    author_id = fields.CharField(max_length=64, null=True)
+    author_name = fields.CharField(max_length=200, null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "notes"
+        indexes = (Index(fields=("order_id",), name="notes_order_idx"),)
+
+
+class OrderEvent(Model):
+    id = fields.UUIDField(primary_key=True)
+    order = fields.ForeignKeyField("ordergraph.Order", related_name="events", on_delete=fields.CASCADE)
+    type = fields.CharField(max_length=48)
+    message = fields.TextField()
+    actor_kind = fields.CharField(max_length=16)
+    actor_id = fields.CharField(max_length=64, null=True)
+    actor_name = fields.CharField(max_length=200, null=True)
+    data = fields.JSONField(null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "order_events"
+        indexes = (Index(fields=("order_id", "created_at"), name="order_events_order_idx"),)
+
+
+class CustomerNotification(Model):
+    """A message for the customer, queued by ``notifyCustomer: true`` for a sender to deliver."""
+
+    id = fields.UUIDField(primary_key=True)
+    order = fields.ForeignKeyField("ordergraph.Order", related_name="notifications", on_delete=fields.CASCADE)
+    kind = fields.CharField(max_length=48)
+    channel = fields.CharField(max_length=16)
+    recipient = fields.CharField(max_length=254)
+    status = fields.CharField(max_length=16)
+    payload = fields.JSONField()
+    created_at = fields.DatetimeField()
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "customer_notifications"
+        indexes = (Index(fields=("order_id",), name="customer_notifications_order_idx"),)
+
+
+class IdempotencyRecord(Model):
+    """The first answer to a request made with an idempotency key."""
+
+    id = fields.UUIDField(primary_key=True)
+    store = fields.ForeignKeyField("ordergraph.Store", related_name="idempotency_records", on_delete=fields.CASCADE)
+    operation = fields.CharField(max_length=48)
+    key = fields.CharField(max_length=255)
+    request_hash = fields.CharField(max_length=64)
+    order_id = fields.UUIDField()
+    result_id = fields.UUIDField(null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "idempotency_records"
+        unique_together = (("store", "operation", "key"),)
+
+
+class InstanceSetting(Model):
+    """Settings of this installation kept in the database, shared by every server process."""
+
+    key = fields.CharField(max_length=64, primary_key=True)
+    value = fields.TextField()
+
+    class Meta:
+        table = "instance_settings"
