@@ -1,0 +1,151 @@
+"""Plain, immutable copies of rows: what the repository hands out instead of models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass(frozen=True)
+class StoreRecord:
+    id: str
+    name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ApiKeyRecord:
+    id: str
+    store_id: str
+    kind: str
+    name: str
+    prefix: str
+    permissions: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class OrderRecord:
+    id: str
+    store_id: str
+    number: str
+    currency: str
+    status: str
+    payment_status: str
+    fulfillment_status: str
+    customer_email: str
+    customer_name: str | None
+    customer_phone: str | None
+    shipping_address: dict[str, Any] | None
+    billing_address: dict[str, Any] | None
+    subtotal: Decimal
+    shipping: Decimal
+    duties: Decimal
+    taxes: Decimal
+    total: Decimal
+    amount_paid: Decimal
+    payments_managed_externally: bool
+    cancellations_managed_externally: bool
+    test: bool
+    cancel_reason: str | None
+    canceled_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class LineRecord:
+    id: str
+    order_id: str
+    position: int
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Decimal
+
+
+@dataclass(frozen=True)
+class ShipmentLineRecord:
+    line_id: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class ShipmentRecord:
+    id: str
+    order_id: str
+    status: str
+    carrier: str | None
+    tracking_number: str | None
+    tracking_url: str | None
+    created_at: datetime
+    updated_at: datetime
+    lines: tuple[ShipmentLineRecord, ...]
+
+
+@dataclass(frozen=True)
+class RefundLineRecord:
+    line_id: str
+    quantity: int
+    amount: Decimal
+    restock: bool
+    removed: int
+
+
+@dataclass(frozen=True)
+class RefundRecord:
+    id: str
+    order_id: str
+    status: str
+    reason: str
+    note: str | None
+    currency: str
+    subtotal: Decimal
+    shipping: Decimal
+    duties: Decimal
+    taxes: Decimal
+    adjustment: Decimal
+    fee: Decimal
+    total: Decimal
+    created_at: datetime
+    lines: tuple[RefundLineRecord, ...]
+
+
+@dataclass(frozen=True)
+class NoteRecord:
+    id: str
+    order_id: str
+    body: str
+    author_kind: str
+    author_id: str | None
+    author_name: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    id: str
+    order_id: str
+    type: str
+    message: str
+    actor_kind: str
+    actor_id: str | None
+    actor_name: str | None
+    data: dict[str, Any] | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class NotificationRecord:
+    id: str
+    order_id: str
+    kind: str
+    channel: str
+    recipient: str
+    status: str
+    payload: dict[str, Any]
+    created_at: datetime

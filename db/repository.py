@@ -1,0 +1,466 @@
+"""The repository: the only code that touches Tortoise models.
+
+Reads return records (``db.records``) or domain values; writes take domain
+plans. Callers wrap a mutation in ``transaction()`` and load its order with
+``lock=True`` so that concurrent writers to one order run one after another.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from db import models as m
+from db.records import (
+    ApiKeyRecord,
+    EventRecord,
+    LineRecord,
+    NoteRecord,
+    NotificationRecord,
+    OrderRecord,
+    RefundLineRecord,
+    RefundRecord,
+    ShipmentLineRecord,
+    ShipmentRecord,
+    StoreRecord,
+)
+from domain import orders as d
+from domain.access import Actor
+from domain.creation import Address, NewOrder
+from domain.money import to_currency
+
+__all__ = ["IntegrityError", "new_id", "transaction"]
+
+
+def new_id() -> str:
+    """A random, unguessable primary key."""
+    return str(uuid.uuid4())
+
+
+def transaction():
+    """One database transaction; on PostgreSQL, locked rows stay locked until it ends."""
+    return in_transaction("default")
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- conversions
+
+def _order_record(row: m.Order) -> OrderRecord:
+    c = row.currency
+    return OrderRecord(
+        id=str(row.id), store_id=str(row.store_id), number=row.number, currency=c, status=row.status,
+        payment_status=row.payment_status, fulfillment_status=row.fulfillment_status,
+        customer_email=row.customer_email, customer_name=row.customer_name, customer_phone=row.customer_phone,
+        shipping_address=row.shipping_address, billing_address=row.billing_address,
+        subtotal=to_currency(row.subtotal, c), shipping=to_currency(row.shipping, c),
+        duties=to_currency(row.duties, c), taxes=to_currency(row.taxes, c), total=to_currency(row.total, c),
+        amount_paid=to_currency(row.amount_paid, c),
+        payments_managed_externally=row.payments_managed_externally,
+        cancellations_managed_externally=row.cancellations_managed_externally,
+        test=row.test, cancel_reason=row.cancel_reason, canceled_at=row.canceled_at,
+        created_at=row.created_at, updated_at=row.updated_at,
+    )
+
+
+def _line_record(row: m.OrderLine, currency: str) -> LineRecord:
+    return LineRecord(
+        id=str(row.id), order_id=str(row.order_id), position=row.position, sku=row.sku, name=row.name,
+        quantity=row.quantity, unit_price=to_currency(row.unit_price, currency),
+    )
+
+
+def _group(rows: Iterable[Any], key: str) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = defaultdict(list)
+    for row in rows:
+        out[str(getattr(row, key))].append(row)
+    return out
+
+
+def to_domain(
+    order: OrderRecord,
+    lines: Sequence[LineRecord],
+    shipments: Sequence[ShipmentRecord],
+    refunds: Sequence[RefundRecord],
+) -> d.Order:
+    """The order as the policies see it."""
+    return d.Order(
+        id=order.id, number=order.number, currency=order.currency, status=d.OrderStatus(order.status),
+        subtotal=order.subtotal, shipping=order.shipping, duties=order.duties, taxes=order.taxes,
+        total=order.total, amount_paid=order.amount_paid,
+        lines=tuple(d.Line(ln.id, ln.sku, ln.name, ln.quantity, ln.unit_price) for ln in lines),
+        shipments=tuple(
+            d.Shipment(
+                id=s.id, status=d.ShipmentStatus(s.status),
+                lines=tuple(d.ShipmentLine(sl.line_id, sl.quantity) for sl in s.lines),
+                carrier=s.carrier, tracking_number=s.tracking_number, tracking_url=s.tracking_url,
+            )
+            for s in shipments
+        ),
+        refunds=tuple(
+            d.Refund(
+                id=r.id, subtotal=r.subtotal, shipping=r.shipping, duties=r.duties, taxes=r.taxes,
+                adjustment=r.adjustment, fee=r.fee, total=r.total,
+                lines=tuple(d.RefundLine(rl.line_id, rl.quantity, rl.amount, rl.restock, rl.removed) for rl in r.lines),
+            )
+            for r in refunds
+        ),
+        tracking_numbers=tuple(s.tracking_number for s in shipments if s.tracking_number),
+        payments_managed_externally=order.payments_managed_externally,
+        cancellations_managed_externally=order.cancellations_managed_externally,
+        test=order.test, created_at=order.created_at,
+    )
+
+
+# ---------------------------------------------------------------- stores, keys, settings
+
+async def create_store(name: str) -> StoreRecord:
+    row = await m.Store.create(id=new_id(), name=name)
+    return StoreRecord(id=str(row.id), name=row.name, created_at=row.created_at)
+
+
+async def get_store(store_id: str) -> StoreRecord | None:
+    if not _is_uuid(store_id):
+        return None
+    row = await m.Store.get_or_none(id=store_id)
+    return StoreRecord(id=str(row.id), name=row.name, created_at=row.created_at) if row else None
+
+
+async def list_stores() -> list[StoreRecord]:
+    return [StoreRecord(id=str(r.id), name=r.name, created_at=r.created_at) for r in await m.Store.all().order_by("created_at")]
+
+
+def _key_record(row: m.ApiKey) -> ApiKeyRecord:
+    return ApiKeyRecord(
+        id=str(row.id), store_id=str(row.store_id), kind=row.kind, name=row.name, prefix=row.prefix,
+        permissions=row.permissions, created_at=row.created_at, last_used_at=row.last_used_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+async def create_api_key(*, store_id: str, kind: str, name: str, key_hash: str, prefix: str, permissions: str) -> ApiKeyRecord:
+    row = await m.ApiKey.create(
+        id=new_id(), store_id=store_id, kind=kind, name=name, key_hash=key_hash, prefix=prefix,
+        permissions=permissions,
+    )
+    return _key_record(row)
+
+
+async def find_api_key(key_hash: str) -> ApiKeyRecord | None:
+    row = await m.ApiKey.get_or_none(key_hash=key_hash)
+    return _key_record(row) if row else None
+
+
+async def touch_api_key(key_id: str, now: datetime) -> None:
+    await m.ApiKey.filter(id=key_id).update(last_used_at=now)
+
+
+async def get_setting(key: str) -> str | None:
+    row = await m.InstanceSetting.get_or_none(key=key)
+    return row.value if row else None
+
+
+async def get_or_create_setting(key: str, value: str) -> str:
+    """The stored value, or ``value`` stored now; safe when several processes race."""
+    existing = await get_setting(key)
+    if existing is not None:
+        return existing
+    try:
+        async with transaction():
+            await m.InstanceSetting.create(key=key, value=value)
+    except IntegrityError:
+        pass
+    stored = await get_setting(key)
+    assert stored is not None
+    return stored
+
+
+# ---------------------------------------------------------------- reading orders
+
+async def get_order(store_id: str, order_id: str, *, lock: bool = False) -> OrderRecord | None:
+    """The store's order with this id; with ``lock``, the row stays locked until the transaction ends."""
+    if not _is_uuid(order_id):
+        return None
+    query = m.Order.filter(id=order_id, store_id=store_id)
+    if lock:
+        query = query.select_for_update()
+    row = await query.first()
+    return _order_record(row) if row else None
+
+
+async def get_order_by_number(store_id: str, number: str) -> OrderRecord | None:
+    row = await m.Order.get_or_none(store_id=store_id, number=number)
+    return _order_record(row) if row else None
+
+
+async def get_orders(store_id: str, order_ids: Sequence[str]) -> dict[str, OrderRecord]:
+    ids = [i for i in order_ids if _is_uuid(i)]
+    rows = await m.Order.filter(store_id=store_id, id__in=ids) if ids else []
+    return {str(r.id): _order_record(r) for r in rows}
+
+
+async def count_orders(store_id: str) -> int:
+    return await m.Order.filter(store_id=store_id).count()
+
+
+async def page_orders(
+    store_id: str, *, limit: int, after: tuple[datetime, str] | None, before: tuple[datetime, str] | None,
+    from_end: bool,
+) -> list[OrderRecord]:
+    """Newest first, keyset-paginated on (created_at, id).
+
+    ``after``/``before`` are the sort keys of cursors; ``from_end`` reads the
+    page nearest ``before`` (``last``). One extra row tells whether more exist.
+    """
+    query = m.Order.filter(store_id=store_id)
+    if after is not None:
+        at, oid = after
+        query = query.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=oid))
+    if before is not None:
+        at, oid = before
+        query = query.filter(Q(created_at__gt=at) | Q(created_at=at, id__gt=oid))
+    order = ("created_at", "id") if from_end else ("-created_at", "-id")
+    rows = await query.order_by(*order).limit(limit)
+    records = [_order_record(r) for r in rows]
+    return list(reversed(records)) if from_end else records
+
+
+async def lines_by_order(order_ids: Sequence[str]) -> dict[str, list[LineRecord]]:
+    rows = await m.OrderLine.filter(order_id__in=order_ids).order_by("position").prefetch_related("order")
+    return {k: [_line_record(r, r.order.currency) for r in v] for k, v in _group(rows, "order_id").items()}
+
+
+async def shipments_by_order(order_ids: Sequence[str]) -> dict[str, list[ShipmentRecord]]:
+    rows = await m.Shipment.filter(order_id__in=order_ids).order_by("created_at", "id")
+    line_rows = await m.ShipmentLine.filter(shipment_id__in=[r.id for r in rows]) if rows else []
+    by_shipment = _group(line_rows, "shipment_id")
+    out: dict[str, list[ShipmentRecord]] = defaultdict(list)
+    for r in rows:
+        out[str(r.order_id)].append(
+            ShipmentRecord(
+                id=str(r.id), order_id=str(r.order_id), status=r.status, carrier=r.carrier,
+                tracking_number=r.tracking_number, tracking_url=r.tracking_url,
+                created_at=r.created_at, updated_at=r.updated_at,
+                lines=tuple(ShipmentLineRecord(str(sl.line_id), sl.quantity) for sl in by_shipment.get(str(r.id), [])),
+            )
+        )
+    return out
+
+
+async def refunds_by_order(order_ids: Sequence[str]) -> dict[str, list[RefundRecord]]:
+    rows = await m.Refund.filter(order_id__in=order_ids).order_by("created_at", "id")
+    line_rows = await m.RefundLine.filter(refund_id__in=[r.id for r in rows]) if rows else []
+    by_refund = _group(line_rows, "refund_id")
+    out: dict[str, list[RefundRecord]] = defaultdict(list)
+    for r in rows:
+        c = r.currency
+        out[str(r.order_id)].append(
+            RefundRecord(
+                id=str(r.id), order_id=str(r.order_id), status=r.status, reason=r.reason, note=r.note,
+                currency=c, subtotal=to_currency(r.subtotal, c), shipping=to_currency(r.shipping, c),
+                duties=to_currency(r.duties, c), taxes=to_currency(r.taxes, c),
+                adjustment=to_currency(r.adjustment, c), fee=to_currency(r.fee, c),
+                total=to_currency(r.total, c), created_at=r.created_at,
+                lines=tuple(
+                    RefundLineRecord(str(rl.line_id), rl.quantity, to_currency(rl.amount, c), rl.restock, rl.removed)
+                    for rl in by_refund.get(str(r.id), [])
+                ),
+            )
+        )
+    return out
+
+
+async def notes_by_order(order_ids: Sequence[str]) -> dict[str, list[NoteRecord]]:
+    rows = await m.Note.filter(order_id__in=order_ids).order_by("created_at", "id")
+    return {
+        k: [
+            NoteRecord(str(r.id), str(r.order_id), r.body, r.author_kind, r.author_id, r.author_name, r.created_at)
+            for r in v
+        ]
+        for k, v in _group(rows, "order_id").items()
+    }
+
+
+async def events_by_order(order_ids: Sequence[str]) -> dict[str, list[EventRecord]]:
+    rows = await m.OrderEvent.filter(order_id__in=order_ids).order_by("created_at", "id")
+    return {
+        k: [
+            EventRecord(
+                str(r.id), str(r.order_id), r.type, r.message, r.actor_kind, r.actor_id, r.actor_name,
+                r.data, r.created_at,
+            )
+            for r in v
+        ]
+        for k, v in _group(rows, "order_id").items()
+    }
+
+
+async def notifications_for_order(order_id: str) -> list[NotificationRecord]:
+    rows = await m.CustomerNotification.filter(order_id=order_id).order_by("created_at", "id")
+    return [
+        NotificationRecord(str(r.id), str(r.order_id), r.kind, r.channel, r.recipient, r.status, r.payload, r.created_at)
+        for r in rows
+    ]
+
+
+async def load_domain_order(order: OrderRecord) -> d.Order:
+    """The order with its lines, shipments and refunds, for a policy to decide on."""
+    ids = [order.id]
+    lines = (await lines_by_order(ids)).get(order.id, [])
+    shipments = (await shipments_by_order(ids)).get(order.id, [])
+    refunds = (await refunds_by_order(ids)).get(order.id, [])
+    return to_domain(order, lines, shipments, refunds)
+
+
+# ---------------------------------------------------------------- writing orders
+
+def _address(address: Address | None) -> dict[str, Any] | None:
+    return asdict(address) if address is not None else None
+
+
+async def create_order(store_id: str, new: NewOrder, *, now: datetime, statuses: tuple[str, str, str]) -> OrderRecord:
+    """Insert the order and its lines. A missing number is the store's next free one.
+
+    Raises ``IntegrityError`` when the given number is taken (the caller maps it).
+    """
+    number = new.number
+    if number is None:
+        store = await m.Store.filter(id=store_id).select_for_update().first()
+        assert store is not None
+        candidate = store.next_order_number
+        while await m.Order.filter(store_id=store_id, number=str(candidate)).exists():
+            candidate += 1
+        number = str(candidate)
+        await m.Store.filter(id=store_id).update(next_order_number=candidate + 1)
+    status, payment_status, fulfillment_status = statuses
+    row = await m.Order.create(
+        id=new_id(), store_id=store_id, number=number, currency=new.currency, status=status,
+        payment_status=payment_status, fulfillment_status=fulfillment_status,
+        customer_email=new.customer.email, customer_name=new.customer.name, customer_phone=new.customer.phone,
+        shipping_address=_address(new.shipping_address), billing_address=_address(new.billing_address),
+        subtotal=new.subtotal, shipping=new.shipping, duties=new.duties, taxes=new.taxes, total=new.total,
+        amount_paid=new.amount_paid, payments_managed_externally=new.payments_managed_externally,
+        cancellations_managed_externally=new.cancellations_managed_externally, test=new.test,
+        created_at=now, updated_at=now,
+    )
+    await m.OrderLine.bulk_create(
+        [
+            m.OrderLine(
+                id=new_id(), order_id=row.id, position=i, sku=ln.sku, name=ln.name, quantity=ln.quantity,
+                unit_price=ln.unit_price,
+            )
+            for i, ln in enumerate(new.lines)
+        ]
+    )
+    return _order_record(row)
+
+
+async def number_taken(store_id: str, number: str) -> bool:
+    return await m.Order.filter(store_id=store_id, number=number).exists()
+
+
+async def update_order(order_id: str, *, now: datetime, **changes: Any) -> None:
+    await m.Order.filter(id=order_id).update(updated_at=now, **changes)
+
+
+async def insert_refund(
+    order: OrderRecord, refund: d.Refund, *, status: str, reason: str, note: str | None, now: datetime
+) -> None:
+    await m.Refund.create(
+        id=refund.id, order_id=order.id, status=status, reason=reason, note=note, currency=order.currency,
+        subtotal=refund.subtotal, shipping=refund.shipping, duties=refund.duties, taxes=refund.taxes,
+        adjustment=refund.adjustment, fee=refund.fee, total=refund.total, created_at=now,
+    )
+    if refund.lines:
+        await m.RefundLine.bulk_create(
+            [
+                m.RefundLine(
+                    id=new_id(), refund_id=refund.id, line_id=rl.line_id, quantity=rl.quantity, amount=rl.amount,
+                    restock=rl.restock, removed=rl.removed,
+                )
+                for rl in refund.lines
+            ]
+        )
+
+
+async def save_shipment(order_id: str, shipment: d.Shipment, *, is_new: bool, now: datetime) -> None:
+    """Insert a new shipment with its lines, or update an existing one's tracking and status."""
+    values = dict(
+        status=shipment.status.value, carrier=shipment.carrier, tracking_number=shipment.tracking_number,
+        tracking_url=shipment.tracking_url, updated_at=now,
+    )
+    if not is_new:
+        await m.Shipment.filter(id=shipment.id, order_id=order_id).update(**values)
+        return
+    await m.Shipment.create(id=shipment.id, order_id=order_id, created_at=now, **values)
+    await m.ShipmentLine.bulk_create(
+        [m.ShipmentLine(id=new_id(), shipment_id=shipment.id, line_id=sl.line_id, quantity=sl.quantity) for sl in shipment.lines]
+    )
+
+
+async def insert_note(order_id: str, body: str, actor: Actor, now: datetime) -> NoteRecord:
+    row = await m.Note.create(
+        id=new_id(), order_id=order_id, body=body, author_kind=actor.kind.value, author_id=actor.id,
+        author_name=actor.name, created_at=now,
+    )
+    return NoteRecord(str(row.id), order_id, body, row.author_kind, row.author_id, row.author_name, now)
+
+
+async def append_event(
+    order_id: str, type: str, message: str, actor: Actor, now: datetime, data: dict[str, Any] | None = None
+) -> None:
+    """One entry on the order's timeline."""
+    await m.OrderEvent.create(
+        id=new_id(), order_id=order_id, type=type, message=message, actor_kind=actor.kind.value,
+        actor_id=actor.id, actor_name=actor.name, data=data, created_at=now,
+    )
+
+
+async def queue_notification(
+    order: OrderRecord, kind: str, payload: dict[str, Any], now: datetime, channel: str = "EMAIL"
+) -> None:
+    """A customer notification waiting for a sender; nothing is sent here."""
+    await m.CustomerNotification.create(
+        id=new_id(), order_id=order.id, kind=kind, channel=channel, recipient=order.customer_email,
+        status="QUEUED", payload=payload, created_at=now,
+    )
+
+
+# ---------------------------------------------------------------- idempotency
+
+async def get_idempotency(store_id: str, operation: str, key: str) -> tuple[str, str, str | None] | None:
+    """(request hash, order id, result id) of the first request made with this key."""
+    row = await m.IdempotencyRecord.get_or_none(store_id=store_id, operation=operation, key=key)
+    if row is None:
+        return None
+    return row.request_hash, str(row.order_id), (str(row.result_id) if row.result_id else None)
+
+
+async def put_idempotency(
+    store_id: str, operation: str, key: str, request_hash: str, order_id: str, result_id: str | None, now: datetime
+) -> None:
+    """Remember the answer; raises ``IntegrityError`` if a concurrent request claimed the key first."""
+    await m.IdempotencyRecord.create(
+        id=new_id(), store_id=store_id, operation=operation, key=key, request_hash=request_hash,
+        order_id=order_id, result_id=result_id, created_at=now,
+    )
+
+
+async def get_refund(order_id: str, refund_id: str) -> RefundRecord | None:
+    refunds = (await refunds_by_order([order_id])).get(order_id, [])
+    return next((r for r in refunds if r.id == refund_id), None)
+
