@@ -52,3 +52,16 @@ def parse_permissions(names: str) -> frozenset[Permission]:
             known = ", ".join(p.value for p in Permission)
             raise ValueError(f"unknown permission {raw!r} (known: {known})") from None
     return frozenset(out)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated caller: the store it belongs to, who it is, what it may do."""
+
+    store_id: str
+    actor: Actor
+    permissions: frozenset[Permission]
+    key_id: str | None = None
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions

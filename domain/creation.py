@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from domain.errors import DomainError, invalid_amount, invalid_input
 from domain.money import AmountError, is_currency, parse_amount, to_currency, zero
+from domain.orders import FulfillmentStatus, Order, OrderStatus, PaymentStatus, payment_status
 
 MAX_LINES = 250
 MAX_QUANTITY = 100_000
@@ -212,3 +213,13 @@ def plan_create_order(request: CreateOrderRequest) -> NewOrder | DomainError:
         cancellations_managed_externally=request.cancellations_managed_externally,
         test=request.test, **amounts,
     )
+
+
+def initial_statuses(new: NewOrder) -> tuple[OrderStatus, PaymentStatus, FulfillmentStatus]:
+    """A new order is open, unfulfilled, and paid as far as ``amount_paid`` says."""
+    as_order = Order(
+        id="", number=new.number or "", currency=new.currency, status=OrderStatus.OPEN,
+        subtotal=new.subtotal, shipping=new.shipping, duties=new.duties, taxes=new.taxes, total=new.total,
+        amount_paid=new.amount_paid, lines=(),
+    )
+    return OrderStatus.OPEN, payment_status(as_order), FulfillmentStatus.UNFULFILLED

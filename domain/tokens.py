@@ -1,0 +1,47 @@
+"""Customer access tokens: signed, bound to one order, with an expiry."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import struct
+import uuid
+from datetime import UTC, datetime
+
+PREFIX = "ogc_"
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def issue_customer_token(secret: bytes, order_id: str, expires_at: datetime) -> str:
+    """A token that proves its bearer may view this order until ``expires_at``."""
+    body = uuid.UUID(order_id).bytes + struct.pack(">q", int(expires_at.timestamp()))
+    sig = hmac.new(secret, b"customer-token:" + body, hashlib.sha256).digest()
+    return PREFIX + _b64(body) + "." + _b64(sig)
+
+
+def verify_customer_token(secret: bytes, token: str, now: datetime) -> str | None:
+    """The order id the token is for, or None if it is malformed, tampered with or expired."""
+    if not token.startswith(PREFIX) or len(token) > 200:
+        return None
+    try:
+        body_text, sig_text = token[len(PREFIX):].split(".", 1)
+        body, sig = _unb64(body_text), _unb64(sig_text)
+    except (ValueError, TypeError):
+        return None
+    if len(body) != 24:
+        return None
+    expected = hmac.new(secret, b"customer-token:" + body, hashlib.sha256).digest()
+    if not hmac.compare_digest(sig, expected):
+        return None
+    (expires,) = struct.unpack(">q", body[16:])
+    if datetime.fromtimestamp(expires, UTC) <= now:
+        return None
+    return str(uuid.UUID(bytes=body[:16]))

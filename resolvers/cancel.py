@@ -1,0 +1,88 @@
+"""cancelOrder: lock, decide with ``plan_cancel``, record the cancellation and its refund."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from db import repository as repo
+from db.records import OrderRecord, RefundRecord
+from domain.access import Permission
+from domain.cancel import CancelRequest, plan_cancel
+from domain.errors import DomainError, order_not_found
+from resolvers import timeline
+from resolvers.common import (
+    Forbidden,
+    Locked,
+    check_idempotency_key,
+    claim,
+    idempotent,
+    remember,
+    request_hash,
+    require,
+    with_locked_order,
+)
+from resolvers.context import Context
+
+OPERATION = "cancelOrder"
+
+
+async def cancel_order(
+    ctx: Context, order_id: str | None, raw_order_id: str, request: CancelRequest, *, notify_customer: bool,
+    idempotency_key: str | None,
+) -> tuple[OrderRecord, RefundRecord | None] | DomainError:
+    """Cancel the order (irreversibly), refunding what is left unless told not to."""
+    who = require(ctx, Permission.CANCEL_ORDERS)
+    if error := check_idempotency_key(idempotency_key, required=False):
+        return error
+    fingerprint = request_hash({"orderId": raw_order_id, "request": asdict(request), "notify": notify_customer})
+
+    async def decide(locked: Locked) -> tuple[str, str | None] | DomainError:
+        await claim(ctx, OPERATION, idempotency_key)
+        plan = plan_cancel(locked.order, request, refund_id=repo.new_id())
+        if isinstance(plan, DomainError):
+            return plan
+        if plan.keeps_payment and not who.can(Permission.CANCEL_WITHOUT_REFUND):
+            raise Forbidden(
+                Permission.CANCEL_WITHOUT_REFUND,
+                "Canceling a paid order without refunding it needs the CANCEL_WITHOUT_REFUND permission.",
+            )
+        now, record, refund = ctx.now(), locked.record, plan.refund
+        if refund is not None:
+            await repo.insert_refund(record, refund, status="SUCCEEDED", reason="OTHER", note="Order canceled", now=now)
+        await repo.update_order(
+            record.id, now=now, status="CANCELED", cancel_reason=plan.reason.value, canceled_at=now,
+            payment_status=plan.payment_status.value,
+        )
+        restocked = sum(line.quantity for line in locked.order.lines) if plan.restock else 0
+        await timeline.event(
+            ctx, record.id, "ORDER_CANCELED",
+            f"Order canceled ({plan.reason.value.lower()})." + (f" Staff note: {plan.staff_note}" if plan.staff_note else ""),
+            {"reason": plan.reason.value, "staffNote": plan.staff_note, "restock": plan.restock,
+             "restockedUnits": restocked},
+        )
+        if refund is not None:
+            await timeline.event(
+                ctx, record.id, "REFUND_ISSUED", f"Refunded {refund.total} {record.currency} on cancellation.",
+                {"refundId": refund.id, "total": str(refund.total)},
+            )
+        if notify_customer:
+            await timeline.notify(ctx, record, "ORDER_CANCELED", {
+                "reason": plan.reason.value, "refund": str(refund.total) if refund else None,
+                "currency": record.currency,
+            })
+        await remember(ctx, OPERATION, idempotency_key, fingerprint, record.id, refund.id if refund else None)
+        return record.id, (refund.id if refund else None)
+
+    async def run() -> tuple[OrderRecord, RefundRecord | None] | DomainError:
+        done = await with_locked_order(ctx, order_id, decide)
+        if isinstance(done, DomainError):
+            return done
+        return await replay(*done)
+
+    async def replay(order_id: str, refund_id: str | None) -> tuple[OrderRecord, RefundRecord | None] | DomainError:
+        record = await repo.get_order(who.store_id, order_id)
+        if record is None:
+            return order_not_found()
+        return record, (await repo.get_refund(order_id, refund_id) if refund_id else None)
+
+    return await idempotent(OPERATION, who.store_id, idempotency_key, fingerprint, run, replay)

@@ -1,0 +1,36 @@
+"""Per-request DataLoaders: one query per kind of child, whatever the number of orders."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from db import repository as repo
+
+T = TypeVar("T")
+
+
+def _by_order(fetch: Callable[[Sequence[str]], Awaitable[dict[str, list[T]]]]) -> DataLoader[str, list[T]]:
+    async def load(keys: list[str]) -> list[list[T]]:
+        found = await fetch(keys)
+        return [found.get(k, []) for k in keys]
+
+    return DataLoader(load_fn=load)
+
+
+class Loaders:
+    """Created fresh for each request, so nothing cached outlives it."""
+
+    def __init__(self) -> None:
+        self.lines: DataLoader[str, list[Any]] = _by_order(repo.lines_by_order)
+        self.shipments: DataLoader[str, list[Any]] = _by_order(repo.shipments_by_order)
+        self.refunds: DataLoader[str, list[Any]] = _by_order(repo.refunds_by_order)
+        self.notes: DataLoader[str, list[Any]] = _by_order(repo.notes_by_order)
+        self.events: DataLoader[str, list[Any]] = _by_order(repo.events_by_order)
+
+    def forget(self, order_id: str) -> None:
+        """After a change to the order, read its children afresh."""
+        for loader in (self.lines, self.shipments, self.refunds, self.notes, self.events):
+            loader.clear(order_id)

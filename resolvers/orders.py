@@ -1,0 +1,164 @@
+"""Reading orders (one, by number, a page) and creating them."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from db import repository as repo
+from db.records import OrderRecord
+from domain.access import Permission
+from domain.actions import OrderActions, available_actions
+from domain.creation import CreateOrderRequest, initial_statuses, plan_create_order
+from domain.errors import DomainError, ErrorCode, invalid_input, order_not_found
+from domain.orders import Order
+from domain.tokens import issue_customer_token
+from resolvers import timeline
+from resolvers.common import check_idempotency_key, idempotent, request_hash, require
+from resolvers.context import Context
+
+CUSTOMER_TOKEN_LIFETIME = timedelta(days=90)
+OPERATION_CREATE = "createOrder"
+
+
+async def order(ctx: Context, order_id: str | None) -> OrderRecord | None:
+    """The store's order with this id, or None (another store's order does not exist)."""
+    who = require(ctx, Permission.READ_ORDERS)
+    return await repo.get_order(who.store_id, order_id) if order_id else None
+
+
+async def order_by_number(ctx: Context, number: str) -> OrderRecord | None:
+    who = require(ctx, Permission.READ_ORDERS)
+    number = number.strip()
+    if not number or len(number) > 40:
+        return None
+    return await repo.get_order_by_number(who.store_id, number)
+
+
+async def domain_order(ctx: Context, record: OrderRecord) -> Order:
+    """The order as the policies see it, read through the request's loaders."""
+    lines = await ctx.loaders.lines.load(record.id)
+    shipments = await ctx.loaders.shipments.load(record.id)
+    refunds = await ctx.loaders.refunds.load(record.id)
+    return repo.to_domain(record, lines, shipments, refunds)
+
+
+async def order_actions(ctx: Context, record: OrderRecord) -> OrderActions:
+    """What may be done to the order now, by the same guards the mutations run."""
+    return available_actions(await domain_order(ctx, record))
+
+
+# ---------------------------------------------------------------- pagination
+
+@dataclass(frozen=True)
+class Page:
+    orders: list[OrderRecord]
+    has_next_page: bool
+    has_previous_page: bool
+    total_count: int
+
+
+def encode_cursor(record: OrderRecord) -> str:
+    return base64.urlsafe_b64encode(f"{record.created_at.isoformat()}|{record.id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str] | None:
+    try:
+        at, oid = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
+        return datetime.fromisoformat(at), oid
+    except (ValueError, UnicodeError):
+        return None
+
+
+async def orders_page(
+    ctx: Context, *, first: int | None, after: str | None, last: int | None, before: str | None
+) -> Page | DomainError:
+    """Newest first; ``first``/``after`` go forward, ``last``/``before`` go back."""
+    who = require(ctx, Permission.READ_ORDERS)
+    cap = ctx.limits.max_page_size
+    if first is not None and last is not None:
+        return invalid_input("first", "give first or last, not both")
+    for name, value in (("first", first), ("last", last)):
+        if value is not None and not 0 <= value <= cap:
+            return invalid_input(name, f"{name} must be between 0 and {cap}")
+    keys = {}
+    for name, cursor in (("after", after), ("before", before)):
+        if cursor is not None:
+            key = decode_cursor(cursor)
+            if key is None:
+                return invalid_input(name, f"{name} is not a cursor from this list")
+            keys[name] = key
+    from_end = last is not None
+    size = last if from_end else (first if first is not None else min(50, cap))
+    assert size is not None
+    rows = await repo.page_orders(
+        who.store_id, limit=size + 1, after=keys.get("after"), before=keys.get("before"), from_end=from_end
+    )
+    more = len(rows) > size
+    rows = (rows[1:] if more else rows) if from_end else rows[:size]
+    total = await repo.count_orders(who.store_id)
+    return Page(
+        orders=rows, total_count=total,
+        has_next_page=more if not from_end else "before" in keys,
+        has_previous_page=more if from_end else "after" in keys,
+    )
+
+
+# ---------------------------------------------------------------- createOrder
+
+async def create_order(
+    ctx: Context, request: CreateOrderRequest, *, idempotency_key: str | None
+) -> tuple[OrderRecord, str] | DomainError:
+    """Validate and store a new order; answer with it and its customer access token."""
+    who = require(ctx, Permission.WRITE_ORDERS)
+    if error := check_idempotency_key(idempotency_key, required=False):
+        return error
+    new = plan_create_order(request)
+    if isinstance(new, DomainError):
+        return new
+    fingerprint = request_hash(asdict(request))
+
+    def taken(number: str) -> DomainError:
+        return DomainError(ErrorCode.ORDER_NUMBER_TAKEN, f"Order number {number} is taken in this store.",
+                           field="number")
+
+    async def run() -> tuple[OrderRecord, str] | DomainError:
+        now = ctx.now()
+        try:
+            async with repo.transaction():
+                if new.number is not None and await repo.number_taken(who.store_id, new.number):
+                    return taken(new.number)
+                status, payment, fulfillment = initial_statuses(new)
+                record = await repo.create_order(
+                    who.store_id, new, now=now, statuses=(status.value, payment.value, fulfillment.value)
+                )
+                await timeline.event(
+                    ctx, record.id, "ORDER_CREATED",
+                    f"Order {record.number} placed: {record.total} {record.currency}, {payment.value.lower()}.",
+                    {"test": record.test},
+                )
+                if idempotency_key is not None:
+                    await repo.put_idempotency(who.store_id, OPERATION_CREATE, idempotency_key, fingerprint,
+                                               record.id, None, now)
+        except repo.IntegrityError:
+            claimed = idempotency_key is not None and await repo.get_idempotency(
+                who.store_id, OPERATION_CREATE, idempotency_key
+            )
+            if not claimed and new.number is not None and await repo.number_taken(who.store_id, new.number):
+                return taken(new.number)
+            raise
+        return record, customer_token(ctx, record)
+
+    async def replay(order_id: str, _result: str | None) -> tuple[OrderRecord, str] | DomainError:
+        record = await repo.get_order(who.store_id, order_id)
+        return (record, customer_token(ctx, record)) if record else order_not_found()
+
+    return await idempotent(OPERATION_CREATE, who.store_id, idempotency_key, fingerprint, run, replay)
+
+
+def customer_token(ctx: Context, record: OrderRecord) -> str:
+    """The order's "View order details" token, valid for 90 days from now."""
+    return issue_customer_token(ctx.secret_key, record.id, ctx.now() + CUSTOMER_TOKEN_LIFETIME)
+
+

@@ -1,0 +1,63 @@
+"""refundOrder: lock, decide with ``plan_refund``, record, and never twice for one key."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from db import repository as repo
+from db.records import OrderRecord, RefundRecord
+from domain.access import Permission
+from domain.errors import DomainError, order_not_found
+from domain.refunds import RefundRequest, plan_refund
+from resolvers import timeline
+from resolvers.common import Locked, check_idempotency_key, claim, idempotent, remember, request_hash, require, with_locked_order
+from resolvers.context import Context
+
+OPERATION = "refundOrder"
+
+
+async def refund_order(
+    ctx: Context, order_id: str | None, raw_order_id: str, request: RefundRequest, *, idempotency_key: str,
+    notify_customer: bool,
+) -> tuple[OrderRecord, RefundRecord] | DomainError:
+    """Refund what was asked, once per idempotency key."""
+    who = require(ctx, Permission.REFUND_ORDERS)
+    if error := check_idempotency_key(idempotency_key, required=True):
+        return error
+    fingerprint = request_hash({"orderId": raw_order_id, "request": asdict(request), "notify": notify_customer})
+
+    async def decide(locked: Locked) -> tuple[str, str] | DomainError:
+        await claim(ctx, OPERATION, idempotency_key)
+        plan = plan_refund(locked.order, request, refund_id=repo.new_id())
+        if isinstance(plan, DomainError):
+            return plan
+        now, record, refund = ctx.now(), locked.record, plan.refund
+        await repo.insert_refund(record, refund, status="SUCCEEDED", reason=plan.reason.value, note=plan.note, now=now)
+        await repo.update_order(record.id, now=now, payment_status=plan.payment_status.value)
+        restocked = sum(rl.quantity for rl in refund.lines if rl.restock)
+        await timeline.event(
+            ctx, record.id, "REFUND_ISSUED",
+            f"Refunded {refund.total} {record.currency} ({plan.reason.value.lower().replace('_', ' ')})."
+            + (f" {restocked} unit(s) restocked." if restocked else ""),
+            {"refundId": refund.id, "total": str(refund.total), "note": plan.note},
+        )
+        if notify_customer:
+            await timeline.notify(ctx, record, "REFUND_ISSUED", {"refundId": refund.id, "amount": str(refund.total),
+                                                                  "currency": record.currency})
+        await remember(ctx, OPERATION, idempotency_key, fingerprint, record.id, refund.id)
+        return record.id, refund.id
+
+    async def run() -> tuple[OrderRecord, RefundRecord] | DomainError:
+        done = await with_locked_order(ctx, order_id, decide)
+        if isinstance(done, DomainError):
+            return done
+        return await replay(*done)
+
+    async def replay(order_id: str, refund_id: str | None) -> tuple[OrderRecord, RefundRecord] | DomainError:
+        record = await repo.get_order(who.store_id, order_id)
+        refund = await repo.get_refund(order_id, refund_id) if refund_id else None
+        if record is None or refund is None:
+            return order_not_found()
+        return record, refund
+
+    return await idempotent(OPERATION, who.store_id, idempotency_key, fingerprint, run, replay)

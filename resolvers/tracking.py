@@ -1,0 +1,49 @@
+"""addTrackingNumber: lock, decide with ``plan_add_tracking``, record the shipment."""
+
+from __future__ import annotations
+
+from db import repository as repo
+from db.records import OrderRecord, ShipmentRecord
+from domain.access import Permission
+from domain.errors import DomainError
+from domain.tracking import TrackingRequest, plan_add_tracking
+from resolvers import timeline
+from resolvers.common import Locked, require, with_locked_order
+from resolvers.context import Context
+
+
+async def add_tracking_number(
+    ctx: Context, order_id: str | None, request: TrackingRequest, *, notify_customer: bool
+) -> tuple[OrderRecord, ShipmentRecord] | DomainError:
+    """Ship units under a tracking number (or complete an awaiting shipment)."""
+    who = require(ctx, Permission.WRITE_ORDERS)
+
+    async def decide(locked: Locked) -> str | DomainError:
+        plan = plan_add_tracking(locked.order, request, shipment_id=repo.new_id())
+        if isinstance(plan, DomainError):
+            return plan
+        now, record, shipment = ctx.now(), locked.record, plan.shipment
+        await repo.save_shipment(record.id, shipment, is_new=plan.is_new, now=now)
+        await repo.update_order(record.id, now=now, fulfillment_status=plan.fulfillment_status.value)
+        units = sum(sl.quantity for sl in shipment.lines)
+        await timeline.event(
+            ctx, record.id, "TRACKING_ADDED",
+            f"Tracking number {shipment.tracking_number}" + (f" ({shipment.carrier})" if shipment.carrier else "")
+            + f" added; {units} unit(s) shipped.",
+            {"shipmentId": shipment.id, "trackingNumber": shipment.tracking_number, "carrier": shipment.carrier},
+        )
+        if notify_customer:
+            await timeline.notify(ctx, record, "SHIPMENT_SHIPPED", {
+                "shipmentId": shipment.id, "trackingNumber": shipment.tracking_number,
+                "carrier": shipment.carrier, "trackingUrl": shipment.tracking_url,
+            })
+        return shipment.id
+
+    shipment_id = await with_locked_order(ctx, order_id, decide)
+    if isinstance(shipment_id, DomainError):
+        return shipment_id
+    assert order_id is not None  # a missing order is ORDER_NOT_FOUND above
+    record = await repo.get_order(who.store_id, order_id)
+    assert record is not None
+    shipments = (await repo.shipments_by_order([record.id]))[record.id]
+    return record, next(s for s in shipments if s.id == shipment_id)
