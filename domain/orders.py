@@ -160,6 +160,7 @@ class Order:
 class RefundableAmounts:
     """What is still refundable, per component and in total."""
 
+    currency: str
     subtotal: Decimal
     shipping: Decimal
     duties: Decimal
@@ -232,6 +233,7 @@ def refundable(order: Order) -> RefundableAmounts:
     rs = order.refunds
     paid_left = max(zero(c), order.amount_paid - total_refunded(order))
     return RefundableAmounts(
+        currency=c,
         subtotal=min(left(order.subtotal, (r.subtotal for r in rs)), paid_left),
         shipping=min(left(order.shipping, (r.shipping for r in rs)), paid_left),
         duties=min(left(order.duties, (r.duties for r in rs)), paid_left),

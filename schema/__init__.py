@@ -1,0 +1,41 @@
+"""The GraphQL schema: types, inputs, error types, named result unions."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import strawberry
+from strawberry.extensions import MaxAliasesLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.extensions.add_validation_rules import AddValidationRules
+from strawberry.schema.config import StrawberryConfig
+from graphql.validation import NoSchemaIntrospectionCustomRule
+
+from schema.errors import ALL_ERROR_TYPES
+from schema.extensions import ErrorPolicy
+from schema.mutations import Mutation
+from schema.query import Query
+from schema.types import Order
+
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+
+
+def build_schema(*, max_depth: int = MAX_DEPTH, max_aliases: int = MAX_ALIASES, production: bool = False,
+                 introspection: bool = True) -> strawberry.Schema:
+    """The schema with its abuse limits. In production, field suggestions are off."""
+    extensions = [
+        ErrorPolicy,
+        partial(QueryDepthLimiter, max_depth=max_depth),
+        partial(MaxAliasesLimiter, max_alias_count=max_aliases),
+        partial(ParserCache, maxsize=512),
+        partial(ValidationCache, maxsize=512),
+    ]
+    if not introspection:
+        extensions.append(partial(AddValidationRules, [NoSchemaIntrospectionCustomRule]))
+    return strawberry.Schema(
+        query=Query, mutation=Mutation, types=[*ALL_ERROR_TYPES, Order], extensions=extensions,
+        config=StrawberryConfig(disable_field_suggestions=production),
+    )
+
+
+schema = build_schema()

@@ -1,0 +1,161 @@
+"""Business-rule failures as data: the Error interface and one type per code."""
+
+from __future__ import annotations
+
+import uuid
+
+import strawberry
+
+from domain.errors import DomainError
+from domain.errors import ErrorCode as DomainErrorCode
+from schema.ids import to_global_id
+from schema.money import RefundableAmounts
+
+ErrorCode = strawberry.enum(
+    DomainErrorCode, name="ErrorCode",
+    description="Stable codes of expected failures. Clients branch on these; they are never renamed.",
+)
+
+
+@strawberry.interface(description="An expected failure: a rule refused the request and nothing changed.")
+class Error:
+    code: ErrorCode = strawberry.field(description="What went wrong, as a stable code.")
+    message: str = strawberry.field(description="What went wrong, for a person to read.")
+
+
+def _error_type(code: DomainErrorCode, description: str):
+    name = "".join(part.capitalize() for part in code.value.split("_")) + "Error"
+    cls = type(name, (Error,), {"__doc__": description, "__annotations__": {}})
+    return strawberry.type(cls, name=name, description=description)
+
+
+OrderNotFoundError = _error_type(DomainErrorCode.ORDER_NOT_FOUND, "No such order is visible to you.")
+OrderShippedError = _error_type(DomainErrorCode.ORDER_SHIPPED, "A shipment of the order has left the warehouse.")
+FulfillmentInProgressError = _error_type(
+    DomainErrorCode.FULFILLMENT_IN_PROGRESS, "A shipment awaits dispatch; void it before canceling."
+)
+ManagedExternallyError = _error_type(
+    DomainErrorCode.MANAGED_EXTERNALLY,
+    "The order's payments or cancellations are run by its e-commerce platform; act there.",
+)
+OrderNotPaidError = _error_type(DomainErrorCode.ORDER_NOT_PAID, "Nothing was paid, so nothing can be refunded.")
+NothingToRefundError = _error_type(
+    DomainErrorCode.NOTHING_TO_REFUND, "The refund adds up to zero, or everything is refunded already."
+)
+InvalidTrackingNumberError = _error_type(
+    DomainErrorCode.INVALID_TRACKING_NUMBER, "The tracking number is empty, too long, or has characters carriers never use."
+)
+DuplicateTrackingNumberError = _error_type(
+    DomainErrorCode.DUPLICATE_TRACKING_NUMBER, "The tracking number is already on this order."
+)
+NothingToFulfillError = _error_type(DomainErrorCode.NOTHING_TO_FULFILL, "Every unit is already in a shipment.")
+NoteEmptyError = _error_type(DomainErrorCode.NOTE_EMPTY, "The note body is blank.")
+IdempotencyKeyReusedError = _error_type(
+    DomainErrorCode.IDEMPOTENCY_KEY_REUSED, "The idempotency key was used before with a different input."
+)
+ShipmentNotFoundError = _error_type(DomainErrorCode.SHIPMENT_NOT_FOUND, "No open shipment with this id is on the order.")
+
+
+@strawberry.type(description="The order is canceled, so this cannot be done.")
+class OrderCanceledError(Error):
+    order_status: str | None = strawberry.field(default=None, description="The order's status.")
+
+
+@strawberry.type(description="A component or the total exceeds what is left to refund.")
+class RefundExceedsRefundableError(Error):
+    maximum_refundable: RefundableAmounts = strawberry.field(description="What is still refundable.")
+    field: str | None = strawberry.field(default=None, description="The component that exceeds (or `total`).")
+
+
+@strawberry.type(description="An amount is negative, malformed, or has more decimals than the currency.")
+class InvalidAmountError(Error):
+    field: str | None = strawberry.field(default=None, description="The input field holding the amount.")
+
+
+@strawberry.type(description="A line id is not on this order.")
+class LineNotFoundError(Error):
+    line_id: strawberry.ID | None = strawberry.field(default=None, description="The line id that was given.")
+
+
+@strawberry.type(description="A line quantity is above what can still be refunded or fulfilled.")
+class QuantityExceedsAvailableError(Error):
+    line_id: strawberry.ID | None = strawberry.field(default=None, description="The line at fault.")
+    available: int = strawberry.field(default=0, description="How many units are available.")
+
+
+@strawberry.type(description="The note is longer than allowed.")
+class NoteTooLongError(Error):
+    max_length: int = strawberry.field(default=0, description="The most characters a note may have.")
+
+
+@strawberry.type(description="An argument is invalid for a reason no more specific error names.")
+class InvalidInputError(Error):
+    field: str | None = strawberry.field(default=None, description="The input field at fault.")
+
+
+@strawberry.type(description="The order number is already used by another order of this store.")
+class OrderNumberTakenError(Error):
+    field: str | None = strawberry.field(default=None, description="The input field at fault.")
+
+
+_SIMPLE = {
+    DomainErrorCode.ORDER_NOT_FOUND: OrderNotFoundError,
+    DomainErrorCode.ORDER_SHIPPED: OrderShippedError,
+    DomainErrorCode.FULFILLMENT_IN_PROGRESS: FulfillmentInProgressError,
+    DomainErrorCode.MANAGED_EXTERNALLY: ManagedExternallyError,
+    DomainErrorCode.ORDER_NOT_PAID: OrderNotPaidError,
+    DomainErrorCode.NOTHING_TO_REFUND: NothingToRefundError,
+    DomainErrorCode.INVALID_TRACKING_NUMBER: InvalidTrackingNumberError,
+    DomainErrorCode.DUPLICATE_TRACKING_NUMBER: DuplicateTrackingNumberError,
+    DomainErrorCode.NOTHING_TO_FULFILL: NothingToFulfillError,
+    DomainErrorCode.NOTE_EMPTY: NoteEmptyError,
+    DomainErrorCode.IDEMPOTENCY_KEY_REUSED: IdempotencyKeyReusedError,
+    DomainErrorCode.SHIPMENT_NOT_FOUND: ShipmentNotFoundError,
+}
+
+
+def _line_gid(line_id: str | None) -> strawberry.ID | None:
+    """The client's id of a line: ids that decoded are encoded back; others are echoed as given."""
+    if not line_id:
+        return None
+    try:
+        uuid.UUID(line_id)
+    except ValueError:
+        return strawberry.ID(line_id)
+    return to_global_id("OrderLine", line_id)
+
+
+def to_error(error: DomainError) -> Error:
+    """The GraphQL error type for a domain refusal."""
+    code, message = error.code, error.message
+    C = DomainErrorCode
+    if code in _SIMPLE:
+        return _SIMPLE[code](code=code, message=message)
+    if code is C.ORDER_CANCELED:
+        return OrderCanceledError(code=code, message=message, order_status=error.order_status)
+    if code is C.REFUND_EXCEEDS_REFUNDABLE:
+        assert error.maximum_refundable is not None
+        return RefundExceedsRefundableError(
+            code=code, message=message, field=error.field,
+            maximum_refundable=RefundableAmounts.of(error.maximum_refundable),
+        )
+    if code is C.INVALID_AMOUNT:
+        return InvalidAmountError(code=code, message=message, field=error.field)
+    if code is C.LINE_NOT_FOUND:
+        return LineNotFoundError(code=code, message=message, line_id=_line_gid(error.line_id))
+    if code is C.QUANTITY_EXCEEDS_AVAILABLE:
+        return QuantityExceedsAvailableError(
+            code=code, message=message, line_id=_line_gid(error.line_id), available=error.available or 0
+        )
+    if code is C.NOTE_TOO_LONG:
+        return NoteTooLongError(code=code, message=message, max_length=error.max_length or 0)
+    if code is C.ORDER_NUMBER_TAKEN:
+        return OrderNumberTakenError(code=code, message=message, field=error.field)
+    assert code is C.INVALID_INPUT, code
+    return InvalidInputError(code=code, message=message, field=error.field)
+
+
+ALL_ERROR_TYPES = (
+    *_SIMPLE.values(), OrderCanceledError, RefundExceedsRefundableError, InvalidAmountError, LineNotFoundError,
+    QuantityExceedsAvailableError, NoteTooLongError, InvalidInputError, OrderNumberTakenError,
+)

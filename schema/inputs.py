@@ -1,0 +1,133 @@
+"""Mutation inputs, exactly as API.md names them.
+
+Fields with a default are nullable, as in API.md: an explicit null means the default.
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from schema.scalars import Decimal
+from schema.types import CancelReason, RefundReason
+
+
+@strawberry.input(description="Who placed the order.")
+class CustomerInput:
+    email: str = strawberry.field(description="Email address; notifications go here.")
+    name: str | None = strawberry.field(default=None, description="Full name.")
+    phone: str | None = strawberry.field(default=None, description="Phone number.")
+
+
+@strawberry.input(description="A postal address.")
+class AddressInput:
+    name: str | None = strawberry.field(default=None, description="Recipient name.")
+    company: str | None = strawberry.field(default=None, description="Company.")
+    line1: str | None = strawberry.field(default=None, description="First address line.")
+    line2: str | None = strawberry.field(default=None, description="Second address line.")
+    city: str | None = strawberry.field(default=None, description="City.")
+    province: str | None = strawberry.field(default=None, description="State or province.")
+    postal_code: str | None = strawberry.field(default=None, description="Postal code.")
+    country_code: str | None = strawberry.field(default=None, description="ISO 3166-1 alpha-2 country code.")
+    phone: str | None = strawberry.field(default=None, description="Phone number at the address.")
+
+
+@strawberry.input(description="A product line of a new order.")
+class OrderLineInput:
+    sku: str = strawberry.field(description="Stock keeping unit.")
+    name: str = strawberry.field(description="Product name.")
+    quantity: int = strawberry.field(description="Units ordered (1 to 100000).")
+    unit_price: Decimal = strawberry.field(description="Price of one unit, in the order's currency.")
+
+
+@strawberry.input(description="A new order, as a platform integration or partner app reports it.")
+class CreateOrderInput:
+    currency: str = strawberry.field(description="ISO 4217 code of the currency paid at checkout.")
+    customer: CustomerInput = strawberry.field(description="Who placed the order.")
+    lines: list[OrderLineInput] = strawberry.field(description="The product lines (1 to 250).")
+    number: str | None = strawberry.field(default=None, description="The store's order number; assigned when absent.")
+    shipping_address: AddressInput | None = strawberry.field(default=None, description="Where the order ships.")
+    billing_address: AddressInput | None = strawberry.field(default=None, description="The billing address.")
+    shipping: Decimal | None = strawberry.field(default="0", description="Shipping charged.")
+    duties: Decimal | None = strawberry.field(default="0", description="Duties charged.")
+    taxes: Decimal | None = strawberry.field(default="0", description="Taxes charged.")
+    amount_paid: Decimal | None = strawberry.field(
+        default=None, description='What was paid: default the whole total; "0" means unpaid.'
+    )
+    payments_managed_externally: bool = strawberry.field(
+        default=False, description="Refunds happen on the e-commerce platform."
+    )
+    cancellations_managed_externally: bool = strawberry.field(
+        default=False, description="Cancellations happen on the e-commerce platform."
+    )
+    test: bool | None = strawberry.field(default=False, description="A test order, not a real sale.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Retries with the same key and input return the first order."
+    )
+
+
+@strawberry.input(description="Cancel an order. Cancellations cannot be undone.")
+class CancelOrderInput:
+    order_id: strawberry.ID = strawberry.field(description="The order's global id.")
+    reason: CancelReason = strawberry.field(description="Why the order is canceled.")
+    staff_note: str | None = strawberry.field(default=None, description="An internal note on the cancellation.")
+    notify_customer: bool | None = strawberry.field(default=False, description="Queue a cancellation email to the customer.")
+    refund: bool = strawberry.field(
+        default=True,
+        description="Refund everything still refundable. `false` on a paid order needs CANCEL_WITHOUT_REFUND.",
+    )
+    restock: bool | None = strawberry.field(default=True, description="Return the units to stock.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Retries with the same key and input return the first result."
+    )
+
+
+@strawberry.input(description="Units of one line to refund.")
+class RefundLineInput:
+    line_id: strawberry.ID = strawberry.field(description="The order line's global id.")
+    quantity: int = strawberry.field(description="Units to refund.")
+    restock: bool | None = strawberry.field(default=False, description="Return the units to stock.")
+
+
+@strawberry.input(description="Refund part or all of an order, in the currency paid at checkout.")
+class RefundOrderInput:
+    order_id: strawberry.ID = strawberry.field(description="The order's global id.")
+    reason: RefundReason = strawberry.field(description="Why the money is given back.")
+    idempotency_key: str = strawberry.field(
+        description="Mandatory: a retry with the same key and input refunds nothing more."
+    )
+    lines: list[RefundLineInput] | None = strawberry.field(default_factory=list, description="Units to refund, by line.")
+    subtotal: Decimal | None = strawberry.field(default="0", description="An items amount not tied to lines.")
+    shipping: Decimal | None = strawberry.field(default="0", description="Shipping to refund.")
+    duties: Decimal | None = strawberry.field(default="0", description="Duties to refund.")
+    taxes: Decimal | None = strawberry.field(default="0", description="Taxes to refund.")
+    adjustment: Decimal | None = strawberry.field(default="0", description="Extra goodwill amount.")
+    fee: Decimal | None = strawberry.field(default="0", description="Deducted from the refund (e.g. restocking fee).")
+    note: str | None = strawberry.field(default=None, description="A note about the refund.")
+    notify_customer: bool | None = strawberry.field(default=False, description="Queue a refund email to the customer.")
+
+
+@strawberry.input(description="Units of one line in a shipment.")
+class ShipmentLineInput:
+    line_id: strawberry.ID = strawberry.field(description="The order line's global id.")
+    quantity: int = strawberry.field(description="Units to ship.")
+
+
+@strawberry.input(description="Add a tracking number: the units ship under it.")
+class AddTrackingNumberInput:
+    order_id: strawberry.ID = strawberry.field(description="The order's global id.")
+    tracking_number: str = strawberry.field(description="The carrier's tracking number.")
+    carrier: str | None = strawberry.field(default=None, description="The carrier; detected from the number if absent.")
+    tracking_url: str | None = strawberry.field(default=None, description="Derived from the carrier when absent.")
+    shipment_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Complete this awaiting shipment instead of creating one."
+    )
+    lines: list[ShipmentLineInput] | None = strawberry.field(
+        default=None, description="Units to ship; default: all unshipped units."
+    )
+    notify_customer: bool | None = strawberry.field(default=False, description="Queue a shipping email to the customer.")
+
+
+@strawberry.input(description="Add an internal note.")
+class AddNoteInput:
+    order_id: strawberry.ID = strawberry.field(description="The order's global id.")
+    body: str = strawberry.field(description="The note (trimmed; 1 to 5000 characters).")

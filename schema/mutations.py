@@ -1,0 +1,219 @@
+"""Mutations: each converts its input to a domain request, calls its resolver, and
+converts the outcome to its named result union."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from domain import orders as d
+from domain.cancel import CancelRequest
+from domain.creation import Address as DomainAddress
+from domain.creation import CreateOrderRequest, Customer, LineRequest
+from domain.errors import DomainError
+from domain.refunds import RefundLineRequest, RefundRequest
+from domain.tracking import ShipmentLineRequest, TrackingRequest
+from resolvers import cancel, notes, orders, refunds, tracking
+from schema.errors import (
+    DuplicateTrackingNumberError,
+    FulfillmentInProgressError,
+    IdempotencyKeyReusedError,
+    InvalidAmountError,
+    InvalidInputError,
+    InvalidTrackingNumberError,
+    LineNotFoundError,
+    ManagedExternallyError,
+    NoteEmptyError,
+    NoteTooLongError,
+    NothingToFulfillError,
+    NothingToRefundError,
+    OrderCanceledError,
+    OrderNotFoundError,
+    OrderNotPaidError,
+    OrderNumberTakenError,
+    OrderShippedError,
+    QuantityExceedsAvailableError,
+    RefundExceedsRefundableError,
+    ShipmentNotFoundError,
+    to_error,
+)
+from schema.ids import decode
+from schema.inputs import (
+    AddNoteInput,
+    AddressInput,
+    AddTrackingNumberInput,
+    CancelOrderInput,
+    CreateOrderInput,
+    RefundOrderInput,
+)
+from schema.types import Info, Note, Order, Refund, Shipment
+
+
+def _or(value, default):
+    """An explicit null in an input field means the field's default."""
+    return default if value is None else value
+
+
+def _line_id(global_id: str) -> str:
+    # An id that is not one of our line ids is passed on as given: the policy
+    # answers LINE_NOT_FOUND for it, like for a line of another order.
+    return decode(global_id, "OrderLine") or global_id
+
+
+def _address(a: AddressInput | None) -> DomainAddress | None:
+    if a is None:
+        return None
+    return DomainAddress(
+        name=a.name, company=a.company, line1=a.line1, line2=a.line2, city=a.city, province=a.province,
+        postal_code=a.postal_code, country_code=a.country_code, phone=a.phone,
+    )
+
+
+@strawberry.type(description="The order was created.")
+class CreateOrderSuccess:
+    order: Order = strawberry.field(description="The new order.")
+    customer_access_token: str = strawberry.field(
+        description='Lets the customer view this order (the "View order details" link); valid for 90 days.'
+    )
+
+
+@strawberry.type(description="The order was canceled.")
+class CancelOrderSuccess:
+    order: Order = strawberry.field(description="The canceled order.")
+    refund: Refund | None = strawberry.field(description="The refund the cancellation issued, if any.")
+
+
+@strawberry.type(description="The refund was issued.")
+class RefundOrderSuccess:
+    order: Order = strawberry.field(description="The order after the refund.")
+    refund: Refund = strawberry.field(description="The refund.")
+
+
+@strawberry.type(description="The tracking number was added and its units shipped.")
+class AddTrackingNumberSuccess:
+    order: Order = strawberry.field(description="The order after shipping.")
+    shipment: Shipment = strawberry.field(description="The shipment the tracking number belongs to.")
+
+
+@strawberry.type(description="The note was added.")
+class AddNoteSuccess:
+    order: Order = strawberry.field(description="The order.")
+    note: Note = strawberry.field(description="The new note.")
+
+
+CreateOrderResult = Annotated[
+    CreateOrderSuccess | InvalidInputError | InvalidAmountError | OrderNumberTakenError | IdempotencyKeyReusedError
+    | OrderNotFoundError,
+    strawberry.union("CreateOrderResult", description="The new order, or why it was refused."),
+]
+CancelOrderResult = Annotated[
+    CancelOrderSuccess | OrderNotFoundError | OrderCanceledError | ManagedExternallyError | OrderShippedError
+    | FulfillmentInProgressError | InvalidInputError | IdempotencyKeyReusedError,
+    strawberry.union("CancelOrderResult", description="The canceled order, or why it was refused."),
+]
+RefundOrderResult = Annotated[
+    RefundOrderSuccess | OrderNotFoundError | ManagedExternallyError | OrderNotPaidError | OrderCanceledError
+    | NothingToRefundError | RefundExceedsRefundableError | InvalidAmountError | LineNotFoundError
+    | QuantityExceedsAvailableError | InvalidInputError | IdempotencyKeyReusedError,
+    strawberry.union("RefundOrderResult", description="The refund, or why it was refused."),
+]
+AddTrackingNumberResult = Annotated[
+    AddTrackingNumberSuccess | OrderNotFoundError | OrderCanceledError | InvalidTrackingNumberError
+    | DuplicateTrackingNumberError | NothingToFulfillError | LineNotFoundError | QuantityExceedsAvailableError
+    | ShipmentNotFoundError | InvalidInputError,
+    strawberry.union("AddTrackingNumberResult", description="The shipment, or why it was refused."),
+]
+AddNoteResult = Annotated[
+    AddNoteSuccess | OrderNotFoundError | NoteEmptyError | NoteTooLongError,
+    strawberry.union("AddNoteResult", description="The note, or why it was refused."),
+]
+
+
+@strawberry.type(description="Everything that changes an order.")
+class Mutation:
+    @strawberry.mutation(description="Create an order (platform integrations and partner apps). Needs WRITE_ORDERS.")
+    async def create_order(self, info: Info, input: CreateOrderInput) -> CreateOrderResult:
+        request = CreateOrderRequest(
+            currency=input.currency,
+            customer=Customer(email=input.customer.email, name=input.customer.name, phone=input.customer.phone),
+            lines=tuple(LineRequest(ln.sku, ln.name, ln.quantity, ln.unit_price) for ln in input.lines),
+            number=input.number, shipping_address=_address(input.shipping_address),
+            billing_address=_address(input.billing_address), shipping=_or(input.shipping, "0"),
+            duties=_or(input.duties, "0"), taxes=_or(input.taxes, "0"), amount_paid=input.amount_paid,
+            payments_managed_externally=_or(input.payments_managed_externally, False),
+            cancellations_managed_externally=_or(input.cancellations_managed_externally, False),
+            test=_or(input.test, False),
+        )
+        result = await orders.create_order(info.context, request, idempotency_key=input.idempotency_key)
+        if isinstance(result, DomainError):
+            return to_error(result)
+        record, token = result
+        return CreateOrderSuccess(order=Order.of(record), customer_access_token=token)
+
+    @strawberry.mutation(
+        description="Cancel an order, refunding what is left unless `refund: false`. Irreversible. Needs CANCEL_ORDERS."
+    )
+    async def cancel_order(self, info: Info, input: CancelOrderInput) -> CancelOrderResult:
+        request = CancelRequest(
+            reason=d.CancelReason(input.reason.value), refund=_or(input.refund, True), restock=_or(input.restock, True),
+            staff_note=input.staff_note,
+        )
+        result = await cancel.cancel_order(
+            info.context, decode(input.order_id, "Order"), input.order_id, request,
+            notify_customer=_or(input.notify_customer, False), idempotency_key=input.idempotency_key,
+        )
+        if isinstance(result, DomainError):
+            return to_error(result)
+        record, refund = result
+        return CancelOrderSuccess(order=Order.of(record), refund=Refund.of(refund) if refund else None)
+
+    @strawberry.mutation(description="Refund part or all of an order, once per idempotency key. Needs REFUND_ORDERS.")
+    async def refund_order(self, info: Info, input: RefundOrderInput) -> RefundOrderResult:
+        request = RefundRequest(
+            reason=d.RefundReason(input.reason.value),
+            lines=tuple(
+                RefundLineRequest(_line_id(ln.line_id), ln.quantity, _or(ln.restock, False))
+                for ln in _or(input.lines, [])
+            ),
+            subtotal=_or(input.subtotal, "0"), shipping=_or(input.shipping, "0"), duties=_or(input.duties, "0"),
+            taxes=_or(input.taxes, "0"), adjustment=_or(input.adjustment, "0"), fee=_or(input.fee, "0"),
+            note=input.note,
+        )
+        result = await refunds.refund_order(
+            info.context, decode(input.order_id, "Order"), input.order_id, request,
+            idempotency_key=input.idempotency_key, notify_customer=_or(input.notify_customer, False),
+        )
+        if isinstance(result, DomainError):
+            return to_error(result)
+        record, refund = result
+        return RefundOrderSuccess(order=Order.of(record), refund=Refund.of(refund))
+
+    @strawberry.mutation(description="Add a tracking number: its units ship. Needs WRITE_ORDERS.")
+    async def add_tracking_number(self, info: Info, input: AddTrackingNumberInput) -> AddTrackingNumberResult:
+        shipment_id = None
+        if input.shipment_id is not None:
+            # An id that is not one of our shipment ids matches no shipment.
+            shipment_id = decode(input.shipment_id, "Shipment") or input.shipment_id
+        request = TrackingRequest(
+            tracking_number=input.tracking_number, carrier=input.carrier, tracking_url=input.tracking_url,
+            shipment_id=shipment_id,
+            lines=None if input.lines is None else tuple(
+                ShipmentLineRequest(_line_id(ln.line_id), ln.quantity) for ln in input.lines
+            ),
+        )
+        result = await tracking.add_tracking_number(
+            info.context, decode(input.order_id, "Order"), request, notify_customer=_or(input.notify_customer, False)
+        )
+        if isinstance(result, DomainError):
+            return to_error(result)
+        record, shipment = result
+        return AddTrackingNumberSuccess(order=Order.of(record), shipment=Shipment.of(shipment))
+
+    @strawberry.mutation(description="Add an internal note (never shown to customers). Needs WRITE_ORDERS.")
+    async def add_note(self, info: Info, input: AddNoteInput) -> AddNoteResult:
+        result = await notes.add_note(info.context, decode(input.order_id, "Order"), input.body)
+        if isinstance(result, DomainError):
+            return to_error(result)
+        record, note = result
+        return AddNoteSuccess(order=Order.of(record), note=Note.of(note))

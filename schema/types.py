@@ -1,0 +1,329 @@
+"""The order and everything hanging off it, as the API shows them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.types import Info as StrawberryInfo
+
+from db.records import (
+    EventRecord,
+    LineRecord,
+    NoteRecord,
+    OrderRecord,
+    RefundRecord,
+    ShipmentRecord,
+)
+from domain import orders as d
+from domain.access import ActorKind as DomainActorKind
+from domain.errors import DomainError
+from resolvers import orders as order_resolvers
+from resolvers.context import Context
+from schema.errors import Error, to_error
+from schema.ids import to_global_id
+from schema.money import Money, RefundableAmounts
+
+Info = StrawberryInfo[Context, None]
+
+OrderStatus = strawberry.enum(d.OrderStatus, description="Where the order stands as a whole.")
+PaymentStatus = strawberry.enum(d.PaymentStatus, description="What was paid and refunded.")
+FulfillmentStatus = strawberry.enum(d.FulfillmentStatus, description="How far the order is shipped.")
+ShipmentStatus = strawberry.enum(d.ShipmentStatus, description="Where a shipment is on its way.")
+CancelReason = strawberry.enum(d.CancelReason, description="Why an order was canceled.")
+RefundReason = strawberry.enum(d.RefundReason, description="Why money was given back.")
+ActorKind = strawberry.enum(DomainActorKind, description="What kind of principal acted.")
+
+
+@strawberry.enum(description="Whether a refund went through.")
+class RefundStatus(enum.Enum):
+    PENDING = "PENDING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+
+@strawberry.interface(description="An object that can be fetched again by its global id with `node(id:)`.")
+class Node:
+    id: strawberry.ID = strawberry.field(description="The object's opaque global id.")
+
+
+@strawberry.type(description="Who placed the order.")
+class Customer:
+    email: str = strawberry.field(description="The customer's email address.")
+    name: str | None = strawberry.field(description="The customer's name.")
+    phone: str | None = strawberry.field(description="The customer's phone number.")
+
+
+@strawberry.type(description="A postal address.")
+class Address:
+    name: str | None = strawberry.field(default=None, description="Recipient name.")
+    company: str | None = strawberry.field(default=None, description="Company.")
+    line1: str | None = strawberry.field(default=None, description="First address line.")
+    line2: str | None = strawberry.field(default=None, description="Second address line.")
+    city: str | None = strawberry.field(default=None, description="City.")
+    province: str | None = strawberry.field(default=None, description="State or province.")
+    postal_code: str | None = strawberry.field(default=None, description="Postal code.")
+    country_code: str | None = strawberry.field(default=None, description="ISO 3166-1 alpha-2 country code.")
+    phone: str | None = strawberry.field(default=None, description="Phone number at the address.")
+
+    @classmethod
+    def of(cls, data: dict[str, Any] | None) -> Address | None:
+        return cls(**data) if data else None
+
+
+@strawberry.type(description="Who did something on the order's timeline.")
+class Actor:
+    kind: ActorKind = strawberry.field(description="Staff, partner app, customer or the system.")
+    name: str | None = strawberry.field(description="The staff member's or app's name.")
+
+
+@strawberry.type(description="A product line of the order.")
+class OrderLine:
+    id: strawberry.ID = strawberry.field(description="The line's global id.")
+    sku: str = strawberry.field(description="Stock keeping unit.")
+    name: str = strawberry.field(description="Product name at checkout.")
+    quantity: int = strawberry.field(description="Units ordered.")
+    unit_price: Money = strawberry.field(description="Price of one unit.")
+    total: Money = strawberry.field(description="Unit price times quantity.")
+    fulfilled_quantity: int = strawberry.field(description="Units in shipments that left the warehouse.")
+    unfulfilled_quantity: int = strawberry.field(description="Units not yet in any shipment.")
+    refunded_quantity: int = strawberry.field(description="Units refunded.")
+    refundable_quantity: int = strawberry.field(description="Units that can still be refunded.")
+
+    @classmethod
+    def of(cls, line: LineRecord, order: d.Order) -> OrderLine:
+        c = order.currency
+        domain_line = order.line(line.id)
+        assert domain_line is not None
+        refunded = d.refunded_quantity(order, line.id)
+        return cls(
+            id=to_global_id("OrderLine", line.id), sku=line.sku, name=line.name, quantity=line.quantity,
+            unit_price=Money.of(line.unit_price, c), total=Money.of(line.unit_price * line.quantity, c),
+            fulfilled_quantity=d.shipped_quantity(order, line.id),
+            unfulfilled_quantity=d.unshipped_quantity(order, domain_line),
+            refunded_quantity=refunded, refundable_quantity=line.quantity - refunded,
+        )
+
+
+@strawberry.type(description="Units of one line in a shipment.")
+class ShipmentLine:
+    line_id: strawberry.ID = strawberry.field(description="The order line's global id.")
+    quantity: int = strawberry.field(description="Units of the line in this shipment.")
+
+
+@strawberry.type(description="A parcel: units of the order on their way, with tracking.")
+class Shipment:
+    id: strawberry.ID = strawberry.field(description="The shipment's global id.")
+    status: ShipmentStatus = strawberry.field(description="Where the shipment is.")
+    carrier: str | None = strawberry.field(description="The carrier, e.g. UPS.")
+    tracking_number: str | None = strawberry.field(description="The carrier's tracking number.")
+    tracking_url: str | None = strawberry.field(description="Where the customer can follow the parcel.")
+    lines: list[ShipmentLine] = strawberry.field(description="What is in the parcel.")
+    created_at: datetime = strawberry.field(description="When the shipment was created.")
+    updated_at: datetime = strawberry.field(description="When the shipment last changed.")
+
+    @classmethod
+    def of(cls, s: ShipmentRecord) -> Shipment:
+        return cls(
+            id=to_global_id("Shipment", s.id), status=d.ShipmentStatus(s.status), carrier=s.carrier,
+            tracking_number=s.tracking_number, tracking_url=s.tracking_url,
+            lines=[ShipmentLine(line_id=to_global_id("OrderLine", sl.line_id), quantity=sl.quantity) for sl in s.lines],
+            created_at=s.created_at, updated_at=s.updated_at,
+        )
+
+
+@strawberry.type(description="Refunded units of one line.")
+class RefundLine:
+    line_id: strawberry.ID = strawberry.field(description="The order line's global id.")
+    quantity: int = strawberry.field(description="Units refunded.")
+    amount: Money = strawberry.field(description="What those units cost.")
+    restock: bool = strawberry.field(description="Whether the units go back to stock.")
+
+
+@strawberry.type(description="Money given back to the customer, in the currency paid at checkout.")
+class Refund:
+    id: strawberry.ID = strawberry.field(description="The refund's global id.")
+    status: RefundStatus = strawberry.field(description="Whether the refund went through.")
+    reason: RefundReason = strawberry.field(description="Why the money was given back.")
+    note: str | None = strawberry.field(description="A note about the refund.")
+    subtotal: Money = strawberry.field(description="Items refunded: line amounts plus free item amounts.")
+    shipping: Money = strawberry.field(description="Shipping refunded.")
+    duties: Money = strawberry.field(description="Duties refunded.")
+    taxes: Money = strawberry.field(description="Taxes refunded.")
+    adjustment: Money = strawberry.field(description="Extra goodwill amount.")
+    fee: Money = strawberry.field(description="Fee deducted (e.g. restocking).")
+    total: Money = strawberry.field(description="What the customer gets back.")
+    lines: list[RefundLine] = strawberry.field(description="Units refunded, by line.")
+    created_at: datetime = strawberry.field(description="When the refund was issued.")
+
+    @classmethod
+    def of(cls, r: RefundRecord) -> Refund:
+        c = r.currency
+        return cls(
+            id=to_global_id("Refund", r.id), status=RefundStatus(r.status), reason=d.RefundReason(r.reason),
+            note=r.note, subtotal=Money.of(r.subtotal, c), shipping=Money.of(r.shipping, c),
+            duties=Money.of(r.duties, c), taxes=Money.of(r.taxes, c), adjustment=Money.of(r.adjustment, c),
+            fee=Money.of(r.fee, c), total=Money.of(r.total, c),
+            lines=[
+                RefundLine(line_id=to_global_id("OrderLine", rl.line_id), quantity=rl.quantity,
+                           amount=Money.of(rl.amount, c), restock=rl.restock)
+                for rl in r.lines
+            ],
+            created_at=r.created_at,
+        )
+
+
+@strawberry.type(description="An internal note: the team sees it, customers never do.")
+class Note:
+    id: strawberry.ID = strawberry.field(description="The note's global id.")
+    body: str = strawberry.field(description="What the note says.")
+    author: Actor = strawberry.field(description="Who wrote it.")
+    created_at: datetime = strawberry.field(description="When it was written.")
+
+    @classmethod
+    def of(cls, n: NoteRecord) -> Note:
+        return cls(id=to_global_id("Note", n.id), body=n.body,
+                   author=Actor(kind=DomainActorKind(n.author_kind), name=n.author_name), created_at=n.created_at)
+
+
+@strawberry.type(description="One entry of the order's audit timeline.")
+class OrderEvent:
+    id: strawberry.ID = strawberry.field(description="The event's global id.")
+    type: str = strawberry.field(description="What happened, e.g. REFUND_ISSUED.")
+    message: str = strawberry.field(description="What happened, for a person to read.")
+    actor: Actor = strawberry.field(description="Who did it.")
+    created_at: datetime = strawberry.field(description="When it happened.")
+
+    @classmethod
+    def of(cls, e: EventRecord) -> OrderEvent:
+        return cls(id=to_global_id("OrderEvent", e.id), type=e.type, message=e.message,
+                   actor=Actor(kind=DomainActorKind(e.actor_kind), name=e.actor_name), created_at=e.created_at)
+
+
+@strawberry.type(description="Whether an action is open now and, if not, the error it would return.")
+class ActionAvailability:
+    allowed: bool = strawberry.field(description="True when the mutation would be accepted by the order's state.")
+    reason: Error | None = strawberry.field(description="Why not: the very error the mutation would return.")
+
+    @classmethod
+    def of(cls, error: DomainError | None) -> ActionAvailability:
+        return cls(allowed=error is None, reason=to_error(error) if error else None)
+
+
+@strawberry.type(description="What can be done to the order now, decided by the mutations' own policies.")
+class OrderActions:
+    cancel: ActionAvailability = strawberry.field(description="`cancelOrder`.")
+    refund: ActionAvailability = strawberry.field(description="`refundOrder` (of something still refundable).")
+    add_tracking_number: ActionAvailability = strawberry.field(description="`addTrackingNumber`.")
+    add_note: ActionAvailability = strawberry.field(description="`addNote`.")
+
+
+@strawberry.type(description="An order placed with the store, and everything done to it since.")
+class Order(Node):
+    number: str = strawberry.field(description="The store's order number, unique in the store.")
+    status: OrderStatus = strawberry.field(description="Open, cancellation requested, or canceled.")
+    payment_status: PaymentStatus = strawberry.field(description="What was paid and refunded.")
+    fulfillment_status: FulfillmentStatus = strawberry.field(description="How far the order is shipped.")
+    currency: str = strawberry.field(description="The ISO 4217 currency paid at checkout; every amount is in it.")
+    customer: Customer = strawberry.field(description="Who placed the order.")
+    shipping_address: Address | None = strawberry.field(description="Where the order ships.")
+    billing_address: Address | None = strawberry.field(description="The billing address.")
+    subtotal: Money = strawberry.field(description="Sum of the lines.")
+    shipping: Money = strawberry.field(description="Shipping charged.")
+    duties: Money = strawberry.field(description="Duties charged.")
+    taxes: Money = strawberry.field(description="Taxes charged.")
+    total: Money = strawberry.field(description="Subtotal plus shipping, duties and taxes.")
+    total_paid: Money = strawberry.field(description="What the customer paid.")
+    payments_managed_externally: bool = strawberry.field(
+        description="Refunds happen on the order's e-commerce platform, not here."
+    )
+    cancellations_managed_externally: bool = strawberry.field(
+        description="Cancellations happen on the order's e-commerce platform, not here."
+    )
+    cancel_reason: CancelReason | None = strawberry.field(description="Why the order was canceled, if it was.")
+    canceled_at: datetime | None = strawberry.field(description="When the order was canceled, if it was.")
+    test: bool = strawberry.field(description="A test order: not a real sale.")
+    created_at: datetime = strawberry.field(description="When the order was placed.")
+    updated_at: datetime = strawberry.field(description="When the order last changed.")
+    record: strawberry.Private[OrderRecord]
+
+    @classmethod
+    def of(cls, r: OrderRecord) -> Order:
+        c = r.currency
+        return cls(
+            id=to_global_id("Order", r.id), number=r.number, status=d.OrderStatus(r.status),
+            payment_status=d.PaymentStatus(r.payment_status), fulfillment_status=d.FulfillmentStatus(r.fulfillment_status),
+            currency=c, customer=Customer(email=r.customer_email, name=r.customer_name, phone=r.customer_phone),
+            shipping_address=Address.of(r.shipping_address), billing_address=Address.of(r.billing_address),
+            subtotal=Money.of(r.subtotal, c), shipping=Money.of(r.shipping, c), duties=Money.of(r.duties, c),
+            taxes=Money.of(r.taxes, c), total=Money.of(r.total, c), total_paid=Money.of(r.amount_paid, c),
+            payments_managed_externally=r.payments_managed_externally,
+            cancellations_managed_externally=r.cancellations_managed_externally,
+            cancel_reason=d.CancelReason(r.cancel_reason) if r.cancel_reason else None, canceled_at=r.canceled_at,
+            test=r.test, created_at=r.created_at, updated_at=r.updated_at, record=r,
+        )
+
+    @strawberry.field(description="Everything refunded so far, net of fees.")
+    async def total_refunded(self, info: Info) -> Money:
+        order = await order_resolvers.domain_order(info.context, self.record)
+        return Money.of(d.total_refunded(order), self.currency)
+
+    @strawberry.field(description="What can still be refunded, per component and in total.")
+    async def refundable(self, info: Info) -> RefundableAmounts:
+        return RefundableAmounts.of(d.refundable(await order_resolvers.domain_order(info.context, self.record)))
+
+    @strawberry.field(description="The product lines, in checkout order.")
+    async def lines(self, info: Info) -> list[OrderLine]:
+        order = await order_resolvers.domain_order(info.context, self.record)
+        records = await info.context.loaders.lines.load(self.record.id)
+        return [OrderLine.of(line, order) for line in records]
+
+    @strawberry.field(description="Shipments, oldest first.")
+    async def shipments(self, info: Info) -> list[Shipment]:
+        return [Shipment.of(s) for s in await info.context.loaders.shipments.load(self.record.id)]
+
+    @strawberry.field(description="Refunds, oldest first.")
+    async def refunds(self, info: Info) -> list[Refund]:
+        return [Refund.of(r) for r in await info.context.loaders.refunds.load(self.record.id)]
+
+    @strawberry.field(description="Internal notes, oldest first. Staff and partner apps only.")
+    async def notes(self, info: Info) -> list[Note]:
+        return [Note.of(n) for n in await info.context.loaders.notes.load(self.record.id)]
+
+    @strawberry.field(description="The audit timeline, oldest first. Staff and partner apps only.")
+    async def events(self, info: Info) -> list[OrderEvent]:
+        return [OrderEvent.of(e) for e in await info.context.loaders.events.load(self.record.id)]
+
+    @strawberry.field(description="What can be done to the order now, and why not when it cannot.")
+    async def available_actions(self, info: Info) -> OrderActions:
+        actions = await order_resolvers.order_actions(info.context, self.record)
+        return OrderActions(
+            cancel=ActionAvailability.of(actions.cancel), refund=ActionAvailability.of(actions.refund),
+            add_tracking_number=ActionAvailability.of(actions.add_tracking_number),
+            add_note=ActionAvailability.of(actions.add_note),
+        )
+
+
+@strawberry.type(description="Where a page starts and ends, and whether there is more.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More orders follow the last one of this page.")
+    has_previous_page: bool = strawberry.field(description="More orders precede the first one of this page.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first order of the page.")
+    end_cursor: str | None = strawberry.field(description="Cursor of the last order of the page.")
+
+
+@strawberry.type(description="An order in a list, with its cursor.")
+class OrderEdge:
+    cursor: str = strawberry.field(description="Pass as `after`/`before` to page from here.")
+    node: Order = strawberry.field(description="The order.")
+
+
+@strawberry.type(description="A page of orders, newest first.")
+class OrderConnection:
+    edges: list[OrderEdge] = strawberry.field(description="The orders of the page with their cursors.")
+    nodes: list[Order] = strawberry.field(description="The orders of the page.")
+    page_info: PageInfo = strawberry.field(description="Paging state.")
+    total_count: int = strawberry.field(description="How many orders the whole list has.")
+
