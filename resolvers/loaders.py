@@ -33,4 +33,7 @@ class Loaders:
     def forget(self, order_id: str) -> None:
         """After a change to the order, read its children afresh."""
         for loader in (self.lines, self.shipments, self.refunds, self.notes, self.events):
-            loader.clear(order_id)
+            try:
+                loader.clear(order_id)
+            except KeyError:  # strawberry's clear() raises for keys never loaded
+                pass

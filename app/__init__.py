@@ -1,0 +1,1 @@
+"""Wiring: settings, authentication, the Starlette app and the command line."""

@@ -1,0 +1,154 @@
+"""The ``ordergraph`` command: serve, migrate, demo data, stores and keys."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+
+from tortoise import Tortoise
+
+from app.settings import Settings, ensure_sqlite_directory
+from db.config import tortoise_config
+from db.migrate import migrate
+
+
+async def _with_db(settings: Settings, work: Callable[[], Awaitable[int]]) -> int:
+    await Tortoise.init(config=tortoise_config(settings.database_url))
+    try:
+        return await work()
+    finally:
+        await Tortoise.close_connections()
+
+
+def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    ensure_sqlite_directory(settings.database_url)
+    asyncio.run(migrate(settings.database_url))
+    print(f"Database is up to date: {_safe_url(settings.database_url)}")
+    return 0
+
+
+def cmd_create_store(settings: Settings, args: argparse.Namespace) -> int:
+    from db import repository as repo
+
+    async def work() -> int:
+        if not args.name.strip() or len(args.name) > 200:
+            print("A store needs a name of 1 to 200 characters.", file=sys.stderr)
+            return 2
+        store = await repo.create_store(args.name.strip())
+        print(store.id)
+        return 0
+
+    return asyncio.run(_with_db(settings, work))
+
+
+def cmd_list_stores(settings: Settings, _args: argparse.Namespace) -> int:
+    from db import repository as repo
+
+    async def work() -> int:
+        for store in await repo.list_stores():
+            print(f"{store.id}  {store.name}")
+        return 0
+
+    return asyncio.run(_with_db(settings, work))
+
+
+def cmd_create_key(settings: Settings, args: argparse.Namespace) -> int:
+    from app.auth import create_api_key
+    from domain.access import parse_permissions
+
+    async def work() -> int:
+        try:
+            permissions = parse_permissions(args.permissions) if args.permissions is not None else None
+            record, key = await create_api_key(args.store, kind=args.kind, name=args.name, permissions=permissions)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(key)
+        print(f"# {record.kind} key {record.prefix}... for store {record.store_id}: {record.permissions}", file=sys.stderr)
+        print("# Keep it now: it is stored hashed and cannot be shown again.", file=sys.stderr)
+        return 0
+
+    return asyncio.run(_with_db(settings, work))
+
+
+async def _demo_key(settings: Settings) -> tuple[str, str]:
+    from app.auth import create_api_key
+    from app.main import secret_key
+    from app.demo import DEMO_STORE_SETTING, seed_demo_store
+    from db import repository as repo
+    from domain.access import Permission
+
+    await seed_demo_store(await secret_key(settings))
+    store_id = await repo.get_setting(DEMO_STORE_SETTING)
+    assert store_id is not None
+    _record, key = await create_api_key(store_id, kind="STAFF", name="Demo staff", permissions=frozenset(Permission))
+    return store_id, key
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    ensure_sqlite_directory(settings.database_url)
+    asyncio.run(migrate(settings.database_url))
+    host, port = args.host or settings.host, args.port or settings.port
+    if args.demo:
+        async def work() -> int:
+            store_id, key = await _demo_key(settings)
+            print(f"\n  Ordergraph on {_safe_url(settings.database_url)}")
+            print(f"  GraphQL:          http://{host}:{port}/graphql")
+            print(f"  Demo store:       {store_id}")
+            print(f"  Demo staff key:   {key}")
+            print(f"  Try:  curl -s http://{host}:{port}/graphql -H 'Authorization: Bearer {key}' \\")
+            print("          -H 'Content-Type: application/json' -d '{\"query\":\"{ orders(first: 5) { nodes { number status } } }\"}'\n",
+                  flush=True)
+            return 0
+
+        asyncio.run(_with_db(settings, work))
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=1, log_level="info",
+                proxy_headers=False)
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    """The database URL without its password."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}" if ":" in creds else url
+    return url
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ordergraph", description="Ordergraph: the order API server.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="Migrate the database and start the server.")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--demo", action="store_true", help="Seed a demo store and print a demo staff key.")
+    serve.set_defaults(run=cmd_serve)
+
+    sub.add_parser("migrate", help="Apply database migrations.").set_defaults(run=cmd_migrate)
+
+    store = sub.add_parser("create-store", help="Create a store; prints its id.")
+    store.add_argument("name")
+    store.set_defaults(run=cmd_create_store)
+
+    sub.add_parser("list-stores", help="List stores.").set_defaults(run=cmd_list_stores)
+
+    key = sub.add_parser("create-key", help="Create an API key for a store; prints it once.")
+    key.add_argument("--store", required=True, help="The store id.")
+    key.add_argument("--kind", default="STAFF", choices=["STAFF", "PARTNER"])
+    key.add_argument("--name", required=True, help="The person or app the key is for.")
+    key.add_argument("--permissions", help="Comma-separated, e.g. READ_ORDERS,WRITE_ORDERS (default: all but "
+                     "CANCEL_WITHOUT_REFUND and MANAGE_KEYS).")
+    key.set_defaults(run=cmd_create_key)
+
+    args = parser.parse_args(argv)
+    return args.run(Settings.from_env(), args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,76 @@
+"""Demo data: a store with orders in the states a newcomer wants to try things on."""
+
+from __future__ import annotations
+
+from domain import orders as d
+from domain.access import Actor, ActorKind, Permission, Principal
+from domain.cancel import CancelRequest
+from domain.creation import Address, CreateOrderRequest, Customer, LineRequest
+from domain.errors import DomainError
+from domain.refunds import RefundLineRequest, RefundRequest
+from domain.tracking import TrackingRequest
+from db import repository as repo
+from resolvers import cancel, notes, orders, refunds, tracking
+from resolvers.context import Context
+
+DEMO_STORE_SETTING = "demo_store_id"
+
+_ADDRESS = Address(name="Ada Lovelace", line1="12 St James's Square", city="London", postal_code="SW1Y 4JH",
+                   country_code="GB")
+
+
+def _order(number: str, email: str, name: str, lines: list[tuple[str, str, int, str]], **kw) -> CreateOrderRequest:
+    return CreateOrderRequest(
+        number=number, currency=kw.pop("currency", "USD"), customer=Customer(email=email, name=name),
+        shipping_address=_ADDRESS, billing_address=_ADDRESS,
+        lines=tuple(LineRequest(sku, title, qty, price) for sku, title, qty, price in lines), **kw,
+    )
+
+
+def _ok(result):
+    assert not isinstance(result, DomainError), result
+    return result
+
+
+async def seed_demo_store(secret_key: bytes) -> str | None:
+    """Create the demo store and its orders once; return its id if created now, else None."""
+    existing = await repo.get_setting(DEMO_STORE_SETTING)
+    if existing and await repo.get_store(existing):
+        return None
+    store = await repo.create_store("Demo Store")
+    seeder = Principal(store.id, Actor(ActorKind.STAFF, None, "Demo seed"), frozenset(Permission))
+    ctx = Context(principal=seeder, secret_key=secret_key)
+
+    async def create(request: CreateOrderRequest):
+        record, _token = _ok(await orders.create_order(ctx, request, idempotency_key=None))
+        return record
+
+    await create(_order("1001", "ada@example.com", "Ada Lovelace",
+                        [("MUG-01", "Enamel mug", 2, "18.00"), ("TEA-50", "Loose leaf tea, 50 g", 3, "9.50")],
+                        shipping="6.00", taxes="4.20"))
+    shipped = await create(_order("1002", "grace@example.com", "Grace Hopper",
+                                  [("KB-87", "Mechanical keyboard", 1, "129.00")], shipping="0", taxes="10.32"))
+    _ok(await tracking.add_tracking_number(ctx, shipped.id, TrackingRequest("1Z999AA10123456784"),
+                                           notify_customer=True))
+    partial = await create(_order("1003", "alan@example.com", "Alan Turing",
+                                  [("SOCK-3", "Wool socks (3 pairs)", 4, "24.00")], shipping="8.00", taxes="7.68"))
+    line = (await repo.lines_by_order([partial.id]))[partial.id][0]
+    _ok(await refunds.refund_order(ctx, partial.id, partial.id,
+                                   RefundRequest(d.RefundReason.DAMAGED, lines=(RefundLineRequest(line.id, 1),)),
+                                   idempotency_key="demo-refund-1003", notify_customer=False))
+    _ok(await notes.add_note(ctx, partial.id, "Customer sent photos of the damaged pair."))
+    canceled = await create(_order("1004", "edsger@example.com", "Edsger Dijkstra",
+                                   [("LAMP-2", "Desk lamp", 1, "59.00")], shipping="5.00", taxes="5.12"))
+    _ok(await cancel.cancel_order(ctx, canceled.id, canceled.id, CancelRequest(d.CancelReason.INVENTORY),
+                                  notify_customer=True, idempotency_key=None))
+    await create(_order("1005", "barbara@example.com", "Barbara Liskov",
+                        [("BOOK-7", "Program Development in Java", 1, "64.99")], amount_paid="0"))
+    await create(_order("1006", "yukihiro@example.jp", "Yukihiro Matsumoto",
+                        [("CUP-JP", "Yunomi tea cup", 2, "2400")], currency="JPY", shipping="800", taxes="480"))
+    await create(_order("1007", "margaret@example.com", "Margaret Hamilton",
+                        [("POSTER-A2", "Apollo poster", 1, "35.00")], shipping="4.00",
+                        payments_managed_externally=True, cancellations_managed_externally=True))
+    await create(_order("1008", "linus@example.com", "Linus Torvalds",
+                        [("PENG-1", "Plush penguin", 1, "19.00")], test=True))
+    await repo.get_or_create_setting(DEMO_STORE_SETTING, store.id)
+    return store.id
