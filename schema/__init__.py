@@ -14,6 +14,7 @@ from schema.errors import ALL_ERROR_TYPES
 from schema.extensions import ErrorPolicy
 from schema.mutations import Mutation
 from schema.query import Query
+from schema.scalars import DECIMAL_SCALAR, Decimal
 from schema.types import Order
 
 MAX_DEPTH = 12
@@ -34,7 +35,7 @@ def build_schema(*, max_depth: int = MAX_DEPTH, max_aliases: int = MAX_ALIASES, 
         extensions.append(partial(AddValidationRules, [NoSchemaIntrospectionCustomRule]))
     return strawberry.Schema(
         query=Query, mutation=Mutation, types=[*ALL_ERROR_TYPES, Order], extensions=extensions,
-        config=StrawberryConfig(disable_field_suggestions=production),
+        config=StrawberryConfig(disable_field_suggestions=production, scalar_map={Decimal: DECIMAL_SCALAR}),
     )
 
 

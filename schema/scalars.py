@@ -1,4 +1,4 @@
-"""Custom scalars."""
+"""Custom scalars (registered in the schema's ``scalar_map``)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,10 @@ def _parse_decimal(value: object) -> str:
     raise ValueError('Decimal values are strings such as "12.50".')
 
 
-Decimal = strawberry.scalar(
-    NewType("Decimal", str),
+#: The Python-side type of amounts in inputs and outputs; mapped to the scalar below.
+Decimal = NewType("Decimal", str)
+
+DECIMAL_SCALAR = strawberry.scalar(
     name="Decimal",
     description='An exact decimal number, sent and received as a string ("12.50").',
     serialize=str,

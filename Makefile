@@ -1,0 +1,37 @@
+# Two commands for a newcomer (see README):
+#   make serve   install everything, start the server on SQLite with demo data
+#   make test    install everything, run the whole suite on SQLite and PostgreSQL
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install serve test test-sqlite test-postgres schema bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+serve: install
+	$(BIN)/python -m app serve --demo
+
+# SQLite always; PostgreSQL when reachable (required under CI=true).
+test: install
+	bash scripts/test.sh
+
+test-sqlite: install
+	ORDERGRAPH_TEST_ENGINE=sqlite $(BIN)/python -m pytest
+
+test-postgres: install
+	ORDERGRAPH_TEST_ENGINE=postgres $(BIN)/python -m pytest
+
+# Re-export schema.graphql after changing the schema (a test fails while it is stale).
+schema: install
+	$(BIN)/python -m app export-schema > schema.graphql
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

@@ -1,0 +1,123 @@
+"""Shared fixtures. Tests that need a database run on the engine that
+``ORDERGRAPH_TEST_ENGINE`` names (``sqlite``, the default, or ``postgres``);
+``make test`` runs the suite once per engine, each in its own process, because
+Tortoise caches per-engine SQL on the model classes.
+
+PostgreSQL is ``ORDERGRAPH_TEST_POSTGRES`` (default: the local server's ``test``
+database). Each run creates its own database there and drops it afterwards.
+When PostgreSQL is unreachable its tests are skipped, except under CI, where
+they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from app.auth import create_api_key
+from app.main import create_app
+from app.settings import Settings
+from db import repository as repo
+from db.migrate import migrate
+from domain.access import Permission
+
+POSTGRES = os.environ.get("ORDERGRAPH_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")
+ENGINE = os.environ.get("ORDERGRAPH_TEST_ENGINE", "sqlite")
+if ENGINE not in ("sqlite", "postgres"):
+    raise RuntimeError(f"ORDERGRAPH_TEST_ENGINE must be sqlite or postgres, not {ENGINE!r}")
+
+
+async def _postgres_admin():
+    import asyncpg
+
+    return await asyncpg.connect(POSTGRES.replace("postgres://", "postgresql://", 1), timeout=5)
+
+
+@pytest_asyncio.fixture(scope="session", params=[ENGINE])
+async def database_url(request, tmp_path_factory) -> AsyncIterator[str]:
+    """A freshly migrated database of each engine, for the whole session."""
+    if request.param == "sqlite":
+        url = f"sqlite://{tmp_path_factory.mktemp('sqlite')}/ordergraph.sqlite3"
+        await migrate(url)
+        yield url
+        return
+    try:
+        admin = await _postgres_admin()
+    except (OSError, Exception) as exc:  # noqa: BLE001 - any failure to connect means "not here"
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL must be reachable in CI ({POSTGRES}): {exc}")
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES}: {exc}")
+    name = f"ordergraph_test_{uuid.uuid4().hex[:12]}"
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES.rsplit("/", 1)[0]
+    url = f"{base}/{name}"
+    try:
+        await migrate(url)
+        yield url
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> str:
+    return "sqlite" if database_url.startswith("sqlite") else "postgres"
+
+
+@pytest_asyncio.fixture(scope="session")
+async def app(database_url: str):
+    """The real application, lifespan included."""
+    application = create_app(Settings(database_url=database_url, secret_key="test-secret-key"))
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest_asyncio.fixture(scope="session")
+async def http(app) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://ordergraph.test") as client:
+        yield client
+
+
+@dataclass
+class Store:
+    """A store with a staff key holding every permission, and a way to speak GraphQL as it."""
+
+    id: str
+    key: str
+    http: httpx.AsyncClient
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None, *, key: str | None = None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {key or self.key}"} if (key or self.key) else {}
+        return await self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+
+    async def gql(self, query: str, variables: dict[str, Any] | None = None, *, key: str | None = None) -> dict[str, Any]:
+        """The response body; fails on top-level errors (use ``post`` to look at those)."""
+        response = await self.post(query, variables, key=key)
+        body = response.json()
+        assert response.status_code == 200, body
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+    async def key_with(self, *permissions: Permission, kind: str = "STAFF") -> str:
+        _record, key = await create_api_key(self.id, kind=kind, name="test key", permissions=frozenset(permissions))
+        return key
+
+
+async def make_store(http: httpx.AsyncClient, name: str = "Test store") -> Store:
+    store = await repo.create_store(name)
+    _record, key = await create_api_key(store.id, kind="STAFF", name="Test staff", permissions=frozenset(Permission))
+    return Store(store.id, key, http)
+
+
+@pytest_asyncio.fixture
+async def store(http) -> Store:
+    """A fresh store per test, so tests never see each other's orders."""
+    return await make_store(http)
