@@ -1,0 +1,89 @@
+from db import repository as repo
+from domain.access import Permission
+from schema.ids import decode
+from tests.api.helpers import CANCEL, ORDER, REFUND, TRACK, create_order
+
+
+def cancel_input(order, **kw):
+    return {"input": {"orderId": order["id"], "reason": "CUSTOMER", **kw}}
+
+
+async def test_cancel_refunds_everything_by_default_and_cannot_be_undone(store):
+    order = await create_order(store)
+    result = (await store.gql(CANCEL, cancel_input(order, staffNote="asked by phone")))["cancelOrder"]
+    assert result["__typename"] == "CancelOrderSuccess"
+    assert result["refund"]["total"]["amount"] == "141.00"
+    after = result["order"]
+    assert (after["status"], after["paymentStatus"]) == ("CANCELED", "REFUNDED")
+    assert [e["type"] for e in after["events"]] == ["ORDER_CREATED", "ORDER_CANCELED", "REFUND_ISSUED"]
+    assert "asked by phone" in after["events"][1]["message"]
+    for action in ("cancel", "refund", "addTrackingNumber"):
+        assert after["availableActions"][action]["reason"]["code"] == "ORDER_CANCELED"
+    assert after["availableActions"]["addNote"]["allowed"] is True
+    again = (await store.gql(CANCEL, cancel_input(order)))["cancelOrder"]
+    assert again["__typename"] == "OrderCanceledError" and again["orderStatus"] == "CANCELED"
+
+
+async def test_cancel_refunds_only_what_is_left(store):
+    order = await create_order(store)
+    await store.gql(REFUND, {"input": {"orderId": order["id"], "reason": "OTHER", "idempotencyKey": "k", "shipping": "5.00"}})
+    result = (await store.gql(CANCEL, cancel_input(order)))["cancelOrder"]
+    assert result["refund"]["total"]["amount"] == "136.00"
+    assert result["order"]["totalRefunded"]["amount"] == "141.00"
+
+
+async def test_a_shipped_order_cannot_be_canceled(store):
+    order = await create_order(store)
+    await store.gql(TRACK, {"input": {"orderId": order["id"], "trackingNumber": "1Z999AA10123456784",
+                                      "lines": [{"lineId": order["lines"][0]["id"], "quantity": 1}]}})
+    result = (await store.gql(CANCEL, cancel_input(order)))["cancelOrder"]
+    assert result["__typename"] == "OrderShippedError"
+    after = (await store.gql(ORDER, {"id": order["id"]}))["order"]
+    assert after["status"] == "OPEN" and after["availableActions"]["cancel"]["reason"]["code"] == "ORDER_SHIPPED"
+
+
+async def test_cancellations_run_by_the_platform_are_refused(store):
+    order = await create_order(store, cancellationsManagedExternally=True)
+    result = (await store.gql(CANCEL, cancel_input(order)))["cancelOrder"]
+    assert result["__typename"] == "ManagedExternallyError"
+
+
+async def test_cancel_without_refund_of_a_paid_order_needs_the_elevated_permission(store):
+    order = await create_order(store)
+    plain = await store.key_with(Permission.READ_ORDERS, Permission.CANCEL_ORDERS, Permission.REFUND_ORDERS)
+    response = await store.post(CANCEL, cancel_input(order, refund=False), key=plain)
+    body = response.json()
+    assert body["errors"][0]["extensions"] == {"code": "FORBIDDEN", "permission": "CANCEL_WITHOUT_REFUND"}
+    assert (await store.gql(ORDER, {"id": order["id"]}))["order"]["status"] == "OPEN"
+    elevated = await store.key_with(Permission.READ_ORDERS, Permission.CANCEL_ORDERS, Permission.CANCEL_WITHOUT_REFUND)
+    result = (await store.gql(CANCEL, cancel_input(order, refund=False), key=elevated))["cancelOrder"]
+    assert result["__typename"] == "CancelOrderSuccess" and result["refund"] is None
+    assert result["order"]["paymentStatus"] == "PAID"
+
+
+async def test_cancel_without_refund_of_an_unpaid_order_needs_no_elevation(store):
+    order = await create_order(store, amountPaid="0")
+    plain = await store.key_with(Permission.READ_ORDERS, Permission.CANCEL_ORDERS)
+    result = (await store.gql(CANCEL, cancel_input(order, refund=False), key=plain))["cancelOrder"]
+    assert result["__typename"] == "CancelOrderSuccess"
+
+
+async def test_notify_customer_queues_a_cancellation_notice(store):
+    order = await create_order(store)
+    await store.gql(CANCEL, cancel_input(order, notifyCustomer=True))
+    queued = await repo.notifications_for_order(decode(order["id"], "Order"))
+    assert [(n.kind, n.recipient) for n in queued] == [("ORDER_CANCELED", "ada@example.com")]
+
+
+async def test_a_retried_cancel_with_a_key_returns_the_first_result(store):
+    order = await create_order(store)
+    first = (await store.gql(CANCEL, cancel_input(order, idempotencyKey="c1")))["cancelOrder"]
+    retry = (await store.gql(CANCEL, cancel_input(order, idempotencyKey="c1")))["cancelOrder"]
+    assert retry["__typename"] == "CancelOrderSuccess" and retry["refund"]["id"] == first["refund"]["id"]
+
+
+async def test_an_over_long_staff_note_is_refused_and_nothing_changes(store):
+    order = await create_order(store)
+    result = (await store.gql(CANCEL, cancel_input(order, staffNote="x" * 2001)))["cancelOrder"]
+    assert result["__typename"] == "InvalidInputError" and result["field"] == "staffNote"
+    assert (await store.gql(ORDER, {"id": order["id"]}))["order"]["status"] == "OPEN"
