@@ -21,6 +21,13 @@ MAX_DEPTH = 12
 MAX_ALIASES = 30
 
 
+class Schema(strawberry.Schema):
+    def process_errors(self, errors, execution_context=None) -> None:  # type: ignore[no-untyped-def]
+        # Strawberry logs every error with a traceback, the client's mistakes
+        # included; ErrorPolicy logs the unexpected ones, which are ours.
+        return None
+
+
 def build_schema(*, max_depth: int = MAX_DEPTH, max_aliases: int = MAX_ALIASES, production: bool = False,
                  introspection: bool = True) -> strawberry.Schema:
     """The schema with its abuse limits. In production, field suggestions are off."""
@@ -33,7 +40,7 @@ def build_schema(*, max_depth: int = MAX_DEPTH, max_aliases: int = MAX_ALIASES, 
     ]
     if not introspection:
         extensions.append(partial(AddValidationRules, [NoSchemaIntrospectionCustomRule]))
-    return strawberry.Schema(
+    return Schema(
         query=Query, mutation=Mutation, types=[*ALL_ERROR_TYPES, Order], extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=production, scalar_map={Decimal: DECIMAL_SCALAR}),
     )
