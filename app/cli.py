@@ -22,9 +22,9 @@ async def _with_db(settings: Settings, work: Callable[[], Awaitable[int]]) -> in
         await Tortoise.close_connections()
 
 
-def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     ensure_sqlite_directory(settings.database_url)
-    asyncio.run(migrate(settings.database_url))
+    asyncio.run(migrate(settings.database_url, target=args.target))
     print(f"Database is up to date: {_safe_url(settings.database_url)}")
     return 0
 
@@ -130,7 +130,10 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--demo", action="store_true", help="Seed a demo store and print a demo staff key.")
     serve.set_defaults(run=cmd_serve)
 
-    sub.add_parser("migrate", help="Apply database migrations.").set_defaults(run=cmd_migrate)
+    migrate_parser = sub.add_parser("migrate", help="Apply database migrations.")
+    migrate_parser.add_argument("--target", help="Migrate to this migration (e.g. ordergraph.0001_initial), "
+                                "forwards or backwards; default: the latest.")
+    migrate_parser.set_defaults(run=cmd_migrate)
 
     store = sub.add_parser("create-store", help="Create a store; prints its id.")
     store.add_argument("name")
