@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install serve test test-sqlite test-postgres schema bench clean
+.PHONY: install serve test test-sqlite test-postgres schema migration clean
 
 install: $(STAMP)
 
@@ -32,6 +32,10 @@ test-postgres: install
 # Re-export schema.graphql after changing the schema (a test fails while it is stale).
 schema: install
 	$(BIN)/python -m app export-schema > schema.graphql
+
+# Write the migration for a model change: make migration name=add_something (then review it).
+migration: install
+	$(BIN)/tortoise -c db.config.TORTOISE_ORM makemigrations -n $(name)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

@@ -111,6 +111,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_schema(_settings: Settings, _args: argparse.Namespace) -> int:
+    from schema import schema
+
+    print(schema.as_str())
+    return 0
+
+
 def _safe_url(url: str) -> str:
     """The database URL without its password."""
     if "@" in url and "://" in url:
@@ -148,6 +155,10 @@ def main(argv: list[str] | None = None) -> int:
     key.add_argument("--permissions", help="Comma-separated, e.g. READ_ORDERS,WRITE_ORDERS (default: all but "
                      "CANCEL_WITHOUT_REFUND and MANAGE_KEYS).")
     key.set_defaults(run=cmd_create_key)
+
+    sub.add_parser("export-schema", help="Print the schema in SDL (make schema writes schema.graphql).").set_defaults(
+        run=cmd_export_schema
+    )
 
     args = parser.parse_args(argv)
     return args.run(Settings.from_env(), args)

@@ -1,0 +1,86 @@
+"""Checks on the project itself: the committed schema, and the direction of imports."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from schema import schema
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_committed_schema_graphql_is_up_to_date():
+    committed = (ROOT / "schema.graphql").read_text()
+    assert committed.strip() == schema.as_str().strip(), "schema.graphql is stale: run `make schema`"
+
+
+def test_the_core_names_of_api_md_are_in_the_schema():
+    sdl = schema.as_str()
+    for name in ["order(id: ID!): Order", "orderByNumber(number: String!): Order", "node(id: ID!): Node",
+                 "createOrder(input: CreateOrderInput!): CreateOrderResult!",
+                 "cancelOrder(input: CancelOrderInput!): CancelOrderResult!",
+                 "refundOrder(input: RefundOrderInput!): RefundOrderResult!",
+                 "addTrackingNumber(input: AddTrackingNumberInput!): AddTrackingNumberResult!",
+                 "addNote(input: AddNoteInput!): AddNoteResult!", "interface Error", "type Money",
+                 "maximumRefundable: RefundableAmounts!", "availableActions: OrderActions!",
+                 "customerAccessToken: String!", "idempotencyKey: String!"]:
+        assert name in sdl, name
+
+
+def test_every_public_type_and_field_has_a_description():
+    missing = []
+    for type_ in schema._schema.type_map.values():
+        if type_.name.startswith("__") or type_.name in ("String", "Int", "Boolean", "ID", "Float"):
+            continue
+        if not type_.description:
+            missing.append(type_.name)
+        for name, field in (getattr(type_, "fields", None) or {}).items():
+            if not field.description:
+                missing.append(f"{type_.name}.{name}")
+    assert missing == []
+
+
+# Who may import whom: app -> schema -> resolvers -> domain, db; db -> domain.
+ALLOWED = {
+    "domain": {"domain"},
+    "db": {"db", "domain"},
+    "resolvers": {"resolvers", "db", "domain"},
+    "schema": {"schema", "resolvers", "domain", "db"},
+    "app": {"app", "schema", "resolvers", "domain", "db"},
+}
+THIRD_PARTY_FORBIDDEN = {"domain": {"strawberry", "starlette", "tortoise", "graphql", "uvicorn"}}
+LAYERS = set(ALLOWED)
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_imports_flow_one_way():
+    wrong = []
+    for layer, allowed in ALLOWED.items():
+        for path in (ROOT / layer).rglob("*.py"):
+            for imported in _imports(path):
+                if imported in LAYERS and imported not in allowed:
+                    wrong.append(f"{path.relative_to(ROOT)} imports {imported}")
+                if imported in THIRD_PARTY_FORBIDDEN.get(layer, ()):
+                    wrong.append(f"{path.relative_to(ROOT)} imports {imported}")
+    assert wrong == []
+
+
+def test_only_db_touches_the_models():
+    wrong = [
+        str(path.relative_to(ROOT))
+        for layer in ("app", "schema", "resolvers", "domain")
+        for path in (ROOT / layer).rglob("*.py")
+        if "db.models" in path.read_text() or "tortoise" in _imports(path) and layer != "app"
+    ]
+    assert wrong == []
