@@ -14,7 +14,9 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -40,30 +42,34 @@ async def _postgres_admin():
     return await asyncpg.connect(POSTGRES.replace("postgres://", "postgresql://", 1), timeout=5)
 
 
-@pytest_asyncio.fixture(scope="session", params=[ENGINE])
-async def database_url(request, tmp_path_factory) -> AsyncIterator[str]:
-    """A freshly migrated database of each engine, for the whole session."""
-    if request.param == "sqlite":
-        url = f"sqlite://{tmp_path_factory.mktemp('sqlite')}/ordergraph.sqlite3"
-        await migrate(url)
-        yield url
+@asynccontextmanager
+async def scratch_database(directory: Path, prefix: str) -> AsyncIterator[str]:
+    """An empty database of the session's engine, removed afterwards (PostgreSQL keeps
+    databases forever otherwise). Skips when PostgreSQL is unreachable, except under CI."""
+    if ENGINE == "sqlite":
+        yield f"sqlite://{directory}/{prefix}.sqlite3"
         return
     try:
         admin = await _postgres_admin()
-    except (OSError, Exception) as exc:  # noqa: BLE001 - any failure to connect means "not here"
+    except Exception as exc:  # noqa: BLE001 - any failure to connect means "not here"
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL must be reachable in CI ({POSTGRES}): {exc}")
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES}: {exc}")
-    name = f"ordergraph_test_{uuid.uuid4().hex[:12]}"
+    name = f"ordergraph_{prefix}_{uuid.uuid4().hex[:12]}"
     await admin.execute(f'CREATE DATABASE "{name}"')
-    base = POSTGRES.rsplit("/", 1)[0]
-    url = f"{base}/{name}"
     try:
-        await migrate(url)
-        yield url
+        yield f"{POSTGRES.rsplit('/', 1)[0]}/{name}"
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+@pytest_asyncio.fixture(scope="session", params=[ENGINE])
+async def database_url(tmp_path_factory) -> AsyncIterator[str]:
+    """A freshly migrated database for the whole session."""
+    async with scratch_database(tmp_path_factory.mktemp("db"), "test") as url:
+        await migrate(url)
+        yield url
 
 
 @pytest.fixture(scope="session")

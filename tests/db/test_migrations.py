@@ -14,10 +14,9 @@ import sys
 import uuid
 from pathlib import Path
 
-import pytest
 import pytest_asyncio
 
-from tests.conftest import ENGINE, POSTGRES, _postgres_admin
+from tests.conftest import ENGINE, scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRST = "ordergraph.0001_initial"
@@ -99,22 +98,8 @@ async def _insert(url: str) -> None:
 
 @pytest_asyncio.fixture
 async def empty_db(tmp_path):
-    if ENGINE == "sqlite":
-        yield f"sqlite://{tmp_path}/old.sqlite3"
-        return
-    try:
-        admin = await _postgres_admin()
-    except Exception as exc:  # noqa: BLE001
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL must be reachable in CI: {exc}")
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-    name = f"ordergraph_mig_{uuid.uuid4().hex[:12]}"
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{POSTGRES.rsplit('/', 1)[0]}/{name}"
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    async with scratch_database(tmp_path, "migrations") as url:
+        yield url
 
 
 async def test_migrating_a_database_that_holds_orders_keeps_them(empty_db):

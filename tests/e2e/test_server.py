@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import httpx
@@ -16,7 +15,7 @@ import pytest
 import pytest_asyncio
 
 from tests.api.helpers import CREATE, REFUND, order_input
-from tests.conftest import ENGINE, POSTGRES, _postgres_admin
+from tests.conftest import scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
@@ -38,22 +37,8 @@ def _cli(env: dict[str, str], *args: str) -> str:
 @pytest_asyncio.fixture(scope="module")
 async def server_db(tmp_path_factory):
     """A database of the session's engine for the server process alone."""
-    if ENGINE == "sqlite":
-        yield f"sqlite://{tmp_path_factory.mktemp('e2e')}/server.sqlite3"
-        return
-    try:
-        admin = await _postgres_admin()
-    except Exception as exc:  # noqa: BLE001
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL must be reachable in CI: {exc}")
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-    name = f"ordergraph_e2e_{uuid.uuid4().hex[:12]}"
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{POSTGRES.rsplit('/', 1)[0]}/{name}"
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    async with scratch_database(tmp_path_factory.mktemp("e2e"), "e2e") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
