@@ -240,7 +240,7 @@ async def page_orders(
 
 
 async def lines_by_order(order_ids: Sequence[str]) -> dict[str, list[LineRecord]]:
-    rows = await m.OrderLine.filter(order_id__in=order_ids).order_by("position").prefetch_related("order")
+    rows = await m.OrderLine.filter(order_id__in=order_ids).order_by("position").select_related("order")
     return {k: [_line_record(r, r.order.currency) for r in v] for k, v in _group(rows, "order_id").items()}
 
 

@@ -31,15 +31,21 @@ class Schema(strawberry.Schema):
 def build_schema(*, max_depth: int = MAX_DEPTH, max_aliases: int = MAX_ALIASES, production: bool = False,
                  introspection: bool = True) -> strawberry.Schema:
     """The schema with its abuse limits. In production, field suggestions are off."""
+    # The limiters make a new validation rule class per instance, and extensions
+    # are instantiated per request: that would make every request miss the
+    # ValidationCache (it keys on the rule classes). Build the rules once.
+    rules = [
+        *QueryDepthLimiter(max_depth=max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
+    ]
+    if not introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
     extensions = [
         ErrorPolicy,
-        partial(QueryDepthLimiter, max_depth=max_depth),
-        partial(MaxAliasesLimiter, max_alias_count=max_aliases),
+        partial(AddValidationRules, rules),
         partial(ParserCache, maxsize=512),
         partial(ValidationCache, maxsize=512),
     ]
-    if not introspection:
-        extensions.append(partial(AddValidationRules, [NoSchemaIntrospectionCustomRule]))
     return Schema(
         query=Query, mutation=Mutation, types=[*ALL_ERROR_TYPES, Order], extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=production, scalar_map={Decimal: DECIMAL_SCALAR}),
