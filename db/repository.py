@@ -207,12 +207,6 @@ async def get_order_by_number(store_id: str, number: str) -> OrderRecord | None:
     return _order_record(row) if row else None
 
 
-async def get_orders(store_id: str, order_ids: Sequence[str]) -> dict[str, OrderRecord]:
-    ids = [i for i in order_ids if _is_uuid(i)]
-    rows = await m.Order.filter(store_id=store_id, id__in=ids) if ids else []
-    return {str(r.id): _order_record(r) for r in rows}
-
-
 async def count_orders(store_id: str) -> int:
     return await m.Order.filter(store_id=store_id).count()
 

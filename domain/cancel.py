@@ -15,6 +15,7 @@ from domain.orders import (
     ShipmentStatus,
     payment_status,
     refundable,
+    refunded_quantity,
 )
 from domain.refunds import full_refund
 
@@ -36,6 +37,8 @@ class CancelPlan:
     reason: CancelReason
     refund: Refund | None
     restock: bool
+    #: Units that go back to stock: every unit not refunded before, when restocking.
+    restock_units: int
     staff_note: str | None
     payment_status: PaymentStatus
     #: Canceling keeps money that was paid: the actor needs the elevated
@@ -83,8 +86,10 @@ def plan_cancel(order: Order, request: CancelRequest, *, refund_id: str) -> Canc
             )
         refund = full_refund(order, refund_id=refund_id, restock=request.restock)
     after = replace(order, status=OrderStatus.CANCELED, refunds=(*order.refunds, *([refund] if refund else [])))
+    unrefunded = sum(line.quantity - refunded_quantity(order, line.id) for line in order.lines)
     return CancelPlan(
-        reason=request.reason, refund=refund, restock=request.restock, staff_note=note,
+        reason=request.reason, refund=refund, restock=request.restock,
+        restock_units=unrefunded if request.restock else 0, staff_note=note,
         payment_status=payment_status(after),
         keeps_payment=money_left and not request.refund and not order.payments_managed_externally,
     )

@@ -27,14 +27,14 @@ OPERATION = "cancelOrder"
 
 
 async def cancel_order(
-    ctx: Context, order_id: str | None, raw_order_id: str, request: CancelRequest, *, notify_customer: bool,
+    ctx: Context, order_id: str | None, client_order_id: str, request: CancelRequest, *, notify_customer: bool,
     idempotency_key: str | None,
 ) -> tuple[OrderRecord, RefundRecord | None] | DomainError:
     """Cancel the order (irreversibly), refunding what is left unless told not to."""
     who = require(ctx, Permission.CANCEL_ORDERS)
     if error := check_idempotency_key(idempotency_key, required=False):
         return error
-    fingerprint = request_hash({"orderId": raw_order_id, "request": asdict(request), "notify": notify_customer})
+    fingerprint = request_hash({"orderId": client_order_id, "request": asdict(request), "notify": notify_customer})
 
     async def decide(locked: Locked) -> tuple[str, str | None] | DomainError:
         await claim(ctx, OPERATION, idempotency_key)
@@ -53,12 +53,11 @@ async def cancel_order(
             record.id, now=now, status="CANCELED", cancel_reason=plan.reason.value, canceled_at=now,
             payment_status=plan.payment_status.value,
         )
-        restocked = sum(line.quantity for line in locked.order.lines) if plan.restock else 0
         await timeline.event(
             ctx, record.id, "ORDER_CANCELED",
             f"Order canceled ({plan.reason.value.lower()})." + (f" Staff note: {plan.staff_note}" if plan.staff_note else ""),
             {"reason": plan.reason.value, "staffNote": plan.staff_note, "restock": plan.restock,
-             "restockedUnits": restocked},
+             "restockedUnits": plan.restock_units},
         )
         if refund is not None:
             await timeline.event(

@@ -34,8 +34,6 @@ class Context:
     #: Filled by the HTTP layer (the Starlette request/response), if any.
     request: Any = None
     response: Any = None
-    #: Side effects to run once the transaction has committed.
-    after_commit: list[Callable[[], Any]] = field(default_factory=list)
 
     def now(self) -> datetime:
         return self.clock()

@@ -28,6 +28,14 @@ async def order(ctx: Context, order_id: str | None) -> OrderRecord | None:
     return await repo.get_order(who.store_id, order_id) if order_id else None
 
 
+async def node(ctx: Context, type_name: str | None, raw_id: str | None) -> OrderRecord | None:
+    """The object behind a global id; only orders are refetchable so far."""
+    who = require(ctx, Permission.READ_ORDERS)
+    if type_name != "Order" or raw_id is None:
+        return None
+    return await repo.get_order(who.store_id, raw_id)
+
+
 async def order_by_number(ctx: Context, number: str) -> OrderRecord | None:
     who = require(ctx, Permission.READ_ORDERS)
     number = number.strip()

@@ -17,14 +17,14 @@ OPERATION = "refundOrder"
 
 
 async def refund_order(
-    ctx: Context, order_id: str | None, raw_order_id: str, request: RefundRequest, *, idempotency_key: str,
+    ctx: Context, order_id: str | None, client_order_id: str, request: RefundRequest, *, idempotency_key: str,
     notify_customer: bool,
 ) -> tuple[OrderRecord, RefundRecord] | DomainError:
     """Refund what was asked, once per idempotency key."""
     who = require(ctx, Permission.REFUND_ORDERS)
     if error := check_idempotency_key(idempotency_key, required=True):
         return error
-    fingerprint = request_hash({"orderId": raw_order_id, "request": asdict(request), "notify": notify_customer})
+    fingerprint = request_hash({"orderId": client_order_id, "request": asdict(request), "notify": notify_customer})
 
     async def decide(locked: Locked) -> tuple[str, str] | DomainError:
         await claim(ctx, OPERATION, idempotency_key)

@@ -56,10 +56,6 @@ class Query:
 
     @strawberry.field(description="Any object by its global id, or null. Needs READ_ORDERS.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
-        found = from_global_id(id)
-        if found is None or found[0] != "Order":
-            # Only orders are refetchable so far; other ids name nothing here.
-            await orders.order(info.context, None)  # still checks the principal
-            return None
-        record = await orders.order(info.context, found[1])
+        type_name, raw_id = from_global_id(id) or (None, None)
+        record = await orders.node(info.context, type_name, raw_id)
         return Order.of(record) if record else None

@@ -93,3 +93,9 @@ def test_restock_choice_is_carried_to_the_refund_lines():
 def test_staff_note_is_trimmed_and_limited():
     assert cancel(order(), staff_note="  fraud  ").staff_note == "fraud"
     assert cancel(order(), staff_note="x" * 2001).code is ErrorCode.INVALID_INPUT
+
+
+def test_restocking_counts_every_unit_not_refunded_before():
+    o = order(line(quantity=3), refunds=(refund("10.00", subtotal="10.00", lines=(("L1", 1, "10.00"),)),))
+    assert cancel(o).restock_units == 2
+    assert cancel(o, restock=False).restock_units == 0
