@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.cancel import check_cancel_allowed
+from domain.cancel import CancelRequest, plan_cancel
 from domain.errors import DomainError
-from domain.orders import Order
+from domain.orders import CancelReason, Order
 from domain.refunds import check_refund_allowed
 from domain.tracking import check_tracking_allowed
 
@@ -22,9 +22,12 @@ class OrderActions:
 
 
 def available_actions(order: Order) -> OrderActions:
-    """Each action's availability is exactly its policy's order-level guard."""
+    """Each action's availability is its policy's answer for the mutation's defaults
+    (cancel: with a full refund), or the policy's order-level guard where the
+    mutation has no sensible default (a refund of what, a tracking number of which units)."""
+    cancel = plan_cancel(order, CancelRequest(reason=CancelReason.OTHER), refund_id="")
     return OrderActions(
-        cancel=check_cancel_allowed(order),
+        cancel=cancel if isinstance(cancel, DomainError) else None,
         refund=check_refund_allowed(order),
         add_tracking_number=check_tracking_allowed(order),
         add_note=None,  # notes may be added in every state, canceled orders included

@@ -109,6 +109,7 @@ async def idempotent(
     ``run`` checks the key again once it holds the order lock (``claim``) and
     records it in its own transaction (``remember``). If a concurrent request
     claimed the key first, ``run`` rolls back and the stored result is replayed.
+    Refusals are not remembered: a retry after one is decided afresh.
     """
     if key is None:
         return await run()

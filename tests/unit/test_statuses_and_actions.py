@@ -93,3 +93,8 @@ def test_refundable_amounts_are_never_negative():
     o = order(paid="5.00", refunds=(refund("5.00", subtotal="5.00"),))
     left = refundable(o)
     assert left.total == Decimal("0.00") and left.shipping == Decimal("0.00")
+
+
+def test_cancel_is_unavailable_when_its_default_refund_must_happen_on_the_platform():
+    assert available_actions(order(payments_managed_externally=True)).cancel.code is ErrorCode.MANAGED_EXTERNALLY
+    assert available_actions(order(payments_managed_externally=True, paid="0")).cancel is None

@@ -1,0 +1,64 @@
+"""availableActions agrees with the mutations: for orders in every state the core knows,
+an action is allowed exactly when its mutation succeeds, and otherwise the reason is
+the very error the mutation returns."""
+
+import pytest
+
+from tests.api.helpers import CANCEL, ORDER, REFUND, TRACK, create_order
+
+
+async def _in_state(store, state):
+    o = await create_order(store)
+    line = o["lines"][0]["id"]
+    if state == "unpaid":
+        o = await create_order(store, amountPaid="0")
+    elif state == "partially paid":
+        o = await create_order(store, amountPaid="20.00")
+    elif state == "canceled":
+        await store.gql(CANCEL, {"input": {"orderId": o["id"], "reason": "FRAUD"}})
+    elif state == "canceled keeping payment":
+        await store.gql(CANCEL, {"input": {"orderId": o["id"], "reason": "OTHER", "refund": False}})
+    elif state == "shipped":
+        await store.gql(TRACK, {"input": {"orderId": o["id"], "trackingNumber": "SHIP-ALL-1"}})
+    elif state == "partially shipped":
+        await store.gql(TRACK, {"input": {"orderId": o["id"], "trackingNumber": "SHIP-ONE-1",
+                                          "lines": [{"lineId": line, "quantity": 1}]}})
+    elif state == "fully refunded":
+        await store.gql(REFUND, {"input": {"orderId": o["id"], "reason": "OTHER", "idempotencyKey": "all",
+                                           "lines": [{"lineId": line, "quantity": 10}], "shipping": "5.00",
+                                           "duties": "1.00", "taxes": "10.00"}})
+    elif state == "payments on platform":
+        o = await create_order(store, paymentsManagedExternally=True)
+    elif state == "cancellations on platform":
+        o = await create_order(store, cancellationsManagedExternally=True)
+    else:
+        assert state == "open"
+    return (await store.gql(ORDER, {"id": o["id"]}))["order"]
+
+
+STATES = ["open", "unpaid", "partially paid", "canceled", "canceled keeping payment", "shipped", "partially shipped",
+          "fully refunded", "payments on platform", "cancellations on platform"]
+
+
+async def _try(store, action, order):
+    if action == "cancel":
+        result = (await store.gql(CANCEL, {"input": {"orderId": order["id"], "reason": "OTHER"}}))["cancelOrder"]
+    elif action == "refund":
+        result = (await store.gql(REFUND, {"input": {"orderId": order["id"], "reason": "OTHER",
+                                                     "idempotencyKey": "probe", "adjustment": "0.01"}}))["refundOrder"]
+    else:
+        result = (await store.gql(TRACK, {"input": {"orderId": order["id"],
+                                                    "trackingNumber": "PROBE-123"}}))["addTrackingNumber"]
+    return result
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("action", ["cancel", "refund", "addTrackingNumber"])
+async def test_available_actions_match_what_the_mutations_do(store, state, action):
+    order = await _in_state(store, state)
+    availability = order["availableActions"][action]
+    result = await _try(store, action, order)
+    if availability["allowed"]:
+        assert result["__typename"].endswith("Success"), (state, action, result)
+    else:
+        assert result.get("code") == availability["reason"]["code"], (state, action, result, availability)
