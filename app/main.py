@@ -6,14 +6,16 @@ import logging
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import orjson
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from cross_web import HTTPException
@@ -27,6 +29,9 @@ from resolvers.context import Context, Limits, utcnow
 from schema import build_schema
 
 log = logging.getLogger("ordergraph")
+
+STATIC = Path(__file__).parent / "static"
+GRAPHIQL_PAGE = STATIC / "graphiql" / "index.html"
 
 
 class GraphQLApp(GraphQL):
@@ -52,6 +57,11 @@ class GraphQLApp(GraphQL):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    async def render_graphql_ide(self, request: Request) -> Response:  # type: ignore[override]
+        # Strawberry's page loads GraphiQL from a CDN and is blank offline; ours
+        # loads the same npm package files from /graphiql-assets.
+        return HTMLResponse(GRAPHIQL_PAGE.read_text())
 
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         now = utcnow()
@@ -131,7 +141,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     graphql = GraphQLApp(settings, state)
     app = Starlette(
-        routes=[Route("/graphql", graphql, methods=["GET", "POST"]), Route("/health", health)],
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/health", health),
+            # GraphiQL's files (graphiql 3.8.3, react 18.3.1 from npm, with their licenses).
+            Mount("/graphiql-assets", StaticFiles(directory=STATIC / "graphiql")),
+        ],
         lifespan=lifespan,
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
