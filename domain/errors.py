@@ -38,6 +38,10 @@ class ErrorCode(enum.Enum):
     # Added beyond the fixed core list:
     SHIPMENT_NOT_FOUND = "SHIPMENT_NOT_FOUND"
     ORDER_NUMBER_TAKEN = "ORDER_NUMBER_TAKEN"
+    SHIPMENT_NOT_EDITABLE = "SHIPMENT_NOT_EDITABLE"
+    INVALID_SHIPMENT_TRANSITION = "INVALID_SHIPMENT_TRANSITION"
+    SHIPMENT_ALREADY_SHIPPED = "SHIPMENT_ALREADY_SHIPPED"
+    NOTHING_TO_RETURN = "NOTHING_TO_RETURN"
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,8 @@ class DomainError:
     max_length: int | None = None
     order_status: str | None = None
     amount: Decimal | None = None
+    shipment_status: str | None = None
+    requested_status: str | None = None
 
 
 def order_not_found() -> DomainError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from domain.money import to_currency, zero
@@ -97,6 +97,24 @@ class Shipment:
     carrier: str | None = None
     tracking_number: str | None = None
     tracking_url: str | None = None
+    #: Carrier-handled: a label was bought through a carrier, which now drives it.
+    label_purchased: bool = False
+    estimated_delivery: date | None = None
+
+
+@dataclass(frozen=True)
+class ReturnLine:
+    line_id: str
+    quantity: int
+    restock: bool = False
+
+
+@dataclass(frozen=True)
+class Return:
+    """Shipped units that came back."""
+
+    id: str
+    lines: tuple[ReturnLine, ...]
 
 
 @dataclass(frozen=True)
@@ -141,6 +159,7 @@ class Order:
     lines: tuple[Line, ...]
     shipments: tuple[Shipment, ...] = ()
     refunds: tuple[Refund, ...] = ()
+    returns: tuple[Return, ...] = ()
     tracking_numbers: tuple[str, ...] = field(default=())
     payments_managed_externally: bool = False
     cancellations_managed_externally: bool = False
@@ -204,6 +223,11 @@ def assigned_quantity(order: Order, line_id: str) -> int:
     )
 
 
+def returned_quantity(order: Order, line_id: str) -> int:
+    """Units of the line that came back after shipping."""
+    return sum(rl.quantity for r in order.returns for rl in r.lines if rl.line_id == line_id)
+
+
 def removed_quantity(order: Order, line_id: str) -> int:
     """Units of the line refunded before they were in any shipment: they will not ship."""
     return sum(rl.removed for r in order.refunds for rl in r.lines if rl.line_id == line_id)
@@ -257,8 +281,23 @@ def payment_status(order: Order) -> PaymentStatus:
 
 
 def fulfillment_status(order: Order) -> FulfillmentStatus:
-    """Fulfillment status derives from the shipments alone."""
+    """Fulfillment status derives from the shipments and returns.
+
+    Returns come first: every shipped unit back and nothing left to ship is
+    RETURNED, some back is PARTIALLY_RETURNED. Otherwise: nothing in a shipment
+    is UNFULFILLED; shipments that have not left are IN_PROGRESS; some units
+    left (or some still to ship) is PARTIALLY_FULFILLED; all left is FULFILLED,
+    or DELIVERED once every shipment is delivered.
+    """
     active = [s for s in order.shipments if s.status is not ShipmentStatus.CANCELED]
+    returned = sum(returned_quantity(order, line.id) for line in order.lines)
+    if returned:
+        shipped = sum(shipped_quantity(order, line.id) for line in order.lines)
+        awaiting = any(s.status is ShipmentStatus.AWAITING_SHIPMENT for s in active)
+        remaining = any(unshipped_quantity(order, line) for line in order.lines)
+        if returned >= shipped and not awaiting and not remaining:
+            return FulfillmentStatus.RETURNED
+        return FulfillmentStatus.PARTIALLY_RETURNED
     if not active:
         return FulfillmentStatus.UNFULFILLED
     left = [s for s in active if s.status in LEFT_WAREHOUSE]

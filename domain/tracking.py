@@ -117,7 +117,7 @@ def tracking_url_for(carrier: str | None, number: str) -> str | None:
     return known[1].format(number=quote(number)) if known else None
 
 
-def _check_url(url: str) -> DomainError | None:
+def check_url(url: str) -> DomainError | None:
     parts = urlsplit(url)
     if len(url) > MAX_URL_LENGTH or parts.scheme not in ("http", "https") or not parts.netloc:
         return invalid_input("trackingUrl", "the tracking URL must be an http(s) URL")
@@ -157,7 +157,7 @@ def plan_add_tracking(order: Order, request: TrackingRequest, *, shipment_id: st
     carrier = normalize_carrier(request.carrier, number)
     url = (request.tracking_url or "").strip() or None
     if url is not None:
-        if error := _check_url(url):
+        if error := check_url(url):
             return error
     else:
         url = tracking_url_for(carrier, number)
@@ -175,7 +175,7 @@ def plan_add_tracking(order: Order, request: TrackingRequest, *, shipment_id: st
         shipment = replace(existing, carrier=carrier, tracking_number=number, tracking_url=url, status=status)
         is_new = False
     else:
-        lines = _shipment_lines(order, request.lines)
+        lines = shipment_lines(order, request.lines)
         if isinstance(lines, DomainError):
             return lines
         shipment = Shipment(
@@ -188,7 +188,7 @@ def plan_add_tracking(order: Order, request: TrackingRequest, *, shipment_id: st
     return TrackingPlan(shipment=shipment, is_new=is_new, fulfillment_status=fulfillment_status(after))
 
 
-def _shipment_lines(
+def shipment_lines(
     order: Order, requested: tuple[ShipmentLineRequest, ...] | None
 ) -> tuple[ShipmentLine, ...] | DomainError:
     """The units to ship: those asked for (each within what is unshipped), or all unshipped."""

@@ -54,6 +54,10 @@ IdempotencyKeyReusedError = _error_type(
     DomainErrorCode.IDEMPOTENCY_KEY_REUSED, "The idempotency key was used before with a different input."
 )
 ShipmentNotFoundError = _error_type(DomainErrorCode.SHIPMENT_NOT_FOUND, "No open shipment with this id is on the order.")
+ShipmentNotEditableError = _error_type(
+    DomainErrorCode.SHIPMENT_NOT_EDITABLE, "The shipment's label was bought through a carrier, which updates it."
+)
+NothingToReturnError = _error_type(DomainErrorCode.NOTHING_TO_RETURN, "No shipped unit is left to return.")
 
 
 @strawberry.type(description="The order is canceled, so this cannot be done.")
@@ -98,6 +102,17 @@ class OrderNumberTakenError(Error):
     field: str | None = strawberry.field(default=None, description="The input field at fault.")
 
 
+@strawberry.type(description="The shipment cannot move to that status from where it is.")
+class InvalidShipmentTransitionError(Error):
+    shipment_status: str | None = strawberry.field(default=None, description="Where the shipment is.")
+    requested_status: str | None = strawberry.field(default=None, description="Where it was asked to go.")
+
+
+@strawberry.type(description="The shipment has left with its carrier, so it cannot be voided.")
+class ShipmentAlreadyShippedError(Error):
+    shipment_status: str | None = strawberry.field(default=None, description="Where the shipment is.")
+
+
 _SIMPLE = {
     DomainErrorCode.ORDER_NOT_FOUND: OrderNotFoundError,
     DomainErrorCode.ORDER_SHIPPED: OrderShippedError,
@@ -111,6 +126,8 @@ _SIMPLE = {
     DomainErrorCode.NOTE_EMPTY: NoteEmptyError,
     DomainErrorCode.IDEMPOTENCY_KEY_REUSED: IdempotencyKeyReusedError,
     DomainErrorCode.SHIPMENT_NOT_FOUND: ShipmentNotFoundError,
+    DomainErrorCode.SHIPMENT_NOT_EDITABLE: ShipmentNotEditableError,
+    DomainErrorCode.NOTHING_TO_RETURN: NothingToReturnError,
 }
 
 
@@ -151,6 +168,11 @@ def to_error(error: DomainError) -> Error:
         return NoteTooLongError(code=code, message=message, max_length=error.max_length or 0)
     if code is C.ORDER_NUMBER_TAKEN:
         return OrderNumberTakenError(code=code, message=message, field=error.field)
+    if code is C.INVALID_SHIPMENT_TRANSITION:
+        return InvalidShipmentTransitionError(code=code, message=message, shipment_status=error.shipment_status,
+                                              requested_status=error.requested_status)
+    if code is C.SHIPMENT_ALREADY_SHIPPED:
+        return ShipmentAlreadyShippedError(code=code, message=message, shipment_status=error.shipment_status)
     assert code is C.INVALID_INPUT, code
     return InvalidInputError(code=code, message=message, field=error.field)
 
@@ -158,4 +180,5 @@ def to_error(error: DomainError) -> Error:
 ALL_ERROR_TYPES = (
     *_SIMPLE.values(), OrderCanceledError, RefundExceedsRefundableError, InvalidAmountError, LineNotFoundError,
     QuantityExceedsAvailableError, NoteTooLongError, InvalidInputError, OrderNumberTakenError,
+    InvalidShipmentTransitionError, ShipmentAlreadyShippedError,
 )

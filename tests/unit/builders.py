@@ -32,9 +32,12 @@ def order(
     return replace(base, **overrides)
 
 
-def shipment(status: ShipmentStatus, *lines: tuple[str, int], id: str = "S1", tracking: str | None = None) -> Shipment:
+def shipment(
+    status: ShipmentStatus, *lines: tuple[str, int], id: str = "S1", tracking: str | None = None, label: bool = False
+) -> Shipment:
     return Shipment(
-        id=id, status=status, lines=tuple(ShipmentLine(lid, q) for lid, q in lines), tracking_number=tracking
+        id=id, status=status, lines=tuple(ShipmentLine(lid, q) for lid, q in lines), tracking_number=tracking,
+        label_purchased=label,
     )
 
 

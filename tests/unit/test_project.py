@@ -84,3 +84,17 @@ def test_only_db_touches_the_models():
         if "db.models" in path.read_text() or "tortoise" in _imports(path) and layer != "app"
     ]
     assert wrong == []
+
+
+def test_every_error_code_has_its_graphql_error_type():
+    from domain.errors import DomainError, ErrorCode
+    from domain.orders import RefundableAmounts
+    from schema.errors import to_error
+
+    for code in ErrorCode:
+        extras = {}
+        if code is ErrorCode.REFUND_EXCEEDS_REFUNDABLE:
+            extras["maximum_refundable"] = RefundableAmounts("USD", *([0] * 5))
+        error = to_error(DomainError(code, "m", **extras))
+        expected = "".join(part.capitalize() for part in code.value.split("_")) + "Error"
+        assert type(error).__name__ == expected and error.code is code

@@ -1,0 +1,207 @@
+"""Shipments: creating them for chosen units, moving them through their statuses, voiding them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from domain.errors import DomainError, ErrorCode, invalid_input
+from domain.orders import (
+    FulfillmentStatus,
+    Order,
+    OrderStatus,
+    Shipment,
+    ShipmentStatus,
+    fulfillment_status,
+    unshipped_quantity,
+)
+from domain.tracking import (
+    ShipmentLineRequest,
+    check_url,
+    normalize_carrier,
+    normalize_tracking_number,
+    shipment_lines,
+    tracking_url_for,
+)
+
+S = ShipmentStatus
+_ONE_YEAR = timedelta(days=366)
+
+#: Where a shipment may go from each status. Delivered and canceled are final;
+#: a failed delivery can be retried.
+TRANSITIONS: dict[ShipmentStatus, frozenset[ShipmentStatus]] = {
+    S.AWAITING_SHIPMENT: frozenset({S.SHIPPED, S.CANCELED}),
+    S.SHIPPED: frozenset({S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.DELIVERED, S.DELIVERY_FAILED}),
+    S.IN_TRANSIT: frozenset({S.OUT_FOR_DELIVERY, S.DELIVERED, S.DELIVERY_FAILED}),
+    S.OUT_FOR_DELIVERY: frozenset({S.IN_TRANSIT, S.DELIVERED, S.DELIVERY_FAILED}),
+    S.DELIVERY_FAILED: frozenset({S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.DELIVERED}),
+    S.DELIVERED: frozenset(),
+    S.CANCELED: frozenset(),
+}
+
+
+@dataclass(frozen=True)
+class FulfillRequest:
+    lines: tuple[ShipmentLineRequest, ...] | None = None
+    carrier: str | None = None
+
+
+@dataclass(frozen=True)
+class ShipmentPlan:
+    """The shipment as it will be, and the order's fulfillment status after."""
+
+    shipment: Shipment
+    fulfillment_status: FulfillmentStatus
+
+
+def _after(order: Order, shipment: Shipment) -> FulfillmentStatus:
+    others = tuple(s for s in order.shipments if s.id != shipment.id)
+    return fulfillment_status(replace(order, shipments=(*others, shipment)))
+
+
+def _canceled(order: Order) -> DomainError:
+    return DomainError(ErrorCode.ORDER_CANCELED, "The order is canceled; it takes no shipments.",
+                       order_status=order.status.value)
+
+
+def check_fulfill_allowed(order: Order) -> DomainError | None:
+    """An order takes a new shipment while it is open and has units not in one."""
+    if order.status is OrderStatus.CANCELED:
+        return _canceled(order)
+    if not any(unshipped_quantity(order, line) for line in order.lines):
+        return DomainError(ErrorCode.NOTHING_TO_FULFILL, "Every unit of this order is already in a shipment.")
+    return None
+
+
+def plan_fulfill(order: Order, request: FulfillRequest, *, shipment_id: str) -> ShipmentPlan | DomainError:
+    """A shipment awaiting dispatch for the chosen units (default: all not yet in a shipment)."""
+    if error := check_fulfill_allowed(order):
+        return error
+    lines = shipment_lines(order, request.lines)
+    if isinstance(lines, DomainError):
+        return lines
+    carrier = None
+    if request.carrier is not None and request.carrier.strip():
+        if len(request.carrier.strip()) > 60:
+            return invalid_input("carrier", "the carrier name is limited to 60 characters")
+        carrier = normalize_carrier(request.carrier, "")
+    shipment = Shipment(id=shipment_id, status=S.AWAITING_SHIPMENT, lines=lines, carrier=carrier)
+    return ShipmentPlan(shipment=shipment, fulfillment_status=_after(order, shipment))
+
+
+@dataclass(frozen=True)
+class ShipmentUpdate:
+    """Fields to change; None leaves a field as it is."""
+
+    carrier: str | None = None
+    tracking_number: str | None = None
+    tracking_url: str | None = None
+    status: ShipmentStatus | None = None
+    estimated_delivery: date | None = None
+
+
+def _find(order: Order, shipment_id: str) -> Shipment | DomainError:
+    shipment = order.shipment(shipment_id)
+    if shipment is None:
+        return DomainError(ErrorCode.SHIPMENT_NOT_FOUND, "No shipment with this id is on the order.",
+                           field="shipmentId")
+    return shipment
+
+
+def check_transition(shipment: Shipment, to: ShipmentStatus) -> DomainError | None:
+    """A status change must be in the transition table."""
+    if to in TRANSITIONS[shipment.status]:
+        return None
+    return DomainError(
+        ErrorCode.INVALID_SHIPMENT_TRANSITION,
+        f"A shipment cannot go from {shipment.status.value} to {to.value}.",
+        shipment_status=shipment.status.value, requested_status=to.value,
+    )
+
+
+def check_shipment_editable(order: Order, shipment: Shipment) -> DomainError | None:
+    """Only shipments created by hand can be edited: a carrier drives the others."""
+    if order.status is OrderStatus.CANCELED and shipment.status is not S.CANCELED:
+        return _canceled(order)
+    if shipment.label_purchased:
+        return DomainError(ErrorCode.SHIPMENT_NOT_EDITABLE,
+                           "This shipment's label was bought through a carrier, which updates it.")
+    return None
+
+
+def plan_update_shipment(
+    order: Order, shipment_id: str, update: ShipmentUpdate, *, today: date
+) -> ShipmentPlan | DomainError:
+    """Edit a hand-made shipment: carrier, tracking, status (by the table), estimated delivery."""
+    shipment = _find(order, shipment_id)
+    if isinstance(shipment, DomainError):
+        return shipment
+    if error := check_shipment_editable(order, shipment):
+        return error
+    if update.status is S.CANCELED:
+        return invalid_input("status", "use voidShipment to cancel a shipment")
+    changed = shipment
+    if update.status is not None and update.status is not shipment.status:
+        if error := check_transition(shipment, update.status):
+            return error
+        changed = replace(changed, status=update.status)
+    if update.tracking_number is not None:
+        number = normalize_tracking_number(update.tracking_number)
+        if isinstance(number, DomainError):
+            return number
+        if number != shipment.tracking_number and number in order.tracking_numbers:
+            return DomainError(ErrorCode.DUPLICATE_TRACKING_NUMBER, f"{number} is already on this order.")
+        changed = replace(changed, tracking_number=number)
+    if update.carrier is not None:
+        if len(update.carrier.strip()) > 60:
+            return invalid_input("carrier", "the carrier name is limited to 60 characters")
+        changed = replace(changed, carrier=normalize_carrier(update.carrier, changed.tracking_number or "") or None)
+    if update.tracking_url is not None:
+        url = update.tracking_url.strip() or None
+        if url is not None and (error := check_url(url)):
+            return error
+        changed = replace(changed, tracking_url=url)
+    elif changed.tracking_number and (update.tracking_number is not None or update.carrier is not None):
+        changed = replace(changed, tracking_url=tracking_url_for(changed.carrier, changed.tracking_number)
+                          or shipment.tracking_url)
+    if update.estimated_delivery is not None:
+        if update.estimated_delivery < today - _ONE_YEAR or update.estimated_delivery > today + _ONE_YEAR:
+            return invalid_input("estimatedDelivery", "the estimated delivery must be within a year of today")
+        changed = replace(changed, estimated_delivery=update.estimated_delivery)
+    if changed == shipment:
+        return invalid_input("input", "nothing to change")
+    return ShipmentPlan(shipment=changed, fulfillment_status=_after(order, changed))
+
+
+def plan_mark_delivered(order: Order, shipment_id: str) -> ShipmentPlan | DomainError:
+    """Mark a shipment delivered, if the table allows it from where it is."""
+    shipment = _find(order, shipment_id)
+    if isinstance(shipment, DomainError):
+        return shipment
+    if order.status is OrderStatus.CANCELED:
+        return _canceled(order)
+    if error := check_transition(shipment, S.DELIVERED):
+        return error
+    delivered = replace(shipment, status=S.DELIVERED)
+    return ShipmentPlan(shipment=delivered, fulfillment_status=_after(order, delivered))
+
+
+def plan_void_shipment(order: Order, shipment_id: str) -> ShipmentPlan | DomainError:
+    """Void a shipment that has not left (its label voided), freeing its units.
+
+    A hand-made shipment marked shipped can be voided too (it was a mistake);
+    a carrier-handled one that shipped cannot.
+    """
+    shipment = _find(order, shipment_id)
+    if isinstance(shipment, DomainError):
+        return shipment
+    if shipment.status is S.CANCELED:
+        return check_transition(shipment, S.CANCELED)
+    mistaken = shipment.status is S.SHIPPED and not shipment.label_purchased
+    if shipment.status is not S.AWAITING_SHIPMENT and not mistaken:
+        return DomainError(ErrorCode.SHIPMENT_ALREADY_SHIPPED,
+                           "The shipment has left with its carrier; it cannot be voided.",
+                           shipment_status=shipment.status.value)
+    voided = replace(shipment, status=S.CANCELED)
+    return ShipmentPlan(shipment=voided, fulfillment_status=_after(order, voided))
+

@@ -1,0 +1,199 @@
+from dataclasses import replace
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.actions import available_actions
+from domain.errors import ErrorCode
+from domain.orders import (
+    FulfillmentStatus,
+    OrderStatus,
+    Return,
+    ReturnLine,
+    ShipmentStatus,
+    fulfillment_status,
+    returned_quantity,
+    shipped_quantity,
+    unshipped_quantity,
+)
+from domain.returns import ReturnLineRequest, ReturnPlan, plan_return
+from domain.shipments import (
+    TRANSITIONS,
+    FulfillRequest,
+    ShipmentPlan,
+    ShipmentUpdate,
+    plan_fulfill,
+    plan_mark_delivered,
+    plan_update_shipment,
+    plan_void_shipment,
+)
+from domain.tracking import ShipmentLineRequest
+from tests.unit.builders import line, order, shipment
+
+S = ShipmentStatus
+TODAY = date(2026, 11, 21)
+
+
+def test_fulfilling_creates_an_awaiting_shipment_of_all_unshipped_units():
+    plan = plan_fulfill(order(line("L1", 3)), FulfillRequest(carrier="ups"), shipment_id="S9")
+    assert isinstance(plan, ShipmentPlan)
+    assert plan.shipment.status is S.AWAITING_SHIPMENT and plan.shipment.carrier == "UPS"
+    assert [(sl.line_id, sl.quantity) for sl in plan.shipment.lines] == [("L1", 3)]
+    assert plan.fulfillment_status is FulfillmentStatus.IN_PROGRESS
+
+
+def test_fulfilling_never_exceeds_what_is_unshipped():
+    o = order(line("L1", 3), shipments=(shipment(S.AWAITING_SHIPMENT, ("L1", 2)),))
+    result = plan_fulfill(o, FulfillRequest(lines=(ShipmentLineRequest("L1", 2),)), shipment_id="S9")
+    assert result.code is ErrorCode.QUANTITY_EXCEEDS_AVAILABLE and result.available == 1
+    full = order(line("L1", 1), shipments=(shipment(S.SHIPPED, ("L1", 1)),))
+    assert plan_fulfill(full, FulfillRequest(), shipment_id="S9").code is ErrorCode.NOTHING_TO_FULFILL
+    assert plan_fulfill(order(status=OrderStatus.CANCELED), FulfillRequest(), shipment_id="S").code is ErrorCode.ORDER_CANCELED
+
+
+ALL_MOVES = [(a, b) for a in S for b in S if a is not b]
+
+
+@pytest.mark.parametrize(("start", "to"), ALL_MOVES)
+def test_the_transition_table_decides_every_status_change(start, to):
+    o = order(line("L1", 1), shipments=(shipment(start, ("L1", 1), id="S1"),))
+    if to is S.CANCELED:
+        return  # voiding has its own rule, tested below
+    result = plan_update_shipment(o, "S1", ShipmentUpdate(status=to), today=TODAY)
+    if to in TRANSITIONS[start]:
+        assert isinstance(result, ShipmentPlan) and result.shipment.status is to
+    else:
+        assert result.code is ErrorCode.INVALID_SHIPMENT_TRANSITION
+        assert (result.shipment_status, result.requested_status) == (start.value, to.value)
+
+
+def test_final_statuses_go_nowhere():
+    assert TRANSITIONS[S.DELIVERED] == frozenset() and TRANSITIONS[S.CANCELED] == frozenset()
+
+
+def test_carrier_handled_shipments_are_not_editable():
+    o = order(shipments=(shipment(S.AWAITING_SHIPMENT, ("L1", 1), id="S1", label=True),))
+    assert plan_update_shipment(o, "S1", ShipmentUpdate(carrier="DHL"), today=TODAY).code is ErrorCode.SHIPMENT_NOT_EDITABLE
+
+
+def test_editing_tracking_derives_the_url_and_refuses_duplicates():
+    o = order(line("L1", 2), shipments=(shipment(S.AWAITING_SHIPMENT, ("L1", 1), id="S1"),
+                                        shipment(S.SHIPPED, ("L1", 1), id="S2", tracking="TAKEN-1")),
+              tracking_numbers=("TAKEN-1",))
+    plan = plan_update_shipment(o, "S1", ShipmentUpdate(tracking_number="1Z999AA10123456784", carrier="ups"), today=TODAY)
+    assert plan.shipment.tracking_url.startswith("https://www.ups.com/")
+    dup = plan_update_shipment(o, "S1", ShipmentUpdate(tracking_number="taken-1"), today=TODAY)
+    assert dup.code is ErrorCode.DUPLICATE_TRACKING_NUMBER
+
+
+def test_estimated_delivery_must_be_plausible_and_updates_must_change_something():
+    o = order(shipments=(shipment(S.SHIPPED, ("L1", 1), id="S1"),))
+    assert plan_update_shipment(o, "S1", ShipmentUpdate(estimated_delivery=date(2026, 11, 25)), today=TODAY).shipment.estimated_delivery
+    assert plan_update_shipment(o, "S1", ShipmentUpdate(estimated_delivery=date(2030, 1, 1)), today=TODAY).field == "estimatedDelivery"
+    assert plan_update_shipment(o, "S1", ShipmentUpdate(), today=TODAY).code is ErrorCode.INVALID_INPUT
+    assert plan_update_shipment(o, "S1", ShipmentUpdate(status=S.CANCELED), today=TODAY).field == "status"
+    assert plan_update_shipment(o, "nope", ShipmentUpdate(carrier="x"), today=TODAY).code is ErrorCode.SHIPMENT_NOT_FOUND
+
+
+def test_mark_delivered_follows_the_table():
+    o = order(line("L1", 1), shipments=(shipment(S.IN_TRANSIT, ("L1", 1), id="S1"),))
+    plan = plan_mark_delivered(o, "S1")
+    assert plan.shipment.status is S.DELIVERED and plan.fulfillment_status is FulfillmentStatus.DELIVERED
+    waiting = order(shipments=(shipment(S.AWAITING_SHIPMENT, ("L1", 1), id="S1"),))
+    assert plan_mark_delivered(waiting, "S1").code is ErrorCode.INVALID_SHIPMENT_TRANSITION
+    done = order(shipments=(shipment(S.DELIVERED, ("L1", 1), id="S1"),))
+    assert plan_mark_delivered(done, "S1").code is ErrorCode.INVALID_SHIPMENT_TRANSITION
+
+
+def test_voiding_frees_units_and_makes_the_order_cancelable_again():
+    o = order(line("L1", 2), shipments=(shipment(S.AWAITING_SHIPMENT, ("L1", 2), id="S1", label=True),))
+    assert available_actions(o).cancel.code is ErrorCode.FULFILLMENT_IN_PROGRESS
+    plan = plan_void_shipment(o, "S1")
+    assert plan.shipment.status is S.CANCELED and plan.fulfillment_status is FulfillmentStatus.UNFULFILLED
+    after = replace(o, shipments=(plan.shipment,))
+    assert unshipped_quantity(after, after.lines[0]) == 2
+    assert available_actions(after).cancel is None
+
+
+def test_voiding_a_shipment_that_left():
+    manual = order(shipments=(shipment(S.SHIPPED, ("L1", 1), id="S1"),))
+    assert isinstance(plan_void_shipment(manual, "S1"), ShipmentPlan)
+    carrier = order(shipments=(shipment(S.SHIPPED, ("L1", 1), id="S1", label=True),))
+    assert plan_void_shipment(carrier, "S1").code is ErrorCode.SHIPMENT_ALREADY_SHIPPED
+    moving = order(shipments=(shipment(S.IN_TRANSIT, ("L1", 1), id="S1"),))
+    assert plan_void_shipment(moving, "S1").code is ErrorCode.SHIPMENT_ALREADY_SHIPPED
+    voided = order(shipments=(shipment(S.CANCELED, ("L1", 1), id="S1"),))
+    assert plan_void_shipment(voided, "S1").code is ErrorCode.INVALID_SHIPMENT_TRANSITION
+
+
+def _ret(*lines):
+    return plan_return(*lines[:1], tuple(ReturnLineRequest(*x) for x in lines[1:]), return_id="R1")
+
+
+def test_only_shipped_units_come_back():
+    o = order(line("L1", 3), shipments=(shipment(S.SHIPPED, ("L1", 2)),))
+    plan = _ret(o, ("L1", 1, True))
+    assert isinstance(plan, ReturnPlan) and plan.fulfillment_status is FulfillmentStatus.PARTIALLY_RETURNED
+    over = _ret(o, ("L1", 3))
+    assert over.code is ErrorCode.QUANTITY_EXCEEDS_AVAILABLE and over.available == 2
+    assert _ret(order(), ("L1", 1)).code is ErrorCode.NOTHING_TO_RETURN
+    assert _ret(o, ("zz", 1)).code is ErrorCode.LINE_NOT_FOUND
+
+
+def test_everything_back_is_returned():
+    o = order(line("L1", 2), shipments=(shipment(S.DELIVERED, ("L1", 2)),))
+    assert _ret(o, ("L1", 2)).fulfillment_status is FulfillmentStatus.RETURNED
+    back = order(line("L1", 2), shipments=(shipment(S.DELIVERED, ("L1", 2)),),
+                 returns=(Return("R0", (ReturnLine("L1", 2),)),))
+    assert _ret(back, ("L1", 1)).code is ErrorCode.NOTHING_TO_RETURN
+
+
+# --- the one derivation of fulfillment status, against random histories ---------------------
+
+history = st.lists(
+    st.tuples(st.sampled_from(list(S)), st.integers(1, 3), st.integers(0, 3)), min_size=0, max_size=6
+)
+
+
+@given(history)
+def test_fulfillment_status_agrees_with_its_definition_on_random_histories(steps):
+    """Build a consistent history of shipments (and returns of shipped units), then check
+    the derived status against a direct reading of the definition."""
+    quantity = 6
+    shipments, returns, assigned, returned_units = [], [], 0, 0
+    for i, (status, qty, back) in enumerate(steps):
+        qty = min(qty, quantity - assigned)
+        if qty <= 0:
+            break
+        shipments.append(shipment(status, ("L1", qty), id=f"S{i}"))
+        if status is not S.CANCELED:
+            assigned += qty
+    o = order(line("L1", quantity), shipments=tuple(shipments))
+    shipped = shipped_quantity(o, "L1")
+    for i, (_status, _qty, back) in enumerate(steps):
+        back = min(back, shipped - returned_units)
+        if back > 0:
+            returns.append(Return(f"R{i}", (ReturnLine("L1", back),)))
+            returned_units += back
+    o = replace(o, returns=tuple(returns))
+    active = [s for s in shipments if s.status is not S.CANCELED]
+    awaiting = any(s.status is S.AWAITING_SHIPMENT for s in active)
+    left = [s for s in active if s.status is not S.AWAITING_SHIPMENT]
+    unshipped = quantity - assigned
+    status = fulfillment_status(o)
+    assert returned_quantity(o, "L1") == returned_units <= shipped
+    if returned_units:
+        full = returned_units == shipped and not awaiting and unshipped == 0
+        assert status is (FulfillmentStatus.RETURNED if full else FulfillmentStatus.PARTIALLY_RETURNED)
+    elif not active:
+        assert status is FulfillmentStatus.UNFULFILLED
+    elif not left:
+        assert status is FulfillmentStatus.IN_PROGRESS
+    elif awaiting or unshipped:
+        assert status is FulfillmentStatus.PARTIALLY_FULFILLED
+    elif all(s.status is S.DELIVERED for s in left):
+        assert status is FulfillmentStatus.DELIVERED
+    else:
+        assert status is FulfillmentStatus.FULFILLED
