@@ -62,6 +62,11 @@ class Order(Model):
     customer_email = fields.CharField(max_length=254)
     customer_name = fields.CharField(max_length=255, null=True)
     customer_phone = fields.CharField(max_length=40, null=True)
+    #: Case-folded copies for search and sort that behave the same on every engine
+    #: (SQLite's LIKE and LOWER fold ASCII only).
+    customer_email_key = fields.CharField(max_length=254, null=True)
+    customer_name_key = fields.CharField(max_length=255, null=True)
+    number_key = fields.CharField(max_length=40, null=True)
     shipping_address = fields.JSONField(null=True)
     billing_address = fields.JSONField(null=True)
     subtotal = money()
@@ -70,6 +75,10 @@ class Order(Model):
     taxes = money()
     total = money()
     amount_paid = money()
+    #: The total in units of 1/10000, for exact sorting (SQLite compares numeric text as text).
+    total_key = fields.BigIntField(null=True)
+    #: The payment is still processing: nothing can be refunded yet.
+    payment_pending = fields.BooleanField(default=False, db_default=False)
     payments_managed_externally = fields.BooleanField(default=False)
     cancellations_managed_externally = fields.BooleanField(default=False)
     test = fields.BooleanField(default=False)
@@ -81,7 +90,18 @@ class Order(Model):
     class Meta:
         table = "orders"
         unique_together = (("store", "number"),)
-        indexes = (Index(fields=("store_id", "created_at", "id"), name="orders_store_created_idx"),)
+        # Every list filter and sort has an index that starts with the store.
+        indexes = (
+            Index(fields=("store_id", "created_at", "id"), name="orders_store_created_idx"),
+            Index(fields=("store_id", "test", "created_at", "id"), name="orders_store_test_created_idx"),
+            Index(fields=("store_id", "status", "created_at", "id"), name="orders_store_status_idx"),
+            Index(fields=("store_id", "payment_status", "created_at", "id"), name="orders_store_payment_idx"),
+            Index(fields=("store_id", "fulfillment_status", "created_at", "id"), name="orders_store_fulfillment_idx"),
+            Index(fields=("store_id", "number_key", "id"), name="orders_store_number_idx"),
+            Index(fields=("store_id", "total_key", "id"), name="orders_store_total_idx"),
+            Index(fields=("store_id", "customer_name_key", "id"), name="orders_store_customer_name_idx"),
+            Index(fields=("store_id", "customer_email_key", "id"), name="orders_store_customer_email_idx"),
+        )
 
 
 class OrderLine(Model):
@@ -105,6 +125,9 @@ class Shipment(Model):
     carrier = fields.CharField(max_length=60, null=True)
     tracking_number = fields.CharField(max_length=40, null=True)
     tracking_url = fields.CharField(max_length=2048, null=True)
+    #: Carrier-handled: the label was bought through a carrier, which drives the shipment.
+    label_purchased = fields.BooleanField(default=False, db_default=False)
+    estimated_delivery = fields.DateField(null=True)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
 
@@ -162,6 +185,46 @@ class RefundLine(Model):
         indexes = (Index(fields=("refund_id",), name="refund_lines_refund_idx"),)
 
 
+class Return(Model):
+    """Shipped units that came back."""
+
+    id = fields.UUIDField(primary_key=True)
+    order = fields.ForeignKeyField("ordergraph.Order", related_name="returns", on_delete=fields.CASCADE)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "returns"
+        indexes = (Index(fields=("order_id",), name="returns_order_idx"),)
+
+
+class ReturnLine(Model):
+    id = fields.UUIDField(primary_key=True)
+    order_return = fields.ForeignKeyField("ordergraph.Return", related_name="lines", on_delete=fields.CASCADE)
+    line = fields.ForeignKeyField("ordergraph.OrderLine", related_name="return_lines", on_delete=fields.CASCADE)
+    quantity = fields.IntField()
+    restock = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "return_lines"
+        indexes = (Index(fields=("order_return_id",), name="return_lines_return_idx"),)
+
+
+class SupplierOrder(Model):
+    """A dropship purchase order placed with a supplier for (part of) the order."""
+
+    id = fields.UUIDField(primary_key=True)
+    order = fields.ForeignKeyField("ordergraph.Order", related_name="supplier_orders", on_delete=fields.CASCADE)
+    supplier_name = fields.CharField(max_length=200)
+    external_id = fields.CharField(max_length=100, null=True)
+    status = fields.CharField(max_length=16)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "supplier_orders"
+        indexes = (Index(fields=("order_id",), name="supplier_orders_order_idx"),)
+
+
 class Note(Model):
     id = fields.UUIDField(primary_key=True)
     order = fields.ForeignKeyField("ordergraph.Order", related_name="notes", on_delete=fields.CASCADE)
@@ -170,6 +233,7 @@ class Note(Model):
     author_id = fields.CharField(max_length=64, null=True)
     author_name = fields.CharField(max_length=200, null=True)
     created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "notes"

@@ -51,6 +51,7 @@ class OrderRecord:
     payments_managed_externally: bool
     cancellations_managed_externally: bool
     test: bool
+    payment_pending: bool
     cancel_reason: str | None
     canceled_at: datetime | None
     created_at: datetime

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -72,7 +73,7 @@ def _order_record(row: m.Order) -> OrderRecord:
         amount_paid=to_currency(row.amount_paid, c),
         payments_managed_externally=row.payments_managed_externally,
         cancellations_managed_externally=row.cancellations_managed_externally,
-        test=row.test, cancel_reason=row.cancel_reason, canceled_at=row.canceled_at,
+        test=row.test, payment_pending=row.payment_pending, cancel_reason=row.cancel_reason, canceled_at=row.canceled_at,
         created_at=row.created_at, updated_at=row.updated_at,
     )
 
@@ -122,7 +123,7 @@ def to_domain(
         tracking_numbers=tuple(s.tracking_number for s in shipments if s.tracking_number),
         payments_managed_externally=order.payments_managed_externally,
         cancellations_managed_externally=order.cancellations_managed_externally,
-        test=order.test, created_at=order.created_at,
+        test=order.test, payment_pending=order.payment_pending, created_at=order.created_at,
     )
 
 
@@ -326,6 +327,14 @@ def _address(address: Address | None) -> dict[str, Any] | None:
     return asdict(address) if address is not None else None
 
 
+def order_keys(*, number: str, email: str, name: str | None, total: Decimal) -> dict[str, Any]:
+    """The search and sort columns of an order (see the model)."""
+    return {
+        "number_key": number.casefold(), "customer_email_key": email.casefold(),
+        "customer_name_key": name.casefold() if name else None, "total_key": int(total * 10000),
+    }
+
+
 async def create_order(store_id: str, new: NewOrder, *, now: datetime, statuses: tuple[str, str, str]) -> OrderRecord:
     """Insert the order and its lines. A missing number is the store's next free one.
 
@@ -349,7 +358,8 @@ async def create_order(store_id: str, new: NewOrder, *, now: datetime, statuses:
         subtotal=new.subtotal, shipping=new.shipping, duties=new.duties, taxes=new.taxes, total=new.total,
         amount_paid=new.amount_paid, payments_managed_externally=new.payments_managed_externally,
         cancellations_managed_externally=new.cancellations_managed_externally, test=new.test,
-        created_at=now, updated_at=now,
+        payment_pending=new.payment_pending, created_at=now, updated_at=now,
+        **order_keys(number=number, email=new.customer.email, name=new.customer.name, total=new.total),
     )
     await m.OrderLine.bulk_create(
         [

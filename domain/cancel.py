@@ -17,6 +17,7 @@ from domain.orders import (
     refundable,
     refunded_quantity,
 )
+from domain.money import zero
 from domain.refunds import full_refund
 
 MAX_STAFF_NOTE = 2000
@@ -44,6 +45,12 @@ class CancelPlan:
     #: Canceling keeps money that was paid: the actor needs the elevated
     #: cancel-without-refund permission (checked by the caller, who knows the actor).
     keeps_payment: bool
+    #: The payment was still processing: it is voided instead of refunded.
+    voids_pending_payment: bool = False
+
+
+def _unrefunded_units(order: Order) -> int:
+    return sum(line.quantity - refunded_quantity(order, line.id) for line in order.lines)
 
 
 def check_cancel_allowed(order: Order) -> DomainError | None:
@@ -75,6 +82,14 @@ def plan_cancel(order: Order, request: CancelRequest, *, refund_id: str) -> Canc
     note = (request.staff_note or "").strip() or None
     if note is not None and len(note) > MAX_STAFF_NOTE:
         return invalid_input("staffNote", f"the staff note is limited to {MAX_STAFF_NOTE} characters")
+    if order.payment_pending:
+        # Nothing has settled, so nothing is refunded: the pending payment is voided.
+        after = replace(order, status=OrderStatus.CANCELED, payment_pending=False, amount_paid=zero(order.currency))
+        return CancelPlan(
+            reason=request.reason, refund=None, restock=request.restock,
+            restock_units=_unrefunded_units(order) if request.restock else 0, staff_note=note,
+            payment_status=payment_status(after), keeps_payment=False, voids_pending_payment=True,
+        )
     money_left = refundable(order).total > 0
     refund = None
     if request.refund and money_left:
@@ -86,10 +101,9 @@ def plan_cancel(order: Order, request: CancelRequest, *, refund_id: str) -> Canc
             )
         refund = full_refund(order, refund_id=refund_id, restock=request.restock)
     after = replace(order, status=OrderStatus.CANCELED, refunds=(*order.refunds, *([refund] if refund else [])))
-    unrefunded = sum(line.quantity - refunded_quantity(order, line.id) for line in order.lines)
     return CancelPlan(
         reason=request.reason, refund=refund, restock=request.restock,
-        restock_units=unrefunded if request.restock else 0, staff_note=note,
+        restock_units=_unrefunded_units(order) if request.restock else 0, staff_note=note,
         payment_status=payment_status(after),
         keeps_payment=money_left and not request.refund and not order.payments_managed_externally,
     )

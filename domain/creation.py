@@ -62,6 +62,7 @@ class CreateOrderRequest:
     payments_managed_externally: bool = False
     cancellations_managed_externally: bool = False
     test: bool = False
+    payment_pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class NewOrder:
     payments_managed_externally: bool
     cancellations_managed_externally: bool
     test: bool
+    payment_pending: bool
 
 
 def clean_text(value: str | None, field: str, *, required: bool = False, limit: int = MAX_TEXT) -> str | None | DomainError:
@@ -211,7 +213,7 @@ def plan_create_order(request: CreateOrderRequest) -> NewOrder | DomainError:
         lines=tuple(lines), subtotal=subtotal, total=total, amount_paid=paid,
         payments_managed_externally=request.payments_managed_externally,
         cancellations_managed_externally=request.cancellations_managed_externally,
-        test=request.test, **amounts,
+        test=request.test, payment_pending=request.payment_pending, **amounts,
     )
 
 
@@ -220,6 +222,6 @@ def initial_statuses(new: NewOrder) -> tuple[OrderStatus, PaymentStatus, Fulfill
     as_order = Order(
         id="", number=new.number or "", currency=new.currency, status=OrderStatus.OPEN,
         subtotal=new.subtotal, shipping=new.shipping, duties=new.duties, taxes=new.taxes, total=new.total,
-        amount_paid=new.amount_paid, lines=(),
+        amount_paid=new.amount_paid, lines=(), payment_pending=new.payment_pending,
     )
     return OrderStatus.OPEN, payment_status(as_order), FulfillmentStatus.UNFULFILLED

@@ -164,6 +164,8 @@ class Order:
     payments_managed_externally: bool = False
     cancellations_managed_externally: bool = False
     test: bool = False
+    #: The payment is still processing (PENDING): nothing is refundable until it settles.
+    payment_pending: bool = False
     created_at: datetime | None = None
 
     def line(self, line_id: str) -> Line | None:
@@ -269,6 +271,8 @@ def refundable(order: Order) -> RefundableAmounts:
 def payment_status(order: Order) -> PaymentStatus:
     """Payment status derives from what was paid and refunded."""
     refunded = total_refunded(order)
+    if order.payment_pending:
+        return PaymentStatus.PENDING
     if order.amount_paid <= 0:
         return PaymentStatus.UNPAID
     if refunded >= order.amount_paid:

@@ -64,6 +64,9 @@ def check_refund_allowed(order: Order) -> DomainError | None:
             ErrorCode.MANAGED_EXTERNALLY,
             "This order's payments are managed by its e-commerce platform; refund it there.",
         )
+    if order.payment_pending:
+        return DomainError(ErrorCode.PAYMENT_PENDING,
+                           "The payment is still processing; it can be refunded once it has settled.")
     if order.amount_paid <= 0:
         return DomainError(ErrorCode.ORDER_NOT_PAID, "Nothing was paid for this order.")
     left = refundable(order)

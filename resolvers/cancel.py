@@ -49,9 +49,10 @@ async def cancel_order(
         now, record, refund = ctx.now(), locked.record, plan.refund
         if refund is not None:
             await repo.insert_refund(record, refund, status="SUCCEEDED", reason="OTHER", note="Order canceled", now=now)
+        voided = {"payment_pending": False, "amount_paid": 0} if plan.voids_pending_payment else {}
         await repo.update_order(
             record.id, now=now, status="CANCELED", cancel_reason=plan.reason.value, canceled_at=now,
-            payment_status=plan.payment_status.value,
+            payment_status=plan.payment_status.value, **voided,
         )
         await timeline.event(
             ctx, record.id, "ORDER_CANCELED",
@@ -59,6 +60,9 @@ async def cancel_order(
             {"reason": plan.reason.value, "staffNote": plan.staff_note, "restock": plan.restock,
              "restockedUnits": plan.restock_units},
         )
+        if plan.voids_pending_payment:
+            await timeline.event(ctx, record.id, "PAYMENT_VOIDED",
+                                 f"The pending payment of {record.amount_paid} {record.currency} was voided.")
         if refund is not None:
             await timeline.event(
                 ctx, record.id, "REFUND_ISSUED", f"Refunded {refund.total} {record.currency} on cancellation.",

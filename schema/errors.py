@@ -57,6 +57,9 @@ ShipmentNotFoundError = _error_type(DomainErrorCode.SHIPMENT_NOT_FOUND, "No open
 ShipmentNotEditableError = _error_type(
     DomainErrorCode.SHIPMENT_NOT_EDITABLE, "The shipment's label was bought through a carrier, which updates it."
 )
+PaymentPendingError = _error_type(
+    DomainErrorCode.PAYMENT_PENDING, "The payment is still processing; refunds wait until it settles."
+)
 NothingToReturnError = _error_type(DomainErrorCode.NOTHING_TO_RETURN, "No shipped unit is left to return.")
 
 
@@ -128,6 +131,7 @@ _SIMPLE = {
     DomainErrorCode.SHIPMENT_NOT_FOUND: ShipmentNotFoundError,
     DomainErrorCode.SHIPMENT_NOT_EDITABLE: ShipmentNotEditableError,
     DomainErrorCode.NOTHING_TO_RETURN: NothingToReturnError,
+    DomainErrorCode.PAYMENT_PENDING: PaymentPendingError,
 }
 
 

@@ -60,6 +60,9 @@ class CreateOrderInput:
         default=False, description="Cancellations happen on the e-commerce platform."
     )
     test: bool | None = strawberry.field(default=False, description="A test order, not a real sale.")
+    payment_pending: bool | None = strawberry.field(
+        default=False, description="The payment is still processing (status PENDING): no refunds until it settles."
+    )
     idempotency_key: str | None = strawberry.field(
         default=None, description="Retries with the same key and input return the first order."
     )

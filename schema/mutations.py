@@ -33,6 +33,7 @@ from schema.errors import (
     OrderNotPaidError,
     OrderNumberTakenError,
     OrderShippedError,
+    PaymentPendingError,
     QuantityExceedsAvailableError,
     RefundExceedsRefundableError,
     ShipmentNotFoundError,
@@ -113,7 +114,8 @@ CancelOrderResult = Annotated[
     strawberry.union("CancelOrderResult", description="The canceled order, or why it was refused."),
 ]
 RefundOrderResult = Annotated[
-    RefundOrderSuccess | OrderNotFoundError | ManagedExternallyError | OrderNotPaidError | OrderCanceledError
+    RefundOrderSuccess | OrderNotFoundError | ManagedExternallyError | OrderNotPaidError | PaymentPendingError
+    | OrderCanceledError
     | NothingToRefundError | RefundExceedsRefundableError | InvalidAmountError | LineNotFoundError
     | QuantityExceedsAvailableError | InvalidInputError | IdempotencyKeyReusedError,
     strawberry.union("RefundOrderResult", description="The refund, or why it was refused."),
@@ -143,7 +145,7 @@ class Mutation:
             duties=_or(input.duties, "0"), taxes=_or(input.taxes, "0"), amount_paid=input.amount_paid,
             payments_managed_externally=_or(input.payments_managed_externally, False),
             cancellations_managed_externally=_or(input.cancellations_managed_externally, False),
-            test=_or(input.test, False),
+            test=_or(input.test, False), payment_pending=_or(input.payment_pending, False),
         )
         result = await orders.create_order(info.context, request, idempotency_key=input.idempotency_key)
         if isinstance(result, DomainError):

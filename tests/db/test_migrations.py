@@ -50,8 +50,14 @@ async def main():
     await Tortoise.init(config=tortoise_config(sys.argv[1]))
     record = await repo.get_order(sys.argv[2], sys.argv[3])
     order = await repo.load_domain_order(record)
+    conn = Tortoise.get_connection("default")
+    _n, rows = await conn.execute_query('SELECT "number_key", "customer_email_key", "customer_name_key", '
+                                        '"total_key", "payment_pending" FROM "orders"')
+    keys = {k: rows[0][k] for k in rows[0].keys()}
     print(json.dumps({"number": record.number, "total": str(record.total), "email": record.customer_email,
-                      "lines": [[l.sku, l.quantity, str(l.unit_price)] for l in order.lines]}))
+                      "lines": [[l.sku, l.quantity, str(l.unit_price)] for l in order.lines],
+                      "keys": [keys["number_key"], keys["customer_email_key"], keys["customer_name_key"],
+                               int(keys["total_key"]), bool(keys["payment_pending"])]}))
     await Tortoise.close_connections()
 asyncio.run(main())
 """
@@ -108,7 +114,8 @@ async def test_migrating_a_database_that_holds_orders_keeps_them(empty_db):
     _run(empty_db, "-m", "app", "migrate")
     _run(empty_db, "-m", "app", "migrate")  # a second run changes nothing
     data = json.loads(_run(empty_db, "-c", READ_BACK, empty_db, STORE_ID, ORDER_ID))
-    assert data == {"number": "1001", "total": "26.50", "email": "old@example.com", "lines": [["OLD-1", 2, "10.00"]]}
+    assert data == {"number": "1001", "total": "26.50", "email": "old@example.com", "lines": [["OLD-1", 2, "10.00"]],
+                    "keys": ["1001", "old@example.com", "old customer", 265000, False]}
 
 
 def test_every_model_change_has_its_migration():

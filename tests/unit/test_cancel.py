@@ -99,3 +99,9 @@ def test_restocking_counts_every_unit_not_refunded_before():
     o = order(line(quantity=3), refunds=(refund("10.00", subtotal="10.00", lines=(("L1", 1, "10.00"),)),))
     assert cancel(o).restock_units == 2
     assert cancel(o, restock=False).restock_units == 0
+
+
+def test_canceling_an_order_whose_payment_is_pending_voids_the_payment():
+    plan = cancel(order(payment_pending=True))
+    assert plan.refund is None and plan.voids_pending_payment and not plan.keeps_payment
+    assert plan.payment_status is PaymentStatus.UNPAID

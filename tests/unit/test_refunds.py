@@ -144,3 +144,8 @@ def test_nothing_refundable_means_no_full_refund():
     assert full_refund(order(paid="0"), refund_id="R", restock=True) is None
     paid_back = replace(order(paid="10.00"), refunds=(refund("10.00", subtotal="10.00"),))
     assert full_refund(paid_back, refund_id="R", restock=True) is None
+
+
+def test_a_pending_payment_cannot_be_refunded_yet():
+    result = ask(order(payment_pending=True), shipping="1.00")
+    assert result.code is ErrorCode.PAYMENT_PENDING

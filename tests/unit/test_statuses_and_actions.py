@@ -98,3 +98,7 @@ def test_refundable_amounts_are_never_negative():
 def test_cancel_is_unavailable_when_its_default_refund_must_happen_on_the_platform():
     assert available_actions(order(payments_managed_externally=True)).cancel.code is ErrorCode.MANAGED_EXTERNALLY
     assert available_actions(order(payments_managed_externally=True, paid="0")).cancel is None
+
+
+def test_a_pending_payment_is_pending_whatever_else():
+    assert payment_status(order(payment_pending=True)) is PaymentStatus.PENDING
