@@ -163,7 +163,7 @@ def test_fulfillment_status_agrees_with_its_definition_on_random_histories(steps
     the derived status against a direct reading of the definition."""
     quantity = 6
     shipments, returns, assigned, returned_units = [], [], 0, 0
-    for i, (status, qty, back) in enumerate(steps):
+    for i, (status, qty, _back) in enumerate(steps):
         qty = min(qty, quantity - assigned)
         if qty <= 0:
             break
