@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -83,6 +83,8 @@ class ShipmentRecord:
     carrier: str | None
     tracking_number: str | None
     tracking_url: str | None
+    label_purchased: bool
+    estimated_delivery: date | None
     created_at: datetime
     updated_at: datetime
     lines: tuple[ShipmentLineRecord, ...]
@@ -117,6 +119,21 @@ class RefundRecord:
 
 
 @dataclass(frozen=True)
+class ReturnLineRecord:
+    line_id: str
+    quantity: int
+    restock: bool
+
+
+@dataclass(frozen=True)
+class ReturnRecord:
+    id: str
+    order_id: str
+    created_at: datetime
+    lines: tuple[ReturnLineRecord, ...]
+
+
+@dataclass(frozen=True)
 class NoteRecord:
     id: str
     order_id: str
@@ -125,6 +142,7 @@ class NoteRecord:
     author_id: str | None
     author_name: str | None
     created_at: datetime
+    updated_at: datetime | None
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ from db.records import (
     OrderRecord,
     RefundLineRecord,
     RefundRecord,
+    ReturnLineRecord,
+    ReturnRecord,
     ShipmentLineRecord,
     ShipmentRecord,
     StoreRecord,
@@ -97,6 +99,7 @@ def to_domain(
     lines: Sequence[LineRecord],
     shipments: Sequence[ShipmentRecord],
     refunds: Sequence[RefundRecord],
+    returns: Sequence[ReturnRecord] = (),
 ) -> d.Order:
     """The order as the policies see it."""
     return d.Order(
@@ -109,6 +112,7 @@ def to_domain(
                 id=s.id, status=d.ShipmentStatus(s.status),
                 lines=tuple(d.ShipmentLine(sl.line_id, sl.quantity) for sl in s.lines),
                 carrier=s.carrier, tracking_number=s.tracking_number, tracking_url=s.tracking_url,
+                label_purchased=s.label_purchased, estimated_delivery=s.estimated_delivery,
             )
             for s in shipments
         ),
@@ -119,6 +123,10 @@ def to_domain(
                 lines=tuple(d.RefundLine(rl.line_id, rl.quantity, rl.amount, rl.restock, rl.removed) for rl in r.lines),
             )
             for r in refunds
+        ),
+        returns=tuple(
+            d.Return(id=r.id, lines=tuple(d.ReturnLine(rl.line_id, rl.quantity, rl.restock) for rl in r.lines))
+            for r in returns
         ),
         tracking_numbers=tuple(s.tracking_number for s in shipments if s.tracking_number),
         payments_managed_externally=order.payments_managed_externally,
@@ -249,6 +257,7 @@ async def shipments_by_order(order_ids: Sequence[str]) -> dict[str, list[Shipmen
             ShipmentRecord(
                 id=str(r.id), order_id=str(r.order_id), status=r.status, carrier=r.carrier,
                 tracking_number=r.tracking_number, tracking_url=r.tracking_url,
+                label_purchased=r.label_purchased, estimated_delivery=r.estimated_delivery,
                 created_at=r.created_at, updated_at=r.updated_at,
                 lines=tuple(ShipmentLineRecord(str(sl.line_id), sl.quantity) for sl in by_shipment.get(str(r.id), [])),
             )
@@ -279,15 +288,27 @@ async def refunds_by_order(order_ids: Sequence[str]) -> dict[str, list[RefundRec
     return out
 
 
+async def returns_by_order(order_ids: Sequence[str]) -> dict[str, list[ReturnRecord]]:
+    rows = await m.Return.filter(order_id__in=order_ids).order_by("created_at", "id")
+    line_rows = await m.ReturnLine.filter(order_return_id__in=[r.id for r in rows]) if rows else []
+    by_return = _group(line_rows, "order_return_id")
+    out: dict[str, list[ReturnRecord]] = defaultdict(list)
+    for r in rows:
+        out[str(r.order_id)].append(ReturnRecord(
+            id=str(r.id), order_id=str(r.order_id), created_at=r.created_at,
+            lines=tuple(ReturnLineRecord(str(rl.line_id), rl.quantity, rl.restock) for rl in by_return.get(str(r.id), [])),
+        ))
+    return out
+
+
+def _note_record(r: m.Note) -> NoteRecord:
+    return NoteRecord(str(r.id), str(r.order_id), r.body, r.author_kind, r.author_id, r.author_name, r.created_at,
+                      r.updated_at)
+
+
 async def notes_by_order(order_ids: Sequence[str]) -> dict[str, list[NoteRecord]]:
     rows = await m.Note.filter(order_id__in=order_ids).order_by("created_at", "id")
-    return {
-        k: [
-            NoteRecord(str(r.id), str(r.order_id), r.body, r.author_kind, r.author_id, r.author_name, r.created_at)
-            for r in v
-        ]
-        for k, v in _group(rows, "order_id").items()
-    }
+    return {k: [_note_record(r) for r in v] for k, v in _group(rows, "order_id").items()}
 
 
 async def events_by_order(order_ids: Sequence[str]) -> dict[str, list[EventRecord]]:
@@ -318,7 +339,8 @@ async def load_domain_order(order: OrderRecord) -> d.Order:
     lines = (await lines_by_order(ids)).get(order.id, [])
     shipments = (await shipments_by_order(ids)).get(order.id, [])
     refunds = (await refunds_by_order(ids)).get(order.id, [])
-    return to_domain(order, lines, shipments, refunds)
+    returns = (await returns_by_order(ids)).get(order.id, [])
+    return to_domain(order, lines, shipments, refunds, returns)
 
 
 # ---------------------------------------------------------------- writing orders
@@ -405,7 +427,8 @@ async def save_shipment(order_id: str, shipment: d.Shipment, *, is_new: bool, no
     """Insert a new shipment with its lines, or update an existing one's tracking and status."""
     values = dict(
         status=shipment.status.value, carrier=shipment.carrier, tracking_number=shipment.tracking_number,
-        tracking_url=shipment.tracking_url, updated_at=now,
+        tracking_url=shipment.tracking_url, label_purchased=shipment.label_purchased,
+        estimated_delivery=shipment.estimated_delivery, updated_at=now,
     )
     if not is_new:
         await m.Shipment.filter(id=shipment.id, order_id=order_id).update(**values)
@@ -421,7 +444,24 @@ async def insert_note(order_id: str, body: str, actor: Actor, now: datetime) -> 
         id=new_id(), order_id=order_id, body=body, author_kind=actor.kind.value, author_id=actor.id,
         author_name=actor.name, created_at=now,
     )
-    return NoteRecord(str(row.id), order_id, body, row.author_kind, row.author_id, row.author_name, now)
+    return _note_record(row)
+
+
+async def insert_return(order_id: str, returned: d.Return, now: datetime) -> None:
+    await m.Return.create(id=returned.id, order_id=order_id, created_at=now)
+    await m.ReturnLine.bulk_create([
+        m.ReturnLine(id=new_id(), order_return_id=returned.id, line_id=rl.line_id, quantity=rl.quantity,
+                     restock=rl.restock)
+        for rl in returned.lines
+    ])
+
+
+async def order_id_of_shipment(store_id: str, shipment_id: str) -> str | None:
+    """The order a shipment of this store belongs to (None for another store's or no shipment)."""
+    if not _is_uuid(shipment_id):
+        return None
+    row = await m.Shipment.filter(id=shipment_id, order__store_id=store_id).first()
+    return str(row.order_id) if row else None
 
 
 async def append_event(

@@ -27,12 +27,13 @@ class Loaders:
         self.lines: DataLoader[str, list[Any]] = _by_order(repo.lines_by_order)
         self.shipments: DataLoader[str, list[Any]] = _by_order(repo.shipments_by_order)
         self.refunds: DataLoader[str, list[Any]] = _by_order(repo.refunds_by_order)
+        self.returns: DataLoader[str, list[Any]] = _by_order(repo.returns_by_order)
         self.notes: DataLoader[str, list[Any]] = _by_order(repo.notes_by_order)
         self.events: DataLoader[str, list[Any]] = _by_order(repo.events_by_order)
 
     def forget(self, order_id: str) -> None:
         """After a change to the order, read its children afresh."""
-        for loader in (self.lines, self.shipments, self.refunds, self.notes, self.events):
+        for loader in (self.lines, self.shipments, self.refunds, self.returns, self.notes, self.events):
             try:
                 loader.clear(order_id)
             except KeyError:  # strawberry's clear() raises for keys never loaded

@@ -49,7 +49,8 @@ async def domain_order(ctx: Context, record: OrderRecord) -> Order:
     lines = await ctx.loaders.lines.load(record.id)
     shipments = await ctx.loaders.shipments.load(record.id)
     refunds = await ctx.loaders.refunds.load(record.id)
-    return repo.to_domain(record, lines, shipments, refunds)
+    returns = await ctx.loaders.returns.load(record.id)
+    return repo.to_domain(record, lines, shipments, refunds, returns)
 
 
 async def order_actions(ctx: Context, record: OrderRecord) -> OrderActions:
