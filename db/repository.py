@@ -216,6 +216,13 @@ async def get_order_by_number(store_id: str, number: str) -> OrderRecord | None:
     return _order_record(row) if row else None
 
 
+async def get_orders(keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], OrderRecord]:
+    """Orders by (store id, order id), in one query; another store's order is simply absent."""
+    ids = [oid for _store, oid in keys if _is_uuid(oid)]
+    rows = await m.Order.filter(id__in=ids) if ids else []
+    return {(str(r.store_id), str(r.id)): _order_record(r) for r in rows}
+
+
 async def count_orders(store_id: str) -> int:
     return await m.Order.filter(store_id=store_id).count()
 

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from domain.cancel import CancelRequest, plan_cancel
 from domain.errors import DomainError
-from domain.orders import CancelReason, Order
+from domain.orders import CancelReason, Order, Shipment
+from domain.returns import check_return_allowed
+from domain.shipments import check_fulfill_allowed, check_shipment_editable, plan_mark_delivered, plan_void_shipment
 from domain.refunds import check_refund_allowed
 from domain.tracking import check_tracking_allowed
 
@@ -19,6 +21,8 @@ class OrderActions:
     refund: DomainError | None
     add_tracking_number: DomainError | None
     add_note: DomainError | None
+    fulfill: DomainError | None
+    return_order: DomainError | None
 
 
 def available_actions(order: Order) -> OrderActions:
@@ -31,4 +35,26 @@ def available_actions(order: Order) -> OrderActions:
         refund=check_refund_allowed(order),
         add_tracking_number=check_tracking_allowed(order),
         add_note=None,  # notes may be added in every state, canceled orders included
+        fulfill=check_fulfill_allowed(order),
+        return_order=check_return_allowed(order),
+    )
+
+
+@dataclass(frozen=True)
+class ShipmentActions:
+    """For one shipment: None when allowed, else the error the mutation would return."""
+
+    update: DomainError | None
+    mark_delivered: DomainError | None
+    void: DomainError | None
+
+
+def shipment_actions(order: Order, shipment: Shipment) -> ShipmentActions:
+    """What may be done to the shipment now, by the shipment policies themselves."""
+    delivered = plan_mark_delivered(order, shipment.id)
+    voided = plan_void_shipment(order, shipment.id)
+    return ShipmentActions(
+        update=check_shipment_editable(order, shipment),
+        mark_delivered=delivered if isinstance(delivered, DomainError) else None,
+        void=voided if isinstance(voided, DomainError) else None,
     )

@@ -241,10 +241,16 @@ def unshipped_quantity(order: Order, line: Line) -> int:
 
 
 def refund_line(order: Order, line: Line, quantity: int, *, restock: bool) -> RefundLine:
-    """Refunded units come out of the units not yet in a shipment first."""
+    """Refunded units are taken first from units that came back and are not refunded yet,
+    then from units not yet in a shipment (which then never ship), then from shipped ones."""
+    refunded_shipped = sum(
+        rl.quantity - rl.removed for r in order.refunds for rl in r.lines if rl.line_id == line.id
+    )
+    came_back = max(0, returned_quantity(order, line.id) - refunded_shipped)
+    from_unshipped = min(quantity - min(quantity, came_back), unshipped_quantity(order, line))
     return RefundLine(
         line_id=line.id, quantity=quantity, amount=to_currency(line.unit_price * quantity, order.currency),
-        restock=restock, removed=min(quantity, unshipped_quantity(order, line)),
+        restock=restock, removed=from_unshipped,
     )
 
 

@@ -120,9 +120,11 @@ def check_transition(shipment: Shipment, to: ShipmentStatus) -> DomainError | No
 
 
 def check_shipment_editable(order: Order, shipment: Shipment) -> DomainError | None:
-    """Only shipments created by hand can be edited: a carrier drives the others."""
-    if order.status is OrderStatus.CANCELED and shipment.status is not S.CANCELED:
+    """Only shipments created by hand, and not voided, can be edited: a carrier drives the others."""
+    if order.status is OrderStatus.CANCELED:
         return _canceled(order)
+    if shipment.status is S.CANCELED:
+        return DomainError(ErrorCode.SHIPMENT_NOT_EDITABLE, "This shipment was voided.")
     if shipment.label_purchased:
         return DomainError(ErrorCode.SHIPMENT_NOT_EDITABLE,
                            "This shipment's label was bought through a carrier, which updates it.")

@@ -20,10 +20,17 @@ def _by_order(fetch: Callable[[Sequence[str]], Awaitable[dict[str, list[T]]]]) -
     return DataLoader(load_fn=load)
 
 
+async def _orders(keys: list[tuple[str, str]]) -> list[Any]:
+    found = await repo.get_orders(keys)
+    return [found.get(k) for k in keys]
+
+
 class Loaders:
     """Created fresh for each request, so nothing cached outlives it."""
 
     def __init__(self) -> None:
+        #: Orders by (store id, order id): None for another store's or a missing order.
+        self.orders: DataLoader[tuple[str, str], Any] = DataLoader(load_fn=_orders)
         self.lines: DataLoader[str, list[Any]] = _by_order(repo.lines_by_order)
         self.shipments: DataLoader[str, list[Any]] = _by_order(repo.shipments_by_order)
         self.refunds: DataLoader[str, list[Any]] = _by_order(repo.refunds_by_order)
@@ -32,7 +39,8 @@ class Loaders:
         self.events: DataLoader[str, list[Any]] = _by_order(repo.events_by_order)
 
     def forget(self, order_id: str) -> None:
-        """After a change to the order, read its children afresh."""
+        """After a change to the order, read it and its children afresh."""
+        self.orders.clear_all()
         for loader in (self.lines, self.shipments, self.refunds, self.returns, self.notes, self.events):
             try:
                 loader.clear(order_id)

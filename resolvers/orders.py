@@ -7,9 +7,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from db import repository as repo
-from db.records import OrderRecord
+from db.records import OrderRecord, ShipmentRecord
 from domain.access import Permission
-from domain.actions import OrderActions, available_actions
+from domain.actions import OrderActions, ShipmentActions, available_actions
+from domain.actions import shipment_actions as domain_shipment_actions
 from domain.creation import CreateOrderRequest, initial_statuses, plan_create_order
 from domain.errors import DomainError, ErrorCode, invalid_input, order_not_found
 from domain.orders import Order
@@ -56,6 +57,17 @@ async def domain_order(ctx: Context, record: OrderRecord) -> Order:
 async def order_actions(ctx: Context, record: OrderRecord) -> OrderActions:
     """What may be done to the order now, by the same guards the mutations run."""
     return available_actions(await domain_order(ctx, record))
+
+
+async def shipment_actions(ctx: Context, shipment: ShipmentRecord) -> ShipmentActions:
+    """What may be done to the shipment now, by the shipment policies."""
+    who = require(ctx, Permission.READ_ORDERS)
+    record = await ctx.loaders.orders.load((who.store_id, shipment.order_id))
+    assert record is not None
+    order = await domain_order(ctx, record)
+    found = order.shipment(shipment.id)
+    assert found is not None
+    return domain_shipment_actions(order, found)
 
 
 # ---------------------------------------------------------------- pagination

@@ -5,10 +5,12 @@ Fields with a default are nullable, as in API.md: an explicit null means the def
 
 from __future__ import annotations
 
+from datetime import date
+
 import strawberry
 
 from schema.scalars import Decimal
-from schema.types import CancelReason, RefundReason
+from schema.types import CancelReason, RefundReason, ShipmentStatus
 
 
 @strawberry.input(description="Who placed the order.")
@@ -134,3 +136,51 @@ class AddTrackingNumberInput:
 class AddNoteInput:
     order_id: strawberry.ID = strawberry.field(description="The order's global id.")
     body: str = strawberry.field(description="The note (trimmed; 1 to 5000 characters).")
+
+
+@strawberry.input(description="Create a shipment awaiting dispatch.")
+class FulfillOrderInput:
+    order_id: strawberry.ID = strawberry.field(description="The order's global id.")
+    lines: list[ShipmentLineInput] | None = strawberry.field(
+        default=None, description="Units to put in the shipment; default: every unit not yet in one."
+    )
+    carrier: str | None = strawberry.field(default=None, description="The carrier, if already known.")
+    notify_customer: bool | None = strawberry.field(default=False, description="Queue an email to the customer.")
+
+
+@strawberry.input(description="Edit a shipment created by hand. Omitted fields stay as they are.")
+class UpdateShipmentInput:
+    shipment_id: strawberry.ID = strawberry.field(description="The shipment's global id.")
+    carrier: str | None = strawberry.field(default=None, description="The carrier.")
+    tracking_number: str | None = strawberry.field(default=None, description="The carrier's tracking number.")
+    tracking_url: str | None = strawberry.field(default=None, description="Derived from the carrier when absent.")
+    status: ShipmentStatus | None = strawberry.field(
+        default=None, description="The new status; moves follow the shipment transition table."
+    )
+    estimated_delivery: date | None = strawberry.field(default=None, description="When the parcel is expected.")
+    notify_customer: bool | None = strawberry.field(default=False, description="Queue an email to the customer.")
+
+
+@strawberry.input(description="Mark a shipment delivered.")
+class MarkShipmentDeliveredInput:
+    shipment_id: strawberry.ID = strawberry.field(description="The shipment's global id.")
+    notify_customer: bool | None = strawberry.field(default=False, description="Queue an email to the customer.")
+
+
+@strawberry.input(description="Void a shipment that has not left (its label is voided); its units can ship again.")
+class VoidShipmentInput:
+    shipment_id: strawberry.ID = strawberry.field(description="The shipment's global id.")
+
+
+@strawberry.input(description="Units of one line that came back.")
+class ReturnLineInput:
+    line_id: strawberry.ID = strawberry.field(description="The order line's global id.")
+    quantity: int = strawberry.field(description="Units that came back.")
+    restock: bool | None = strawberry.field(default=False, description="Return the units to stock.")
+
+
+@strawberry.input(description="Record shipped units that came back. Refund them with refundOrder.")
+class ReturnOrderInput:
+    order_id: strawberry.ID = strawberry.field(description="The order's global id.")
+    lines: list[ReturnLineInput] = strawberry.field(description="What came back.")
+    notify_customer: bool | None = strawberry.field(default=False, description="Queue an email to the customer.")

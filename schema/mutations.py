@@ -13,14 +13,17 @@ from domain.creation import Address as DomainAddress
 from domain.creation import CreateOrderRequest, Customer, LineRequest
 from domain.errors import DomainError
 from domain.refunds import RefundLineRequest, RefundRequest
+from domain.returns import ReturnLineRequest
+from domain.shipments import FulfillRequest, ShipmentUpdate
 from domain.tracking import ShipmentLineRequest, TrackingRequest
-from resolvers import cancel, notes, orders, refunds, tracking
+from resolvers import cancel, notes, orders, refunds, shipments, tracking
 from schema.errors import (
     DuplicateTrackingNumberError,
     FulfillmentInProgressError,
     IdempotencyKeyReusedError,
     InvalidAmountError,
     InvalidInputError,
+    InvalidShipmentTransitionError,
     InvalidTrackingNumberError,
     LineNotFoundError,
     ManagedExternallyError,
@@ -28,6 +31,7 @@ from schema.errors import (
     NoteTooLongError,
     NothingToFulfillError,
     NothingToRefundError,
+    NothingToReturnError,
     OrderCanceledError,
     OrderNotFoundError,
     OrderNotPaidError,
@@ -36,6 +40,8 @@ from schema.errors import (
     PaymentPendingError,
     QuantityExceedsAvailableError,
     RefundExceedsRefundableError,
+    ShipmentAlreadyShippedError,
+    ShipmentNotEditableError,
     ShipmentNotFoundError,
     to_error,
 )
@@ -46,9 +52,14 @@ from schema.inputs import (
     AddTrackingNumberInput,
     CancelOrderInput,
     CreateOrderInput,
+    FulfillOrderInput,
+    MarkShipmentDeliveredInput,
     RefundOrderInput,
+    ReturnOrderInput,
+    UpdateShipmentInput,
+    VoidShipmentInput,
 )
-from schema.types import Info, Note, Order, Refund, Shipment
+from schema.types import Info, Note, Order, OrderReturn, Refund, Shipment
 
 
 def _or(value, default):
@@ -132,6 +143,70 @@ AddNoteResult = Annotated[
 ]
 
 
+@strawberry.type(description="A shipment and its order after a change.")
+class ShipmentChange:
+    order: Order = strawberry.field(description="The order after the change.")
+    shipment: Shipment = strawberry.field(description="The shipment.")
+
+
+@strawberry.type(description="The shipment was created, awaiting dispatch.")
+class FulfillOrderSuccess(ShipmentChange):
+    pass
+
+
+@strawberry.type(description="The shipment was updated.")
+class UpdateShipmentSuccess(ShipmentChange):
+    pass
+
+
+@strawberry.type(description="The shipment was delivered.")
+class MarkShipmentDeliveredSuccess(ShipmentChange):
+    pass
+
+
+@strawberry.type(description="The shipment was voided; its units can ship again.")
+class VoidShipmentSuccess(ShipmentChange):
+    pass
+
+
+@strawberry.type(description="The return was recorded.")
+class ReturnOrderSuccess:
+    order: Order = strawberry.field(description="The order after the return.")
+    order_return: OrderReturn = strawberry.field(name="return", description="The return.")
+
+
+FulfillOrderResult = Annotated[
+    FulfillOrderSuccess | OrderNotFoundError | OrderCanceledError | NothingToFulfillError | LineNotFoundError
+    | QuantityExceedsAvailableError | InvalidInputError,
+    strawberry.union("FulfillOrderResult", description="The new shipment, or why it was refused."),
+]
+UpdateShipmentResult = Annotated[
+    UpdateShipmentSuccess | ShipmentNotFoundError | ShipmentNotEditableError | InvalidShipmentTransitionError
+    | OrderCanceledError | InvalidTrackingNumberError | DuplicateTrackingNumberError | InvalidInputError,
+    strawberry.union("UpdateShipmentResult", description="The edited shipment, or why it was refused."),
+]
+MarkShipmentDeliveredResult = Annotated[
+    MarkShipmentDeliveredSuccess | ShipmentNotFoundError | InvalidShipmentTransitionError | OrderCanceledError,
+    strawberry.union("MarkShipmentDeliveredResult", description="The delivered shipment, or why it was refused."),
+]
+VoidShipmentResult = Annotated[
+    VoidShipmentSuccess | ShipmentNotFoundError | ShipmentAlreadyShippedError | InvalidShipmentTransitionError,
+    strawberry.union("VoidShipmentResult", description="The voided shipment, or why it was refused."),
+]
+ReturnOrderResult = Annotated[
+    ReturnOrderSuccess | OrderNotFoundError | NothingToReturnError | LineNotFoundError
+    | QuantityExceedsAvailableError | InvalidInputError,
+    strawberry.union("ReturnOrderResult", description="The return, or why it was refused."),
+]
+
+
+def _shipment_success(success_type, result):
+    if isinstance(result, DomainError):
+        return to_error(result)
+    record, shipment = result
+    return success_type(order=Order.of(record), shipment=Shipment.of(shipment))
+
+
 @strawberry.type(description="Everything that changes an order.")
 class Mutation:
     @strawberry.mutation(description="Create an order (platform integrations and partner apps). Needs WRITE_ORDERS.")
@@ -211,6 +286,52 @@ class Mutation:
             return to_error(result)
         record, shipment = result
         return AddTrackingNumberSuccess(order=Order.of(record), shipment=Shipment.of(shipment))
+
+    @strawberry.mutation(description="Create a shipment awaiting dispatch for chosen units. Needs WRITE_ORDERS.")
+    async def fulfill_order(self, info: Info, input: FulfillOrderInput) -> FulfillOrderResult:
+        request = FulfillRequest(
+            lines=None if input.lines is None else tuple(
+                ShipmentLineRequest(_line_id(ln.line_id), ln.quantity) for ln in input.lines
+            ),
+            carrier=input.carrier,
+        )
+        result = await shipments.fulfill_order(info.context, decode(input.order_id, "Order"), request,
+                                               notify_customer=_or(input.notify_customer, False))
+        return _shipment_success(FulfillOrderSuccess, result)
+
+    @strawberry.mutation(description="Edit a shipment created by hand. Needs WRITE_ORDERS.")
+    async def update_shipment(self, info: Info, input: UpdateShipmentInput) -> UpdateShipmentResult:
+        update = ShipmentUpdate(
+            carrier=input.carrier, tracking_number=input.tracking_number, tracking_url=input.tracking_url,
+            status=d.ShipmentStatus(input.status.value) if input.status else None,
+            estimated_delivery=input.estimated_delivery,
+        )
+        result = await shipments.update_shipment(info.context, decode(input.shipment_id, "Shipment"), update,
+                                                 notify_customer=_or(input.notify_customer, False))
+        return _shipment_success(UpdateShipmentSuccess, result)
+
+    @strawberry.mutation(description="Mark a shipment delivered. Needs WRITE_ORDERS.")
+    async def mark_shipment_delivered(
+        self, info: Info, input: MarkShipmentDeliveredInput
+    ) -> MarkShipmentDeliveredResult:
+        result = await shipments.mark_shipment_delivered(info.context, decode(input.shipment_id, "Shipment"),
+                                                         notify_customer=_or(input.notify_customer, False))
+        return _shipment_success(MarkShipmentDeliveredSuccess, result)
+
+    @strawberry.mutation(description="Void a shipment that has not left; its units can ship again. Needs WRITE_ORDERS.")
+    async def void_shipment(self, info: Info, input: VoidShipmentInput) -> VoidShipmentResult:
+        result = await shipments.void_shipment(info.context, decode(input.shipment_id, "Shipment"))
+        return _shipment_success(VoidShipmentSuccess, result)
+
+    @strawberry.mutation(description="Record shipped units that came back. Needs WRITE_ORDERS.")
+    async def return_order(self, info: Info, input: ReturnOrderInput) -> ReturnOrderResult:
+        lines = tuple(ReturnLineRequest(_line_id(ln.line_id), ln.quantity, _or(ln.restock, False)) for ln in input.lines)
+        result = await shipments.return_order(info.context, decode(input.order_id, "Order"), lines,
+                                              notify_customer=_or(input.notify_customer, False))
+        if isinstance(result, DomainError):
+            return to_error(result)
+        record, returned = result
+        return ReturnOrderSuccess(order=Order.of(record), order_return=OrderReturn.of(returned))
 
     @strawberry.mutation(description="Add an internal note (never shown to customers). Needs WRITE_ORDERS.")
     async def add_note(self, info: Info, input: AddNoteInput) -> AddNoteResult:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import strawberry
@@ -15,6 +15,7 @@ from db.records import (
     NoteRecord,
     OrderRecord,
     RefundRecord,
+    ReturnRecord,
     ShipmentRecord,
 )
 from domain import orders as d
@@ -90,6 +91,7 @@ class OrderLine:
     fulfilled_quantity: int = strawberry.field(description="Units in shipments that left the warehouse.")
     unfulfilled_quantity: int = strawberry.field(description="Units not yet in any shipment.")
     refunded_quantity: int = strawberry.field(description="Units refunded.")
+    returned_quantity: int = strawberry.field(description="Shipped units that came back.")
     refundable_quantity: int = strawberry.field(description="Units that can still be refunded.")
 
     @classmethod
@@ -104,13 +106,31 @@ class OrderLine:
             fulfilled_quantity=d.shipped_quantity(order, line.id),
             unfulfilled_quantity=d.unshipped_quantity(order, domain_line),
             refunded_quantity=refunded, refundable_quantity=line.quantity - refunded,
+            returned_quantity=d.returned_quantity(order, line.id),
         )
+
+
+@strawberry.type(description="Whether an action is open now and, if not, the error it would return.")
+class ActionAvailability:
+    allowed: bool = strawberry.field(description="True when the mutation would be accepted by the order's state.")
+    reason: Error | None = strawberry.field(description="Why not: the very error the mutation would return.")
+
+    @classmethod
+    def of(cls, error: DomainError | None) -> ActionAvailability:
+        return cls(allowed=error is None, reason=to_error(error) if error else None)
 
 
 @strawberry.type(description="Units of one line in a shipment.")
 class ShipmentLine:
     line_id: strawberry.ID = strawberry.field(description="The order line's global id.")
     quantity: int = strawberry.field(description="Units of the line in this shipment.")
+
+
+@strawberry.type(description="What can be done to a shipment now, decided by the shipment policies.")
+class ShipmentActions:
+    update: ActionAvailability = strawberry.field(description="`updateShipment`.")
+    mark_delivered: ActionAvailability = strawberry.field(description="`markShipmentDelivered`.")
+    void: ActionAvailability = strawberry.field(description="`voidShipment`.")
 
 
 @strawberry.type(description="A parcel: units of the order on their way, with tracking.")
@@ -120,17 +140,53 @@ class Shipment:
     carrier: str | None = strawberry.field(description="The carrier, e.g. UPS.")
     tracking_number: str | None = strawberry.field(description="The carrier's tracking number.")
     tracking_url: str | None = strawberry.field(description="Where the customer can follow the parcel.")
+    label_purchased: bool = strawberry.field(
+        description="Carrier-handled: its label was bought through a carrier, which updates it; not editable here."
+    )
+    estimated_delivery: date | None = strawberry.field(description="When the parcel is expected.")
     lines: list[ShipmentLine] = strawberry.field(description="What is in the parcel.")
     created_at: datetime = strawberry.field(description="When the shipment was created.")
     updated_at: datetime = strawberry.field(description="When the shipment last changed.")
+    record: strawberry.Private[ShipmentRecord]
 
     @classmethod
     def of(cls, s: ShipmentRecord) -> Shipment:
         return cls(
             id=to_global_id("Shipment", s.id), status=d.ShipmentStatus(s.status), carrier=s.carrier,
-            tracking_number=s.tracking_number, tracking_url=s.tracking_url,
+            tracking_number=s.tracking_number, tracking_url=s.tracking_url, label_purchased=s.label_purchased,
+            estimated_delivery=s.estimated_delivery,
             lines=[ShipmentLine(line_id=to_global_id("OrderLine", sl.line_id), quantity=sl.quantity) for sl in s.lines],
-            created_at=s.created_at, updated_at=s.updated_at,
+            created_at=s.created_at, updated_at=s.updated_at, record=s,
+        )
+
+    @strawberry.field(description="What can be done to this shipment now, and why not when it cannot.")
+    async def available_actions(self, info: Info) -> ShipmentActions:
+        actions = await order_resolvers.shipment_actions(info.context, self.record)
+        return ShipmentActions(
+            update=ActionAvailability.of(actions.update), mark_delivered=ActionAvailability.of(actions.mark_delivered),
+            void=ActionAvailability.of(actions.void),
+        )
+
+
+@strawberry.type(description="Units of one line that came back.")
+class ReturnLine:
+    line_id: strawberry.ID = strawberry.field(description="The order line's global id.")
+    quantity: int = strawberry.field(description="Units that came back.")
+    restock: bool = strawberry.field(description="Whether they went back to stock.")
+
+
+@strawberry.type(description="Shipped units that came back from the customer.")
+class OrderReturn:
+    id: strawberry.ID = strawberry.field(description="The return's global id.")
+    lines: list[ReturnLine] = strawberry.field(description="What came back, by line.")
+    created_at: datetime = strawberry.field(description="When the return was recorded.")
+
+    @classmethod
+    def of(cls, r: ReturnRecord) -> OrderReturn:
+        return cls(
+            id=to_global_id("Return", r.id), created_at=r.created_at,
+            lines=[ReturnLine(line_id=to_global_id("OrderLine", rl.line_id), quantity=rl.quantity, restock=rl.restock)
+                   for rl in r.lines],
         )
 
 
@@ -202,22 +258,14 @@ class OrderEvent:
                    actor=Actor(kind=DomainActorKind(e.actor_kind), name=e.actor_name), created_at=e.created_at)
 
 
-@strawberry.type(description="Whether an action is open now and, if not, the error it would return.")
-class ActionAvailability:
-    allowed: bool = strawberry.field(description="True when the mutation would be accepted by the order's state.")
-    reason: Error | None = strawberry.field(description="Why not: the very error the mutation would return.")
-
-    @classmethod
-    def of(cls, error: DomainError | None) -> ActionAvailability:
-        return cls(allowed=error is None, reason=to_error(error) if error else None)
-
-
 @strawberry.type(description="What can be done to the order now, decided by the mutations' own policies.")
 class OrderActions:
     cancel: ActionAvailability = strawberry.field(description="`cancelOrder`.")
     refund: ActionAvailability = strawberry.field(description="`refundOrder` (of something still refundable).")
     add_tracking_number: ActionAvailability = strawberry.field(description="`addTrackingNumber`.")
     add_note: ActionAvailability = strawberry.field(description="`addNote`.")
+    fulfill: ActionAvailability = strawberry.field(description="`fulfillOrder` (of the units not yet in a shipment).")
+    return_order: ActionAvailability = strawberry.field(description="`returnOrder` (of shipped units).")
 
 
 @strawberry.type(description="An order placed with the store, and everything done to it since.")
@@ -288,6 +336,10 @@ class Order(Node):
     async def refunds(self, info: Info) -> list[Refund]:
         return [Refund.of(r) for r in await info.context.loaders.refunds.load(self.record.id)]
 
+    @strawberry.field(description="Returns (shipped units that came back), oldest first.")
+    async def returns(self, info: Info) -> list[OrderReturn]:
+        return [OrderReturn.of(r) for r in await info.context.loaders.returns.load(self.record.id)]
+
     @strawberry.field(description="Internal notes, oldest first. Staff and partner apps only.")
     async def notes(self, info: Info) -> list[Note]:
         return [Note.of(n) for n in await info.context.loaders.notes.load(self.record.id)]
@@ -302,7 +354,8 @@ class Order(Node):
         return OrderActions(
             cancel=ActionAvailability.of(actions.cancel), refund=ActionAvailability.of(actions.refund),
             add_tracking_number=ActionAvailability.of(actions.add_tracking_number),
-            add_note=ActionAvailability.of(actions.add_note),
+            add_note=ActionAvailability.of(actions.add_note), fulfill=ActionAvailability.of(actions.fulfill),
+            return_order=ActionAvailability.of(actions.return_order),
         )
 
 

@@ -14,6 +14,7 @@ from domain.orders import (
     ReturnLine,
     ShipmentStatus,
     fulfillment_status,
+    refund_line,
     returned_quantity,
     shipped_quantity,
     unshipped_quantity,
@@ -62,7 +63,9 @@ def test_the_transition_table_decides_every_status_change(start, to):
     if to is S.CANCELED:
         return  # voiding has its own rule, tested below
     result = plan_update_shipment(o, "S1", ShipmentUpdate(status=to), today=TODAY)
-    if to in TRANSITIONS[start]:
+    if start is S.CANCELED:
+        assert result.code is ErrorCode.SHIPMENT_NOT_EDITABLE  # a voided shipment is done with
+    elif to in TRANSITIONS[start]:
         assert isinstance(result, ShipmentPlan) and result.shipment.status is to
     else:
         assert result.code is ErrorCode.INVALID_SHIPMENT_TRANSITION
@@ -197,3 +200,9 @@ def test_fulfillment_status_agrees_with_its_definition_on_random_histories(steps
         assert status is FulfillmentStatus.DELIVERED
     else:
         assert status is FulfillmentStatus.FULFILLED
+
+
+def test_refunding_returned_units_leaves_the_unshipped_ones_to_ship():
+    o = order(line("L1", 10), shipments=(shipment(S.SHIPPED, ("L1", 3)),), returns=(Return("R", (ReturnLine("L1", 2),)),))
+    assert refund_line(o, o.lines[0], 2, restock=False).removed == 0
+    assert refund_line(o, o.lines[0], 3, restock=False).removed == 1

@@ -1,0 +1,154 @@
+"""Shipments: fulfillOrder, updateShipment, markShipmentDelivered, voidShipment, and returnOrder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from db import repository as repo
+from db.records import OrderRecord, ReturnRecord, ShipmentRecord
+from domain.access import Permission
+from domain.errors import DomainError, ErrorCode
+from domain.returns import ReturnLineRequest, plan_return
+from domain.shipments import (
+    FulfillRequest,
+    ShipmentPlan,
+    ShipmentUpdate,
+    plan_fulfill,
+    plan_mark_delivered,
+    plan_update_shipment,
+    plan_void_shipment,
+)
+from domain.orders import Order
+from resolvers import timeline
+from resolvers.common import Locked, require, with_locked_order
+from resolvers.context import Context
+
+ShipmentOutcome = tuple[OrderRecord, ShipmentRecord]
+
+
+async def _shipment_of(ctx: Context, order_id: str, shipment_id: str) -> ShipmentOutcome:
+    record = await repo.get_order(require(ctx, Permission.WRITE_ORDERS).store_id, order_id)
+    assert record is not None
+    shipments = (await repo.shipments_by_order([order_id]))[order_id]
+    return record, next(s for s in shipments if s.id == shipment_id)
+
+
+async def _save(ctx: Context, locked: Locked, plan: ShipmentPlan, *, is_new: bool, event: str, message: str,
+                notify_kind: str | None) -> str:
+    now, record, shipment = ctx.now(), locked.record, plan.shipment
+    await repo.save_shipment(record.id, shipment, is_new=is_new, now=now)
+    await repo.update_order(record.id, now=now, fulfillment_status=plan.fulfillment_status.value)
+    await timeline.event(ctx, record.id, event, message, {"shipmentId": shipment.id, "status": shipment.status.value})
+    if notify_kind:
+        await timeline.notify(ctx, record, notify_kind, {
+            "shipmentId": shipment.id, "status": shipment.status.value, "carrier": shipment.carrier,
+            "trackingNumber": shipment.tracking_number, "trackingUrl": shipment.tracking_url,
+        })
+    return shipment.id
+
+
+async def fulfill_order(
+    ctx: Context, order_id: str | None, request: FulfillRequest, *, notify_customer: bool
+) -> ShipmentOutcome | DomainError:
+    """A shipment awaiting dispatch for the chosen units."""
+    require(ctx, Permission.WRITE_ORDERS)
+
+    async def decide(locked: Locked) -> str | DomainError:
+        plan = plan_fulfill(locked.order, request, shipment_id=repo.new_id())
+        if isinstance(plan, DomainError):
+            return plan
+        units = sum(sl.quantity for sl in plan.shipment.lines)
+        return await _save(ctx, locked, plan, is_new=True, event="SHIPMENT_CREATED",
+                           message=f"Shipment of {units} unit(s) created, awaiting dispatch.",
+                           notify_kind="SHIPMENT_CREATED" if notify_customer else None)
+
+    shipment_id = await with_locked_order(ctx, order_id, decide)
+    if isinstance(shipment_id, DomainError):
+        return shipment_id
+    assert order_id is not None
+    return await _shipment_of(ctx, order_id, shipment_id)
+
+
+async def _change_shipment(
+    ctx: Context, shipment_id: str | None, plan_for: Callable[[Order], ShipmentPlan | DomainError], *,
+    event: str, message: Callable[[ShipmentPlan], str], notify_kind: str | None,
+) -> ShipmentOutcome | DomainError:
+    who = require(ctx, Permission.WRITE_ORDERS)
+    order_id = await repo.order_id_of_shipment(who.store_id, shipment_id) if shipment_id else None
+    if order_id is None:
+        return DomainError(ErrorCode.SHIPMENT_NOT_FOUND, "No shipment with this id exists.", field="shipmentId")
+
+    async def decide(locked: Locked) -> str | DomainError:
+        plan = plan_for(locked.order)
+        if isinstance(plan, DomainError):
+            return plan
+        return await _save(ctx, locked, plan, is_new=False, event=event, message=message(plan),
+                           notify_kind=notify_kind)
+
+    done = await with_locked_order(ctx, order_id, decide)
+    if isinstance(done, DomainError):
+        return done
+    return await _shipment_of(ctx, order_id, done)
+
+
+async def update_shipment(
+    ctx: Context, shipment_id: str | None, update: ShipmentUpdate, *, notify_customer: bool
+) -> ShipmentOutcome | DomainError:
+    """Edit a hand-made shipment."""
+    return await _change_shipment(
+        ctx, shipment_id, lambda order: plan_update_shipment(order, shipment_id or "", update, today=ctx.now().date()),
+        event="SHIPMENT_UPDATED",
+        message=lambda plan: f"Shipment updated: {plan.shipment.status.value.lower().replace('_', ' ')}"
+        + (f", tracking {plan.shipment.tracking_number}" if plan.shipment.tracking_number else "") + ".",
+        notify_kind="SHIPMENT_UPDATED" if notify_customer else None,
+    )
+
+
+async def mark_shipment_delivered(
+    ctx: Context, shipment_id: str | None, *, notify_customer: bool
+) -> ShipmentOutcome | DomainError:
+    return await _change_shipment(
+        ctx, shipment_id, lambda order: plan_mark_delivered(order, shipment_id or ""),
+        event="SHIPMENT_DELIVERED", message=lambda plan: "Shipment delivered.",
+        notify_kind="SHIPMENT_DELIVERED" if notify_customer else None,
+    )
+
+
+async def void_shipment(ctx: Context, shipment_id: str | None) -> ShipmentOutcome | DomainError:
+    return await _change_shipment(
+        ctx, shipment_id, lambda order: plan_void_shipment(order, shipment_id or ""),
+        event="SHIPMENT_VOIDED", message=lambda plan: "Shipment voided; its units can ship again.",
+        notify_kind=None,
+    )
+
+
+async def return_order(
+    ctx: Context, order_id: str | None, lines: tuple[ReturnLineRequest, ...], *, notify_customer: bool
+) -> tuple[OrderRecord, ReturnRecord] | DomainError:
+    """Record shipped units that came back."""
+    who = require(ctx, Permission.WRITE_ORDERS)
+
+    async def decide(locked: Locked) -> str | DomainError:
+        plan = plan_return(locked.order, lines, return_id=repo.new_id())
+        if isinstance(plan, DomainError):
+            return plan
+        now, record = ctx.now(), locked.record
+        await repo.insert_return(record.id, plan.returned, now)
+        await repo.update_order(record.id, now=now, fulfillment_status=plan.fulfillment_status.value)
+        units = sum(rl.quantity for rl in plan.returned.lines)
+        restocked = sum(rl.quantity for rl in plan.returned.lines if rl.restock)
+        await timeline.event(ctx, record.id, "ORDER_RETURNED",
+                             f"{units} unit(s) came back" + (f", {restocked} restocked." if restocked else "."),
+                             {"returnId": plan.returned.id})
+        if notify_customer:
+            await timeline.notify(ctx, record, "RETURN_RECEIVED", {"returnId": plan.returned.id, "units": units})
+        return plan.returned.id
+
+    return_id = await with_locked_order(ctx, order_id, decide)
+    if isinstance(return_id, DomainError):
+        return return_id
+    assert order_id is not None
+    record = await repo.get_order(who.store_id, order_id)
+    assert record is not None
+    returned = next(r for r in (await repo.returns_by_order([order_id]))[order_id] if r.id == return_id)
+    return record, returned

@@ -1,0 +1,127 @@
+from tests.api.helpers import CANCEL, ORDER, REFUND, create_order
+from tests.conftest import make_store
+
+SHIP_FIELDS = """
+  order { id fulfillmentStatus status lines { fulfilledQuantity unfulfilledQuantity returnedQuantity }
+          availableActions { cancel { allowed reason { code } } fulfill { allowed reason { code } }
+                             returnOrder { allowed reason { code } } } }
+  shipment { id status carrier trackingNumber trackingUrl labelPurchased estimatedDelivery lines { lineId quantity }
+             availableActions { update { allowed reason { code } } markDelivered { allowed reason { code } }
+                                void { allowed reason { code } } } }
+"""
+
+
+def _mutation(name: str, input_type: str, success: str, *errors: str) -> str:
+    extras = "\n".join(f"... on {e} {{ {f} }}" for e, f in errors)
+    return f"""mutation($input: {input_type}!) {{ {name}(input: $input) {{ __typename
+      ... on {success} {{ {SHIP_FIELDS} }} ... on Error {{ code message }} {extras} }} }}"""
+
+
+FULFILL = _mutation("fulfillOrder", "FulfillOrderInput", "FulfillOrderSuccess",
+                    ("QuantityExceedsAvailableError", "lineId available"))
+UPDATE = _mutation("updateShipment", "UpdateShipmentInput", "UpdateShipmentSuccess",
+                   ("InvalidShipmentTransitionError", "shipmentStatus requestedStatus"))
+DELIVER = _mutation("markShipmentDelivered", "MarkShipmentDeliveredInput", "MarkShipmentDeliveredSuccess",
+                    ("InvalidShipmentTransitionError", "shipmentStatus requestedStatus"))
+VOID = _mutation("voidShipment", "VoidShipmentInput", "VoidShipmentSuccess",
+                 ("ShipmentAlreadyShippedError", "shipmentStatus"))
+RETURN = """mutation($input: ReturnOrderInput!) { returnOrder(input: $input) { __typename
+  ... on ReturnOrderSuccess { return { id lines { lineId quantity restock } }
+                              order { fulfillmentStatus lines { returnedQuantity } returns { id } events { type } } }
+  ... on Error { code message } ... on QuantityExceedsAvailableError { available } } }"""
+
+
+async def test_a_shipment_moves_from_awaiting_to_delivered(store):
+    order = await create_order(store)
+    line = order["lines"][0]["id"]
+    made = (await store.gql(FULFILL, {"input": {"orderId": order["id"], "carrier": "fedex",
+                                                "lines": [{"lineId": line, "quantity": 4}]}}))["fulfillOrder"]
+    assert made["__typename"] == "FulfillOrderSuccess"
+    shipment = made["shipment"]
+    assert (shipment["status"], shipment["carrier"], shipment["lines"]) == ("AWAITING_SHIPMENT", "FedEx",
+                                                                           [{"lineId": line, "quantity": 4}])
+    assert made["order"]["fulfillmentStatus"] == "IN_PROGRESS"
+    assert made["order"]["availableActions"]["cancel"]["reason"]["code"] == "FULFILLMENT_IN_PROGRESS"
+    shipped = (await store.gql(UPDATE, {"input": {"shipmentId": shipment["id"], "status": "SHIPPED",
+                                                  "trackingNumber": "123456789012",
+                                                  "estimatedDelivery": "2026-11-30"}}))["updateShipment"]
+    assert shipped["shipment"]["status"] == "SHIPPED"
+    assert shipped["shipment"]["trackingUrl"] == "https://www.fedex.com/fedextrack/?trknbr=123456789012"
+    assert shipped["shipment"]["estimatedDelivery"] == "2026-11-30"
+    assert shipped["order"]["fulfillmentStatus"] == "PARTIALLY_FULFILLED"
+    assert shipped["order"]["availableActions"]["cancel"]["reason"]["code"] == "ORDER_SHIPPED"
+    back = (await store.gql(UPDATE, {"input": {"shipmentId": shipment["id"], "status": "AWAITING_SHIPMENT"}}))
+    assert back["updateShipment"]["__typename"] == "InvalidShipmentTransitionError"
+    assert back["updateShipment"]["shipmentStatus"] == "SHIPPED"
+    delivered = (await store.gql(DELIVER, {"input": {"shipmentId": shipment["id"], "notifyCustomer": True}}))
+    assert delivered["markShipmentDelivered"]["shipment"]["status"] == "DELIVERED"
+    again = (await store.gql(DELIVER, {"input": {"shipmentId": shipment["id"]}}))["markShipmentDelivered"]
+    assert again["__typename"] == "InvalidShipmentTransitionError"
+    rest = (await store.gql(FULFILL, {"input": {"orderId": order["id"]}}))["fulfillOrder"]
+    assert rest["shipment"]["lines"][0]["quantity"] == 6
+    await store.gql(UPDATE, {"input": {"shipmentId": rest["shipment"]["id"], "status": "SHIPPED"}})
+    final = (await store.gql(DELIVER, {"input": {"shipmentId": rest["shipment"]["id"]}}))["markShipmentDelivered"]
+    assert final["order"]["fulfillmentStatus"] == "DELIVERED"
+    assert final["order"]["availableActions"]["fulfill"]["reason"]["code"] == "NOTHING_TO_FULFILL"
+
+
+async def test_voiding_the_awaiting_shipment_makes_the_order_cancelable_again(store):
+    order = await create_order(store)
+    made = (await store.gql(FULFILL, {"input": {"orderId": order["id"]}}))["fulfillOrder"]
+    refused = (await store.gql(CANCEL, {"input": {"orderId": order["id"], "reason": "CUSTOMER"}}))["cancelOrder"]
+    assert refused["__typename"] == "FulfillmentInProgressError"
+    voided = (await store.gql(VOID, {"input": {"shipmentId": made["shipment"]["id"]}}))["voidShipment"]
+    assert voided["shipment"]["status"] == "CANCELED"
+    assert voided["order"]["fulfillmentStatus"] == "UNFULFILLED"
+    assert voided["order"]["lines"][0]["unfulfilledQuantity"] == 10
+    assert voided["shipment"]["availableActions"]["void"]["allowed"] is False
+    ok = (await store.gql(CANCEL, {"input": {"orderId": order["id"], "reason": "CUSTOMER"}}))["cancelOrder"]
+    assert ok["__typename"] == "CancelOrderSuccess"
+
+
+async def test_fulfill_refusals(store):
+    order = await create_order(store)
+    line = order["lines"][0]["id"]
+    over = (await store.gql(FULFILL, {"input": {"orderId": order["id"], "lines": [{"lineId": line, "quantity": 11}]}}))
+    assert over["fulfillOrder"]["__typename"] == "QuantityExceedsAvailableError"
+    assert over["fulfillOrder"]["available"] == 10
+    await store.gql(CANCEL, {"input": {"orderId": order["id"], "reason": "OTHER"}})
+    canceled = (await store.gql(FULFILL, {"input": {"orderId": order["id"]}}))["fulfillOrder"]
+    assert canceled["__typename"] == "OrderCanceledError"
+    missing = (await store.gql(DELIVER, {"input": {"shipmentId": "bm9wZQ=="}}))["markShipmentDelivered"]
+    assert missing["__typename"] == "ShipmentNotFoundError"
+
+
+async def test_another_stores_shipment_does_not_exist(store, http):
+    other = await make_store(http, "Other")
+    theirs = await create_order(other)
+    made = (await other.gql(FULFILL, {"input": {"orderId": theirs["id"]}}))["fulfillOrder"]
+    for document, field in [(UPDATE, "updateShipment"), (DELIVER, "markShipmentDelivered"), (VOID, "voidShipment")]:
+        input = {"shipmentId": made["shipment"]["id"]}
+        if field == "updateShipment":
+            input["carrier"] = "UPS"
+        result = (await store.gql(document, {"input": input}))[field]
+        assert result["__typename"] == "ShipmentNotFoundError", field
+
+
+async def test_returns_of_shipped_units_and_their_refund(store):
+    order = await create_order(store)
+    line = order["lines"][0]["id"]
+    nothing = (await store.gql(RETURN, {"input": {"orderId": order["id"], "lines": [{"lineId": line, "quantity": 1}]}}))
+    assert nothing["returnOrder"]["__typename"] == "NothingToReturnError"
+    made = (await store.gql(FULFILL, {"input": {"orderId": order["id"], "lines": [{"lineId": line, "quantity": 3}]}}))
+    await store.gql(UPDATE, {"input": {"shipmentId": made["fulfillOrder"]["shipment"]["id"], "status": "SHIPPED"}})
+    over = (await store.gql(RETURN, {"input": {"orderId": order["id"], "lines": [{"lineId": line, "quantity": 4}]}}))
+    assert over["returnOrder"]["__typename"] == "QuantityExceedsAvailableError" and over["returnOrder"]["available"] == 3
+    back = (await store.gql(RETURN, {"input": {"orderId": order["id"],
+                                               "lines": [{"lineId": line, "quantity": 2, "restock": True}]}}))["returnOrder"]
+    assert back["__typename"] == "ReturnOrderSuccess"
+    assert back["return"]["lines"] == [{"lineId": line, "quantity": 2, "restock": True}]
+    assert back["order"]["fulfillmentStatus"] == "PARTIALLY_RETURNED"
+    assert back["order"]["lines"][0]["returnedQuantity"] == 2
+    assert back["order"]["events"][-1]["type"] == "ORDER_RETURNED"
+    refund = (await store.gql(REFUND, {"input": {"orderId": order["id"], "reason": "RETURN", "idempotencyKey": "ret",
+                                                 "lines": [{"lineId": line, "quantity": 2}]}}))["refundOrder"]
+    assert refund["refund"]["total"]["amount"] == "25.00"
+    after = (await store.gql(ORDER, {"id": order["id"]}))["order"]
+    assert after["lines"][0]["unfulfilledQuantity"] == 7  # refunding shipped units frees none of the unshipped
