@@ -144,7 +144,8 @@ def check_tracking_allowed(order: Order) -> DomainError | None:
 
 
 def plan_add_tracking(order: Order, request: TrackingRequest, *, shipment_id: str) -> TrackingPlan | DomainError:
-    """A tracking number ships the given (default: all unshipped) units, or completes a shipment."""
+    """A tracking number ships the given units, or completes the given shipment. With neither,
+    it ships every unit not yet in a shipment, or else completes the shipment awaiting dispatch."""
     if order.status is OrderStatus.CANCELED:
         return _canceled(order)
     number = normalize_tracking_number(request.tracking_number)
@@ -162,10 +163,17 @@ def plan_add_tracking(order: Order, request: TrackingRequest, *, shipment_id: st
     else:
         url = tracking_url_for(carrier, number)
 
-    if request.shipment_id is not None:
+    target = request.shipment_id
+    if target is None and request.lines is None:
+        # Nothing left to put in a new shipment: the number is for the (oldest)
+        # shipment that awaits dispatch without one.
+        waiting = [s for s in order.shipments if s.status is ShipmentStatus.AWAITING_SHIPMENT and not s.tracking_number]
+        if waiting and not any(unshipped_quantity(order, line) for line in order.lines):
+            target = waiting[0].id
+    if target is not None:
         if request.lines is not None:
             return invalid_input("lines", "give either shipmentId or lines, not both")
-        existing = order.shipment(request.shipment_id)
+        existing = order.shipment(target)
         if existing is None or existing.status is ShipmentStatus.CANCELED:
             return DomainError(ErrorCode.SHIPMENT_NOT_FOUND, "No open shipment with this id is on the order.",
                                field="shipmentId")

@@ -10,7 +10,8 @@ ORDER_FIELDS = """
   subtotal { amount currency } shipping { amount } duties { amount } taxes { amount }
   total { amount currency } totalPaid { amount } totalRefunded { amount }
   refundable { subtotal { amount } shipping { amount } duties { amount } taxes { amount } total { amount } }
-  lines { id sku quantity unitPrice { amount } fulfilledQuantity unfulfilledQuantity refundedQuantity refundableQuantity }
+  lines { id sku quantity unitPrice { amount } fulfilledQuantity unfulfilledQuantity refundedQuantity refundableQuantity
+          returnedQuantity }
   shipments { id status carrier trackingNumber trackingUrl lines { lineId quantity } }
   refunds { id total { amount currency } subtotal { amount } shipping { amount } reason lines { lineId quantity } }
   notes { body author { kind name } }
@@ -20,6 +21,8 @@ ORDER_FIELDS = """
     refund { allowed reason { code message } }
     addTrackingNumber { allowed reason { code message } }
     addNote { allowed reason { code } }
+    fulfill { allowed reason { code message } }
+    returnOrder { allowed reason { code message } }
   }
 """
 

@@ -27,6 +27,13 @@ async def _in_state(store, state):
         await store.gql(REFUND, {"input": {"orderId": o["id"], "reason": "OTHER", "idempotencyKey": "all",
                                            "lines": [{"lineId": line, "quantity": 10}], "shipping": "5.00",
                                            "duties": "1.00", "taxes": "10.00"}})
+    elif state == "awaiting dispatch":
+        await store.gql(FULFILL, {"input": {"orderId": o["id"]}})
+    elif state == "returned":
+        await store.gql(TRACK, {"input": {"orderId": o["id"], "trackingNumber": "SHIP-ALL-2"}})
+        await store.gql(RETURN, {"input": {"orderId": o["id"], "lines": [{"lineId": line, "quantity": 10}]}})
+    elif state == "pending payment":
+        o = await create_order(store, paymentPending=True)
     elif state == "payments on platform":
         o = await create_order(store, paymentsManagedExternally=True)
     elif state == "cancellations on platform":
@@ -36,8 +43,11 @@ async def _in_state(store, state):
     return (await store.gql(ORDER, {"id": o["id"]}))["order"]
 
 
-STATES = ["open", "unpaid", "partially paid", "canceled", "canceled keeping payment", "shipped", "partially shipped",
-          "fully refunded", "payments on platform", "cancellations on platform"]
+STATES = ["open", "unpaid", "partially paid", "pending payment", "canceled", "canceled keeping payment",
+          "awaiting dispatch", "shipped", "partially shipped", "returned", "fully refunded", "payments on platform",
+          "cancellations on platform"]
+FULFILL = "mutation($input: FulfillOrderInput!) { fulfillOrder(input: $input) { __typename ... on Error { code } } }"
+RETURN = "mutation($input: ReturnOrderInput!) { returnOrder(input: $input) { __typename ... on Error { code } } }"
 
 
 async def _try(store, action, order):
@@ -46,6 +56,13 @@ async def _try(store, action, order):
     elif action == "refund":
         result = (await store.gql(REFUND, {"input": {"orderId": order["id"], "reason": "OTHER",
                                                      "idempotencyKey": "probe", "adjustment": "0.01"}}))["refundOrder"]
+    elif action == "fulfill":
+        result = (await store.gql(FULFILL, {"input": {"orderId": order["id"]}}))["fulfillOrder"]
+    elif action == "returnOrder":
+        shipped = [ln for ln in order["lines"] if ln["fulfilledQuantity"] > ln["returnedQuantity"]]
+        line = (shipped or order["lines"])[0]["id"]
+        result = (await store.gql(RETURN, {"input": {"orderId": order["id"],
+                                                     "lines": [{"lineId": line, "quantity": 1}]}}))["returnOrder"]
     else:
         result = (await store.gql(TRACK, {"input": {"orderId": order["id"],
                                                     "trackingNumber": "PROBE-123"}}))["addTrackingNumber"]
@@ -53,7 +70,7 @@ async def _try(store, action, order):
 
 
 @pytest.mark.parametrize("state", STATES)
-@pytest.mark.parametrize("action", ["cancel", "refund", "addTrackingNumber"])
+@pytest.mark.parametrize("action", ["cancel", "refund", "addTrackingNumber", "fulfill", "returnOrder"])
 async def test_available_actions_match_what_the_mutations_do(store, state, action):
     order = await _in_state(store, state)
     availability = order["availableActions"][action]

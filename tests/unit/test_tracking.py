@@ -143,3 +143,9 @@ def test_refunding_a_shipped_unit_does_not_unship_another():
     assert plan.refund.lines[0].removed == 1  # the unshipped unit is the one refunded
     after = replace(o, refunds=(plan.refund,))
     assert track(after).code is ErrorCode.NOTHING_TO_FULFILL
+
+
+def test_with_no_units_left_a_number_completes_the_shipment_awaiting_dispatch():
+    o = order(line(quantity=2), shipments=(shipment(ShipmentStatus.AWAITING_SHIPMENT, ("L1", 2), id="S1"),))
+    plan = track(o)
+    assert not plan.is_new and plan.shipment.id == "S1" and plan.shipment.status is ShipmentStatus.SHIPPED
