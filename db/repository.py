@@ -38,6 +38,7 @@ from db.records import (
 from domain import orders as d
 from domain.access import Actor
 from domain.creation import Address, NewOrder
+from domain.listing import OrderFilter, OrderQuery, SortDirection, SortField
 from domain.money import to_currency
 
 __all__ = ["IntegrityError", "new_id", "transaction"]
@@ -223,30 +224,75 @@ async def get_orders(keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], O
     return {(str(r.store_id), str(r.id)): _order_record(r) for r in rows}
 
 
-async def count_orders(store_id: str) -> int:
-    return await m.Order.filter(store_id=store_id).count()
+SORT_COLUMNS = {
+    SortField.CREATED_AT: "created_at",
+    SortField.NUMBER: "number_key",
+    SortField.TOTAL: "total_key",
+    SortField.CUSTOMER_NAME: "customer_name_key",
+}
+
+
+def sort_value(record: OrderRecord, sort: SortField) -> Any:
+    """The value of the sort column for a record (what a cursor carries)."""
+    if sort is SortField.CREATED_AT:
+        return record.created_at
+    keys = order_keys(number=record.number, email=record.customer_email, name=record.customer_name,
+                      total=record.total)
+    return keys[SORT_COLUMNS[sort]]
+
+
+def _matching(store_id: str, query: OrderQuery):
+    f = query.filter
+    rows = m.Order.filter(store_id=store_id)
+    if f.statuses:
+        rows = rows.filter(status__in=[s.value for s in f.statuses])
+    if f.payment_statuses:
+        rows = rows.filter(payment_status__in=[s.value for s in f.payment_statuses])
+    if f.fulfillment_statuses:
+        rows = rows.filter(fulfillment_status__in=[s.value for s in f.fulfillment_statuses])
+    if f.created_after is not None:
+        rows = rows.filter(created_at__gte=f.created_after)
+    if f.created_before is not None:
+        rows = rows.filter(created_at__lt=f.created_before)
+    if f.test is not None:
+        rows = rows.filter(test=f.test)
+    if query.search:
+        # The key columns and the search text are both case-folded in Python, so
+        # matching is the same on SQLite and PostgreSQL (and beyond ASCII).
+        rows = rows.filter(
+            Q(number_key__startswith=query.search) | Q(customer_email_key__contains=query.search)
+            | Q(customer_name_key__contains=query.search)
+        )
+    return rows
+
+
+async def count_orders(store_id: str, query: OrderQuery | None = None) -> int:
+    return await _matching(store_id, query or OrderQuery(filter=OrderFilter(test=None))).count()
 
 
 async def page_orders(
-    store_id: str, *, limit: int, after: tuple[datetime, str] | None, before: tuple[datetime, str] | None,
-    from_end: bool,
+    store_id: str, query: OrderQuery, *, after: tuple[Any, str] | None, before: tuple[Any, str] | None
 ) -> list[OrderRecord]:
-    """Newest first, keyset-paginated on (created_at, id).
+    """One page in the query's order, keyset-paginated on (sort column, id).
 
-    ``after``/``before`` are the sort keys of cursors; ``from_end`` reads the
-    page nearest ``before`` (``last``). One extra row tells whether more exist.
+    ``after``/``before`` are the (sort value, id) of cursors. With
+    ``query.from_end`` the page nearest ``before`` is read (``last``). One row
+    more than the limit is read, to tell whether more exist.
     """
-    query = m.Order.filter(store_id=store_id)
-    if after is not None:
-        at, oid = after
-        query = query.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=oid))
-    if before is not None:
-        at, oid = before
-        query = query.filter(Q(created_at__gt=at) | Q(created_at=at, id__gt=oid))
-    order = ("created_at", "id") if from_end else ("-created_at", "-id")
-    rows = await query.order_by(*order).limit(limit)
-    records = [_order_record(r) for r in rows]
-    return list(reversed(records)) if from_end else records
+    column = SORT_COLUMNS[query.sort]
+    ascending = query.direction is SortDirection.ASC
+    rows = _matching(store_id, query)
+    for cursor, forward in ((after, True), (before, False)):
+        if cursor is None:
+            continue
+        value, oid = cursor
+        beyond = "gt" if ascending == forward else "lt"
+        rows = rows.filter(Q(**{f"{column}__{beyond}": value}) | Q(**{column: value, f"id__{beyond}": oid}))
+    reverse = query.from_end
+    first = ascending != reverse
+    order = (column, "id") if first else (f"-{column}", "-id")
+    found = [_order_record(r) for r in await rows.order_by(*order).limit(query.limit + 1)]
+    return list(reversed(found)) if reverse else found
 
 
 async def lines_by_order(order_ids: Sequence[str]) -> dict[str, list[LineRecord]]:
@@ -360,7 +406,7 @@ def order_keys(*, number: str, email: str, name: str | None, total: Decimal) -> 
     """The search and sort columns of an order (see the model)."""
     return {
         "number_key": number.casefold(), "customer_email_key": email.casefold(),
-        "customer_name_key": name.casefold() if name else None, "total_key": int(total * 10000),
+        "customer_name_key": (name or "").casefold(), "total_key": int(total * 10000),
     }
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
 
 from db import repository as repo
 from db.records import OrderRecord, ShipmentRecord
@@ -13,6 +16,7 @@ from domain.actions import OrderActions, ShipmentActions, available_actions
 from domain.actions import shipment_actions as domain_shipment_actions
 from domain.creation import CreateOrderRequest, initial_statuses, plan_create_order
 from domain.errors import DomainError, ErrorCode, invalid_input, order_not_found
+from domain.listing import OrderFilter, SortDirection, SortField, plan_order_query
 from domain.orders import Order
 from domain.tokens import issue_customer_token
 from resolvers import timeline
@@ -75,54 +79,61 @@ async def shipment_actions(ctx: Context, shipment: ShipmentRecord) -> ShipmentAc
 @dataclass(frozen=True)
 class Page:
     orders: list[OrderRecord]
+    sort: SortField
     has_next_page: bool
     has_previous_page: bool
     total_count: int
 
 
-def encode_cursor(record: OrderRecord) -> str:
-    return base64.urlsafe_b64encode(f"{record.created_at.isoformat()}|{record.id}".encode()).decode()
+def encode_cursor(record: OrderRecord, sort: SortField) -> str:
+    """An opaque cursor: the sort it belongs to, the record's sort value, and its id."""
+    value = repo.sort_value(record, sort)
+    tagged = ["t", value.isoformat()] if isinstance(value, datetime) else ["v", value]
+    return base64.urlsafe_b64encode(orjson.dumps([sort.value, tagged, record.id])).decode()
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, str] | None:
+def decode_cursor(cursor: str, sort: SortField) -> tuple[Any, str] | None:
+    """(sort value, id) of a cursor made for this sort, else None."""
     try:
-        at, oid = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
-        return datetime.fromisoformat(at), oid
-    except (ValueError, UnicodeError):
+        sort_name, (tag, value), order_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if sort_name != sort.value or not isinstance(order_id, str) or len(order_id) > 36:
+            return None
+        if tag == "t":
+            return datetime.fromisoformat(value), order_id
+        if tag == "v" and isinstance(value, (int, str)) and not isinstance(value, bool):
+            return value, order_id
+    except (ValueError, TypeError, UnicodeError, orjson.JSONDecodeError):
         return None
+    return None
 
 
 async def orders_page(
-    ctx: Context, *, first: int | None, after: str | None, last: int | None, before: str | None
+    ctx: Context, *, first: int | None, after: str | None, last: int | None, before: str | None,
+    filter: OrderFilter, sort: SortField, direction: SortDirection, search: str | None,
 ) -> Page | DomainError:
-    """Newest first; ``first``/``after`` go forward, ``last``/``before`` go back."""
+    """``first``/``after`` go forward through the sorted list, ``last``/``before`` back."""
     who = require(ctx, Permission.READ_ORDERS)
-    cap = ctx.limits.max_page_size
-    if first is not None and last is not None:
-        return invalid_input("first", "give first or last, not both")
-    for name, value in (("first", first), ("last", last)):
-        if value is not None and not 0 <= value <= cap:
-            return invalid_input(name, f"{name} must be between 0 and {cap}")
+    query = plan_order_query(filter=filter, sort=sort, direction=direction, search=search, first=first, last=last,
+                             max_page=ctx.limits.max_page_size)
+    if isinstance(query, DomainError):
+        return query
     keys = {}
     for name, cursor in (("after", after), ("before", before)):
         if cursor is not None:
-            key = decode_cursor(cursor)
+            key = decode_cursor(cursor, sort)
             if key is None:
-                return invalid_input(name, f"{name} is not a cursor from this list")
+                return invalid_input(name, f"{name} is not a cursor of this list and sort")
             keys[name] = key
-    from_end = last is not None
-    size = last if from_end else (first if first is not None else min(50, cap))
-    assert size is not None
-    rows = await repo.page_orders(
-        who.store_id, limit=size + 1, after=keys.get("after"), before=keys.get("before"), from_end=from_end
-    )
-    more = len(rows) > size
-    rows = (rows[1:] if more else rows) if from_end else rows[:size]
-    total = await repo.count_orders(who.store_id)
+    rows = await repo.page_orders(who.store_id, query, after=keys.get("after"), before=keys.get("before"))
+    more = len(rows) > query.limit
+    if query.from_end:
+        rows = rows[1:] if more else rows
+    else:
+        rows = rows[: query.limit]
     return Page(
-        orders=rows, total_count=total,
-        has_next_page=more if not from_end else "before" in keys,
-        has_previous_page=more if from_end else "after" in keys,
+        orders=rows, total_count=await repo.count_orders(who.store_id, query), sort=sort,
+        has_next_page=more if not query.from_end else "before" in keys,
+        has_previous_page=more if query.from_end else "after" in keys,
     )
 
 

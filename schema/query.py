@@ -2,14 +2,59 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
 
+from domain import orders as d
 from domain.errors import DomainError
+from domain.listing import OrderFilter as DomainOrderFilter
+from domain.listing import SortDirection, SortField
 from resolvers import orders
 from schema.ids import from_global_id
-from schema.types import Info, Node, Order, OrderConnection, OrderEdge, PageInfo
+from schema.types import (
+    FulfillmentStatus,
+    Info,
+    Node,
+    Order,
+    OrderConnection,
+    OrderEdge,
+    OrderStatus,
+    PageInfo,
+    PaymentStatus,
+)
+
+
+OrderSortField = strawberry.enum(SortField, name="OrderSortField", description="What the orders list is sorted by.")
+SortDirectionEnum = strawberry.enum(SortDirection, name="SortDirection", description="Ascending or descending.")
+
+
+@strawberry.input(name="OrderFilter", description="Criteria for the orders list; each given one must match.")
+class OrderFilterInput:
+    status: list[OrderStatus] | None = strawberry.field(default=None, description="Any of these statuses.")
+    payment_status: list[PaymentStatus] | None = strawberry.field(default=None, description="Any of these.")
+    fulfillment_status: list[FulfillmentStatus] | None = strawberry.field(default=None, description="Any of these.")
+    created_after: datetime | None = strawberry.field(default=None, description="Placed at or after this time.")
+    created_before: datetime | None = strawberry.field(default=None, description="Placed before this time.")
+    test: bool | None = strawberry.field(
+        default=False,
+        description="Absent or false: real orders only. True: test orders only. Null: both.",
+    )
+
+    def to_domain(self) -> DomainOrderFilter:
+        return DomainOrderFilter(
+            statuses=frozenset(d.OrderStatus(s.value) for s in self.status or ()),
+            payment_statuses=frozenset(d.PaymentStatus(s.value) for s in self.payment_status or ()),
+            fulfillment_statuses=frozenset(d.FulfillmentStatus(s.value) for s in self.fulfillment_status or ()),
+            created_after=self.created_after, created_before=self.created_before, test=self.test,
+        )
+
+
+@strawberry.input(name="OrderSort", description="How to sort the orders list.")
+class OrderSortInput:
+    field: OrderSortField = strawberry.field(default=SortField.CREATED_AT, description="What to sort by.")
+    direction: SortDirectionEnum = strawberry.field(default=SortDirection.DESC, description="Which way.")
 
 
 class InvalidArgument(Exception):
@@ -40,12 +85,27 @@ class Query:
         after: Annotated[str | None, strawberry.argument(description="Start after this cursor.")] = None,
         last: Annotated[int | None, strawberry.argument(description="Page size from the end (max 100).")] = None,
         before: Annotated[str | None, strawberry.argument(description="End before this cursor.")] = None,
+        filter: Annotated[OrderFilterInput | None, strawberry.argument(
+            description="Only orders matching every given criterion. Test orders are left out unless asked for."
+        )] = strawberry.UNSET,
+        sort: Annotated[OrderSortInput | None, strawberry.argument(
+            description="The order of the list; default newest first."
+        )] = None,
+        search: Annotated[str | None, strawberry.argument(
+            description="Order number prefix, or part of the customer's email or name; case-insensitive."
+        )] = None,
     ) -> OrderConnection:
-        page = await orders.orders_page(info.context, first=first, after=after, last=last, before=before)
+        wanted = filter.to_domain() if filter else DomainOrderFilter()
+        sort = sort or OrderSortInput()
+        page = await orders.orders_page(
+            info.context, first=first, after=after, last=last, before=before, filter=wanted,
+            sort=SortField(sort.field.value), direction=SortDirection(sort.direction.value), search=search,
+        )
         if isinstance(page, DomainError):
             raise InvalidArgument(page)
         nodes = [Order.of(r) for r in page.orders]
-        edges = [OrderEdge(cursor=orders.encode_cursor(r), node=n) for r, n in zip(page.orders, nodes, strict=True)]
+        edges = [OrderEdge(cursor=orders.encode_cursor(r, page.sort), node=n)
+                 for r, n in zip(page.orders, nodes, strict=True)]
         return OrderConnection(
             edges=edges, nodes=nodes, total_count=page.total_count,
             page_info=PageInfo(

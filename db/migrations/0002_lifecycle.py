@@ -28,7 +28,7 @@ async def fill_order_keys(apps, schema_editor) -> None:
         name = row["customer_name"]
         total = int(Decimal(str(row["total"])) * 10000)
         await client.execute_query(update, [
-            row["number"].casefold(), row["customer_email"].casefold(), name.casefold() if name else None,
+            row["number"].casefold(), row["customer_email"].casefold(), (name or "").casefold(),
             total, row["id"],
         ])
 

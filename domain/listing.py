@@ -1,0 +1,72 @@
+"""The orders list: which filters, sorts and searches are valid, and how cursors work."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from domain.errors import DomainError, invalid_input
+from domain.orders import FulfillmentStatus, OrderStatus, PaymentStatus
+
+MAX_SEARCH = 100
+DEFAULT_PAGE = 50
+
+
+class SortField(enum.Enum):
+    CREATED_AT = "CREATED_AT"
+    NUMBER = "NUMBER"
+    TOTAL = "TOTAL"
+    CUSTOMER_NAME = "CUSTOMER_NAME"
+
+
+class SortDirection(enum.Enum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    statuses: frozenset[OrderStatus] = frozenset()
+    payment_statuses: frozenset[PaymentStatus] = frozenset()
+    fulfillment_statuses: frozenset[FulfillmentStatus] = frozenset()
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    #: False: real orders only (the default); True: test orders only; None: both.
+    test: bool | None = False
+
+
+@dataclass(frozen=True)
+class OrderQuery:
+    """A validated list request: what to match, in which order, which page."""
+
+    filter: OrderFilter = field(default_factory=OrderFilter)
+    sort: SortField = SortField.CREATED_AT
+    direction: SortDirection = SortDirection.DESC
+    #: Case-folded search text, or None.
+    search: str | None = None
+    limit: int = DEFAULT_PAGE
+    #: Read the page nearest ``before`` (``last``) instead of after ``after``.
+    from_end: bool = False
+
+
+def plan_order_query(
+    *, filter: OrderFilter, sort: SortField, direction: SortDirection, search: str | None,
+    first: int | None, last: int | None, max_page: int,
+) -> OrderQuery | DomainError:
+    """Page sizes are 0..max_page (first or last, not both); dates in order; search trimmed, limited."""
+    if first is not None and last is not None:
+        return invalid_input("first", "give first or last, not both")
+    for name, value in (("first", first), ("last", last)):
+        if value is not None and not 0 <= value <= max_page:
+            return invalid_input(name, f"{name} must be between 0 and {max_page}")
+    if filter.created_after and filter.created_before and filter.created_after > filter.created_before:
+        return invalid_input("filter.createdAfter", "createdAfter is later than createdBefore")
+    text = None
+    if search is not None:
+        text = search.strip().casefold() or None
+        if text is not None and len(text) > MAX_SEARCH:
+            return invalid_input("search", f"search is limited to {MAX_SEARCH} characters")
+    limit = last if last is not None else (first if first is not None else min(DEFAULT_PAGE, max_page))
+    return OrderQuery(filter=filter, sort=sort, direction=direction, search=text, limit=limit,
+                      from_end=last is not None)
