@@ -37,7 +37,7 @@ from db.records import (
 )
 from domain import orders as d
 from domain.access import Actor
-from domain.creation import Address, NewOrder
+from domain.creation import Address, Customer, NewOrder
 from domain.listing import OrderFilter, OrderQuery, SortDirection, SortField
 from domain.money import to_currency
 
@@ -498,6 +498,42 @@ async def insert_note(order_id: str, body: str, actor: Actor, now: datetime) -> 
         author_name=actor.name, created_at=now,
     )
     return _note_record(row)
+
+
+async def set_order_number(order: OrderRecord, number: str, now: datetime) -> None:
+    """Raises ``IntegrityError`` when another order of the store has the number."""
+    await m.Order.filter(id=order.id).update(number=number, number_key=number.casefold(), updated_at=now)
+
+
+async def set_addresses(order_id: str, now: datetime, **addresses: Address | None) -> None:
+    """Set ``shipping_address`` and/or ``billing_address``."""
+    await m.Order.filter(id=order_id).update(updated_at=now, **{k: _address(v) for k, v in addresses.items()})
+
+
+async def set_customer(order: OrderRecord, customer: Customer, now: datetime) -> None:
+    keys = order_keys(number=order.number, email=customer.email, name=customer.name, total=order.total)
+    await m.Order.filter(id=order.id).update(
+        customer_email=customer.email, customer_name=customer.name, customer_phone=customer.phone,
+        customer_email_key=keys["customer_email_key"], customer_name_key=keys["customer_name_key"], updated_at=now,
+    )
+
+
+async def get_note(store_id: str, note_id: str) -> NoteRecord | None:
+    """The note, if it is on an order of this store."""
+    if not _is_uuid(note_id):
+        return None
+    row = await m.Note.filter(id=note_id, order__store_id=store_id).first()
+    return _note_record(row) if row else None
+
+
+async def update_note(note_id: str, body: str, now: datetime) -> NoteRecord:
+    await m.Note.filter(id=note_id).update(body=body, updated_at=now)
+    row = await m.Note.get(id=note_id)
+    return _note_record(row)
+
+
+async def delete_note(note_id: str) -> None:
+    await m.Note.filter(id=note_id).delete()
 
 
 async def insert_return(order_id: str, returned: d.Return, now: datetime) -> None:

@@ -15,6 +15,8 @@ class Permission(enum.Enum):
     #: cancel a paid order and keep the money: elevated, granted on purpose
     CANCEL_WITHOUT_REFUND = "CANCEL_WITHOUT_REFUND"
     MANAGE_KEYS = "MANAGE_KEYS"
+    #: edit and delete notes written by others
+    MANAGE_NOTES = "MANAGE_NOTES"
 
 
 #: What a key gets when its creator names no permissions: everything but the elevated ones.

@@ -114,7 +114,7 @@ def clean_order_number(value: str, field: str = "number") -> str | DomainError:
     return number
 
 
-def _clean_address(address: Address | None, field: str) -> Address | None | DomainError:
+def clean_address(address: Address | None, field: str) -> Address | None | DomainError:
     if address is None:
         return None
     cleaned = {}
@@ -133,7 +133,7 @@ def _clean_address(address: Address | None, field: str) -> Address | None | Doma
     return Address(country_code=country, **cleaned)
 
 
-def _clean_customer(customer: Customer) -> Customer | DomainError:
+def clean_customer(customer: Customer) -> Customer | DomainError:
     email = clean_text(customer.email, "customer.email", required=True, limit=254)
     if isinstance(email, DomainError):
         return email
@@ -159,13 +159,13 @@ def plan_create_order(request: CreateOrderRequest) -> NewOrder | DomainError:
         number = clean_order_number(request.number)
         if isinstance(number, DomainError):
             return number
-    customer = _clean_customer(request.customer)
+    customer = clean_customer(request.customer)
     if isinstance(customer, DomainError):
         return customer
-    shipping_address = _clean_address(request.shipping_address, "shippingAddress")
+    shipping_address = clean_address(request.shipping_address, "shippingAddress")
     if isinstance(shipping_address, DomainError):
         return shipping_address
-    billing_address = _clean_address(request.billing_address, "billingAddress")
+    billing_address = clean_address(request.billing_address, "billingAddress")
     if isinstance(billing_address, DomainError):
         return billing_address
 

@@ -60,6 +60,7 @@ ShipmentNotEditableError = _error_type(
 PaymentPendingError = _error_type(
     DomainErrorCode.PAYMENT_PENDING, "The payment is still processing; refunds wait until it settles."
 )
+NoteNotFoundError = _error_type(DomainErrorCode.NOTE_NOT_FOUND, "No such note is visible to you.")
 NothingToReturnError = _error_type(DomainErrorCode.NOTHING_TO_RETURN, "No shipped unit is left to return.")
 
 
@@ -132,6 +133,7 @@ _SIMPLE = {
     DomainErrorCode.SHIPMENT_NOT_EDITABLE: ShipmentNotEditableError,
     DomainErrorCode.NOTHING_TO_RETURN: NothingToReturnError,
     DomainErrorCode.PAYMENT_PENDING: PaymentPendingError,
+    DomainErrorCode.NOTE_NOT_FOUND: NoteNotFoundError,
 }
 
 

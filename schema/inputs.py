@@ -184,3 +184,36 @@ class ReturnOrderInput:
     order_id: strawberry.ID = strawberry.field(description="The order's global id.")
     lines: list[ReturnLineInput] = strawberry.field(description="What came back.")
     notify_customer: bool | None = strawberry.field(default=False, description="Queue an email to the customer.")
+
+
+@strawberry.input(description="Give the order another number, unique in the store.")
+class UpdateOrderNumberInput:
+    order_id: strawberry.ID = strawberry.field(description="The order's global id.")
+    number: str = strawberry.field(description="The new number (trimmed; 1 to 40 characters).")
+
+
+@strawberry.input(description="Change the shipping and/or billing address. Omitted ones stay as they are.")
+class UpdateOrderAddressesInput:
+    order_id: strawberry.ID = strawberry.field(description="The order's global id.")
+    shipping_address: AddressInput | None = strawberry.field(
+        default=None, description="The new shipping address (not once canceled or shipped)."
+    )
+    billing_address: AddressInput | None = strawberry.field(default=None, description="The new billing address.")
+
+
+@strawberry.input(description="Move the order to another customer's contact details.")
+class ChangeOrderCustomerInput:
+    order_id: strawberry.ID = strawberry.field(description="The order's global id.")
+    customer: CustomerInput = strawberry.field(description="The new customer.")
+    notify_customer: bool | None = strawberry.field(default=False, description="Queue an email to the new customer.")
+
+
+@strawberry.input(description="Edit a note (its author, or a key with MANAGE_NOTES).")
+class UpdateNoteInput:
+    note_id: strawberry.ID = strawberry.field(description="The note's global id.")
+    body: str = strawberry.field(description="The new text (trimmed; 1 to 5000 characters).")
+
+
+@strawberry.input(description="Delete a note (its author, or a key with MANAGE_NOTES); the timeline keeps its text.")
+class DeleteNoteInput:
+    note_id: strawberry.ID = strawberry.field(description="The note's global id.")

@@ -11,12 +11,13 @@ from domain import orders as d
 from domain.cancel import CancelRequest
 from domain.creation import Address as DomainAddress
 from domain.creation import CreateOrderRequest, Customer, LineRequest
+from domain.edits import WARNING_MESSAGES, AddressWarning
 from domain.errors import DomainError
 from domain.refunds import RefundLineRequest, RefundRequest
 from domain.returns import ReturnLineRequest
 from domain.shipments import FulfillRequest, ShipmentUpdate
 from domain.tracking import ShipmentLineRequest, TrackingRequest
-from resolvers import cancel, notes, orders, refunds, shipments, tracking
+from resolvers import cancel, edits, notes, orders, refunds, shipments, tracking
 from schema.errors import (
     DuplicateTrackingNumberError,
     FulfillmentInProgressError,
@@ -28,6 +29,7 @@ from schema.errors import (
     LineNotFoundError,
     ManagedExternallyError,
     NoteEmptyError,
+    NoteNotFoundError,
     NoteTooLongError,
     NothingToFulfillError,
     NothingToRefundError,
@@ -45,17 +47,22 @@ from schema.errors import (
     ShipmentNotFoundError,
     to_error,
 )
-from schema.ids import decode
+from schema.ids import decode, to_global_id
 from schema.inputs import (
     AddNoteInput,
     AddressInput,
     AddTrackingNumberInput,
     CancelOrderInput,
+    ChangeOrderCustomerInput,
     CreateOrderInput,
+    DeleteNoteInput,
     FulfillOrderInput,
     MarkShipmentDeliveredInput,
     RefundOrderInput,
     ReturnOrderInput,
+    UpdateNoteInput,
+    UpdateOrderAddressesInput,
+    UpdateOrderNumberInput,
     UpdateShipmentInput,
     VoidShipmentInput,
 )
@@ -207,6 +214,66 @@ def _shipment_success(success_type, result):
     return success_type(order=Order.of(record), shipment=Shipment.of(shipment))
 
 
+AddressWarningCode = strawberry.enum(AddressWarning, name="AddressWarningCode",
+                                     description="What changing an address may have put at risk.")
+
+
+@strawberry.type(description="Something the UI must tell the merchant after an address change.")
+class AddressChangeWarning:
+    code: AddressWarningCode = strawberry.field(description="The warning, as a stable code.")
+    message: str = strawberry.field(description="The warning, for a person to read.")
+
+
+@strawberry.type(description="The order number changed.")
+class UpdateOrderNumberSuccess:
+    order: Order = strawberry.field(description="The order with its new number.")
+
+
+@strawberry.type(description="The address(es) changed; show the warnings.")
+class UpdateOrderAddressesSuccess:
+    order: Order = strawberry.field(description="The order with its new address(es).")
+    warnings: list[AddressChangeWarning] = strawberry.field(description="What the change may have put at risk.")
+
+
+@strawberry.type(description="The order now belongs to another customer.")
+class ChangeOrderCustomerSuccess:
+    order: Order = strawberry.field(description="The order with its new customer.")
+
+
+@strawberry.type(description="The note was edited.")
+class UpdateNoteSuccess:
+    order: Order = strawberry.field(description="The order.")
+    note: Note = strawberry.field(description="The edited note.")
+
+
+@strawberry.type(description="The note was deleted; the timeline keeps what it said.")
+class DeleteNoteSuccess:
+    order: Order = strawberry.field(description="The order.")
+    deleted_note_id: strawberry.ID = strawberry.field(description="The deleted note's global id.")
+
+
+UpdateOrderNumberResult = Annotated[
+    UpdateOrderNumberSuccess | OrderNotFoundError | OrderNumberTakenError | InvalidInputError,
+    strawberry.union("UpdateOrderNumberResult", description="The renumbered order, or why it was refused."),
+]
+UpdateOrderAddressesResult = Annotated[
+    UpdateOrderAddressesSuccess | OrderNotFoundError | OrderCanceledError | OrderShippedError | InvalidInputError,
+    strawberry.union("UpdateOrderAddressesResult", description="The order and warnings, or why it was refused."),
+]
+ChangeOrderCustomerResult = Annotated[
+    ChangeOrderCustomerSuccess | OrderNotFoundError | InvalidInputError,
+    strawberry.union("ChangeOrderCustomerResult", description="The order, or why it was refused."),
+]
+UpdateNoteResult = Annotated[
+    UpdateNoteSuccess | NoteNotFoundError | NoteEmptyError | NoteTooLongError,
+    strawberry.union("UpdateNoteResult", description="The edited note, or why it was refused."),
+]
+DeleteNoteResult = Annotated[
+    DeleteNoteSuccess | NoteNotFoundError,
+    strawberry.union("DeleteNoteResult", description="The deleted note's id, or why it was refused."),
+]
+
+
 @strawberry.type(description="Everything that changes an order.")
 class Mutation:
     @strawberry.mutation(description="Create an order (platform integrations and partner apps). Needs WRITE_ORDERS.")
@@ -332,6 +399,50 @@ class Mutation:
             return to_error(result)
         record, returned = result
         return ReturnOrderSuccess(order=Order.of(record), order_return=OrderReturn.of(returned))
+
+    @strawberry.mutation(description="Give the order another number, unique in the store. Needs WRITE_ORDERS.")
+    async def update_order_number(self, info: Info, input: UpdateOrderNumberInput) -> UpdateOrderNumberResult:
+        result = await edits.update_order_number(info.context, decode(input.order_id, "Order"), input.number)
+        return to_error(result) if isinstance(result, DomainError) else UpdateOrderNumberSuccess(order=Order.of(result))
+
+    @strawberry.mutation(description="Change the shipping and/or billing address. Needs WRITE_ORDERS.")
+    async def update_order_addresses(
+        self, info: Info, input: UpdateOrderAddressesInput
+    ) -> UpdateOrderAddressesResult:
+        result = await edits.update_order_addresses(
+            info.context, decode(input.order_id, "Order"), shipping=_address(input.shipping_address),
+            billing=_address(input.billing_address),
+        )
+        if isinstance(result, DomainError):
+            return to_error(result)
+        record, warnings = result
+        return UpdateOrderAddressesSuccess(
+            order=Order.of(record),
+            warnings=[AddressChangeWarning(code=w, message=WARNING_MESSAGES[w]) for w in warnings],
+        )
+
+    @strawberry.mutation(description="Move the order to another customer's contact details. Needs WRITE_ORDERS.")
+    async def change_order_customer(self, info: Info, input: ChangeOrderCustomerInput) -> ChangeOrderCustomerResult:
+        customer = Customer(email=input.customer.email, name=input.customer.name, phone=input.customer.phone)
+        result = await edits.change_order_customer(info.context, decode(input.order_id, "Order"), customer,
+                                                   notify_customer=_or(input.notify_customer, False))
+        return to_error(result) if isinstance(result, DomainError) else ChangeOrderCustomerSuccess(order=Order.of(result))
+
+    @strawberry.mutation(description="Edit a note. Needs WRITE_ORDERS, and MANAGE_NOTES for others' notes.")
+    async def update_note(self, info: Info, input: UpdateNoteInput) -> UpdateNoteResult:
+        result = await edits.update_note(info.context, decode(input.note_id, "Note"), input.body)
+        if isinstance(result, DomainError):
+            return to_error(result)
+        record, note = result
+        return UpdateNoteSuccess(order=Order.of(record), note=Note.of(note))
+
+    @strawberry.mutation(description="Delete a note. Needs WRITE_ORDERS, and MANAGE_NOTES for others' notes.")
+    async def delete_note(self, info: Info, input: DeleteNoteInput) -> DeleteNoteResult:
+        result = await edits.delete_note(info.context, decode(input.note_id, "Note"))
+        if isinstance(result, DomainError):
+            return to_error(result)
+        record, note_id = result
+        return DeleteNoteSuccess(order=Order.of(record), deleted_note_id=to_global_id("Note", note_id))
 
     @strawberry.mutation(description="Add an internal note (never shown to customers). Needs WRITE_ORDERS.")
     async def add_note(self, info: Info, input: AddNoteInput) -> AddNoteResult:

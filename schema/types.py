@@ -237,11 +237,13 @@ class Note:
     body: str = strawberry.field(description="What the note says.")
     author: Actor = strawberry.field(description="Who wrote it.")
     created_at: datetime = strawberry.field(description="When it was written.")
+    updated_at: datetime | None = strawberry.field(description="When it was last edited, if it was.")
 
     @classmethod
     def of(cls, n: NoteRecord) -> Note:
         return cls(id=to_global_id("Note", n.id), body=n.body,
-                   author=Actor(kind=DomainActorKind(n.author_kind), name=n.author_name), created_at=n.created_at)
+                   author=Actor(kind=DomainActorKind(n.author_kind), name=n.author_name), created_at=n.created_at,
+                   updated_at=n.updated_at)
 
 
 @strawberry.type(description="One entry of the order's audit timeline.")
