@@ -134,6 +134,17 @@ class ReturnRecord:
 
 
 @dataclass(frozen=True)
+class SupplierOrderRecord:
+    id: str
+    order_id: str
+    supplier_name: str
+    external_id: str | None
+    status: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
 class NoteRecord:
     id: str
     order_id: str

@@ -34,6 +34,7 @@ from db.records import (
     ShipmentLineRecord,
     ShipmentRecord,
     StoreRecord,
+    SupplierOrderRecord,
 )
 from domain import orders as d
 from domain.access import Actor
@@ -101,6 +102,7 @@ def to_domain(
     shipments: Sequence[ShipmentRecord],
     refunds: Sequence[RefundRecord],
     returns: Sequence[ReturnRecord] = (),
+    supplier_orders: Sequence[SupplierOrderRecord] = (),
 ) -> d.Order:
     """The order as the policies see it."""
     return d.Order(
@@ -128,6 +130,10 @@ def to_domain(
         returns=tuple(
             d.Return(id=r.id, lines=tuple(d.ReturnLine(rl.line_id, rl.quantity, rl.restock) for rl in r.lines))
             for r in returns
+        ),
+        supplier_orders=tuple(
+            d.SupplierOrder(so.id, so.supplier_name, so.external_id, d.SupplierOrderStatus(so.status))
+            for so in supplier_orders
         ),
         tracking_numbers=tuple(s.tracking_number for s in shipments if s.tracking_number),
         payments_managed_externally=order.payments_managed_externally,
@@ -354,6 +360,33 @@ async def returns_by_order(order_ids: Sequence[str]) -> dict[str, list[ReturnRec
     return out
 
 
+def _supplier_order_record(r: m.SupplierOrder) -> SupplierOrderRecord:
+    return SupplierOrderRecord(str(r.id), str(r.order_id), r.supplier_name, r.external_id, r.status, r.created_at,
+                               r.updated_at)
+
+
+async def supplier_orders_by_order(order_ids: Sequence[str]) -> dict[str, list[SupplierOrderRecord]]:
+    rows = await m.SupplierOrder.filter(order_id__in=order_ids).order_by("created_at", "id")
+    return {k: [_supplier_order_record(r) for r in v] for k, v in _group(rows, "order_id").items()}
+
+
+async def insert_supplier_order(order_id: str, supplier_name: str, external_id: str | None, now: datetime) -> str:
+    row = await m.SupplierOrder.create(id=new_id(), order_id=order_id, supplier_name=supplier_name,
+                                       external_id=external_id, status="PLACED", created_at=now, updated_at=now)
+    return str(row.id)
+
+
+async def set_supplier_order_status(supplier_order_id: str, status: str, now: datetime) -> None:
+    await m.SupplierOrder.filter(id=supplier_order_id).update(status=status, updated_at=now)
+
+
+async def order_id_of_supplier_order(store_id: str, supplier_order_id: str) -> str | None:
+    if not _is_uuid(supplier_order_id):
+        return None
+    row = await m.SupplierOrder.filter(id=supplier_order_id, order__store_id=store_id).first()
+    return str(row.order_id) if row else None
+
+
 def _note_record(r: m.Note) -> NoteRecord:
     return NoteRecord(str(r.id), str(r.order_id), r.body, r.author_kind, r.author_id, r.author_name, r.created_at,
                       r.updated_at)
@@ -393,7 +426,8 @@ async def load_domain_order(order: OrderRecord) -> d.Order:
     shipments = (await shipments_by_order(ids)).get(order.id, [])
     refunds = (await refunds_by_order(ids)).get(order.id, [])
     returns = (await returns_by_order(ids)).get(order.id, [])
-    return to_domain(order, lines, shipments, refunds, returns)
+    supplier_orders = (await supplier_orders_by_order(ids)).get(order.id, [])
+    return to_domain(order, lines, shipments, refunds, returns, supplier_orders)
 
 
 # ---------------------------------------------------------------- writing orders

@@ -8,6 +8,7 @@ from domain.cancel import CancelRequest, plan_cancel
 from domain.errors import DomainError
 from domain.orders import CancelReason, Order, Shipment
 from domain.returns import check_return_allowed
+from domain.suppliers import plan_cancel_supplier_order, plan_mark_supplier_order_shipped
 from domain.shipments import check_fulfill_allowed, check_shipment_editable, plan_mark_delivered, plan_void_shipment
 from domain.refunds import check_refund_allowed
 from domain.tracking import check_tracking_allowed
@@ -57,4 +58,20 @@ def shipment_actions(order: Order, shipment: Shipment) -> ShipmentActions:
         update=check_shipment_editable(order, shipment),
         mark_delivered=delivered if isinstance(delivered, DomainError) else None,
         void=voided if isinstance(voided, DomainError) else None,
+    )
+
+
+@dataclass(frozen=True)
+class SupplierOrderActions:
+    cancel: DomainError | None
+    mark_shipped: DomainError | None
+
+
+def supplier_order_actions(order: Order, supplier_order_id: str) -> SupplierOrderActions:
+    """What may be done to a supplier order now, by the supplier-order policies."""
+    canceled = plan_cancel_supplier_order(order, supplier_order_id)
+    shipped = plan_mark_supplier_order_shipped(order, supplier_order_id)
+    return SupplierOrderActions(
+        cancel=canceled if isinstance(canceled, DomainError) else None,
+        mark_shipped=shipped if isinstance(shipped, DomainError) else None,
     )

@@ -13,6 +13,7 @@ from domain.orders import (
     PaymentStatus,
     Refund,
     ShipmentStatus,
+    SupplierOrderStatus,
     payment_status,
     refundable,
     refunded_quantity,
@@ -67,6 +68,16 @@ def check_cancel_allowed(order: Order) -> DomainError | None:
         )
     if any(s.status in LEFT_WAREHOUSE for s in order.shipments):
         return DomainError(ErrorCode.ORDER_SHIPPED, "A shipment of this order has left the warehouse.")
+    if any(s.status is SupplierOrderStatus.SHIPPED for s in order.supplier_orders):
+        return DomainError(ErrorCode.ORDER_SHIPPED, "A supplier has shipped goods of this order.")
+    active = next((s for s in order.supplier_orders if s.status is SupplierOrderStatus.PLACED), None)
+    if active is not None:
+        return DomainError(
+            ErrorCode.SUPPLIER_ORDER_ACTIVE,
+            f"The order with {active.supplier_name} is still active: cancel it with the supplier first, "
+            "then cancel this order.",
+            supplier_order_id=active.id,
+        )
     if any(s.status is ShipmentStatus.AWAITING_SHIPMENT for s in order.shipments):
         return DomainError(
             ErrorCode.FULFILLMENT_IN_PROGRESS,

@@ -44,6 +44,9 @@ class ErrorCode(enum.Enum):
     NOTHING_TO_RETURN = "NOTHING_TO_RETURN"
     PAYMENT_PENDING = "PAYMENT_PENDING"
     NOTE_NOT_FOUND = "NOTE_NOT_FOUND"
+    SUPPLIER_ORDER_NOT_FOUND = "SUPPLIER_ORDER_NOT_FOUND"
+    SUPPLIER_ORDER_NOT_CANCELABLE = "SUPPLIER_ORDER_NOT_CANCELABLE"
+    SUPPLIER_ORDER_ACTIVE = "SUPPLIER_ORDER_ACTIVE"
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ class DomainError:
     amount: Decimal | None = None
     shipment_status: str | None = None
     requested_status: str | None = None
+    supplier_order_status: str | None = None
+    supplier_order_id: str | None = None
 
 
 def order_not_found() -> DomainError:

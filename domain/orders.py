@@ -117,6 +117,22 @@ class Return:
     lines: tuple[ReturnLine, ...]
 
 
+class SupplierOrderStatus(enum.Enum):
+    PLACED = "PLACED"
+    SHIPPED = "SHIPPED"
+    CANCELED = "CANCELED"
+
+
+@dataclass(frozen=True)
+class SupplierOrder:
+    """A dropship purchase order placed with a supplier for the order's goods."""
+
+    id: str
+    supplier_name: str
+    external_id: str | None
+    status: SupplierOrderStatus
+
+
 @dataclass(frozen=True)
 class RefundLine:
     """Refunded units of a line. ``removed`` of them were not yet in a shipment
@@ -160,6 +176,7 @@ class Order:
     shipments: tuple[Shipment, ...] = ()
     refunds: tuple[Refund, ...] = ()
     returns: tuple[Return, ...] = ()
+    supplier_orders: tuple[SupplierOrder, ...] = ()
     tracking_numbers: tuple[str, ...] = field(default=())
     payments_managed_externally: bool = False
     cancellations_managed_externally: bool = False

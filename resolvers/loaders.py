@@ -35,13 +35,14 @@ class Loaders:
         self.shipments: DataLoader[str, list[Any]] = _by_order(repo.shipments_by_order)
         self.refunds: DataLoader[str, list[Any]] = _by_order(repo.refunds_by_order)
         self.returns: DataLoader[str, list[Any]] = _by_order(repo.returns_by_order)
+        self.supplier_orders: DataLoader[str, list[Any]] = _by_order(repo.supplier_orders_by_order)
         self.notes: DataLoader[str, list[Any]] = _by_order(repo.notes_by_order)
         self.events: DataLoader[str, list[Any]] = _by_order(repo.events_by_order)
 
     def forget(self, order_id: str) -> None:
         """After a change to the order, read it and its children afresh."""
         self.orders.clear_all()
-        for loader in (self.lines, self.shipments, self.refunds, self.returns, self.notes, self.events):
+        for loader in (self.lines, self.shipments, self.refunds, self.returns, self.supplier_orders, self.notes, self.events):
             try:
                 loader.clear(order_id)
             except KeyError:  # strawberry's clear() raises for keys never loaded

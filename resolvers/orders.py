@@ -10,9 +10,10 @@ from typing import Any
 import orjson
 
 from db import repository as repo
-from db.records import OrderRecord, ShipmentRecord
+from db.records import OrderRecord, ShipmentRecord, SupplierOrderRecord
 from domain.access import Permission
-from domain.actions import OrderActions, ShipmentActions, available_actions
+from domain.actions import OrderActions, ShipmentActions, SupplierOrderActions, available_actions
+from domain.actions import supplier_order_actions as domain_supplier_order_actions
 from domain.actions import shipment_actions as domain_shipment_actions
 from domain.creation import CreateOrderRequest, initial_statuses, plan_create_order
 from domain.errors import DomainError, ErrorCode, invalid_input, order_not_found
@@ -55,12 +56,21 @@ async def domain_order(ctx: Context, record: OrderRecord) -> Order:
     shipments = await ctx.loaders.shipments.load(record.id)
     refunds = await ctx.loaders.refunds.load(record.id)
     returns = await ctx.loaders.returns.load(record.id)
-    return repo.to_domain(record, lines, shipments, refunds, returns)
+    supplier_orders = await ctx.loaders.supplier_orders.load(record.id)
+    return repo.to_domain(record, lines, shipments, refunds, returns, supplier_orders)
 
 
 async def order_actions(ctx: Context, record: OrderRecord) -> OrderActions:
     """What may be done to the order now, by the same guards the mutations run."""
     return available_actions(await domain_order(ctx, record))
+
+
+async def supplier_order_actions(ctx: Context, supplier_order: SupplierOrderRecord) -> SupplierOrderActions:
+    """What may be done to the supplier order now, by the supplier-order policies."""
+    who = require(ctx, Permission.READ_ORDERS)
+    record = await ctx.loaders.orders.load((who.store_id, supplier_order.order_id))
+    assert record is not None
+    return domain_supplier_order_actions(await domain_order(ctx, record), supplier_order.id)
 
 
 async def shipment_actions(ctx: Context, shipment: ShipmentRecord) -> ShipmentActions:

@@ -61,6 +61,7 @@ PaymentPendingError = _error_type(
     DomainErrorCode.PAYMENT_PENDING, "The payment is still processing; refunds wait until it settles."
 )
 NoteNotFoundError = _error_type(DomainErrorCode.NOTE_NOT_FOUND, "No such note is visible to you.")
+SupplierOrderNotFoundError = _error_type(DomainErrorCode.SUPPLIER_ORDER_NOT_FOUND, "No such supplier order is visible.")
 NothingToReturnError = _error_type(DomainErrorCode.NOTHING_TO_RETURN, "No shipped unit is left to return.")
 
 
@@ -117,6 +118,16 @@ class ShipmentAlreadyShippedError(Error):
     shipment_status: str | None = strawberry.field(default=None, description="Where the shipment is.")
 
 
+@strawberry.type(description="Only a supplier order that is still placed can be canceled.")
+class SupplierOrderNotCancelableError(Error):
+    supplier_order_status: str | None = strawberry.field(default=None, description="Where the supplier order is.")
+
+
+@strawberry.type(description="A supplier order is still active: cancel it with the supplier first.")
+class SupplierOrderActiveError(Error):
+    supplier_order_id: strawberry.ID | None = strawberry.field(default=None, description="The active supplier order.")
+
+
 _SIMPLE = {
     DomainErrorCode.ORDER_NOT_FOUND: OrderNotFoundError,
     DomainErrorCode.ORDER_SHIPPED: OrderShippedError,
@@ -134,6 +145,7 @@ _SIMPLE = {
     DomainErrorCode.NOTHING_TO_RETURN: NothingToReturnError,
     DomainErrorCode.PAYMENT_PENDING: PaymentPendingError,
     DomainErrorCode.NOTE_NOT_FOUND: NoteNotFoundError,
+    DomainErrorCode.SUPPLIER_ORDER_NOT_FOUND: SupplierOrderNotFoundError,
 }
 
 
@@ -179,6 +191,14 @@ def to_error(error: DomainError) -> Error:
                                               requested_status=error.requested_status)
     if code is C.SHIPMENT_ALREADY_SHIPPED:
         return ShipmentAlreadyShippedError(code=code, message=message, shipment_status=error.shipment_status)
+    if code is C.SUPPLIER_ORDER_NOT_CANCELABLE:
+        return SupplierOrderNotCancelableError(code=code, message=message,
+                                               supplier_order_status=error.supplier_order_status)
+    if code is C.SUPPLIER_ORDER_ACTIVE:
+        return SupplierOrderActiveError(
+            code=code, message=message,
+            supplier_order_id=to_global_id("SupplierOrder", error.supplier_order_id) if error.supplier_order_id else None,
+        )
     assert code is C.INVALID_INPUT, code
     return InvalidInputError(code=code, message=message, field=error.field)
 
@@ -186,5 +206,6 @@ def to_error(error: DomainError) -> Error:
 ALL_ERROR_TYPES = (
     *_SIMPLE.values(), OrderCanceledError, RefundExceedsRefundableError, InvalidAmountError, LineNotFoundError,
     QuantityExceedsAvailableError, NoteTooLongError, InvalidInputError, OrderNumberTakenError,
-    InvalidShipmentTransitionError, ShipmentAlreadyShippedError,
+    InvalidShipmentTransitionError, ShipmentAlreadyShippedError, SupplierOrderNotCancelableError,
+    SupplierOrderActiveError,
 )

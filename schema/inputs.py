@@ -217,3 +217,15 @@ class UpdateNoteInput:
 @strawberry.input(description="Delete a note (its author, or a key with MANAGE_NOTES); the timeline keeps its text.")
 class DeleteNoteInput:
     note_id: strawberry.ID = strawberry.field(description="The note's global id.")
+
+
+@strawberry.input(description="Record a purchase order placed with a dropship supplier for this order.")
+class RecordSupplierOrderInput:
+    order_id: strawberry.ID = strawberry.field(description="The order's global id.")
+    supplier_name: str = strawberry.field(description="The supplier (1 to 200 characters).")
+    external_id: str | None = strawberry.field(default=None, description="The supplier's reference, if any.")
+
+
+@strawberry.input(description="A supplier order, by id.")
+class SupplierOrderInput:
+    supplier_order_id: strawberry.ID = strawberry.field(description="The supplier order's global id.")

@@ -17,7 +17,7 @@ from domain.refunds import RefundLineRequest, RefundRequest
 from domain.returns import ReturnLineRequest
 from domain.shipments import FulfillRequest, ShipmentUpdate
 from domain.tracking import ShipmentLineRequest, TrackingRequest
-from resolvers import cancel, edits, notes, orders, refunds, shipments, tracking
+from resolvers import cancel, edits, notes, orders, refunds, shipments, suppliers, tracking
 from schema.errors import (
     DuplicateTrackingNumberError,
     FulfillmentInProgressError,
@@ -45,6 +45,9 @@ from schema.errors import (
     ShipmentAlreadyShippedError,
     ShipmentNotEditableError,
     ShipmentNotFoundError,
+    SupplierOrderActiveError,
+    SupplierOrderNotCancelableError,
+    SupplierOrderNotFoundError,
     to_error,
 )
 from schema.ids import decode, to_global_id
@@ -58,15 +61,17 @@ from schema.inputs import (
     DeleteNoteInput,
     FulfillOrderInput,
     MarkShipmentDeliveredInput,
+    RecordSupplierOrderInput,
     RefundOrderInput,
     ReturnOrderInput,
+    SupplierOrderInput,
     UpdateNoteInput,
     UpdateOrderAddressesInput,
     UpdateOrderNumberInput,
     UpdateShipmentInput,
     VoidShipmentInput,
 )
-from schema.types import Info, Note, Order, OrderReturn, Refund, Shipment
+from schema.types import Info, Note, Order, OrderReturn, Refund, Shipment, SupplierOrder
 
 
 def _or(value, default):
@@ -128,7 +133,7 @@ CreateOrderResult = Annotated[
 ]
 CancelOrderResult = Annotated[
     CancelOrderSuccess | OrderNotFoundError | OrderCanceledError | ManagedExternallyError | OrderShippedError
-    | FulfillmentInProgressError | InvalidInputError | IdempotencyKeyReusedError,
+    | FulfillmentInProgressError | SupplierOrderActiveError | InvalidInputError | IdempotencyKeyReusedError,
     strawberry.union("CancelOrderResult", description="The canceled order, or why it was refused."),
 ]
 RefundOrderResult = Annotated[
@@ -272,6 +277,48 @@ DeleteNoteResult = Annotated[
     DeleteNoteSuccess | NoteNotFoundError,
     strawberry.union("DeleteNoteResult", description="The deleted note's id, or why it was refused."),
 ]
+
+
+@strawberry.type(description="A supplier order and its order after a change.")
+class SupplierOrderChange:
+    order: Order = strawberry.field(description="The order after the change.")
+    supplier_order: SupplierOrder = strawberry.field(description="The supplier order.")
+
+
+@strawberry.type(description="The supplier order was recorded as placed.")
+class RecordSupplierOrderSuccess(SupplierOrderChange):
+    pass
+
+
+@strawberry.type(description="The supplier order was canceled.")
+class CancelSupplierOrderSuccess(SupplierOrderChange):
+    pass
+
+
+@strawberry.type(description="The supplier order was marked shipped.")
+class MarkSupplierOrderShippedSuccess(SupplierOrderChange):
+    pass
+
+
+RecordSupplierOrderResult = Annotated[
+    RecordSupplierOrderSuccess | OrderNotFoundError | OrderCanceledError | InvalidInputError,
+    strawberry.union("RecordSupplierOrderResult", description="The supplier order, or why it was refused."),
+]
+CancelSupplierOrderResult = Annotated[
+    CancelSupplierOrderSuccess | SupplierOrderNotFoundError | SupplierOrderNotCancelableError,
+    strawberry.union("CancelSupplierOrderResult", description="The canceled supplier order, or why not."),
+]
+MarkSupplierOrderShippedResult = Annotated[
+    MarkSupplierOrderShippedSuccess | SupplierOrderNotFoundError | InvalidInputError,
+    strawberry.union("MarkSupplierOrderShippedResult", description="The shipped supplier order, or why not."),
+]
+
+
+def _supplier_success(success_type, result):
+    if isinstance(result, DomainError):
+        return to_error(result)
+    record, supplier_order = result
+    return success_type(order=Order.of(record), supplier_order=SupplierOrder.of(supplier_order))
 
 
 @strawberry.type(description="Everything that changes an order.")
@@ -443,6 +490,26 @@ class Mutation:
             return to_error(result)
         record, note_id = result
         return DeleteNoteSuccess(order=Order.of(record), deleted_note_id=to_global_id("Note", note_id))
+
+    @strawberry.mutation(description="Record a purchase order placed with a dropship supplier. Needs WRITE_ORDERS.")
+    async def record_supplier_order(self, info: Info, input: RecordSupplierOrderInput) -> RecordSupplierOrderResult:
+        result = await suppliers.record_supplier_order(info.context, decode(input.order_id, "Order"),
+                                                       input.supplier_name, input.external_id)
+        return _supplier_success(RecordSupplierOrderSuccess, result)
+
+    @strawberry.mutation(description="Record that a placed supplier order was canceled with the supplier. "
+                         "Needs WRITE_ORDERS.")
+    async def cancel_supplier_order(self, info: Info, input: SupplierOrderInput) -> CancelSupplierOrderResult:
+        result = await suppliers.cancel_supplier_order(info.context, decode(input.supplier_order_id, "SupplierOrder"))
+        return _supplier_success(CancelSupplierOrderSuccess, result)
+
+    @strawberry.mutation(description="Record that the supplier shipped. Needs WRITE_ORDERS.")
+    async def mark_supplier_order_shipped(
+        self, info: Info, input: SupplierOrderInput
+    ) -> MarkSupplierOrderShippedResult:
+        result = await suppliers.mark_supplier_order_shipped(info.context,
+                                                             decode(input.supplier_order_id, "SupplierOrder"))
+        return _supplier_success(MarkSupplierOrderShippedSuccess, result)
 
     @strawberry.mutation(description="Add an internal note (never shown to customers). Needs WRITE_ORDERS.")
     async def add_note(self, info: Info, input: AddNoteInput) -> AddNoteResult:

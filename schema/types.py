@@ -17,6 +17,7 @@ from db.records import (
     RefundRecord,
     ReturnRecord,
     ShipmentRecord,
+    SupplierOrderRecord,
 )
 from domain import orders as d
 from domain.access import ActorKind as DomainActorKind
@@ -260,6 +261,37 @@ class OrderEvent:
                    actor=Actor(kind=DomainActorKind(e.actor_kind), name=e.actor_name), created_at=e.created_at)
 
 
+SupplierOrderStatus = strawberry.enum(d.SupplierOrderStatus, description="Where a dropship supplier order stands.")
+
+
+@strawberry.type(description="What can be done to a supplier order now.")
+class SupplierOrderActions:
+    cancel: ActionAvailability = strawberry.field(description="`cancelSupplierOrder`.")
+    mark_shipped: ActionAvailability = strawberry.field(description="`markSupplierOrderShipped`.")
+
+
+@strawberry.type(description="A dropship purchase order placed with a supplier for this order's goods.")
+class SupplierOrder:
+    id: strawberry.ID = strawberry.field(description="The supplier order's global id.")
+    supplier_name: str = strawberry.field(description="The supplier.")
+    external_id: str | None = strawberry.field(description="The supplier's reference for it.")
+    status: SupplierOrderStatus = strawberry.field(description="Placed, shipped or canceled.")
+    created_at: datetime = strawberry.field(description="When it was recorded.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
+    record: strawberry.Private[SupplierOrderRecord]
+
+    @classmethod
+    def of(cls, r: SupplierOrderRecord) -> SupplierOrder:
+        return cls(id=to_global_id("SupplierOrder", r.id), supplier_name=r.supplier_name, external_id=r.external_id,
+                   status=d.SupplierOrderStatus(r.status), created_at=r.created_at, updated_at=r.updated_at, record=r)
+
+    @strawberry.field(description="What can be done to this supplier order now, and why not when it cannot.")
+    async def available_actions(self, info: Info) -> SupplierOrderActions:
+        actions = await order_resolvers.supplier_order_actions(info.context, self.record)
+        return SupplierOrderActions(cancel=ActionAvailability.of(actions.cancel),
+                                    mark_shipped=ActionAvailability.of(actions.mark_shipped))
+
+
 @strawberry.type(description="What can be done to the order now, decided by the mutations' own policies.")
 class OrderActions:
     cancel: ActionAvailability = strawberry.field(description="`cancelOrder`.")
@@ -341,6 +373,10 @@ class Order(Node):
     @strawberry.field(description="Returns (shipped units that came back), oldest first.")
     async def returns(self, info: Info) -> list[OrderReturn]:
         return [OrderReturn.of(r) for r in await info.context.loaders.returns.load(self.record.id)]
+
+    @strawberry.field(description="Dropship supplier orders for this order, oldest first.")
+    async def supplier_orders(self, info: Info) -> list[SupplierOrder]:
+        return [SupplierOrder.of(r) for r in await info.context.loaders.supplier_orders.load(self.record.id)]
 
     @strawberry.field(description="Internal notes, oldest first. Staff and partner apps only.")
     async def notes(self, info: Info) -> list[Note]:

@@ -1,0 +1,86 @@
+"""Dropship supplier orders: recordSupplierOrder, cancelSupplierOrder, markSupplierOrderShipped."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from db import repository as repo
+from db.records import OrderRecord, SupplierOrderRecord
+from domain.access import Permission
+from domain.errors import DomainError, ErrorCode
+from domain.orders import Order, SupplierOrder
+from domain.suppliers import plan_cancel_supplier_order, plan_mark_supplier_order_shipped, plan_record_supplier_order
+from resolvers import timeline
+from resolvers.common import Locked, principal, require, with_locked_order
+from resolvers.context import Context
+
+Outcome = tuple[OrderRecord, SupplierOrderRecord]
+
+
+async def _outcome(ctx: Context, order_id: str, supplier_order_id: str) -> Outcome:
+    record = await repo.get_order(principal(ctx).store_id, order_id)
+    assert record is not None
+    found = (await repo.supplier_orders_by_order([order_id]))[order_id]
+    return record, next(s for s in found if s.id == supplier_order_id)
+
+
+async def record_supplier_order(
+    ctx: Context, order_id: str | None, supplier_name: str, external_id: str | None
+) -> Outcome | DomainError:
+    """Record a purchase order placed with a dropship supplier."""
+    require(ctx, Permission.WRITE_ORDERS)
+
+    async def decide(locked: Locked) -> str | DomainError:
+        new = plan_record_supplier_order(locked.order, supplier_name, external_id)
+        if isinstance(new, DomainError):
+            return new
+        supplier_order_id = await repo.insert_supplier_order(locked.record.id, new.supplier_name, new.external_id,
+                                                             ctx.now())
+        await timeline.event(ctx, locked.record.id, "SUPPLIER_ORDER_PLACED",
+                             f"Order placed with {new.supplier_name}"
+                             + (f" ({new.external_id})." if new.external_id else "."),
+                             {"supplierOrderId": supplier_order_id})
+        return supplier_order_id
+
+    done = await with_locked_order(ctx, order_id, decide)
+    if isinstance(done, DomainError):
+        return done
+    assert order_id is not None
+    return await _outcome(ctx, order_id, done)
+
+
+async def _change(
+    ctx: Context, supplier_order_id: str | None, plan: Callable[[Order, str], SupplierOrder | DomainError],
+    event: str, message: str,
+) -> Outcome | DomainError:
+    who = require(ctx, Permission.WRITE_ORDERS)
+    order_id = await repo.order_id_of_supplier_order(who.store_id, supplier_order_id) if supplier_order_id else None
+    if order_id is None or supplier_order_id is None:
+        return DomainError(ErrorCode.SUPPLIER_ORDER_NOT_FOUND, "No supplier order with this id exists.",
+                           field="supplierOrderId")
+
+    async def decide(locked: Locked) -> str | DomainError:
+        changed = plan(locked.order, supplier_order_id)
+        if isinstance(changed, DomainError):
+            return changed
+        await repo.set_supplier_order_status(changed.id, changed.status.value, ctx.now())
+        await timeline.event(ctx, locked.record.id, event, message.format(supplier=changed.supplier_name),
+                             {"supplierOrderId": changed.id})
+        return changed.id
+
+    done = await with_locked_order(ctx, order_id, decide)
+    if isinstance(done, DomainError):
+        return done
+    return await _outcome(ctx, order_id, done)
+
+
+async def cancel_supplier_order(ctx: Context, supplier_order_id: str | None) -> Outcome | DomainError:
+    """Record that the supplier order was canceled with the supplier (only while placed)."""
+    return await _change(ctx, supplier_order_id, plan_cancel_supplier_order, "SUPPLIER_ORDER_CANCELED",
+                         "Order with {supplier} canceled.")
+
+
+async def mark_supplier_order_shipped(ctx: Context, supplier_order_id: str | None) -> Outcome | DomainError:
+    """Record that the supplier shipped."""
+    return await _change(ctx, supplier_order_id, plan_mark_supplier_order_shipped, "SUPPLIER_ORDER_SHIPPED",
+                         "{supplier} shipped their part of the order.")

@@ -1,0 +1,56 @@
+from tests.api.helpers import CANCEL, create_order
+
+RECORD = """mutation($input: RecordSupplierOrderInput!) { recordSupplierOrder(input: $input) { __typename
+  ... on RecordSupplierOrderSuccess { supplierOrder { id supplierName externalId status
+      availableActions { cancel { allowed reason { code } } } }
+    order { availableActions { cancel { allowed reason { code message } } } events { type } } }
+  ... on Error { code message } ... on InvalidInputError { field } } }"""
+CANCEL_SUPPLIER = """mutation($input: SupplierOrderInput!) { cancelSupplierOrder(input: $input) { __typename
+  ... on CancelSupplierOrderSuccess { supplierOrder { status } order { availableActions { cancel { allowed } } } }
+  ... on Error { code message } ... on SupplierOrderNotCancelableError { supplierOrderStatus } } }"""
+SHIP_SUPPLIER = """mutation($input: SupplierOrderInput!) { markSupplierOrderShipped(input: $input) { __typename
+  ... on MarkSupplierOrderShippedSuccess { supplierOrder { status }
+      order { availableActions { cancel { allowed reason { code } } } } }
+  ... on Error { code message } } }"""
+CANCEL_WITH_SUPPLIER = CANCEL.replace("... on Error { code message }",
+                                      "... on Error { code message } ... on SupplierOrderActiveError { supplierOrderId }")
+
+
+async def test_an_active_supplier_order_blocks_cancel_until_canceled_with_the_supplier(store):
+    order = await create_order(store)
+    placed = (await store.gql(RECORD, {"input": {"orderId": order["id"], "supplierName": " Acme Dropship ",
+                                                 "externalId": "PO-77"}}))["recordSupplierOrder"]
+    supplier = placed["supplierOrder"]
+    assert (supplier["supplierName"], supplier["externalId"], supplier["status"]) == ("Acme Dropship", "PO-77", "PLACED")
+    assert placed["order"]["availableActions"]["cancel"]["reason"]["code"] == "SUPPLIER_ORDER_ACTIVE"
+    refused = (await store.gql(CANCEL_WITH_SUPPLIER, {"input": {"orderId": order["id"], "reason": "CUSTOMER"}}))
+    assert refused["cancelOrder"]["__typename"] == "SupplierOrderActiveError"
+    assert refused["cancelOrder"]["supplierOrderId"] == supplier["id"]
+    assert "Acme Dropship" in refused["cancelOrder"]["message"]
+    canceled = (await store.gql(CANCEL_SUPPLIER, {"input": {"supplierOrderId": supplier["id"]}}))["cancelSupplierOrder"]
+    assert canceled["supplierOrder"]["status"] == "CANCELED"
+    assert canceled["order"]["availableActions"]["cancel"]["allowed"] is True
+    again = (await store.gql(CANCEL_SUPPLIER, {"input": {"supplierOrderId": supplier["id"]}}))["cancelSupplierOrder"]
+    assert again["__typename"] == "SupplierOrderNotCancelableError" and again["supplierOrderStatus"] == "CANCELED"
+    done = (await store.gql(CANCEL, {"input": {"orderId": order["id"], "reason": "CUSTOMER"}}))["cancelOrder"]
+    assert done["__typename"] == "CancelOrderSuccess"
+
+
+async def test_a_shipped_supplier_order_makes_the_order_shipped(store):
+    order = await create_order(store)
+    placed = (await store.gql(RECORD, {"input": {"orderId": order["id"], "supplierName": "Acme"}}))["recordSupplierOrder"]
+    shipped = (await store.gql(SHIP_SUPPLIER, {"input": {"supplierOrderId": placed["supplierOrder"]["id"]}}))
+    assert shipped["markSupplierOrderShipped"]["supplierOrder"]["status"] == "SHIPPED"
+    assert shipped["markSupplierOrderShipped"]["order"]["availableActions"]["cancel"]["reason"]["code"] == "ORDER_SHIPPED"
+    refused = (await store.gql(CANCEL, {"input": {"orderId": order["id"], "reason": "CUSTOMER"}}))["cancelOrder"]
+    assert refused["__typename"] == "OrderShippedError"
+    late = (await store.gql(CANCEL_SUPPLIER, {"input": {"supplierOrderId": placed["supplierOrder"]["id"]}}))
+    assert late["cancelSupplierOrder"]["__typename"] == "SupplierOrderNotCancelableError"
+
+
+async def test_supplier_order_input_is_checked(store):
+    order = await create_order(store)
+    blank = (await store.gql(RECORD, {"input": {"orderId": order["id"], "supplierName": "  "}}))["recordSupplierOrder"]
+    assert blank["__typename"] == "InvalidInputError" and blank["field"] == "supplierName"
+    missing = (await store.gql(CANCEL_SUPPLIER, {"input": {"supplierOrderId": "nope"}}))["cancelSupplierOrder"]
+    assert missing["__typename"] == "SupplierOrderNotFoundError"
