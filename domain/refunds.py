@@ -185,3 +185,10 @@ def full_refund(order: Order, *, refund_id: str, restock: bool) -> Refund | None
         id=refund_id, subtotal=parts["subtotal"], shipping=parts["shipping"], duties=parts["duties"],
         taxes=parts["taxes"], adjustment=zero(c), fee=zero(c), total=total, lines=lines,
     )
+
+
+def plan_settle_payment(order: Order) -> PaymentStatus | DomainError:
+    """A pending payment settles: the order is paid as far as its amount paid says."""
+    if not order.payment_pending:
+        return DomainError(ErrorCode.PAYMENT_NOT_PENDING, "The order has no payment waiting to settle.")
+    return payment_status(replace(order, payment_pending=False))

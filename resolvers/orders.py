@@ -17,8 +17,9 @@ from domain.actions import supplier_order_actions as domain_supplier_order_actio
 from domain.actions import shipment_actions as domain_shipment_actions
 from domain.creation import CreateOrderRequest, initial_statuses, plan_create_order
 from domain.errors import DomainError, ErrorCode, invalid_input, order_not_found
-from domain.listing import OrderFilter, SortDirection, SortField, plan_order_query
+from domain.listing import OrderFilter, OrderQuery, SortDirection, SortField, plan_order_query
 from domain.orders import Order
+from domain.test_orders import plan_test_order
 from domain.tokens import issue_customer_token
 from resolvers import timeline
 from resolvers.common import check_idempotency_key, idempotent, request_hash, require
@@ -204,3 +205,13 @@ def customer_token(ctx: Context, record: OrderRecord) -> str:
     return issue_customer_token(ctx.secret_key, record.id, ctx.now() + CUSTOMER_TOKEN_LIFETIME)
 
 
+
+
+async def create_test_order(ctx: Context, currency: str, *, paid: bool) -> tuple[OrderRecord, str] | DomainError:
+    """A realistic test order for the store, marked test everywhere."""
+    who = require(ctx, Permission.WRITE_ORDERS)
+    sequence = await repo.count_orders(who.store_id, OrderQuery(filter=OrderFilter(test=True))) + 1
+    request = plan_test_order(currency, sequence, paid=paid)
+    if isinstance(request, DomainError):
+        return request
+    return await create_order(ctx, request, idempotency_key=None)

@@ -8,7 +8,7 @@ from db import repository as repo
 from db.records import OrderRecord, RefundRecord
 from domain.access import Permission
 from domain.errors import DomainError, order_not_found
-from domain.refunds import RefundRequest, plan_refund
+from domain.refunds import RefundRequest, plan_refund, plan_settle_payment
 from resolvers import timeline
 from resolvers.common import Locked, check_idempotency_key, claim, idempotent, remember, request_hash, require, with_locked_order
 from resolvers.context import Context
@@ -61,3 +61,24 @@ async def refund_order(
         return record, refund
 
     return await idempotent(OPERATION, who.store_id, idempotency_key, fingerprint, run, replay)
+
+
+async def settle_payment(ctx: Context, order_id: str | None) -> OrderRecord | DomainError:
+    """A pending payment has settled: the order becomes paid (or partially paid) and refundable."""
+    who = require(ctx, Permission.WRITE_ORDERS)
+
+    async def decide(locked: Locked) -> str | DomainError:
+        status = plan_settle_payment(locked.order)
+        if isinstance(status, DomainError):
+            return status
+        await repo.update_order(locked.record.id, now=ctx.now(), payment_pending=False, payment_status=status.value)
+        await timeline.event(ctx, locked.record.id, "PAYMENT_SETTLED",
+                             f"The payment of {locked.record.amount_paid} {locked.record.currency} settled.")
+        return locked.record.id
+
+    done = await with_locked_order(ctx, order_id, decide)
+    if isinstance(done, DomainError):
+        return done
+    record = await repo.get_order(who.store_id, done)
+    assert record is not None
+    return record

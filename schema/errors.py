@@ -62,6 +62,7 @@ PaymentPendingError = _error_type(
 )
 NoteNotFoundError = _error_type(DomainErrorCode.NOTE_NOT_FOUND, "No such note is visible to you.")
 SupplierOrderNotFoundError = _error_type(DomainErrorCode.SUPPLIER_ORDER_NOT_FOUND, "No such supplier order is visible.")
+PaymentNotPendingError = _error_type(DomainErrorCode.PAYMENT_NOT_PENDING, "The order has no payment waiting to settle.")
 NothingToReturnError = _error_type(DomainErrorCode.NOTHING_TO_RETURN, "No shipped unit is left to return.")
 
 
@@ -146,6 +147,7 @@ _SIMPLE = {
     DomainErrorCode.PAYMENT_PENDING: PaymentPendingError,
     DomainErrorCode.NOTE_NOT_FOUND: NoteNotFoundError,
     DomainErrorCode.SUPPLIER_ORDER_NOT_FOUND: SupplierOrderNotFoundError,
+    DomainErrorCode.PAYMENT_NOT_PENDING: PaymentNotPendingError,
 }
 
 

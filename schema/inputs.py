@@ -229,3 +229,14 @@ class RecordSupplierOrderInput:
 @strawberry.input(description="A supplier order, by id.")
 class SupplierOrderInput:
     supplier_order_id: strawberry.ID = strawberry.field(description="The supplier order's global id.")
+
+
+@strawberry.input(description="Place a realistic test order for the store (marked test everywhere).")
+class CreateTestOrderInput:
+    currency: str | None = strawberry.field(default="USD", description="ISO 4217 currency of the test order.")
+    paid: bool | None = strawberry.field(default=True, description="Paid in full; false for an unpaid order.")
+
+
+@strawberry.input(description="An order, by id.")
+class OrderInput:
+    order_id: strawberry.ID = strawberry.field(description="The order's global id.")

@@ -39,6 +39,7 @@ from schema.errors import (
     OrderNotPaidError,
     OrderNumberTakenError,
     OrderShippedError,
+    PaymentNotPendingError,
     PaymentPendingError,
     QuantityExceedsAvailableError,
     RefundExceedsRefundableError,
@@ -58,9 +59,11 @@ from schema.inputs import (
     CancelOrderInput,
     ChangeOrderCustomerInput,
     CreateOrderInput,
+    CreateTestOrderInput,
     DeleteNoteInput,
     FulfillOrderInput,
     MarkShipmentDeliveredInput,
+    OrderInput,
     RecordSupplierOrderInput,
     RefundOrderInput,
     ReturnOrderInput,
@@ -321,6 +324,27 @@ def _supplier_success(success_type, result):
     return success_type(order=Order.of(record), supplier_order=SupplierOrder.of(supplier_order))
 
 
+@strawberry.type(description="The test order was placed.")
+class CreateTestOrderSuccess:
+    order: Order = strawberry.field(description="The new test order.")
+    customer_access_token: str = strawberry.field(description="Lets the (test) customer view the order.")
+
+
+@strawberry.type(description="The pending payment settled.")
+class SettlePaymentSuccess:
+    order: Order = strawberry.field(description="The order, now paid as far as its amount paid says.")
+
+
+CreateTestOrderResult = Annotated[
+    CreateTestOrderSuccess | InvalidInputError | InvalidAmountError,
+    strawberry.union("CreateTestOrderResult", description="The test order, or why it was refused."),
+]
+SettlePaymentResult = Annotated[
+    SettlePaymentSuccess | OrderNotFoundError | PaymentNotPendingError,
+    strawberry.union("SettlePaymentResult", description="The paid order, or why it was refused."),
+]
+
+
 @strawberry.type(description="Everything that changes an order.")
 class Mutation:
     @strawberry.mutation(description="Create an order (platform integrations and partner apps). Needs WRITE_ORDERS.")
@@ -510,6 +534,21 @@ class Mutation:
         result = await suppliers.mark_supplier_order_shipped(info.context,
                                                              decode(input.supplier_order_id, "SupplierOrder"))
         return _supplier_success(MarkSupplierOrderShippedSuccess, result)
+
+    @strawberry.mutation(description="Place a realistic test order, left out of lists unless asked for. "
+                         "Needs WRITE_ORDERS.")
+    async def create_test_order(self, info: Info, input: CreateTestOrderInput | None = None) -> CreateTestOrderResult:
+        input = input or CreateTestOrderInput()
+        result = await orders.create_test_order(info.context, _or(input.currency, "USD"), paid=_or(input.paid, True))
+        if isinstance(result, DomainError):
+            return to_error(result)
+        record, token = result
+        return CreateTestOrderSuccess(order=Order.of(record), customer_access_token=token)
+
+    @strawberry.mutation(description="A pending payment has settled; the order becomes refundable. Needs WRITE_ORDERS.")
+    async def settle_payment(self, info: Info, input: OrderInput) -> SettlePaymentResult:
+        result = await refunds.settle_payment(info.context, decode(input.order_id, "Order"))
+        return to_error(result) if isinstance(result, DomainError) else SettlePaymentSuccess(order=Order.of(result))
 
     @strawberry.mutation(description="Add an internal note (never shown to customers). Needs WRITE_ORDERS.")
     async def add_note(self, info: Info, input: AddNoteInput) -> AddNoteResult:

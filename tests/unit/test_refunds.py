@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from domain.errors import DomainError, ErrorCode
 from domain.orders import OrderStatus, PaymentStatus, RefundReason, refundable
-from domain.refunds import RefundLineRequest, RefundPlan, RefundRequest, full_refund, plan_refund
+from domain.refunds import RefundLineRequest, RefundPlan, RefundRequest, full_refund, plan_refund, plan_settle_payment
 from tests.unit.builders import line, order, refund
 
 
@@ -149,3 +149,9 @@ def test_nothing_refundable_means_no_full_refund():
 def test_a_pending_payment_cannot_be_refunded_yet():
     result = ask(order(payment_pending=True), shipping="1.00")
     assert result.code is ErrorCode.PAYMENT_PENDING
+
+
+def test_a_pending_payment_settles_into_paid_or_partially_paid():
+    assert plan_settle_payment(order(payment_pending=True)) is PaymentStatus.PAID
+    assert plan_settle_payment(order(payment_pending=True, paid="1.00")) is PaymentStatus.PARTIALLY_PAID
+    assert plan_settle_payment(order()).code is ErrorCode.PAYMENT_NOT_PENDING
