@@ -8,7 +8,9 @@ from domain.cancel import CancelRequest, plan_cancel
 from domain.errors import DomainError
 from domain.orders import CancelReason, Order, Shipment
 from domain.returns import check_return_allowed
-from domain.suppliers import plan_cancel_supplier_order, plan_mark_supplier_order_shipped
+from domain.edits import check_shipping_address_editable
+from domain.refunds import plan_settle_payment
+from domain.suppliers import check_supplier_order_allowed, plan_cancel_supplier_order, plan_mark_supplier_order_shipped
 from domain.shipments import check_fulfill_allowed, check_shipment_editable, plan_mark_delivered, plan_void_shipment
 from domain.refunds import check_refund_allowed
 from domain.tracking import check_tracking_allowed
@@ -24,12 +26,16 @@ class OrderActions:
     add_note: DomainError | None
     fulfill: DomainError | None
     return_order: DomainError | None
+    update_shipping_address: DomainError | None
+    record_supplier_order: DomainError | None
+    settle_payment: DomainError | None
 
 
 def available_actions(order: Order) -> OrderActions:
     """Each action's availability is its policy's answer for the mutation's defaults
     (cancel: with a full refund), or the policy's order-level guard where the
-    mutation has no sensible default (a refund of what, a tracking number of which units)."""
+    mutation has no sensible default (a refund of what, a tracking number of which units).
+    Renumbering, the billing address, the customer and notes are open in every state."""
     cancel = plan_cancel(order, CancelRequest(reason=CancelReason.OTHER), refund_id="")
     return OrderActions(
         cancel=cancel if isinstance(cancel, DomainError) else None,
@@ -38,6 +44,9 @@ def available_actions(order: Order) -> OrderActions:
         add_note=None,  # notes may be added in every state, canceled orders included
         fulfill=check_fulfill_allowed(order),
         return_order=check_return_allowed(order),
+        update_shipping_address=check_shipping_address_editable(order),
+        record_supplier_order=check_supplier_order_allowed(order),
+        settle_payment=settled if isinstance(settled := plan_settle_payment(order), DomainError) else None,
     )
 
 

@@ -20,11 +20,18 @@ def _not_found() -> DomainError:
                        field="supplierOrderId")
 
 
-def plan_record_supplier_order(order: Order, supplier_name: str, external_id: str | None) -> NewSupplierOrder | DomainError:
-    """A supplier order is recorded as PLACED, on an order that is not canceled."""
+def check_supplier_order_allowed(order: Order) -> DomainError | None:
+    """Supplier orders are recorded on orders that are not canceled."""
     if order.status is OrderStatus.CANCELED:
         return DomainError(ErrorCode.ORDER_CANCELED, "The order is canceled; it takes no supplier orders.",
                            order_status=order.status.value)
+    return None
+
+
+def plan_record_supplier_order(order: Order, supplier_name: str, external_id: str | None) -> NewSupplierOrder | DomainError:
+    """A supplier order is recorded as PLACED, on an order that is not canceled."""
+    if error := check_supplier_order_allowed(order):
+        return error
     name = clean_text(supplier_name, "supplierName", required=True, limit=200)
     if isinstance(name, DomainError):
         return name

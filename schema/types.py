@@ -300,6 +300,11 @@ class OrderActions:
     add_note: ActionAvailability = strawberry.field(description="`addNote`.")
     fulfill: ActionAvailability = strawberry.field(description="`fulfillOrder` (of the units not yet in a shipment).")
     return_order: ActionAvailability = strawberry.field(description="`returnOrder` (of shipped units).")
+    update_shipping_address: ActionAvailability = strawberry.field(
+        description="`updateOrderAddresses` with a shipping address (the billing address can always change)."
+    )
+    record_supplier_order: ActionAvailability = strawberry.field(description="`recordSupplierOrder`.")
+    settle_payment: ActionAvailability = strawberry.field(description="`settlePayment`.")
 
 
 @strawberry.type(description="An order placed with the store, and everything done to it since.")
@@ -394,6 +399,9 @@ class Order(Node):
             add_tracking_number=ActionAvailability.of(actions.add_tracking_number),
             add_note=ActionAvailability.of(actions.add_note), fulfill=ActionAvailability.of(actions.fulfill),
             return_order=ActionAvailability.of(actions.return_order),
+            update_shipping_address=ActionAvailability.of(actions.update_shipping_address),
+            record_supplier_order=ActionAvailability.of(actions.record_supplier_order),
+            settle_payment=ActionAvailability.of(actions.settle_payment),
         )
 
 

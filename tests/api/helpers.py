@@ -23,6 +23,9 @@ ORDER_FIELDS = """
     addNote { allowed reason { code } }
     fulfill { allowed reason { code message } }
     returnOrder { allowed reason { code message } }
+    updateShippingAddress { allowed reason { code message } }
+    recordSupplierOrder { allowed reason { code message } }
+    settlePayment { allowed reason { code message } }
   }
 """
 

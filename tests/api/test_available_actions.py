@@ -34,6 +34,8 @@ async def _in_state(store, state):
         await store.gql(RETURN, {"input": {"orderId": o["id"], "lines": [{"lineId": line, "quantity": 10}]}})
     elif state == "pending payment":
         o = await create_order(store, paymentPending=True)
+    elif state == "supplier order placed":
+        await store.gql(SUPPLIER, {"input": {"orderId": o["id"], "supplierName": "Acme"}})
     elif state == "payments on platform":
         o = await create_order(store, paymentsManagedExternally=True)
     elif state == "cancellations on platform":
@@ -45,7 +47,12 @@ async def _in_state(store, state):
 
 STATES = ["open", "unpaid", "partially paid", "pending payment", "canceled", "canceled keeping payment",
           "awaiting dispatch", "shipped", "partially shipped", "returned", "fully refunded", "payments on platform",
-          "cancellations on platform"]
+          "cancellations on platform", "supplier order placed"]
+SUPPLIER = ("mutation($input: RecordSupplierOrderInput!) { recordSupplierOrder(input: $input) "
+            "{ __typename ... on Error { code } } }")
+ADDRESS = ("mutation($input: UpdateOrderAddressesInput!) { updateOrderAddresses(input: $input) "
+           "{ __typename ... on Error { code } } }")
+SETTLE = "mutation($input: OrderInput!) { settlePayment(input: $input) { __typename ... on Error { code } } }"
 FULFILL = "mutation($input: FulfillOrderInput!) { fulfillOrder(input: $input) { __typename ... on Error { code } } }"
 RETURN = "mutation($input: ReturnOrderInput!) { returnOrder(input: $input) { __typename ... on Error { code } } }"
 
@@ -63,6 +70,14 @@ async def _try(store, action, order):
         line = (shipped or order["lines"])[0]["id"]
         result = (await store.gql(RETURN, {"input": {"orderId": order["id"],
                                                      "lines": [{"lineId": line, "quantity": 1}]}}))["returnOrder"]
+    elif action == "updateShippingAddress":
+        result = (await store.gql(ADDRESS, {"input": {"orderId": order["id"],
+                                                      "shippingAddress": {"city": "Elsewhere"}}}))["updateOrderAddresses"]
+    elif action == "recordSupplierOrder":
+        result = (await store.gql(SUPPLIER, {"input": {"orderId": order["id"],
+                                                       "supplierName": "Probe"}}))["recordSupplierOrder"]
+    elif action == "settlePayment":
+        result = (await store.gql(SETTLE, {"input": {"orderId": order["id"]}}))["settlePayment"]
     else:
         result = (await store.gql(TRACK, {"input": {"orderId": order["id"],
                                                     "trackingNumber": "PROBE-123"}}))["addTrackingNumber"]
@@ -70,11 +85,54 @@ async def _try(store, action, order):
 
 
 @pytest.mark.parametrize("state", STATES)
-@pytest.mark.parametrize("action", ["cancel", "refund", "addTrackingNumber", "fulfill", "returnOrder"])
+@pytest.mark.parametrize("action", ["cancel", "refund", "addTrackingNumber", "fulfill", "returnOrder",
+                                    "updateShippingAddress", "recordSupplierOrder", "settlePayment"])
 async def test_available_actions_match_what_the_mutations_do(store, state, action):
     order = await _in_state(store, state)
     availability = order["availableActions"][action]
     result = await _try(store, action, order)
+    if availability["allowed"]:
+        assert result["__typename"].endswith("Success"), (state, action, result)
+    else:
+        assert result.get("code") == availability["reason"]["code"], (state, action, result, availability)
+
+
+SHIPMENT_STATES = {
+    "awaiting": [],
+    "shipped": ["SHIPPED"],
+    "in transit": ["SHIPPED", "IN_TRANSIT"],
+    "failed": ["SHIPPED", "DELIVERY_FAILED"],
+    "delivered": ["SHIPPED", "DELIVERED"],
+    "voided": None,
+}
+SHIPMENT = """query($id: ID!) { order(id: $id) { shipments { id availableActions {
+  update { allowed reason { code } } markDelivered { allowed reason { code } } void { allowed reason { code } } } } } }"""
+MOVE = "mutation($input: UpdateShipmentInput!) { updateShipment(input: $input) { __typename ... on Error { code } } }"
+DELIVER = ("mutation($input: MarkShipmentDeliveredInput!) { markShipmentDelivered(input: $input) "
+           "{ __typename ... on Error { code } } }")
+VOID = "mutation($input: VoidShipmentInput!) { voidShipment(input: $input) { __typename ... on Error { code } } }"
+
+
+@pytest.mark.parametrize("state", list(SHIPMENT_STATES))
+@pytest.mark.parametrize("action", ["update", "markDelivered", "void"])
+async def test_shipment_actions_match_what_the_mutations_do(store, state, action):
+    order = await create_order(store)
+    made = (await store.gql("mutation($input: FulfillOrderInput!) { fulfillOrder(input: $input) { "
+                            "... on FulfillOrderSuccess { shipment { id } } } }",
+                            {"input": {"orderId": order["id"]}}))["fulfillOrder"]["shipment"]
+    moves = SHIPMENT_STATES[state]
+    if moves is None:
+        await store.gql(VOID, {"input": {"shipmentId": made["id"]}})
+    for status in moves or []:
+        await store.gql(MOVE, {"input": {"shipmentId": made["id"], "status": status}})
+    shipment = (await store.gql(SHIPMENT, {"id": order["id"]}))["order"]["shipments"][0]
+    availability = shipment["availableActions"][action]
+    if action == "update":
+        result = (await store.gql(MOVE, {"input": {"shipmentId": made["id"], "carrier": "Probe Courier"}}))["updateShipment"]
+    elif action == "markDelivered":
+        result = (await store.gql(DELIVER, {"input": {"shipmentId": made["id"]}}))["markShipmentDelivered"]
+    else:
+        result = (await store.gql(VOID, {"input": {"shipmentId": made["id"]}}))["voidShipment"]
     if availability["allowed"]:
         assert result["__typename"].endswith("Success"), (state, action, result)
     else:
