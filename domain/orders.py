@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from domain.errors import DomainError, ErrorCode, invalid_input
 from domain.money import to_currency, zero
 
 
@@ -192,6 +193,30 @@ class Order:
     def shipment(self, shipment_id: str) -> Shipment | None:
         """The shipment with this id, if it is on the order."""
         return next((s for s in self.shipments if s.id == shipment_id), None)
+
+
+def check_line_quantities(
+    order: Order, requested: Iterable[tuple[str, int]], *, available: Callable[[Line], int], what: str, units: str,
+) -> list[tuple[Line, int]] | DomainError:
+    """Line quantities asked for in a refund, shipment or return: each line on the order and named
+    once, each quantity positive and within ``available(line)`` ("Only 2 unit(s) of X {units}.")."""
+    seen: set[str] = set()
+    out = []
+    for line_id, quantity in requested:
+        line = order.line(line_id)
+        if line is None:
+            return DomainError(ErrorCode.LINE_NOT_FOUND, "No line with this id is on the order.", line_id=line_id)
+        if line_id in seen:
+            return invalid_input("lines", f"each line may appear only once in {what}")
+        seen.add(line_id)
+        if quantity <= 0:
+            return invalid_input("lines.quantity", "quantities must be positive")
+        left = available(line)
+        if quantity > left:
+            return DomainError(ErrorCode.QUANTITY_EXCEEDS_AVAILABLE, f"Only {left} unit(s) of {line.sku} {units}.",
+                               line_id=line.id, available=left)
+        out.append((line, quantity))
+    return out
 
 
 @dataclass(frozen=True)

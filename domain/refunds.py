@@ -13,7 +13,7 @@ from domain.orders import (
     PaymentStatus,
     Refund,
     RefundableAmounts,
-    RefundLine,
+    check_line_quantities,
     refund_line,
     RefundReason,
     payment_status,
@@ -102,28 +102,17 @@ def plan_refund(order: Order, request: RefundRequest, *, refund_id: str) -> Refu
 
     if len(request.lines) > MAX_REFUND_LINES:
         return invalid_input("lines", f"at most {MAX_REFUND_LINES} lines per refund")
-    seen: set[str] = set()
-    refund_lines: list[RefundLine] = []
-    for requested in request.lines:
-        line = order.line(requested.line_id)
-        if line is None:
-            return DomainError(
-                ErrorCode.LINE_NOT_FOUND, "No line with this id is on the order.",
-                line_id=requested.line_id,
-            )
-        if requested.line_id in seen:
-            return invalid_input("lines", "each line may appear only once in a refund")
-        seen.add(requested.line_id)
-        if requested.quantity <= 0:
-            return invalid_input("lines.quantity", "quantities must be positive")
-        available = line.quantity - refunded_quantity(order, line.id)
-        if requested.quantity > available:
-            return DomainError(
-                ErrorCode.QUANTITY_EXCEEDS_AVAILABLE,
-                f"Only {available} unit(s) of {line.sku} can still be refunded.",
-                line_id=line.id, available=available,
-            )
-        refund_lines.append(refund_line(order, line, requested.quantity, restock=requested.restock))
+    checked = check_line_quantities(
+        order, ((r.line_id, r.quantity) for r in request.lines),
+        available=lambda line: line.quantity - refunded_quantity(order, line.id), what="a refund",
+        units="can still be refunded",
+    )
+    if isinstance(checked, DomainError):
+        return checked
+    refund_lines = [
+        refund_line(order, line, quantity, restock=requested.restock)
+        for (line, quantity), requested in zip(checked, request.lines, strict=True)
+    ]
 
     note = (request.note or "").strip() or None
     if note is not None and len(note) > MAX_REFUND_NOTE:

@@ -5,7 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from domain.errors import DomainError, ErrorCode, invalid_input
-from domain.orders import FulfillmentStatus, Order, Return, ReturnLine, fulfillment_status, returned_quantity, shipped_quantity
+from domain.orders import (
+    FulfillmentStatus,
+    Order,
+    Return,
+    ReturnLine,
+    check_line_quantities,
+    fulfillment_status,
+    returned_quantity,
+    shipped_quantity,
+)
 
 
 @dataclass(frozen=True)
@@ -39,25 +48,14 @@ def plan_return(order: Order, lines: tuple[ReturnLineRequest, ...], *, return_id
         return error
     if not lines:
         return invalid_input("lines", "a return needs at least one line")
-    seen: set[str] = set()
-    out = []
-    for item in lines:
-        line = order.line(item.line_id)
-        if line is None:
-            return DomainError(ErrorCode.LINE_NOT_FOUND, "No line with this id is on the order.", line_id=item.line_id)
-        if item.line_id in seen:
-            return invalid_input("lines", "each line may appear only once in a return")
-        seen.add(item.line_id)
-        if item.quantity <= 0:
-            return invalid_input("lines.quantity", "quantities must be positive")
-        available = returnable_quantity(order, line.id)
-        if item.quantity > available:
-            return DomainError(
-                ErrorCode.QUANTITY_EXCEEDS_AVAILABLE,
-                f"Only {available} shipped unit(s) of {line.sku} can still come back.",
-                line_id=line.id, available=available,
-            )
-        out.append(ReturnLine(line.id, item.quantity, item.restock))
+    checked = check_line_quantities(
+        order, ((item.line_id, item.quantity) for item in lines),
+        available=lambda line: returnable_quantity(order, line.id), what="a return",
+        units="that shipped can still come back",
+    )
+    if isinstance(checked, DomainError):
+        return checked
+    out = [ReturnLine(line.id, quantity, item.restock) for (line, quantity), item in zip(checked, lines, strict=True)]
     returned = Return(id=return_id, lines=tuple(out))
     after = replace(order, returns=(*order.returns, returned))
     return ReturnPlan(returned=returned, fulfillment_status=fulfillment_status(after))

@@ -14,6 +14,7 @@ from domain.orders import (
     Shipment,
     ShipmentLine,
     ShipmentStatus,
+    check_line_quantities,
     fulfillment_status,
     unshipped_quantity,
 )
@@ -209,23 +210,10 @@ def shipment_lines(
         return lines
     if not requested:
         return invalid_input("lines", "a shipment needs at least one line")
-    seen: set[str] = set()
-    out = []
-    for item in requested:
-        line = order.line(item.line_id)
-        if line is None:
-            return DomainError(ErrorCode.LINE_NOT_FOUND, "No line with this id is on the order.", line_id=item.line_id)
-        if item.line_id in seen:
-            return invalid_input("lines", "each line may appear only once in a shipment")
-        seen.add(item.line_id)
-        if item.quantity <= 0:
-            return invalid_input("lines.quantity", "quantities must be positive")
-        available = unshipped_quantity(order, line)
-        if item.quantity > available:
-            return DomainError(
-                ErrorCode.QUANTITY_EXCEEDS_AVAILABLE,
-                f"Only {available} unit(s) of {line.sku} are not in a shipment yet.",
-                line_id=line.id, available=available,
-            )
-        out.append(ShipmentLine(line.id, item.quantity))
-    return tuple(out)
+    checked = check_line_quantities(
+        order, ((item.line_id, item.quantity) for item in requested),
+        available=lambda line: unshipped_quantity(order, line), what="a shipment", units="are not in a shipment yet",
+    )
+    if isinstance(checked, DomainError):
+        return checked
+    return tuple(ShipmentLine(line.id, quantity) for line, quantity in checked)

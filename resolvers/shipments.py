@@ -20,14 +20,15 @@ from domain.shipments import (
 )
 from domain.orders import Order
 from resolvers import timeline
-from resolvers.common import Locked, require, with_locked_order
+from resolvers.common import Locked, principal, require, with_locked_order
 from resolvers.context import Context
 
 ShipmentOutcome = tuple[OrderRecord, ShipmentRecord]
 
 
-async def _shipment_of(ctx: Context, order_id: str, shipment_id: str) -> ShipmentOutcome:
-    record = await repo.get_order(require(ctx, Permission.WRITE_ORDERS).store_id, order_id)
+async def shipment_outcome(ctx: Context, order_id: str, shipment_id: str) -> ShipmentOutcome:
+    """The order and one of its shipments, as a change left them."""
+    record = await repo.get_order(principal(ctx).store_id, order_id)
     assert record is not None
     shipments = (await repo.shipments_by_order([order_id]))[order_id]
     return record, next(s for s in shipments if s.id == shipment_id)
@@ -66,7 +67,7 @@ async def fulfill_order(
     if isinstance(shipment_id, DomainError):
         return shipment_id
     assert order_id is not None
-    return await _shipment_of(ctx, order_id, shipment_id)
+    return await shipment_outcome(ctx, order_id, shipment_id)
 
 
 async def _change_shipment(
@@ -88,7 +89,7 @@ async def _change_shipment(
     done = await with_locked_order(ctx, order_id, decide)
     if isinstance(done, DomainError):
         return done
-    return await _shipment_of(ctx, order_id, done)
+    return await shipment_outcome(ctx, order_id, done)
 
 
 async def update_shipment(

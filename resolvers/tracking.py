@@ -10,13 +10,14 @@ from domain.tracking import TrackingRequest, plan_add_tracking
 from resolvers import timeline
 from resolvers.common import Locked, require, with_locked_order
 from resolvers.context import Context
+from resolvers.shipments import shipment_outcome
 
 
 async def add_tracking_number(
     ctx: Context, order_id: str | None, request: TrackingRequest, *, notify_customer: bool
 ) -> tuple[OrderRecord, ShipmentRecord] | DomainError:
     """Ship units under a tracking number (or complete an awaiting shipment)."""
-    who = require(ctx, Permission.WRITE_ORDERS)
+    require(ctx, Permission.WRITE_ORDERS)
 
     async def decide(locked: Locked) -> str | DomainError:
         plan = plan_add_tracking(locked.order, request, shipment_id=repo.new_id())
@@ -43,7 +44,4 @@ async def add_tracking_number(
     if isinstance(shipment_id, DomainError):
         return shipment_id
     assert order_id is not None  # a missing order is ORDER_NOT_FOUND above
-    record = await repo.get_order(who.store_id, order_id)
-    assert record is not None
-    shipments = (await repo.shipments_by_order([record.id]))[record.id]
-    return record, next(s for s in shipments if s.id == shipment_id)
+    return await shipment_outcome(ctx, order_id, shipment_id)
