@@ -293,7 +293,11 @@ async def page_orders(
             continue
         value, oid = cursor
         beyond = "gt" if ascending == forward else "lt"
-        rows = rows.filter(Q(**{f"{column}__{beyond}": value}) | Q(**{column: value, f"id__{beyond}": oid}))
+        # (column, id) beyond the cursor; the first, redundant bound lets the
+        # database range-scan the (store, column, id) index instead of filtering.
+        rows = rows.filter(**{f"{column}__{beyond}e": value}).filter(
+            Q(**{f"{column}__{beyond}": value}) | Q(**{f"id__{beyond}": oid})
+        )
     reverse = query.from_end
     first = ascending != reverse
     order = (column, "id") if first else (f"-{column}", "-id")
