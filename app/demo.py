@@ -8,9 +8,10 @@ from domain.cancel import CancelRequest
 from domain.creation import Address, CreateOrderRequest, Customer, LineRequest
 from domain.errors import DomainError
 from domain.refunds import RefundLineRequest, RefundRequest
+from domain.shipments import FulfillRequest
 from domain.tracking import TrackingRequest
 from db import repository as repo
-from resolvers import cancel, notes, orders, refunds, tracking
+from resolvers import cancel, notes, orders, refunds, shipments, suppliers, tracking
 from resolvers.context import Context
 
 DEMO_STORE_SETTING = "demo_store_id"
@@ -72,5 +73,13 @@ async def seed_demo_store(secret_key: bytes) -> str | None:
                         payments_managed_externally=True, cancellations_managed_externally=True))
     await create(_order("1008", "linus@example.com", "Linus Torvalds",
                         [("PENG-1", "Plush penguin", 1, "19.00")], test=True))
+    packing = await create(_order("1009", "frances@example.com", "Frances Allen",
+                                  [("DESK-MAT", "Felt desk mat", 1, "42.00")], shipping="5.00"))
+    _ok(await shipments.fulfill_order(ctx, packing.id, FulfillRequest(carrier="USPS"), notify_customer=False))
+    dropship = await create(_order("1010", "ken@example.com", "Ken Thompson",
+                                   [("CHAIR-01", "Ergonomic chair", 1, "389.00")], shipping="25.00"))
+    _ok(await suppliers.record_supplier_order(ctx, dropship.id, "Acme Furniture Dropship", "PO-4471"))
+    await create(_order("1011", "hedy@example.com", "Hedy Lamarr",
+                        [("RADIO-KIT", "Radio kit", 1, "75.00")], payment_pending=True))
     await repo.get_or_create_setting(DEMO_STORE_SETTING, store.id)
     return store.id

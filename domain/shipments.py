@@ -44,6 +44,8 @@ TRANSITIONS: dict[ShipmentStatus, frozenset[ShipmentStatus]] = {
 class FulfillRequest:
     lines: tuple[ShipmentLineRequest, ...] | None = None
     carrier: str | None = None
+    #: A shipping app bought the label through a carrier, which then drives the shipment.
+    label_purchased: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,10 @@ def plan_fulfill(order: Order, request: FulfillRequest, *, shipment_id: str) -> 
         if len(request.carrier.strip()) > 60:
             return invalid_input("carrier", "the carrier name is limited to 60 characters")
         carrier = normalize_carrier(request.carrier, "")
-    shipment = Shipment(id=shipment_id, status=S.AWAITING_SHIPMENT, lines=lines, carrier=carrier)
+    if request.label_purchased and carrier is None:
+        return invalid_input("carrier", "a shipment with a purchased label needs its carrier")
+    shipment = Shipment(id=shipment_id, status=S.AWAITING_SHIPMENT, lines=lines, carrier=carrier,
+                        label_purchased=request.label_purchased)
     return ShipmentPlan(shipment=shipment, fulfillment_status=_after(order, shipment))
 
 

@@ -145,6 +145,11 @@ class FulfillOrderInput:
         default=None, description="Units to put in the shipment; default: every unit not yet in one."
     )
     carrier: str | None = strawberry.field(default=None, description="The carrier, if already known.")
+    label_purchased: bool | None = strawberry.field(
+        default=False,
+        description="A shipping app bought the label through the carrier: the carrier drives the shipment, "
+        "so it is not editable here, and once shipped it cannot be voided.",
+    )
     notify_customer: bool | None = strawberry.field(default=False, description="Queue an email to the customer.")
 
 

@@ -431,7 +431,7 @@ class Mutation:
             lines=None if input.lines is None else tuple(
                 ShipmentLineRequest(_line_id(ln.line_id), ln.quantity) for ln in input.lines
             ),
-            carrier=input.carrier,
+            carrier=input.carrier, label_purchased=_or(input.label_purchased, False),
         )
         result = await shipments.fulfill_order(info.context, decode(input.order_id, "Order"), request,
                                                notify_customer=_or(input.notify_customer, False))

@@ -1,4 +1,4 @@
-from tests.api.helpers import CANCEL, ORDER, REFUND, create_order
+from tests.api.helpers import CANCEL, ORDER, REFUND, TRACK, create_order
 from tests.conftest import make_store
 
 SHIP_FIELDS = """
@@ -125,3 +125,20 @@ async def test_returns_of_shipped_units_and_their_refund(store):
     assert refund["refund"]["total"]["amount"] == "25.00"
     after = (await store.gql(ORDER, {"id": order["id"]}))["order"]
     assert after["lines"][0]["unfulfilledQuantity"] == 7  # refunding shipped units frees none of the unshipped
+
+
+async def test_a_carrier_handled_shipment_is_not_editable_and_cannot_be_voided_once_shipped(store):
+    order = await create_order(store)
+    made = (await store.gql(FULFILL, {"input": {"orderId": order["id"], "carrier": "UPS", "labelPurchased": True}}))
+    shipment = made["fulfillOrder"]["shipment"]
+    assert shipment["labelPurchased"] is True
+    assert shipment["availableActions"]["update"]["reason"]["code"] == "SHIPMENT_NOT_EDITABLE"
+    edit = (await store.gql(UPDATE, {"input": {"shipmentId": shipment["id"], "carrier": "DHL"}}))["updateShipment"]
+    assert edit["__typename"] == "ShipmentNotEditableError"
+    await store.gql(TRACK, {"input": {"orderId": order["id"], "trackingNumber": "1Z999AA10123456784",
+                                      "shipmentId": shipment["id"]}})
+    void = (await store.gql(VOID, {"input": {"shipmentId": shipment["id"]}}))["voidShipment"]
+    assert void["__typename"] == "ShipmentAlreadyShippedError" and void["shipmentStatus"] == "SHIPPED"
+    no_carrier = (await store.gql(FULFILL, {"input": {"orderId": (await create_order(store))["id"],
+                                                      "labelPurchased": True}}))["fulfillOrder"]
+    assert no_carrier["__typename"] == "InvalidInputError"
