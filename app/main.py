@@ -68,9 +68,7 @@ class GraphQLApp(GraphQL):
         principal = await authenticate(request.headers.get("authorization"), now)
         return Context(
             principal=principal, secret_key=self.state["secret_key"],
-            limits=Limits(max_page_size=self.settings.max_page_size, max_depth=self.settings.max_depth,
-                          max_aliases=self.settings.max_aliases),
-            request=request, response=response,
+            limits=Limits(max_page_size=self.settings.max_page_size),
         )
 
 

@@ -1,3 +1,1 @@
 """Persistence: Tortoise models, migrations and the repository (the only code that touches models)."""
-
-MODELS_MODULE = "db.models"

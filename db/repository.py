@@ -39,7 +39,7 @@ from db.records import (
 from domain import orders as d
 from domain.access import Actor
 from domain.creation import Address, Customer, NewOrder
-from domain.listing import OrderFilter, OrderQuery, SortDirection, SortField
+from domain.listing import OrderQuery, SortDirection, SortField
 from domain.money import to_currency
 
 __all__ = ["IntegrityError", "new_id", "transaction"]
@@ -138,7 +138,7 @@ def to_domain(
         tracking_numbers=tuple(s.tracking_number for s in shipments if s.tracking_number),
         payments_managed_externally=order.payments_managed_externally,
         cancellations_managed_externally=order.cancellations_managed_externally,
-        test=order.test, payment_pending=order.payment_pending, created_at=order.created_at,
+        test=order.test, payment_pending=order.payment_pending,
     )
 
 
@@ -272,8 +272,8 @@ def _matching(store_id: str, query: OrderQuery):
     return rows
 
 
-async def count_orders(store_id: str, query: OrderQuery | None = None) -> int:
-    return await _matching(store_id, query or OrderQuery(filter=OrderFilter(test=None))).count()
+async def count_orders(store_id: str, query: OrderQuery) -> int:
+    return await _matching(store_id, query).count()
 
 
 async def page_orders(

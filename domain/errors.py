@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -62,7 +61,6 @@ class DomainError:
     maximum_refundable: RefundableAmounts | None = None
     max_length: int | None = None
     order_status: str | None = None
-    amount: Decimal | None = None
     shipment_status: str | None = None
     requested_status: str | None = None
     supplier_order_status: str | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from domain.errors import DomainError, ErrorCode, invalid_input
@@ -184,7 +184,6 @@ class Order:
     test: bool = False
     #: The payment is still processing (PENDING): nothing is refundable until it settles.
     payment_pending: bool = False
-    created_at: datetime | None = None
 
     def line(self, line_id: str) -> Line | None:
         """The line with this id, if it is on the order."""

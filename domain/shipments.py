@@ -18,7 +18,7 @@ from domain.orders import (
 from domain.tracking import (
     ShipmentLineRequest,
     check_url,
-    normalize_carrier,
+    clean_carrier,
     normalize_tracking_number,
     shipment_lines,
     tracking_url_for,
@@ -82,11 +82,9 @@ def plan_fulfill(order: Order, request: FulfillRequest, *, shipment_id: str) -> 
     lines = shipment_lines(order, request.lines)
     if isinstance(lines, DomainError):
         return lines
-    carrier = None
-    if request.carrier is not None and request.carrier.strip():
-        if len(request.carrier.strip()) > 60:
-            return invalid_input("carrier", "the carrier name is limited to 60 characters")
-        carrier = normalize_carrier(request.carrier, "")
+    carrier = clean_carrier(request.carrier, "") if request.carrier and request.carrier.strip() else None
+    if isinstance(carrier, DomainError):
+        return carrier
     if request.label_purchased and carrier is None:
         return invalid_input("carrier", "a shipment with a purchased label needs its carrier")
     shipment = Shipment(id=shipment_id, status=S.AWAITING_SHIPMENT, lines=lines, carrier=carrier,
@@ -160,9 +158,10 @@ def plan_update_shipment(
             return DomainError(ErrorCode.DUPLICATE_TRACKING_NUMBER, f"{number} is already on this order.")
         changed = replace(changed, tracking_number=number)
     if update.carrier is not None:
-        if len(update.carrier.strip()) > 60:
-            return invalid_input("carrier", "the carrier name is limited to 60 characters")
-        changed = replace(changed, carrier=normalize_carrier(update.carrier, changed.tracking_number or "") or None)
+        carrier = clean_carrier(update.carrier, changed.tracking_number or "")
+        if isinstance(carrier, DomainError):
+            return carrier
+        changed = replace(changed, carrier=carrier or None)
     if update.tracking_url is not None:
         url = update.tracking_url.strip() or None
         if url is not None and (error := check_url(url)):

@@ -102,6 +102,13 @@ def detect_carrier(number: str) -> str | None:
     return None
 
 
+def clean_carrier(name: str | None, number: str) -> str | None | DomainError:
+    """A given carrier name is at most 60 characters and normalised; none is detected from the number."""
+    if name is not None and len(name.strip()) > MAX_CARRIER_LENGTH:
+        return invalid_input("carrier", f"the carrier name is limited to {MAX_CARRIER_LENGTH} characters")
+    return normalize_carrier(name, number)
+
+
 def normalize_carrier(name: str | None, number: str) -> str | None:
     """A known carrier's canonical name ("fedex" -> "FedEx"); an unknown name as given."""
     if name is None or not name.strip():
@@ -154,9 +161,9 @@ def plan_add_tracking(order: Order, request: TrackingRequest, *, shipment_id: st
         return number
     if number in order.tracking_numbers:
         return DomainError(ErrorCode.DUPLICATE_TRACKING_NUMBER, f"{number} is already on this order.")
-    if request.carrier is not None and len(request.carrier.strip()) > MAX_CARRIER_LENGTH:
-        return invalid_input("carrier", f"the carrier name is limited to {MAX_CARRIER_LENGTH} characters")
-    carrier = normalize_carrier(request.carrier, number)
+    carrier = clean_carrier(request.carrier, number)
+    if isinstance(carrier, DomainError):
+        return carrier
     url = (request.tracking_url or "").strip() or None
     if url is not None:
         if error := check_url(url):

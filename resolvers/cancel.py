@@ -9,11 +9,11 @@ from db.records import OrderRecord, RefundRecord
 from domain.access import Permission
 from domain.cancel import CancelRequest, plan_cancel
 from domain.errors import DomainError, order_not_found
+from domain.idempotency import check_idempotency_key
 from resolvers import timeline
 from resolvers.common import (
     Forbidden,
     Locked,
-    check_idempotency_key,
     claim,
     idempotent,
     remember,

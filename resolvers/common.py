@@ -11,13 +11,11 @@ from typing import Any, TypeVar
 from db import repository as repo
 from db.records import OrderRecord
 from domain.access import Permission, Principal
-from domain.errors import DomainError, ErrorCode, invalid_input, order_not_found
+from domain.errors import DomainError, ErrorCode, order_not_found
 from domain.orders import Order
 from resolvers.context import Context
 
 T = TypeVar("T")
-
-MAX_IDEMPOTENCY_KEY = 255
 
 
 class Unauthenticated(Exception):
@@ -73,16 +71,6 @@ async def with_locked_order(
         result = await decide(Locked(record, order))
     ctx.loaders.forget(order_id)
     return result
-
-
-def check_idempotency_key(key: str | None, *, required: bool) -> DomainError | None:
-    if key is None:
-        return invalid_input("idempotencyKey", "an idempotency key is required") if required else None
-    if not key.strip() or len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable():
-        return invalid_input(
-            "idempotencyKey", f"the idempotency key must be 1 to {MAX_IDEMPOTENCY_KEY} printable characters"
-        )
-    return None
 
 
 def request_hash(payload: dict[str, Any]) -> str:

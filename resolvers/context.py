@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from domain.access import Principal
 from resolvers.loaders import Loaders
@@ -17,11 +16,9 @@ def utcnow() -> datetime:
 
 @dataclass
 class Limits:
-    """Abuse limits, per request."""
+    """Limits a resolver enforces itself (depth and aliases are checked when the query is validated)."""
 
     max_page_size: int = 100
-    max_depth: int = 12
-    max_aliases: int = 30
 
 
 @dataclass
@@ -31,9 +28,6 @@ class Context:
     limits: Limits = field(default_factory=Limits)
     loaders: Loaders = field(default_factory=Loaders)
     clock: Callable[[], datetime] = utcnow
-    #: Filled by the HTTP layer (the Starlette request/response), if any.
-    request: Any = None
-    response: Any = None
 
     def now(self) -> datetime:
         return self.clock()

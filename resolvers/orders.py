@@ -15,14 +15,15 @@ from domain.access import Permission
 from domain.actions import OrderActions, ShipmentActions, SupplierOrderActions, available_actions
 from domain.actions import supplier_order_actions as domain_supplier_order_actions
 from domain.actions import shipment_actions as domain_shipment_actions
-from domain.creation import CreateOrderRequest, initial_statuses, plan_create_order
+from domain.creation import CreateOrderRequest, clean_order_number, initial_statuses, plan_create_order
 from domain.errors import DomainError, ErrorCode, invalid_input, order_not_found
+from domain.idempotency import check_idempotency_key
 from domain.listing import OrderFilter, OrderQuery, SortDirection, SortField, plan_order_query
 from domain.orders import Order
 from domain.test_orders import plan_test_order
 from domain.tokens import issue_customer_token
 from resolvers import timeline
-from resolvers.common import check_idempotency_key, idempotent, request_hash, require
+from resolvers.common import idempotent, request_hash, require
 from resolvers.context import Context
 
 CUSTOMER_TOKEN_LIFETIME = timedelta(days=90)
@@ -45,10 +46,10 @@ async def node(ctx: Context, type_name: str | None, raw_id: str | None) -> Order
 
 async def order_by_number(ctx: Context, number: str) -> OrderRecord | None:
     who = require(ctx, Permission.READ_ORDERS)
-    number = number.strip()
-    if not number or len(number) > 40:
-        return None
-    return await repo.get_order_by_number(who.store_id, number)
+    cleaned = clean_order_number(number)
+    if isinstance(cleaned, DomainError):
+        return None  # no order can have a number that breaks the rules
+    return await repo.get_order_by_number(who.store_id, cleaned)
 
 
 async def domain_order(ctx: Context, record: OrderRecord) -> Order:

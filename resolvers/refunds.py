@@ -10,7 +10,8 @@ from domain.access import Permission
 from domain.errors import DomainError, order_not_found
 from domain.refunds import RefundRequest, plan_refund, plan_settle_payment
 from resolvers import timeline
-from resolvers.common import Locked, check_idempotency_key, claim, idempotent, remember, request_hash, require, with_locked_order
+from domain.idempotency import check_idempotency_key
+from resolvers.common import Locked, claim, idempotent, remember, request_hash, require, with_locked_order
 from resolvers.context import Context
 
 OPERATION = "refundOrder"

@@ -72,11 +72,6 @@ async def database_url(tmp_path_factory) -> AsyncIterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
-def engine(database_url: str) -> str:
-    return "sqlite" if database_url.startswith("sqlite") else "postgres"
-
-
 @pytest_asyncio.fixture(scope="session")
 async def app(database_url: str):
     """The real application, lifespan included."""

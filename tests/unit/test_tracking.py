@@ -1,10 +1,17 @@
 from dataclasses import replace
+from datetime import date
 
 import pytest
 
 from domain.errors import ErrorCode
 from domain.orders import FulfillmentStatus, OrderStatus, RefundReason, ShipmentStatus
 from domain.refunds import RefundLineRequest, RefundRequest, plan_refund
+from domain.shipments import (
+    FulfillRequest,
+    ShipmentUpdate,
+    plan_fulfill,
+    plan_update_shipment,
+)
 from domain.tracking import (
     ShipmentLineRequest,
     TrackingPlan,
@@ -149,3 +156,11 @@ def test_with_no_units_left_a_number_completes_the_shipment_awaiting_dispatch():
     o = order(line(quantity=2), shipments=(shipment(ShipmentStatus.AWAITING_SHIPMENT, ("L1", 2), id="S1"),))
     plan = track(o)
     assert not plan.is_new and plan.shipment.id == "S1" and plan.shipment.status is ShipmentStatus.SHIPPED
+
+
+def test_an_over_long_carrier_name_is_refused_everywhere_a_carrier_is_given():
+    long = "C" * 61
+    assert track(order(), carrier=long).field == "carrier"
+    assert plan_fulfill(order(), FulfillRequest(carrier=long), shipment_id="S").field == "carrier"
+    o = order(shipments=(shipment(ShipmentStatus.AWAITING_SHIPMENT, ("L1", 1), id="S1"),))
+    assert plan_update_shipment(o, "S1", ShipmentUpdate(carrier=long), today=date(2026, 1, 1)).field == "carrier"
