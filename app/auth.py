@@ -1,43 +1,27 @@
-"""API keys: made here, stored hashed, checked on every request."""
+"""Who is calling: an API key (staff or partner app) or a customer's order access token."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from db import repository as repo
-from db.records import ApiKeyRecord
-from domain.access import DEFAULT_PERMISSIONS, Actor, ActorKind, Permission, Principal, parse_permissions
+from domain.access import Actor, ActorKind, Principal, parse_permissions
+from domain.tokens import PREFIX as CUSTOMER_TOKEN_PREFIX
+from domain.tokens import verify_customer_token
+from resolvers.keys import KEY_PREFIX, hash_key
 
-KEY_PREFIX = "og_"
 #: last_used_at is written at most this often per key, not on every request.
 TOUCH_INTERVAL = timedelta(minutes=1)
+MAX_CREDENTIAL_LENGTH = 200
 
 
-def hash_key(key: str) -> str:
-    """Keys are 256 random bits, so a plain SHA-256 is enough to store them safely."""
-    return hashlib.sha256(key.encode()).hexdigest()
+@dataclass(frozen=True)
+class Authentication:
+    """The caller, or None with why not (None and None: no credentials were sent)."""
 
-
-async def create_api_key(
-    store_id: str, *, kind: str, name: str, permissions: frozenset[Permission] | None = None
-) -> tuple[ApiKeyRecord, str]:
-    """A new key for the store; the secret is returned here once and never again."""
-    kind = kind.upper()
-    if kind not in (ActorKind.STAFF.value, ActorKind.PARTNER.value):
-        raise ValueError("kind must be STAFF or PARTNER")
-    if not name.strip() or len(name) > 200:
-        raise ValueError("a key needs a name of 1 to 200 characters")
-    if await repo.get_store(store_id) is None:
-        raise ValueError(f"no store {store_id}")
-    key = KEY_PREFIX + secrets.token_urlsafe(32)
-    perms = DEFAULT_PERMISSIONS if permissions is None else permissions
-    record = await repo.create_api_key(
-        store_id=store_id, kind=kind, name=name.strip(), key_hash=hash_key(key), prefix=key[:10],
-        permissions=",".join(sorted(p.value for p in perms)),
-    )
-    return record, key
+    principal: Principal | None
+    problem: str | None = None
 
 
 def bearer_token(header: str | None) -> str | None:
@@ -47,19 +31,41 @@ def bearer_token(header: str | None) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
-async def authenticate(header: str | None, now: datetime) -> Principal | None:
-    """The principal behind ``Authorization: Bearer <key>``, or None for a missing, unknown or revoked key."""
+async def authenticate(header: str | None, secret: bytes, now: datetime) -> Authentication:
+    """The principal behind ``Authorization: Bearer <key or customer token>``.
+
+    Unknown and revoked keys, and tampered, expired or orphaned tokens, authenticate
+    no one; the problem says which kind of credential failed, never more."""
     token = bearer_token(header)
-    if token is None or not token.startswith(KEY_PREFIX) or len(token) > 200:
-        return None
+    if token is None:
+        return Authentication(None, "A valid API key or customer access token is required: "
+                                    "send it as 'Authorization: Bearer <key>'." if header else None)
+    if len(token) > MAX_CREDENTIAL_LENGTH:
+        return Authentication(None, "The credential is not valid.")
+    if token.startswith(CUSTOMER_TOKEN_PREFIX):
+        return await _customer(token, secret, now)
+    if not token.startswith(KEY_PREFIX):
+        return Authentication(None, "The credential is not valid.")
     record = await repo.find_api_key(hash_key(token))
     if record is None or record.revoked_at is not None:
-        return None
+        return Authentication(None, "The API key is unknown or revoked.")
     if record.last_used_at is None or now - record.last_used_at > TOUCH_INTERVAL:
         await repo.touch_api_key(record.id, now)
-    return Principal(
+    return Authentication(Principal(
         store_id=record.store_id,
         actor=Actor(ActorKind(record.kind), record.id, record.name),
         permissions=parse_permissions(record.permissions),
         key_id=record.id,
-    )
+    ))
+
+
+async def _customer(token: str, secret: bytes, now: datetime) -> Authentication:
+    order_id = verify_customer_token(secret, token, now)
+    owner = await repo.order_owner(order_id) if order_id else None
+    if order_id is None or owner is None:
+        return Authentication(None, "The order access token is invalid or has expired; ask the store for a new link.")
+    store_id, customer_name = owner
+    return Authentication(Principal(
+        store_id=store_id, actor=Actor(ActorKind.CUSTOMER, None, customer_name or "Customer"),
+        permissions=frozenset(), order_id=order_id,
+    ))

@@ -55,36 +55,92 @@ def cmd_list_stores(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def cmd_create_key(settings: Settings, args: argparse.Namespace) -> int:
-    from app.auth import create_api_key
     from domain.access import parse_permissions
+    from domain.errors import DomainError
+    from resolvers.keys import new_api_key
 
     async def work() -> int:
         try:
             permissions = parse_permissions(args.permissions) if args.permissions is not None else None
-            record, key = await create_api_key(args.store, kind=args.kind, name=args.name, permissions=permissions)
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+        made = await new_api_key(args.store, kind=args.kind, name=args.name, permissions=permissions)
+        if isinstance(made, DomainError):
+            print(f"error: {made.message}", file=sys.stderr)
+            return 2
+        record, key = made
         print(key)
-        print(f"# {record.kind} key {record.prefix}... for store {record.store_id}: {record.permissions}", file=sys.stderr)
+        print(f"# {record.kind} key {record.id} ({record.prefix}...) for store {record.store_id}: "
+              f"{record.permissions}", file=sys.stderr)
         print("# Keep it now: it is stored hashed and cannot be shown again.", file=sys.stderr)
         return 0
 
     return asyncio.run(_with_db(settings, work))
 
 
+def cmd_list_keys(settings: Settings, args: argparse.Namespace) -> int:
+    from db import repository as repo
+
+    async def work() -> int:
+        for k in await repo.list_api_keys(args.store):
+            state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else (
+                f"last used {k.last_used_at:%Y-%m-%d %H:%M}" if k.last_used_at else "never used")
+            print(f"{k.id}  {k.kind:<7}  {k.prefix}...  {k.name}  [{k.permissions}]  {state}")
+        return 0
+
+    return asyncio.run(_with_db(settings, work))
+
+
+def cmd_revoke_key(settings: Settings, args: argparse.Namespace) -> int:
+    from domain.errors import DomainError
+    from resolvers.keys import revoke
+
+    async def work() -> int:
+        revoked = await revoke(args.key_id)
+        if isinstance(revoked, DomainError):
+            print(f"error: {revoked.message}", file=sys.stderr)
+            return 2
+        print(f"Revoked {revoked.kind} key {revoked.id} ({revoked.name}) at {revoked.revoked_at:%Y-%m-%d %H:%M:%S}.")
+        return 0
+
+    return asyncio.run(_with_db(settings, work))
+
+
+def cmd_set_self_cancel(settings: Settings, args: argparse.Namespace) -> int:
+    from db import repository as repo
+    from domain.errors import DomainError
+    from domain.self_service import check_settings
+
+    async def work() -> int:
+        checked = check_settings(args.policy, args.window_minutes)
+        if isinstance(checked, DomainError):
+            print(f"error: {checked.message}", file=sys.stderr)
+            return 2
+        if await repo.get_store(args.store) is None:
+            print(f"error: no store {args.store}", file=sys.stderr)
+            return 2
+        await repo.set_self_cancel_policy(args.store, checked.policy.value, args.window_minutes)
+        print(f"Customers of store {args.store}: self-service cancellation {checked.policy.value}, "
+              f"within {args.window_minutes} minutes of placing the order.")
+        return 0
+
+    return asyncio.run(_with_db(settings, work))
+
+
 async def _demo_key(settings: Settings) -> tuple[str, str]:
-    from app.auth import create_api_key
     from app.main import secret_key
     from app.demo import DEMO_STORE_SETTING, seed_demo_store
     from db import repository as repo
     from domain.access import Permission
+    from resolvers.keys import new_api_key
 
     await seed_demo_store(await secret_key(settings))
     store_id = await repo.get_setting(DEMO_STORE_SETTING)
     assert store_id is not None
-    _record, key = await create_api_key(store_id, kind="STAFF", name="Demo staff", permissions=frozenset(Permission))
-    return store_id, key
+    made = await new_api_key(store_id, kind="STAFF", name="Demo staff", permissions=frozenset(Permission))
+    assert isinstance(made, tuple), made
+    return store_id, made[1]
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -155,6 +211,22 @@ def main(argv: list[str] | None = None) -> int:
     key.add_argument("--permissions", help="Comma-separated, e.g. READ_ORDERS,WRITE_ORDERS (default: all but "
                      "CANCEL_WITHOUT_REFUND and MANAGE_KEYS).")
     key.set_defaults(run=cmd_create_key)
+
+    keys = sub.add_parser("list-keys", help="List a store's API keys (never their secrets).")
+    keys.add_argument("--store", required=True, help="The store id.")
+    keys.set_defaults(run=cmd_list_keys)
+
+    revoke = sub.add_parser("revoke-key", help="Revoke an API key at once.")
+    revoke.add_argument("key_id", help="The key's id (from list-keys).")
+    revoke.set_defaults(run=cmd_revoke_key)
+
+    cancel = sub.add_parser("set-self-cancel", help="How a store's customers may cancel from the order page.")
+    cancel.add_argument("--store", required=True, help="The store id.")
+    cancel.add_argument("--policy", required=True, choices=["OFF", "IMMEDIATE", "REQUEST"],
+                        help="OFF; IMMEDIATE: cancel at once with a full refund; REQUEST: staff approve or decline.")
+    cancel.add_argument("--window-minutes", type=int, default=1440,
+                        help="For how long after the order is placed (default 1440, a day).")
+    cancel.set_defaults(run=cmd_set_self_cancel)
 
     sub.add_parser("export-schema", help="Print the schema in SDL (make schema writes schema.graphql).").set_defaults(
         run=cmd_export_schema

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import math
 import secrets
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,10 +23,12 @@ from strawberry.asgi import GraphQL
 from cross_web import HTTPException
 from tortoise.contrib.starlette import RegisterTortoise
 
-from app.auth import authenticate
+from app.auth import Authentication, authenticate
 from app.settings import Settings, ensure_sqlite_directory
 from db import repository as repo
 from db.config import tortoise_config
+from domain.access import ActorKind, RequestLimits
+from domain.ratelimit import RateLimiter
 from resolvers.context import Context, Limits, utcnow
 from schema import build_schema
 
@@ -35,17 +39,19 @@ GRAPHIQL_PAGE = STATIC / "graphiql" / "index.html"
 
 
 class GraphQLApp(GraphQL):
-    """Strawberry's ASGI app, with our context: the caller's principal and fresh loaders."""
+    """Strawberry's ASGI app for one kind of caller, with its limits, and our context:
+    the caller's principal (authenticated by ``GraphQLEndpoint``) and fresh loaders."""
 
-    def __init__(self, settings: Settings, state: dict[str, Any]) -> None:
+    def __init__(self, settings: Settings, state: dict[str, Any], limits: RequestLimits, *, ide: bool) -> None:
         super().__init__(
-            build_schema(max_depth=settings.max_depth, max_aliases=settings.max_aliases,
-                         production=settings.production),
-            graphql_ide=None if settings.production else "graphiql",
+            build_schema(max_depth=limits.max_depth, max_aliases=limits.max_aliases, max_tokens=limits.max_tokens,
+                         production=settings.production, introspection=limits.introspection),
+            graphql_ide="graphiql" if ide else None,
             allow_queries_via_get=True,
         )
         self.settings = settings
         self.state = state
+        self.limits = limits
 
     def decode_json(self, data: str | bytes) -> object:
         # orjson is faster, and reports bad UTF-8 as a JSONDecodeError (a 400)
@@ -64,12 +70,49 @@ class GraphQLApp(GraphQL):
         return HTMLResponse(GRAPHIQL_PAGE.read_text())
 
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
-        now = utcnow()
-        principal = await authenticate(request.headers.get("authorization"), now)
+        auth: Authentication = request.scope["state"]["auth"]
         return Context(
-            principal=principal, secret_key=self.state["secret_key"],
-            limits=Limits(max_page_size=self.settings.max_page_size),
+            principal=auth.principal, auth_problem=auth.problem, secret_key=self.state["secret_key"],
+            limits=Limits(max_page_size=self.limits.max_page_size),
         )
+
+
+class GraphQLEndpoint:
+    """/graphql: authenticate the caller, hold it to its rate limit, and hand the request to
+    the schema built for its kind (its depth, alias and token limits; no introspection or
+    GraphiQL for customer tokens)."""
+
+    def __init__(self, settings: Settings, state: dict[str, Any]) -> None:
+        self.state = state
+        self.limits = settings.limits
+        self.apps: dict[ActorKind | None, GraphQLApp] = {
+            kind: GraphQLApp(settings, state, limits,
+                             ide=not settings.production and kind is not ActorKind.CUSTOMER)
+            for kind, limits in settings.limits.items()
+        }
+        self.limiter = RateLimiter()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope)
+        auth = await authenticate(request.headers.get("authorization"), self.state["secret_key"], utcnow())
+        who = auth.principal
+        kind = who.kind if who else None
+        if who is None:
+            caller = f"address:{scope['client'][0] if scope.get('client') else '-'}"
+        else:
+            caller = f"key:{who.key_id}" if who.key_id else f"order:{who.order_id}"
+        wait = self.limiter.take(caller, self.limits[kind].requests_per_minute, time.monotonic())
+        if wait > 0:
+            seconds = max(1, math.ceil(wait))
+            response = JSONResponse(
+                {"errors": [{"message": f"Too many requests; try again in {seconds} s.",
+                             "extensions": {"code": "RATE_LIMITED", "retryAfter": seconds}}]},
+                status_code=429, headers={"Retry-After": str(seconds)},
+            )
+            await response(scope, receive, send)
+            return
+        scope.setdefault("state", {})["auth"] = auth
+        await self.apps[kind](scope, receive, send)
 
 
 class BodySizeLimit:
@@ -137,7 +180,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    graphql = GraphQLApp(settings, state)
+    graphql = GraphQLEndpoint(settings, state)
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),

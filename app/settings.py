@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from domain.access import LIMITS, ActorKind, RequestLimits
 
 DEFAULT_DATABASE_URL = "sqlite://data/ordergraph.sqlite3"
 
@@ -20,9 +23,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     max_body_bytes: int = 1_000_000
-    max_page_size: int = 100
-    max_depth: int = 12
-    max_aliases: int = 30
+    #: Per kind of caller (None: anonymous): query limits, page size, introspection, requests a minute.
+    limits: Mapping[ActorKind | None, RequestLimits] = field(default_factory=lambda: dict(LIMITS))
 
     @property
     def production(self) -> bool:

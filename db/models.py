@@ -26,6 +26,10 @@ class Store(Model):
     name = fields.CharField(max_length=200)
     #: The next number assigned to an order created without one.
     next_order_number = fields.IntField(default=1001)
+    #: Customer self-service cancellation: OFF, IMMEDIATE (cancel with a full refund) or REQUEST (staff decide).
+    self_cancel_policy = fields.CharField(max_length=16, default="REQUEST", db_default="REQUEST")
+    #: How long after the order was placed the customer may cancel it, in minutes.
+    self_cancel_window_minutes = fields.IntField(default=1440, db_default=1440)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -45,6 +49,10 @@ class ApiKey(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     last_used_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)
+    #: The key that created this one (null: made with the command line).
+    created_by_key_id = fields.UUIDField(null=True)
+    #: The key that revoked this one (null: revoked with the command line, or not revoked).
+    revoked_by_key_id = fields.UUIDField(null=True)
 
     class Meta:
         table = "api_keys"
@@ -223,6 +231,27 @@ class SupplierOrder(Model):
     class Meta:
         table = "supplier_orders"
         indexes = (Index(fields=("order_id",), name="supplier_orders_order_idx"),)
+
+
+class CancellationRequest(Model):
+    """A customer's request to cancel, waiting for staff or decided by them."""
+
+    id = fields.UUIDField(primary_key=True)
+    order = fields.ForeignKeyField("ordergraph.Order", related_name="cancellation_requests", on_delete=fields.CASCADE)
+    status = fields.CharField(max_length=16)
+    reason = fields.CharField(max_length=32)
+    comment = fields.TextField(null=True)
+    #: What the staff member told the customer when declining.
+    message = fields.TextField(null=True)
+    created_at = fields.DatetimeField()
+    decided_at = fields.DatetimeField(null=True)
+    decided_by_kind = fields.CharField(max_length=16, null=True)
+    decided_by_id = fields.CharField(max_length=64, null=True)
+    decided_by_name = fields.CharField(max_length=200, null=True)
+
+    class Meta:
+        table = "cancellation_requests"
+        indexes = (Index(fields=("order_id", "created_at"), name="cancellation_requests_order_idx"),)
 
 
 class Note(Model):

@@ -13,6 +13,8 @@ class StoreRecord:
     id: str
     name: str
     created_at: datetime
+    self_cancel_policy: str = "REQUEST"
+    self_cancel_window_minutes: int = 1440
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,8 @@ class ApiKeyRecord:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    created_by_key_id: str | None = None
+    revoked_by_key_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -179,3 +183,18 @@ class NotificationRecord:
     status: str
     payload: dict[str, Any]
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class CancellationRequestRecord:
+    id: str
+    order_id: str
+    status: str
+    reason: str
+    comment: str | None
+    message: str | None
+    created_at: datetime
+    decided_at: datetime | None
+    decided_by_kind: str | None
+    decided_by_id: str | None
+    decided_by_name: str | None

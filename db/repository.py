@@ -22,6 +22,7 @@ from tortoise.transactions import in_transaction
 from db import models as m
 from db.records import (
     ApiKeyRecord,
+    CancellationRequestRecord,
     EventRecord,
     LineRecord,
     NoteRecord,
@@ -103,8 +104,10 @@ def to_domain(
     refunds: Sequence[RefundRecord],
     returns: Sequence[ReturnRecord] = (),
     supplier_orders: Sequence[SupplierOrderRecord] = (),
+    cancellation_requests: Sequence[CancellationRequestRecord] = (),
 ) -> d.Order:
     """The order as the policies see it."""
+    latest = cancellation_requests[-1] if cancellation_requests else None
     return d.Order(
         id=order.id, number=order.number, currency=order.currency, status=d.OrderStatus(order.status),
         subtotal=order.subtotal, shipping=order.shipping, duties=order.duties, taxes=order.taxes,
@@ -138,26 +141,40 @@ def to_domain(
         tracking_numbers=tuple(s.tracking_number for s in shipments if s.tracking_number),
         payments_managed_externally=order.payments_managed_externally,
         cancellations_managed_externally=order.cancellations_managed_externally,
-        test=order.test, payment_pending=order.payment_pending,
+        test=order.test, payment_pending=order.payment_pending, placed_at=order.created_at,
+        cancellation_request=d.CancellationRequest(
+            id=latest.id, status=d.CancellationRequestStatus(latest.status),
+            reason=d.CustomerCancelReason(latest.reason), comment=latest.comment, message=latest.message,
+        ) if latest else None,
     )
 
 
 # ---------------------------------------------------------------- stores, keys, settings
 
+def _store_record(row: m.Store) -> StoreRecord:
+    return StoreRecord(id=str(row.id), name=row.name, created_at=row.created_at,
+                       self_cancel_policy=row.self_cancel_policy,
+                       self_cancel_window_minutes=row.self_cancel_window_minutes)
+
+
 async def create_store(name: str) -> StoreRecord:
     row = await m.Store.create(id=new_id(), name=name)
-    return StoreRecord(id=str(row.id), name=row.name, created_at=row.created_at)
+    return _store_record(row)
 
 
 async def get_store(store_id: str) -> StoreRecord | None:
     if not _is_uuid(store_id):
         return None
     row = await m.Store.get_or_none(id=store_id)
-    return StoreRecord(id=str(row.id), name=row.name, created_at=row.created_at) if row else None
+    return _store_record(row) if row else None
 
 
 async def list_stores() -> list[StoreRecord]:
-    return [StoreRecord(id=str(r.id), name=r.name, created_at=r.created_at) for r in await m.Store.all().order_by("created_at")]
+    return [_store_record(r) for r in await m.Store.all().order_by("created_at")]
+
+
+async def set_self_cancel_policy(store_id: str, policy: str, window_minutes: int) -> None:
+    await m.Store.filter(id=store_id).update(self_cancel_policy=policy, self_cancel_window_minutes=window_minutes)
 
 
 def _key_record(row: m.ApiKey) -> ApiKeyRecord:
@@ -165,13 +182,18 @@ def _key_record(row: m.ApiKey) -> ApiKeyRecord:
         id=str(row.id), store_id=str(row.store_id), kind=row.kind, name=row.name, prefix=row.prefix,
         permissions=row.permissions, created_at=row.created_at, last_used_at=row.last_used_at,
         revoked_at=row.revoked_at,
+        created_by_key_id=str(row.created_by_key_id) if row.created_by_key_id else None,
+        revoked_by_key_id=str(row.revoked_by_key_id) if row.revoked_by_key_id else None,
     )
 
 
-async def create_api_key(*, store_id: str, kind: str, name: str, key_hash: str, prefix: str, permissions: str) -> ApiKeyRecord:
+async def create_api_key(
+    *, store_id: str, kind: str, name: str, key_hash: str, prefix: str, permissions: str,
+    created_by_key_id: str | None = None,
+) -> ApiKeyRecord:
     row = await m.ApiKey.create(
         id=new_id(), store_id=store_id, kind=kind, name=name, key_hash=key_hash, prefix=prefix,
-        permissions=permissions,
+        permissions=permissions, created_by_key_id=created_by_key_id,
     )
     return _key_record(row)
 
@@ -179,6 +201,27 @@ async def create_api_key(*, store_id: str, kind: str, name: str, key_hash: str, 
 async def find_api_key(key_hash: str) -> ApiKeyRecord | None:
     row = await m.ApiKey.get_or_none(key_hash=key_hash)
     return _key_record(row) if row else None
+
+
+async def list_api_keys(store_id: str) -> list[ApiKeyRecord]:
+    """The store's keys, revoked ones included, oldest first."""
+    return [_key_record(r) for r in await m.ApiKey.filter(store_id=store_id).order_by("created_at", "id")]
+
+
+async def get_api_key(key_id: str, store_id: str | None = None) -> ApiKeyRecord | None:
+    """The key with this id (in this store, when one is named)."""
+    if not _is_uuid(key_id):
+        return None
+    query = m.ApiKey.filter(id=key_id)
+    if store_id is not None:
+        query = query.filter(store_id=store_id)
+    row = await query.first()
+    return _key_record(row) if row else None
+
+
+async def revoke_api_key(key_id: str, now: datetime, by_key_id: str | None) -> None:
+    """Revoke once: a second revocation keeps the first one's time and author."""
+    await m.ApiKey.filter(id=key_id, revoked_at__isnull=True).update(revoked_at=now, revoked_by_key_id=by_key_id)
 
 
 async def touch_api_key(key_id: str, now: datetime) -> None:
@@ -216,6 +259,14 @@ async def get_order(store_id: str, order_id: str, *, lock: bool = False) -> Orde
         query = query.select_for_update()
     row = await query.first()
     return _order_record(row) if row else None
+
+
+async def order_owner(order_id: str) -> tuple[str, str | None] | None:
+    """(store id, customer name) of an order, for a customer token that names it."""
+    if not _is_uuid(order_id):
+        return None
+    row = await m.Order.filter(id=order_id).values("store_id", "customer_name")
+    return (str(row[0]["store_id"]), row[0]["customer_name"]) if row else None
 
 
 async def get_order_by_number(store_id: str, number: str) -> OrderRecord | None:
@@ -431,7 +482,38 @@ async def load_domain_order(order: OrderRecord) -> d.Order:
     refunds = (await refunds_by_order(ids)).get(order.id, [])
     returns = (await returns_by_order(ids)).get(order.id, [])
     supplier_orders = (await supplier_orders_by_order(ids)).get(order.id, [])
-    return to_domain(order, lines, shipments, refunds, returns, supplier_orders)
+    requests = (await cancellation_requests_by_order(ids)).get(order.id, [])
+    return to_domain(order, lines, shipments, refunds, returns, supplier_orders, requests)
+
+
+def _cancellation_request_record(r: m.CancellationRequest) -> CancellationRequestRecord:
+    return CancellationRequestRecord(
+        id=str(r.id), order_id=str(r.order_id), status=r.status, reason=r.reason, comment=r.comment,
+        message=r.message, created_at=r.created_at, decided_at=r.decided_at, decided_by_kind=r.decided_by_kind,
+        decided_by_id=r.decided_by_id, decided_by_name=r.decided_by_name,
+    )
+
+
+async def cancellation_requests_by_order(order_ids: Sequence[str]) -> dict[str, list[CancellationRequestRecord]]:
+    """Each order's cancellation requests, oldest first (the last is the current one)."""
+    rows = await m.CancellationRequest.filter(order_id__in=order_ids).order_by("created_at", "id")
+    return {k: [_cancellation_request_record(r) for r in v] for k, v in _group(rows, "order_id").items()}
+
+
+async def insert_cancellation_request(order_id: str, reason: str, comment: str | None, now: datetime) -> str:
+    row = await m.CancellationRequest.create(
+        id=new_id(), order_id=order_id, status="PENDING", reason=reason, comment=comment, created_at=now,
+    )
+    return str(row.id)
+
+
+async def decide_cancellation_request(
+    request_id: str, status: str, actor: Actor, now: datetime, message: str | None = None
+) -> None:
+    await m.CancellationRequest.filter(id=request_id).update(
+        status=status, message=message, decided_at=now, decided_by_kind=actor.kind.value,
+        decided_by_id=actor.id, decided_by_name=actor.name,
+    )
 
 
 # ---------------------------------------------------------------- writing orders

@@ -58,12 +58,62 @@ def parse_permissions(names: str) -> frozenset[Permission]:
 
 @dataclass(frozen=True)
 class Principal:
-    """An authenticated caller: the store it belongs to, who it is, what it may do."""
+    """An authenticated caller: the store it belongs to, who it is, what it may do.
+
+    A customer holds no permissions: it may read its one order (``order_id``)
+    and request its cancellation, which the resolvers check by name."""
 
     store_id: str
     actor: Actor
     permissions: frozenset[Permission]
     key_id: str | None = None
+    #: A customer token's order: the only order this principal can see.
+    order_id: str | None = None
+
+    @property
+    def kind(self) -> ActorKind:
+        return self.actor.kind
+
+    @property
+    def is_customer(self) -> bool:
+        return self.actor.kind is ActorKind.CUSTOMER
 
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions
+
+    def sees_order(self, order_id: str) -> bool:
+        """Keys see every order of their store; a customer only its own."""
+        return self.order_id is None or self.order_id == order_id
+
+
+def missing_grant(granter: frozenset[Permission], granted: frozenset[Permission]) -> Permission | None:
+    """A key hands out no more than it holds: the first permission asked for that the granter lacks."""
+    return next((p for p in sorted(granted, key=lambda p: p.value) if p not in granter), None)
+
+
+@dataclass(frozen=True)
+class RequestLimits:
+    """What one request may ask for, and how many requests a minute, by kind of principal."""
+
+    max_depth: int
+    max_aliases: int
+    #: Tokens in the query text (names, punctuation, values): caps parsing work.
+    max_tokens: int
+    max_page_size: int
+    introspection: bool
+    requests_per_minute: int
+
+
+#: Keys drive admin screens and integrations; a customer token drives one order page.
+#: Anonymous requests can do nothing but be refused, introspect (development) and fetch
+#: GraphiQL; they are limited per client address.
+LIMITS: dict[ActorKind | None, RequestLimits] = {
+    ActorKind.STAFF: RequestLimits(max_depth=12, max_aliases=30, max_tokens=10_000, max_page_size=100,
+                                   introspection=True, requests_per_minute=1200),
+    ActorKind.PARTNER: RequestLimits(max_depth=12, max_aliases=30, max_tokens=10_000, max_page_size=100,
+                                     introspection=True, requests_per_minute=600),
+    ActorKind.CUSTOMER: RequestLimits(max_depth=8, max_aliases=5, max_tokens=1_500, max_page_size=10,
+                                      introspection=False, requests_per_minute=60),
+    None: RequestLimits(max_depth=12, max_aliases=5, max_tokens=5_000, max_page_size=10,
+                        introspection=True, requests_per_minute=120),
+}

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
+from domain.access import Permission, Principal
 from domain.cancel import CancelRequest, plan_cancel
-from domain.errors import DomainError
+from domain.errors import DomainError, ErrorCode
 from domain.orders import CancelReason, Order, Shipment
 from domain.returns import check_return_allowed
 from domain.edits import check_shipping_address_editable
@@ -13,7 +16,32 @@ from domain.refunds import plan_settle_payment
 from domain.suppliers import check_supplier_order_allowed, plan_cancel_supplier_order, plan_mark_supplier_order_shipped
 from domain.shipments import check_fulfill_allowed, check_shipment_editable, plan_mark_delivered, plan_void_shipment
 from domain.refunds import check_refund_allowed
+from domain.self_service import (
+    SelfCancelSettings,
+    check_pending_request,
+    check_self_cancel,
+    plan_approve_cancellation,
+)
 from domain.tracking import check_tracking_allowed
+
+
+def forbidden(permission: Permission | None, message: str) -> DomainError:
+    return DomainError(ErrorCode.FORBIDDEN, message, permission=permission.value if permission else None)
+
+
+def _for(who: Principal, needs: Permission | None, decide: Callable[[], DomainError | None]) -> DomainError | None:
+    """The caller's answer: FORBIDDEN without the permission (or, for a customer's own
+    action, without being the customer), else the policy's."""
+    if needs is None:
+        if not who.is_customer:
+            return forbidden(None, "Only the customer can do this, with the order's customer access token.")
+    elif not who.can(needs):
+        return forbidden(needs, f"This needs the {needs.value} permission.")
+    return decide()
+
+
+def _error(result: object) -> DomainError | None:
+    return result if isinstance(result, DomainError) else None
 
 
 @dataclass(frozen=True)
@@ -29,24 +57,33 @@ class OrderActions:
     update_shipping_address: DomainError | None
     record_supplier_order: DomainError | None
     settle_payment: DomainError | None
+    request_cancellation: DomainError | None
+    approve_cancellation_request: DomainError | None
+    decline_cancellation_request: DomainError | None
 
 
-def available_actions(order: Order) -> OrderActions:
-    """Each action's availability is its policy's answer for the mutation's defaults
-    (cancel: with a full refund), or the policy's order-level guard where the
-    mutation has no sensible default (a refund of what, a tracking number of which units).
+def available_actions(order: Order, who: Principal, self_cancel: SelfCancelSettings, now: datetime) -> OrderActions:
+    """What this caller may do to the order now. Each action's availability is its
+    policy's answer for the mutation's defaults (cancel: with a full refund), or the
+    policy's order-level guard where the mutation has no sensible default (a refund
+    of what, a tracking number of which units); before that, the caller's permission.
     Renumbering, the billing address, the customer and notes are open in every state."""
-    cancel = plan_cancel(order, CancelRequest(reason=CancelReason.OTHER), refund_id="")
+    W = Permission.WRITE_ORDERS
     return OrderActions(
-        cancel=cancel if isinstance(cancel, DomainError) else None,
-        refund=check_refund_allowed(order),
-        add_tracking_number=check_tracking_allowed(order),
-        add_note=None,  # notes may be added in every state, canceled orders included
-        fulfill=check_fulfill_allowed(order),
-        return_order=check_return_allowed(order),
-        update_shipping_address=check_shipping_address_editable(order),
-        record_supplier_order=check_supplier_order_allowed(order),
-        settle_payment=settled if isinstance(settled := plan_settle_payment(order), DomainError) else None,
+        cancel=_for(who, Permission.CANCEL_ORDERS, lambda: _error(
+            plan_cancel(order, CancelRequest(reason=CancelReason.OTHER), refund_id=""))),
+        refund=_for(who, Permission.REFUND_ORDERS, lambda: check_refund_allowed(order)),
+        add_tracking_number=_for(who, W, lambda: check_tracking_allowed(order)),
+        add_note=_for(who, W, lambda: None),  # notes may be added in every state, canceled orders included
+        fulfill=_for(who, W, lambda: check_fulfill_allowed(order)),
+        return_order=_for(who, W, lambda: check_return_allowed(order)),
+        update_shipping_address=_for(who, W, lambda: check_shipping_address_editable(order)),
+        record_supplier_order=_for(who, W, lambda: check_supplier_order_allowed(order)),
+        settle_payment=_for(who, W, lambda: _error(plan_settle_payment(order))),
+        request_cancellation=_for(who, None, lambda: check_self_cancel(order, self_cancel, now)),
+        approve_cancellation_request=_for(who, Permission.CANCEL_ORDERS, lambda: _error(
+            plan_approve_cancellation(order, restock=True, refund_id=""))),
+        decline_cancellation_request=_for(who, Permission.CANCEL_ORDERS, lambda: check_pending_request(order)),
     )
 
 
@@ -59,14 +96,13 @@ class ShipmentActions:
     void: DomainError | None
 
 
-def shipment_actions(order: Order, shipment: Shipment) -> ShipmentActions:
-    """What may be done to the shipment now, by the shipment policies themselves."""
-    delivered = plan_mark_delivered(order, shipment.id)
-    voided = plan_void_shipment(order, shipment.id)
+def shipment_actions(order: Order, shipment: Shipment, who: Principal) -> ShipmentActions:
+    """What this caller may do to the shipment now, by the shipment policies themselves."""
+    W = Permission.WRITE_ORDERS
     return ShipmentActions(
-        update=check_shipment_editable(order, shipment),
-        mark_delivered=delivered if isinstance(delivered, DomainError) else None,
-        void=voided if isinstance(voided, DomainError) else None,
+        update=_for(who, W, lambda: check_shipment_editable(order, shipment)),
+        mark_delivered=_for(who, W, lambda: _error(plan_mark_delivered(order, shipment.id))),
+        void=_for(who, W, lambda: _error(plan_void_shipment(order, shipment.id))),
     )
 
 
@@ -76,11 +112,10 @@ class SupplierOrderActions:
     mark_shipped: DomainError | None
 
 
-def supplier_order_actions(order: Order, supplier_order_id: str) -> SupplierOrderActions:
-    """What may be done to a supplier order now, by the supplier-order policies."""
-    canceled = plan_cancel_supplier_order(order, supplier_order_id)
-    shipped = plan_mark_supplier_order_shipped(order, supplier_order_id)
+def supplier_order_actions(order: Order, supplier_order_id: str, who: Principal) -> SupplierOrderActions:
+    """What this caller may do to a supplier order now, by the supplier-order policies."""
+    W = Permission.WRITE_ORDERS
     return SupplierOrderActions(
-        cancel=canceled if isinstance(canceled, DomainError) else None,
-        mark_shipped=shipped if isinstance(shipped, DomainError) else None,
+        cancel=_for(who, W, lambda: _error(plan_cancel_supplier_order(order, supplier_order_id))),
+        mark_shipped=_for(who, W, lambda: _error(plan_mark_supplier_order_shipped(order, supplier_order_id))),
     )

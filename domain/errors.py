@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -47,6 +48,14 @@ class ErrorCode(enum.Enum):
     SUPPLIER_ORDER_NOT_CANCELABLE = "SUPPLIER_ORDER_NOT_CANCELABLE"
     SUPPLIER_ORDER_ACTIVE = "SUPPLIER_ORDER_ACTIVE"
     PAYMENT_NOT_PENDING = "PAYMENT_NOT_PENDING"
+    API_KEY_NOT_FOUND = "API_KEY_NOT_FOUND"
+    #: Only in ``availableActions``: the caller lacks the permission (the mutation answers a top-level FORBIDDEN).
+    FORBIDDEN = "FORBIDDEN"
+    SELF_CANCELLATION_DISABLED = "SELF_CANCELLATION_DISABLED"
+    CANCELLATION_WINDOW_CLOSED = "CANCELLATION_WINDOW_CLOSED"
+    CANCELLATION_ALREADY_REQUESTED = "CANCELLATION_ALREADY_REQUESTED"
+    CANCELLATION_REQUEST_DECLINED = "CANCELLATION_REQUEST_DECLINED"
+    NO_CANCELLATION_REQUEST = "NO_CANCELLATION_REQUEST"
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,10 @@ class DomainError:
     requested_status: str | None = None
     supplier_order_status: str | None = None
     supplier_order_id: str | None = None
+    #: FORBIDDEN: the permission the caller lacks (None: the action is not for this kind of caller).
+    permission: str | None = None
+    #: CANCELLATION_WINDOW_CLOSED: when self-service cancellation closed.
+    closed_at: datetime | None = None
 
 
 def order_not_found() -> DomainError:

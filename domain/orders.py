@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from domain.errors import DomainError, ErrorCode, invalid_input
@@ -161,6 +161,32 @@ class Refund:
     lines: tuple[RefundLine, ...] = ()
 
 
+class CancellationRequestStatus(enum.Enum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    DECLINED = "DECLINED"
+
+
+class CustomerCancelReason(enum.Enum):
+    CHANGED_MIND = "CHANGED_MIND"
+    ORDERED_BY_MISTAKE = "ORDERED_BY_MISTAKE"
+    FOUND_BETTER_PRICE = "FOUND_BETTER_PRICE"
+    DELIVERY_TOO_SLOW = "DELIVERY_TOO_SLOW"
+    WRONG_ADDRESS_OR_ITEMS = "WRONG_ADDRESS_OR_ITEMS"
+    OTHER = "OTHER"
+
+
+@dataclass(frozen=True)
+class CancellationRequest:
+    """The customer's latest request to cancel, and what the store decided."""
+
+    id: str
+    status: CancellationRequestStatus
+    reason: CustomerCancelReason
+    comment: str | None = None
+    message: str | None = None
+
+
 @dataclass(frozen=True)
 class Order:
     id: str
@@ -184,6 +210,9 @@ class Order:
     test: bool = False
     #: The payment is still processing (PENDING): nothing is refundable until it settles.
     payment_pending: bool = False
+    #: When the order was placed (self-service cancellation has a window from then).
+    placed_at: datetime | None = None
+    cancellation_request: CancellationRequest | None = None
 
     def line(self, line_id: str) -> Line | None:
         """The line with this id, if it is on the order."""

@@ -7,9 +7,10 @@ from dataclasses import asdict
 from db import repository as repo
 from db.records import OrderRecord, RefundRecord
 from domain.access import Permission
-from domain.cancel import CancelRequest, plan_cancel
+from domain.cancel import CancelPlan, CancelRequest, plan_cancel
 from domain.errors import DomainError, order_not_found
 from domain.idempotency import check_idempotency_key
+from domain.orders import CancellationRequestStatus
 from resolvers import timeline
 from resolvers.common import (
     Forbidden,
@@ -46,33 +47,8 @@ async def cancel_order(
                 Permission.CANCEL_WITHOUT_REFUND,
                 "Canceling a paid order without refunding it needs the CANCEL_WITHOUT_REFUND permission.",
             )
-        now, record, refund = ctx.now(), locked.record, plan.refund
-        if refund is not None:
-            await repo.insert_refund(record, refund, status="SUCCEEDED", reason="OTHER", note="Order canceled", now=now)
-        voided = {"payment_pending": False, "amount_paid": 0} if plan.voids_pending_payment else {}
-        await repo.update_order(
-            record.id, now=now, status="CANCELED", cancel_reason=plan.reason.value, canceled_at=now,
-            payment_status=plan.payment_status.value, **voided,
-        )
-        await timeline.event(
-            ctx, record.id, "ORDER_CANCELED",
-            f"Order canceled ({plan.reason.value.lower()})." + (f" Staff note: {plan.staff_note}" if plan.staff_note else ""),
-            {"reason": plan.reason.value, "staffNote": plan.staff_note, "restock": plan.restock,
-             "restockedUnits": plan.restock_units},
-        )
-        if plan.voids_pending_payment:
-            await timeline.event(ctx, record.id, "PAYMENT_VOIDED",
-                                 f"The pending payment of {record.amount_paid} {record.currency} was voided.")
-        if refund is not None:
-            await timeline.event(
-                ctx, record.id, "REFUND_ISSUED", f"Refunded {refund.total} {record.currency} on cancellation.",
-                {"refundId": refund.id, "total": str(refund.total)},
-            )
-        if notify_customer:
-            await timeline.notify(ctx, record, "ORDER_CANCELED", {
-                "reason": plan.reason.value, "refund": str(refund.total) if refund else None,
-                "currency": record.currency,
-            })
+        await record_cancellation(ctx, locked, plan, notify_customer=notify_customer)
+        record, refund = locked.record, plan.refund
         await remember(ctx, OPERATION, idempotency_key, fingerprint, record.id, refund.id if refund else None)
         return record.id, (refund.id if refund else None)
 
@@ -89,3 +65,38 @@ async def cancel_order(
         return record, (await repo.get_refund(order_id, refund_id) if refund_id else None)
 
     return await idempotent(OPERATION, who.store_id, idempotency_key, fingerprint, run, replay)
+
+
+async def record_cancellation(ctx: Context, locked: Locked, plan: CancelPlan, *, notify_customer: bool) -> None:
+    """Store a planned cancellation: its refund, the order's new state, the timeline, the
+    customer's notification. A cancellation request still waiting is settled by it."""
+    now, record, refund = ctx.now(), locked.record, plan.refund
+    if refund is not None:
+        await repo.insert_refund(record, refund, status="SUCCEEDED", reason="OTHER", note="Order canceled", now=now)
+    voided = {"payment_pending": False, "amount_paid": 0} if plan.voids_pending_payment else {}
+    await repo.update_order(
+        record.id, now=now, status="CANCELED", cancel_reason=plan.reason.value, canceled_at=now,
+        payment_status=plan.payment_status.value, **voided,
+    )
+    pending = locked.order.cancellation_request
+    if pending is not None and pending.status is CancellationRequestStatus.PENDING:
+        await repo.decide_cancellation_request(pending.id, "APPROVED", timeline.actor(ctx), now)
+    await timeline.event(
+        ctx, record.id, "ORDER_CANCELED",
+        f"Order canceled ({plan.reason.value.lower()})." + (f" Staff note: {plan.staff_note}" if plan.staff_note else ""),
+        {"reason": plan.reason.value, "staffNote": plan.staff_note, "restock": plan.restock,
+         "restockedUnits": plan.restock_units},
+    )
+    if plan.voids_pending_payment:
+        await timeline.event(ctx, record.id, "PAYMENT_VOIDED",
+                             f"The pending payment of {record.amount_paid} {record.currency} was voided.")
+    if refund is not None:
+        await timeline.event(
+            ctx, record.id, "REFUND_ISSUED", f"Refunded {refund.total} {record.currency} on cancellation.",
+            {"refundId": refund.id, "total": str(refund.total)},
+        )
+    if notify_customer:
+        await timeline.notify(ctx, record, "ORDER_CANCELED", {
+            "reason": plan.reason.value, "refund": str(refund.total) if refund else None,
+            "currency": record.currency,
+        })

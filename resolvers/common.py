@@ -23,24 +23,46 @@ class Unauthenticated(Exception):
 
 
 class Forbidden(Exception):
-    """The principal lacks a permission: a top-level FORBIDDEN error naming it."""
+    """The principal may not do this: a top-level FORBIDDEN error naming the permission it lacks
+    (none when the action is not for its kind of caller at all)."""
 
-    def __init__(self, permission: Permission, message: str | None = None) -> None:
+    def __init__(self, permission: Permission | None, message: str | None = None) -> None:
         self.permission = permission
-        super().__init__(message or f"This action needs the {permission.value} permission.")
+        super().__init__(message or (f"This needs the {permission.value} permission." if permission
+                                     else "You may not do this."))
+
+
+UNAUTHENTICATED = ("A valid API key or customer access token is required: "
+                   "send it as 'Authorization: Bearer <credential>'.")
+CUSTOMER_ONLY = "A customer access token reads its own order and requests its cancellation, nothing else."
 
 
 def principal(ctx: Context) -> Principal:
     if ctx.principal is None:
-        raise Unauthenticated("A valid API key is required: send it as 'Authorization: Bearer <key>'.")
+        raise Unauthenticated(ctx.auth_problem or UNAUTHENTICATED)
     return ctx.principal
 
 
 def require(ctx: Context, permission: Permission) -> Principal:
-    """The principal, if it holds the permission."""
+    """The principal, if it holds the permission (customers hold none)."""
     who = principal(ctx)
     if not who.can(permission):
-        raise Forbidden(permission)
+        raise Forbidden(permission, f"{CUSTOMER_ONLY} This needs the {permission.value} permission."
+                        if who.is_customer else None)
+    return who
+
+
+def require_reader(ctx: Context) -> Principal:
+    """A key with READ_ORDERS, or a customer (who sees its own order only)."""
+    who = principal(ctx)
+    return who if who.is_customer else require(ctx, Permission.READ_ORDERS)
+
+
+def require_customer(ctx: Context, action: str) -> Principal:
+    """A customer token: some actions are the customer's own, not staff's."""
+    who = principal(ctx)
+    if not who.is_customer:
+        raise Forbidden(None, f"{action} is the customer's: it is made with the order's customer access token.")
     return who
 
 
@@ -61,7 +83,7 @@ async def with_locked_order(
     writers anyway. Whatever ``decide`` raises rolls everything back.
     """
     who = principal(ctx)
-    if order_id is None:
+    if order_id is None or not who.sees_order(order_id):
         return order_not_found()
     async with repo.transaction():
         record = await repo.get_order(who.store_id, order_id, lock=True)

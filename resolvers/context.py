@@ -25,6 +25,8 @@ class Limits:
 class Context:
     principal: Principal | None
     secret_key: bytes
+    #: Why credentials that were sent authenticate no one (for the UNAUTHENTICATED message).
+    auth_problem: str | None = None
     limits: Limits = field(default_factory=Limits)
     loaders: Loaders = field(default_factory=Loaders)
     clock: Callable[[], datetime] = utcnow

@@ -23,7 +23,8 @@ from domain.orders import Order
 from domain.test_orders import plan_test_order
 from domain.tokens import issue_customer_token
 from resolvers import timeline
-from resolvers.common import idempotent, request_hash, require
+from domain.self_service import SelfCancelPolicy, SelfCancelSettings
+from resolvers.common import idempotent, principal, request_hash, require, require_reader
 from resolvers.context import Context
 
 CUSTOMER_TOKEN_LIFETIME = timedelta(days=90)
@@ -31,25 +32,29 @@ OPERATION_CREATE = "createOrder"
 
 
 async def order(ctx: Context, order_id: str | None) -> OrderRecord | None:
-    """The store's order with this id, or None (another store's order does not exist)."""
-    who = require(ctx, Permission.READ_ORDERS)
-    return await repo.get_order(who.store_id, order_id) if order_id else None
+    """The store's order with this id, or None (another store's order does not exist; for a
+    customer, neither does any order but its own)."""
+    who = require_reader(ctx)
+    if order_id is None or not who.sees_order(order_id):
+        return None
+    return await repo.get_order(who.store_id, order_id)
 
 
 async def node(ctx: Context, type_name: str | None, raw_id: str | None) -> OrderRecord | None:
     """The object behind a global id; only orders are refetchable so far."""
-    who = require(ctx, Permission.READ_ORDERS)
-    if type_name != "Order" or raw_id is None:
+    if type_name != "Order":
+        require_reader(ctx)  # an unknown id is null for those who may read, refused for others
         return None
-    return await repo.get_order(who.store_id, raw_id)
+    return await order(ctx, raw_id)
 
 
 async def order_by_number(ctx: Context, number: str) -> OrderRecord | None:
-    who = require(ctx, Permission.READ_ORDERS)
+    who = require_reader(ctx)
     cleaned = clean_order_number(number)
     if isinstance(cleaned, DomainError):
         return None  # no order can have a number that breaks the rules
-    return await repo.get_order_by_number(who.store_id, cleaned)
+    record = await repo.get_order_by_number(who.store_id, cleaned)
+    return record if record is not None and who.sees_order(record.id) else None
 
 
 async def domain_order(ctx: Context, record: OrderRecord) -> Order:
@@ -59,31 +64,42 @@ async def domain_order(ctx: Context, record: OrderRecord) -> Order:
     refunds = await ctx.loaders.refunds.load(record.id)
     returns = await ctx.loaders.returns.load(record.id)
     supplier_orders = await ctx.loaders.supplier_orders.load(record.id)
-    return repo.to_domain(record, lines, shipments, refunds, returns, supplier_orders)
+    requests = await ctx.loaders.cancellation_requests.load(record.id)
+    return repo.to_domain(record, lines, shipments, refunds, returns, supplier_orders, requests)
+
+
+async def self_cancel_settings(ctx: Context, store_id: str) -> SelfCancelSettings:
+    """The store's self-service cancellation policy and window."""
+    store = await ctx.loaders.stores.load(store_id)
+    assert store is not None
+    return SelfCancelSettings(SelfCancelPolicy(store.self_cancel_policy),
+                              timedelta(minutes=store.self_cancel_window_minutes))
 
 
 async def order_actions(ctx: Context, record: OrderRecord) -> OrderActions:
-    """What may be done to the order now, by the same guards the mutations run."""
-    return available_actions(await domain_order(ctx, record))
+    """What the caller may do to the order now, by the same guards the mutations run."""
+    who = principal(ctx)
+    return available_actions(await domain_order(ctx, record), who, await self_cancel_settings(ctx, who.store_id),
+                             ctx.now())
 
 
 async def supplier_order_actions(ctx: Context, supplier_order: SupplierOrderRecord) -> SupplierOrderActions:
-    """What may be done to the supplier order now, by the supplier-order policies."""
-    who = require(ctx, Permission.READ_ORDERS)
+    """What the caller may do to the supplier order now, by the supplier-order policies."""
+    who = principal(ctx)
     record = await ctx.loaders.orders.load((who.store_id, supplier_order.order_id))
     assert record is not None
-    return domain_supplier_order_actions(await domain_order(ctx, record), supplier_order.id)
+    return domain_supplier_order_actions(await domain_order(ctx, record), supplier_order.id, who)
 
 
 async def shipment_actions(ctx: Context, shipment: ShipmentRecord) -> ShipmentActions:
-    """What may be done to the shipment now, by the shipment policies."""
-    who = require(ctx, Permission.READ_ORDERS)
+    """What the caller may do to the shipment now, by the shipment policies."""
+    who = principal(ctx)
     record = await ctx.loaders.orders.load((who.store_id, shipment.order_id))
     assert record is not None
     order = await domain_order(ctx, record)
     found = order.shipment(shipment.id)
     assert found is not None
-    return domain_shipment_actions(order, found)
+    return domain_shipment_actions(order, found, who)
 
 
 # ---------------------------------------------------------------- pagination
@@ -201,9 +217,9 @@ async def create_order(
     return await idempotent(OPERATION_CREATE, who.store_id, idempotency_key, fingerprint, run, replay)
 
 
-def customer_token(ctx: Context, record: OrderRecord) -> str:
-    """The order's "View order details" token, valid for 90 days from now."""
-    return issue_customer_token(ctx.secret_key, record.id, ctx.now() + CUSTOMER_TOKEN_LIFETIME)
+def customer_token(ctx: Context, record: OrderRecord, lifetime: timedelta = CUSTOMER_TOKEN_LIFETIME) -> str:
+    """The order's "View order details" token, valid for 90 days from now unless told otherwise."""
+    return issue_customer_token(ctx.secret_key, record.id, ctx.now() + lifetime)
 
 
 

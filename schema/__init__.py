@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
 from strawberry.extensions.add_validation_rules import AddValidationRules
 from strawberry.schema.config import StrawberryConfig
 from graphql.validation import NoSchemaIntrospectionCustomRule
@@ -19,6 +19,7 @@ from schema.types import Order
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
+MAX_TOKENS = 10_000
 
 
 class Schema(strawberry.Schema):
@@ -28,9 +29,10 @@ class Schema(strawberry.Schema):
         return None
 
 
-def build_schema(*, max_depth: int = MAX_DEPTH, max_aliases: int = MAX_ALIASES, production: bool = False,
-                 introspection: bool = True) -> strawberry.Schema:
-    """The schema with its abuse limits. In production, field suggestions are off."""
+def build_schema(*, max_depth: int = MAX_DEPTH, max_aliases: int = MAX_ALIASES, max_tokens: int = MAX_TOKENS,
+                 production: bool = False, introspection: bool = True) -> strawberry.Schema:
+    """The schema with its abuse limits (the server builds one per kind of caller).
+    In production, field suggestions are off."""
     # The limiters make a new validation rule class per instance, and extensions
     # are instantiated per request: that would make every request miss the
     # ValidationCache (it keys on the rule classes). Build the rules once.
@@ -42,6 +44,7 @@ def build_schema(*, max_depth: int = MAX_DEPTH, max_aliases: int = MAX_ALIASES, 
         rules.append(NoSchemaIntrospectionCustomRule)
     extensions = [
         ErrorPolicy,
+        partial(MaxTokensLimiter, max_token_count=max_tokens),
         partial(AddValidationRules, rules),
         partial(ParserCache, maxsize=512),
         partial(ValidationCache, maxsize=512),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import strawberry
 
+from domain.access import Permission as DomainPermission
 from domain.errors import DomainError
 from domain.errors import ErrorCode as DomainErrorCode
 from schema.ids import to_global_id
@@ -14,6 +16,12 @@ from schema.money import RefundableAmounts
 ErrorCode = strawberry.enum(
     DomainErrorCode, name="ErrorCode",
     description="Stable codes of expected failures. Clients branch on these; they are never renamed.",
+)
+
+Permission = strawberry.enum(
+    DomainPermission, name="Permission",
+    description="What an API key may do. Customer tokens hold none: they read their order and request its "
+    "cancellation.",
 )
 
 
@@ -64,6 +72,20 @@ NoteNotFoundError = _error_type(DomainErrorCode.NOTE_NOT_FOUND, "No such note is
 SupplierOrderNotFoundError = _error_type(DomainErrorCode.SUPPLIER_ORDER_NOT_FOUND, "No such supplier order is visible.")
 PaymentNotPendingError = _error_type(DomainErrorCode.PAYMENT_NOT_PENDING, "The order has no payment waiting to settle.")
 NothingToReturnError = _error_type(DomainErrorCode.NOTHING_TO_RETURN, "No shipped unit is left to return.")
+ApiKeyNotFoundError = _error_type(DomainErrorCode.API_KEY_NOT_FOUND, "No such API key in this store.")
+SelfCancellationDisabledError = _error_type(
+    DomainErrorCode.SELF_CANCELLATION_DISABLED, "The store does not let customers cancel orders themselves."
+)
+CancellationAlreadyRequestedError = _error_type(
+    DomainErrorCode.CANCELLATION_ALREADY_REQUESTED, "A cancellation request is already waiting for the store."
+)
+CancellationRequestDeclinedError = _error_type(
+    DomainErrorCode.CANCELLATION_REQUEST_DECLINED,
+    "The store declined this order's cancellation request; its message is on the request.",
+)
+NoCancellationRequestError = _error_type(
+    DomainErrorCode.NO_CANCELLATION_REQUEST, "The order has no cancellation request waiting for a decision."
+)
 
 
 @strawberry.type(description="The order is canceled, so this cannot be done.")
@@ -129,6 +151,19 @@ class SupplierOrderActiveError(Error):
     supplier_order_id: strawberry.ID | None = strawberry.field(default=None, description="The active supplier order.")
 
 
+@strawberry.type(description="You may not do this: only in `availableActions` (the mutation itself answers with a "
+                 "top-level FORBIDDEN error).")
+class ForbiddenError(Error):
+    permission: Permission | None = strawberry.field(
+        default=None, description="The permission it needs; null when it is not for your kind of caller at all."
+    )
+
+
+@strawberry.type(description="Self-service cancellation was possible only for a while after the order was placed.")
+class CancellationWindowClosedError(Error):
+    closed_at: datetime | None = strawberry.field(default=None, description="When the window closed.")
+
+
 _SIMPLE = {
     DomainErrorCode.ORDER_NOT_FOUND: OrderNotFoundError,
     DomainErrorCode.ORDER_SHIPPED: OrderShippedError,
@@ -148,6 +183,11 @@ _SIMPLE = {
     DomainErrorCode.NOTE_NOT_FOUND: NoteNotFoundError,
     DomainErrorCode.SUPPLIER_ORDER_NOT_FOUND: SupplierOrderNotFoundError,
     DomainErrorCode.PAYMENT_NOT_PENDING: PaymentNotPendingError,
+    DomainErrorCode.API_KEY_NOT_FOUND: ApiKeyNotFoundError,
+    DomainErrorCode.SELF_CANCELLATION_DISABLED: SelfCancellationDisabledError,
+    DomainErrorCode.CANCELLATION_ALREADY_REQUESTED: CancellationAlreadyRequestedError,
+    DomainErrorCode.CANCELLATION_REQUEST_DECLINED: CancellationRequestDeclinedError,
+    DomainErrorCode.NO_CANCELLATION_REQUEST: NoCancellationRequestError,
 }
 
 
@@ -201,6 +241,11 @@ def to_error(error: DomainError) -> Error:
             code=code, message=message,
             supplier_order_id=to_global_id("SupplierOrder", error.supplier_order_id) if error.supplier_order_id else None,
         )
+    if code is C.FORBIDDEN:
+        return ForbiddenError(code=code, message=message,
+                              permission=DomainPermission(error.permission) if error.permission else None)
+    if code is C.CANCELLATION_WINDOW_CLOSED:
+        return CancellationWindowClosedError(code=code, message=message, closed_at=error.closed_at)
     assert code is C.INVALID_INPUT, code
     return InvalidInputError(code=code, message=message, field=error.field)
 
@@ -209,5 +254,5 @@ ALL_ERROR_TYPES = (
     *_SIMPLE.values(), OrderCanceledError, RefundExceedsRefundableError, InvalidAmountError, LineNotFoundError,
     QuantityExceedsAvailableError, NoteTooLongError, InvalidInputError, OrderNumberTakenError,
     InvalidShipmentTransitionError, ShipmentAlreadyShippedError, SupplierOrderNotCancelableError,
-    SupplierOrderActiveError,
+    SupplierOrderActiveError, ForbiddenError, CancellationWindowClosedError,
 )

@@ -13,6 +13,11 @@ from schema.scalars import Decimal
 from schema.types import CancelReason, RefundReason, ShipmentStatus
 
 
+def or_default(value, default):
+    """An explicit null in an input field means the field's default."""
+    return default if value is None else value
+
+
 @strawberry.input(description="Who placed the order.")
 class CustomerInput:
     email: str = strawberry.field(description="Email address; notifications go here.")

@@ -74,12 +74,10 @@ from schema.inputs import (
     UpdateShipmentInput,
     VoidShipmentInput,
 )
+from schema.inputs import or_default as _or
+from schema.keys import KeyMutations
+from schema.self_service import SelfServiceMutations
 from schema.types import Info, Note, Order, OrderReturn, Refund, Shipment, SupplierOrder
-
-
-def _or(value, default):
-    """An explicit null in an input field means the field's default."""
-    return default if value is None else value
 
 
 def _line_id(global_id: str) -> str:
@@ -345,8 +343,8 @@ SettlePaymentResult = Annotated[
 ]
 
 
-@strawberry.type(description="Everything that changes an order.")
-class Mutation:
+@strawberry.type(description="Everything that changes an order, and the store's API keys.")
+class Mutation(SelfServiceMutations, KeyMutations):
     @strawberry.mutation(description="Create an order (platform integrations and partner apps). Needs WRITE_ORDERS.")
     async def create_order(self, info: Info, input: CreateOrderInput) -> CreateOrderResult:
         request = CreateOrderRequest(

@@ -13,6 +13,7 @@ from domain.listing import OrderFilter as DomainOrderFilter
 from domain.listing import SortDirection, SortField
 from resolvers import orders
 from schema.ids import from_global_id
+from schema.keys import KeyQueries
 from schema.types import (
     FulfillmentStatus,
     Info,
@@ -65,15 +66,17 @@ class InvalidArgument(Exception):
         super().__init__(error.message)
 
 
-@strawberry.type(description="Everything that reads orders.")
-class Query:
-    @strawberry.field(description="The order with this global id, or null. Needs READ_ORDERS.")
+@strawberry.type(description="Everything that reads orders, and the store's API keys.")
+class Query(KeyQueries):
+    @strawberry.field(description="The order with this global id, or null. Needs READ_ORDERS, or the order's "
+                      "customer access token.")
     async def order(self, info: Info, id: strawberry.ID) -> Order | None:
         found = from_global_id(id, "Order")
         record = await orders.order(info.context, found[1] if found else None)
         return Order.of(record) if record else None
 
-    @strawberry.field(description="The order with this store order number, or null. Needs READ_ORDERS.")
+    @strawberry.field(description="The order with this store order number, or null. Needs READ_ORDERS, or the "
+                      "order's customer access token.")
     async def order_by_number(self, info: Info, number: str) -> Order | None:
         record = await orders.order_by_number(info.context, number)
         return Order.of(record) if record else None
@@ -114,7 +117,8 @@ class Query:
             ),
         )
 
-    @strawberry.field(description="Any object by its global id, or null. Needs READ_ORDERS.")
+    @strawberry.field(description="Any object by its global id, or null. Needs READ_ORDERS (a customer access "
+                      "token: its order only).")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         type_name, raw_id = from_global_id(id) or (None, None)
         record = await orders.node(info.context, type_name, raw_id)

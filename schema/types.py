@@ -10,6 +10,7 @@ import strawberry
 from strawberry.types import Info as StrawberryInfo
 
 from db.records import (
+    CancellationRequestRecord,
     EventRecord,
     LineRecord,
     NoteRecord,
@@ -27,6 +28,7 @@ from resolvers.context import Context
 from schema.errors import Error, to_error
 from schema.ids import to_global_id
 from schema.money import Money, RefundableAmounts
+from schema.visibility import staff_only
 
 Info = StrawberryInfo[Context, None]
 
@@ -78,7 +80,16 @@ class Address:
 @strawberry.type(description="Who did something on the order's timeline.")
 class Actor:
     kind: ActorKind = strawberry.field(description="Staff, partner app, customer or the system.")
-    name: str | None = strawberry.field(description="The staff member's or app's name.")
+    name: str | None = strawberry.field(description="The staff member's or app's name (the customer's for a customer).")
+    api_key_id: strawberry.ID | None = strawberry.field(
+        description="The API key that acted (staff and partner apps), as listed by `apiKeys`."
+    )
+
+    @classmethod
+    def of(cls, kind: str, actor_id: str | None, name: str | None) -> Actor:
+        actor_kind = DomainActorKind(kind)
+        is_key = actor_kind in (DomainActorKind.STAFF, DomainActorKind.PARTNER) and actor_id
+        return cls(kind=actor_kind, name=name, api_key_id=to_global_id("ApiKey", actor_id) if is_key else None)
 
 
 @strawberry.type(description="A product line of the order.")
@@ -111,10 +122,15 @@ class OrderLine:
         )
 
 
-@strawberry.type(description="Whether an action is open now and, if not, the error it would return.")
+@strawberry.type(description="Whether you may do an action now and, if not, why.")
 class ActionAvailability:
-    allowed: bool = strawberry.field(description="True when the mutation would be accepted by the order's state.")
-    reason: Error | None = strawberry.field(description="Why not: the very error the mutation would return.")
+    allowed: bool = strawberry.field(
+        description="True when the mutation would be accepted, for you, in the order's state."
+    )
+    reason: Error | None = strawberry.field(
+        description="Why not: the very error the mutation would return, or `ForbiddenError` when you may not "
+        "do it at all (the mutation answers that with a top-level FORBIDDEN error)."
+    )
 
     @classmethod
     def of(cls, error: DomainError | None) -> ActionAvailability:
@@ -204,7 +220,8 @@ class Refund:
     id: strawberry.ID = strawberry.field(description="The refund's global id.")
     status: RefundStatus = strawberry.field(description="Whether the refund went through.")
     reason: RefundReason = strawberry.field(description="Why the money was given back.")
-    note: str | None = strawberry.field(description="A note about the refund.")
+    note: str | None = strawberry.field(description="Staff's note about the refund. Not for customers.",
+                                        extensions=staff_only())
     subtotal: Money = strawberry.field(description="Items refunded: line amounts plus free item amounts.")
     shipping: Money = strawberry.field(description="Shipping refunded.")
     duties: Money = strawberry.field(description="Duties refunded.")
@@ -242,9 +259,8 @@ class Note:
 
     @classmethod
     def of(cls, n: NoteRecord) -> Note:
-        return cls(id=to_global_id("Note", n.id), body=n.body,
-                   author=Actor(kind=DomainActorKind(n.author_kind), name=n.author_name), created_at=n.created_at,
-                   updated_at=n.updated_at)
+        return cls(id=to_global_id("Note", n.id), body=n.body, author=Actor.of(n.author_kind, n.author_id, n.author_name),
+                   created_at=n.created_at, updated_at=n.updated_at)
 
 
 @strawberry.type(description="One entry of the order's audit timeline.")
@@ -258,7 +274,7 @@ class OrderEvent:
     @classmethod
     def of(cls, e: EventRecord) -> OrderEvent:
         return cls(id=to_global_id("OrderEvent", e.id), type=e.type, message=e.message,
-                   actor=Actor(kind=DomainActorKind(e.actor_kind), name=e.actor_name), created_at=e.created_at)
+                   actor=Actor.of(e.actor_kind, e.actor_id, e.actor_name), created_at=e.created_at)
 
 
 SupplierOrderStatus = strawberry.enum(d.SupplierOrderStatus, description="Where a dropship supplier order stands.")
@@ -305,6 +321,41 @@ class OrderActions:
     )
     record_supplier_order: ActionAvailability = strawberry.field(description="`recordSupplierOrder`.")
     settle_payment: ActionAvailability = strawberry.field(description="`settlePayment`.")
+    request_cancellation: ActionAvailability = strawberry.field(
+        description="`requestCancellation`: the customer's Cancel button (customer tokens only)."
+    )
+    approve_cancellation_request: ActionAvailability = strawberry.field(
+        description="`approveCancellationRequest`: a request waits and the cancel it runs can go through."
+    )
+    decline_cancellation_request: ActionAvailability = strawberry.field(
+        description="`declineCancellationRequest`: a request waits for a decision."
+    )
+
+
+CancellationRequestStatus = strawberry.enum(d.CancellationRequestStatus,
+                                            description="Whether staff have decided on a cancellation request.")
+CustomerCancelReason = strawberry.enum(d.CustomerCancelReason, description="Why the customer wants to cancel.")
+
+
+@strawberry.type(description="A customer's request to cancel the order, and the store's answer.")
+class CancellationRequest:
+    id: strawberry.ID = strawberry.field(description="The request's global id.")
+    status: CancellationRequestStatus = strawberry.field(description="Waiting, approved or declined.")
+    reason: CustomerCancelReason = strawberry.field(description="Why the customer wants to cancel.")
+    comment: str | None = strawberry.field(description="What the customer added.")
+    message: str | None = strawberry.field(description="When declined: the store's message to the customer.")
+    created_at: datetime = strawberry.field(description="When the customer asked.")
+    decided_at: datetime | None = strawberry.field(description="When the store approved or declined it.")
+    decided_by: Actor | None = strawberry.field(description="Who decided. Not for customers.", extensions=staff_only())
+
+    @classmethod
+    def of(cls, r: CancellationRequestRecord) -> CancellationRequest:
+        return cls(
+            id=to_global_id("CancellationRequest", r.id), status=d.CancellationRequestStatus(r.status),
+            reason=d.CustomerCancelReason(r.reason), comment=r.comment, message=r.message, created_at=r.created_at,
+            decided_at=r.decided_at,
+            decided_by=Actor.of(r.decided_by_kind, r.decided_by_id, r.decided_by_name) if r.decided_by_kind else None,
+        )
 
 
 @strawberry.type(description="An order placed with the store, and everything done to it since.")
@@ -324,10 +375,12 @@ class Order(Node):
     total: Money = strawberry.field(description="Subtotal plus shipping, duties and taxes.")
     total_paid: Money = strawberry.field(description="What the customer paid.")
     payments_managed_externally: bool = strawberry.field(
-        description="Refunds happen on the order's e-commerce platform, not here."
+        description="Refunds happen on the order's e-commerce platform, not here. Not for customers.",
+        extensions=staff_only(),
     )
     cancellations_managed_externally: bool = strawberry.field(
-        description="Cancellations happen on the order's e-commerce platform, not here."
+        description="Cancellations happen on the order's e-commerce platform, not here. Not for customers.",
+        extensions=staff_only(),
     )
     cancel_reason: CancelReason | None = strawberry.field(description="Why the order was canceled, if it was.")
     canceled_at: datetime | None = strawberry.field(description="When the order was canceled, if it was.")
@@ -379,19 +432,26 @@ class Order(Node):
     async def returns(self, info: Info) -> list[OrderReturn]:
         return [OrderReturn.of(r) for r in await info.context.loaders.returns.load(self.record.id)]
 
-    @strawberry.field(description="Dropship supplier orders for this order, oldest first.")
+    @strawberry.field(description="The customer's latest cancellation request and the store's answer, if any.")
+    async def cancellation_request(self, info: Info) -> CancellationRequest | None:
+        requests = await info.context.loaders.cancellation_requests.load(self.record.id)
+        return CancellationRequest.of(requests[-1]) if requests else None
+
+    @strawberry.field(description="Dropship supplier orders for this order, oldest first. Not for customers.",
+                      extensions=staff_only())
     async def supplier_orders(self, info: Info) -> list[SupplierOrder]:
         return [SupplierOrder.of(r) for r in await info.context.loaders.supplier_orders.load(self.record.id)]
 
-    @strawberry.field(description="Internal notes, oldest first. Staff and partner apps only.")
+    @strawberry.field(description="Internal notes, oldest first. Staff and partner apps only.", extensions=staff_only())
     async def notes(self, info: Info) -> list[Note]:
         return [Note.of(n) for n in await info.context.loaders.notes.load(self.record.id)]
 
-    @strawberry.field(description="The audit timeline, oldest first. Staff and partner apps only.")
+    @strawberry.field(description="The audit timeline, oldest first. Staff and partner apps only.",
+                      extensions=staff_only())
     async def events(self, info: Info) -> list[OrderEvent]:
         return [OrderEvent.of(e) for e in await info.context.loaders.events.load(self.record.id)]
 
-    @strawberry.field(description="What can be done to the order now, and why not when it cannot.")
+    @strawberry.field(description="What you may do to the order now, and why not when you may not.")
     async def available_actions(self, info: Info) -> OrderActions:
         actions = await order_resolvers.order_actions(info.context, self.record)
         return OrderActions(
@@ -402,6 +462,9 @@ class Order(Node):
             update_shipping_address=ActionAvailability.of(actions.update_shipping_address),
             record_supplier_order=ActionAvailability.of(actions.record_supplier_order),
             settle_payment=ActionAvailability.of(actions.settle_payment),
+            request_cancellation=ActionAvailability.of(actions.request_cancellation),
+            approve_cancellation_request=ActionAvailability.of(actions.approve_cancellation_request),
+            decline_cancellation_request=ActionAvailability.of(actions.decline_cancellation_request),
         )
 
 

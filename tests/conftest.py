@@ -23,12 +23,12 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from app.auth import create_api_key
 from app.main import create_app
 from app.settings import Settings
 from db import repository as repo
 from db.migrate import migrate
 from domain.access import Permission
+from resolvers.keys import new_api_key
 
 POSTGRES = os.environ.get("ORDERGRAPH_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")
 ENGINE = os.environ.get("ORDERGRAPH_TEST_ENGINE", "sqlite")
@@ -108,14 +108,18 @@ class Store:
         return body["data"]
 
     async def key_with(self, *permissions: Permission, kind: str = "STAFF") -> str:
-        _record, key = await create_api_key(self.id, kind=kind, name="test key", permissions=frozenset(permissions))
-        return key
+        return await make_key(self.id, kind, "test key", frozenset(permissions))
+
+
+async def make_key(store_id: str, kind: str, name: str, permissions: frozenset[Permission]) -> str:
+    made = await new_api_key(store_id, kind=kind, name=name, permissions=permissions)
+    assert isinstance(made, tuple), made
+    return made[1]
 
 
 async def make_store(http: httpx.AsyncClient, name: str = "Test store") -> Store:
     store = await repo.create_store(name)
-    _record, key = await create_api_key(store.id, kind="STAFF", name="Test staff", permissions=frozenset(Permission))
-    return Store(store.id, key, http)
+    return Store(store.id, await make_key(store.id, "STAFF", "Test staff", frozenset(Permission)), http)
 
 
 @pytest_asyncio.fixture

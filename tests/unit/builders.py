@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from domain.access import Actor, ActorKind, Permission, Principal
+from domain.actions import OrderActions, available_actions
+from domain.self_service import SelfCancelPolicy, SelfCancelSettings
 from domain.orders import Line, Order, OrderStatus, Refund, RefundLine, Shipment, ShipmentLine, ShipmentStatus
 
 
@@ -48,3 +52,17 @@ def refund(total: str, subtotal: str = "0", shipping: str = "0", lines: tuple[tu
         adjustment=z, fee=z, total=Decimal(total),
         lines=tuple(RefundLine(lid, q, Decimal(a), removed=q if removed else 0) for lid, q, a in lines),
     )
+
+
+#: A staff member holding every permission.
+STAFF = Principal(store_id="ST1", actor=Actor(ActorKind.STAFF, "K1", "Staff"), permissions=frozenset(Permission))
+#: The customer of order O1.
+CUSTOMER = Principal(store_id="ST1", actor=Actor(ActorKind.CUSTOMER, None, "Customer"), permissions=frozenset(),
+                     order_id="O1")
+NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+REQUEST_WITHIN_A_DAY = SelfCancelSettings(SelfCancelPolicy.REQUEST, timedelta(days=1))
+
+
+def staff_actions(o: Order) -> OrderActions:
+    """What a staff member holding every permission may do to the order."""
+    return available_actions(o, STAFF, REQUEST_WITHIN_A_DAY, NOW)

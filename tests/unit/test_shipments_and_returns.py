@@ -5,7 +5,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.actions import available_actions
 from domain.errors import ErrorCode
 from domain.orders import (
     FulfillmentStatus,
@@ -31,7 +30,7 @@ from domain.shipments import (
     plan_void_shipment,
 )
 from domain.tracking import ShipmentLineRequest
-from tests.unit.builders import line, order, shipment
+from tests.unit.builders import staff_actions, line, order, shipment
 
 S = ShipmentStatus
 TODAY = date(2026, 11, 21)
@@ -112,12 +111,12 @@ def test_mark_delivered_follows_the_table():
 
 def test_voiding_frees_units_and_makes_the_order_cancelable_again():
     o = order(line("L1", 2), shipments=(shipment(S.AWAITING_SHIPMENT, ("L1", 2), id="S1", label=True),))
-    assert available_actions(o).cancel.code is ErrorCode.FULFILLMENT_IN_PROGRESS
+    assert staff_actions(o).cancel.code is ErrorCode.FULFILLMENT_IN_PROGRESS
     plan = plan_void_shipment(o, "S1")
     assert plan.shipment.status is S.CANCELED and plan.fulfillment_status is FulfillmentStatus.UNFULFILLED
     after = replace(o, shipments=(plan.shipment,))
     assert unshipped_quantity(after, after.lines[0]) == 2
-    assert available_actions(after).cancel is None
+    assert staff_actions(after).cancel is None
 
 
 def test_voiding_a_shipment_that_left():

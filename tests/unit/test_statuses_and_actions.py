@@ -3,7 +3,6 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.actions import available_actions
 from domain.errors import ErrorCode
 from domain.orders import (
     FulfillmentStatus,
@@ -16,7 +15,7 @@ from domain.orders import (
     shipped_quantity,
     unshipped_quantity,
 )
-from tests.unit.builders import line, order, refund, shipment
+from tests.unit.builders import staff_actions, line, order, refund, shipment
 
 
 def test_payment_status_follows_payments_and_refunds():
@@ -68,25 +67,25 @@ def test_shipped_and_unshipped_units_never_exceed_the_line(history):
 
 
 def test_available_actions_of_an_open_paid_order():
-    actions = available_actions(order())
+    actions = staff_actions(order())
     assert actions.cancel is None and actions.refund is None
     assert actions.add_tracking_number is None and actions.add_note is None
 
 
 def test_available_actions_explain_refusals_with_the_mutation_errors():
     canceled = order(status=OrderStatus.CANCELED, paid="10.00", refunds=(refund("10.00", subtotal="10.00"),))
-    actions = available_actions(canceled)
+    actions = staff_actions(canceled)
     assert actions.cancel.code is ErrorCode.ORDER_CANCELED
     assert actions.refund.code is ErrorCode.ORDER_CANCELED
     assert actions.add_tracking_number.code is ErrorCode.ORDER_CANCELED
     assert actions.add_note is None
     shipped = order(shipments=(shipment(ShipmentStatus.SHIPPED, ("L1", 2)),))
-    assert available_actions(shipped).cancel.code is ErrorCode.ORDER_SHIPPED
-    assert available_actions(shipped).add_tracking_number.code is ErrorCode.NOTHING_TO_FULFILL
-    assert available_actions(order(paid="0")).refund.code is ErrorCode.ORDER_NOT_PAID
+    assert staff_actions(shipped).cancel.code is ErrorCode.ORDER_SHIPPED
+    assert staff_actions(shipped).add_tracking_number.code is ErrorCode.NOTHING_TO_FULFILL
+    assert staff_actions(order(paid="0")).refund.code is ErrorCode.ORDER_NOT_PAID
     external = order(payments_managed_externally=True, cancellations_managed_externally=True)
-    assert available_actions(external).refund.code is ErrorCode.MANAGED_EXTERNALLY
-    assert available_actions(external).cancel.code is ErrorCode.MANAGED_EXTERNALLY
+    assert staff_actions(external).refund.code is ErrorCode.MANAGED_EXTERNALLY
+    assert staff_actions(external).cancel.code is ErrorCode.MANAGED_EXTERNALLY
 
 
 def test_refundable_amounts_are_never_negative():
@@ -96,8 +95,8 @@ def test_refundable_amounts_are_never_negative():
 
 
 def test_cancel_is_unavailable_when_its_default_refund_must_happen_on_the_platform():
-    assert available_actions(order(payments_managed_externally=True)).cancel.code is ErrorCode.MANAGED_EXTERNALLY
-    assert available_actions(order(payments_managed_externally=True, paid="0")).cancel is None
+    assert staff_actions(order(payments_managed_externally=True)).cancel.code is ErrorCode.MANAGED_EXTERNALLY
+    assert staff_actions(order(payments_managed_externally=True, paid="0")).cancel is None
 
 
 def test_a_pending_payment_is_pending_whatever_else():

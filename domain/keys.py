@@ -1,0 +1,38 @@
+"""API keys: who may hold one, with what name and which permissions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.access import DEFAULT_PERMISSIONS, ActorKind, Permission
+from domain.errors import DomainError, invalid_input
+
+MAX_KEY_NAME = 200
+KEY_KINDS = (ActorKind.STAFF, ActorKind.PARTNER)
+
+
+@dataclass(frozen=True)
+class NewKey:
+    kind: ActorKind
+    name: str
+    permissions: frozenset[Permission]
+
+
+def plan_create_key(kind: str, name: str, permissions: frozenset[Permission] | None) -> NewKey | DomainError:
+    """A key is STAFF (a person) or PARTNER (an app), has a name, and at least one permission;
+    partner apps never manage keys. No permissions named: the defaults."""
+    try:
+        actor_kind = ActorKind(kind.upper())
+    except ValueError:
+        actor_kind = None
+    if actor_kind not in KEY_KINDS:
+        return invalid_input("kind", "a key's kind is STAFF or PARTNER")
+    cleaned = " ".join(name.split())
+    if not cleaned or len(cleaned) > MAX_KEY_NAME:
+        return invalid_input("name", f"a key needs a name of 1 to {MAX_KEY_NAME} characters")
+    chosen = DEFAULT_PERMISSIONS if permissions is None else permissions
+    if not chosen:
+        return invalid_input("permissions", "a key needs at least one permission")
+    if actor_kind is ActorKind.PARTNER and Permission.MANAGE_KEYS in chosen:
+        return invalid_input("permissions", "partner apps cannot manage keys")
+    return NewKey(actor_kind, cleaned, frozenset(chosen))

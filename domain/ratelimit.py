@@ -1,0 +1,34 @@
+"""Requests per minute per caller: a token bucket each, refilled continuously."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Buckets idle this long are full again, so forgetting them changes nothing.
+FULL_AFTER_SECONDS = 60.0
+
+
+@dataclass
+class RateLimiter:
+    """Each caller may burst up to its per-minute limit, then gets one request per
+    (60 / limit) seconds. Time is passed in (seconds, monotonic), so the rule is testable."""
+
+    max_buckets: int = 100_000
+    _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def take(self, caller: str, per_minute: int, now: float) -> float:
+        """Spend one request: 0 when allowed, else the seconds until one is available."""
+        rate = per_minute / 60.0
+        if caller not in self._buckets and len(self._buckets) >= self.max_buckets:
+            self._forget_idle(now)
+        tokens, updated = self._buckets.get(caller, (float(per_minute), now))
+        tokens = min(float(per_minute), tokens + (now - updated) * rate)
+        if tokens >= 1.0:
+            self._buckets[caller] = (tokens - 1.0, now)
+            return 0.0
+        self._buckets[caller] = (tokens, now)
+        return (1.0 - tokens) / rate
+
+    def _forget_idle(self, now: float) -> None:
+        for caller in [c for c, (_t, updated) in self._buckets.items() if now - updated >= FULL_AFTER_SECONDS]:
+            del self._buckets[caller]

@@ -1,0 +1,135 @@
+"""The customer's Cancel button, staff deciding on the requests it queues, and the
+customer's access link."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from db import repository as repo
+from db.records import OrderRecord, RefundRecord
+from domain.access import Permission
+from domain.cancel import CancelPlan
+from domain.errors import DomainError, invalid_input, order_not_found
+from domain.orders import CustomerCancelReason
+from domain.self_service import (
+    QueuedRequest,
+    plan_approve_cancellation,
+    plan_decline_cancellation,
+    plan_request_cancellation,
+)
+from resolvers import timeline
+from resolvers.cancel import record_cancellation
+from resolvers.common import Locked, require, require_customer, with_locked_order
+from resolvers.context import Context
+from resolvers.orders import customer_token, self_cancel_settings
+
+#: Re-issued links last 1 to 365 days.
+MAX_TOKEN_DAYS = 365
+
+
+async def _after(ctx: Context, order_id: str, refund_id: str | None) -> tuple[OrderRecord, RefundRecord | None]:
+    record = await repo.get_order(ctx.principal.store_id, order_id)  # type: ignore[union-attr]
+    assert record is not None
+    return record, (await repo.get_refund(order_id, refund_id) if refund_id else None)
+
+
+async def request_cancellation(
+    ctx: Context, order_id: str | None, reason: CustomerCancelReason, comment: str | None
+) -> tuple[OrderRecord, bool] | DomainError:
+    """The customer asks to cancel their order: canceled at once (True) or queued for staff (False)."""
+    who = require_customer(ctx, "requestCancellation")
+    settings = await self_cancel_settings(ctx, who.store_id)
+
+    async def decide(locked: Locked) -> bool | DomainError:
+        now = ctx.now()
+        plan = plan_request_cancellation(locked.order, settings, reason, comment, now, refund_id=repo.new_id())
+        if isinstance(plan, DomainError):
+            return plan
+        if isinstance(plan, QueuedRequest):
+            await repo.insert_cancellation_request(locked.record.id, plan.reason.value, plan.comment, now)
+            await repo.update_order(locked.record.id, now=now, status="CANCELLATION_REQUESTED")
+            await timeline.event(
+                ctx, locked.record.id, "CANCELLATION_REQUESTED",
+                f"The customer asked to cancel ({plan.reason.value.lower().replace('_', ' ')})."
+                + (f" Comment: {plan.comment}" if plan.comment else ""),
+                {"reason": plan.reason.value, "comment": plan.comment},
+            )
+            return False
+        await record_cancellation(ctx, locked, plan, notify_customer=True)
+        return True
+
+    done = await with_locked_order(ctx, order_id, decide)
+    if isinstance(done, DomainError):
+        return done
+    assert order_id is not None
+    record, _refund = await _after(ctx, order_id, None)
+    return record, done
+
+
+async def approve_cancellation_request(
+    ctx: Context, order_id: str | None, *, restock: bool, notify_customer: bool
+) -> tuple[OrderRecord, RefundRecord | None] | DomainError:
+    """Staff approve the customer's request: the order is canceled with a full refund."""
+    require(ctx, Permission.CANCEL_ORDERS)
+
+    async def decide(locked: Locked) -> CancelPlan | DomainError:
+        plan = plan_approve_cancellation(locked.order, restock=restock, refund_id=repo.new_id())
+        if isinstance(plan, DomainError):
+            return plan
+        await record_cancellation(ctx, locked, plan, notify_customer=notify_customer)
+        return plan
+
+    plan = await with_locked_order(ctx, order_id, decide)
+    if isinstance(plan, DomainError):
+        return plan
+    assert order_id is not None
+    return await _after(ctx, order_id, plan.refund.id if plan.refund else None)
+
+
+async def decline_cancellation_request(
+    ctx: Context, order_id: str | None, message: str, *, notify_customer: bool
+) -> OrderRecord | DomainError:
+    """Staff decline the customer's request, telling them why; the order is open again."""
+    require(ctx, Permission.CANCEL_ORDERS)
+
+    async def decide(locked: Locked) -> None | DomainError:
+        cleaned = plan_decline_cancellation(locked.order, message)
+        if isinstance(cleaned, DomainError):
+            return cleaned
+        request = locked.order.cancellation_request
+        assert request is not None
+        now, record = ctx.now(), locked.record
+        await repo.decide_cancellation_request(request.id, "DECLINED", timeline.actor(ctx), now, cleaned)
+        await repo.update_order(record.id, now=now, status="OPEN")
+        await timeline.event(ctx, record.id, "CANCELLATION_DECLINED",
+                             f"The cancellation request was declined: {cleaned}", {"message": cleaned})
+        if notify_customer:
+            await timeline.notify(ctx, record, "CANCELLATION_DECLINED", {"message": cleaned})
+        return None
+
+    done = await with_locked_order(ctx, order_id, decide)
+    if isinstance(done, DomainError):
+        return done
+    assert order_id is not None
+    record, _refund = await _after(ctx, order_id, None)
+    return record
+
+
+async def issue_customer_access_token(
+    ctx: Context, order_id: str | None, valid_days: int
+) -> tuple[OrderRecord, str] | DomainError:
+    """A new "View order details" link for the customer (the old ones stay valid until they expire).
+
+    The link can cancel the order with a full refund where the store lets customers
+    cancel at once, so only a key that may cancel and refund may hand one out."""
+    who = require(ctx, Permission.READ_ORDERS)
+    require(ctx, Permission.CANCEL_ORDERS)
+    require(ctx, Permission.REFUND_ORDERS)
+    if not 1 <= valid_days <= MAX_TOKEN_DAYS:
+        return invalid_input("validDays", f"a link is valid for 1 to {MAX_TOKEN_DAYS} days")
+    record = await repo.get_order(who.store_id, order_id) if order_id else None
+    if record is None:
+        return order_not_found()
+    await timeline.event(ctx, record.id, "CUSTOMER_LINK_ISSUED",
+                         f"A new order link was issued, valid for {valid_days} days.", {"validDays": valid_days})
+    return record, customer_token(ctx, record, timedelta(days=valid_days))
