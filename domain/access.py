@@ -112,7 +112,7 @@ LIMITS: dict[ActorKind | None, RequestLimits] = {
                                    introspection=True, requests_per_minute=1200),
     ActorKind.PARTNER: RequestLimits(max_depth=12, max_aliases=30, max_tokens=10_000, max_page_size=100,
                                      introspection=True, requests_per_minute=600),
-    ActorKind.CUSTOMER: RequestLimits(max_depth=8, max_aliases=5, max_tokens=1_500, max_page_size=10,
+    ActorKind.CUSTOMER: RequestLimits(max_depth=7, max_aliases=5, max_tokens=1_500, max_page_size=10,
                                       introspection=False, requests_per_minute=60),
     None: RequestLimits(max_depth=12, max_aliases=5, max_tokens=5_000, max_page_size=10,
                         introspection=True, requests_per_minute=120),

@@ -24,7 +24,8 @@ def _translate(error: GraphQLError) -> GraphQLError:
     if isinstance(original, Unauthenticated):
         extensions = {"code": "UNAUTHENTICATED"}
     elif isinstance(original, Forbidden):
-        extensions = {"code": "FORBIDDEN", "permission": original.permission.value}
+        extensions = {"code": "FORBIDDEN",
+                      "permission": original.permission.value if original.permission else None}
     elif isinstance(original, InvalidArgument):
         extensions = {"code": "INVALID_INPUT", "field": original.field}
     elif error.path is None:

@@ -115,9 +115,14 @@ def order_input(**overrides: Any) -> dict[str, Any]:
 
 
 async def create_order(store, **overrides: Any) -> dict[str, Any]:
+    return (await create_order_with_token(store, **overrides))[0]
+
+
+async def create_order_with_token(store, **overrides: Any) -> tuple[dict[str, Any], str]:
+    """A new order and its customer access token."""
     result = (await store.gql(CREATE, {"input": order_input(**overrides)}))["createOrder"]
     assert result["__typename"] == "CreateOrderSuccess", result
-    return result["order"]
+    return result["order"], result["customerAccessToken"]
 
 
 def amount(money: dict[str, Any]) -> str:
