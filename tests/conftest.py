@@ -15,7 +15,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from app.main import create_app
 from app.settings import Settings
 from db import repository as repo
 from db.migrate import migrate
-from domain.access import Permission
+from domain.access import LIMITS, ActorKind, Permission
 from resolvers.keys import new_api_key
 
 POSTGRES = os.environ.get("ORDERGRAPH_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")
@@ -72,10 +72,16 @@ async def database_url(tmp_path_factory) -> AsyncIterator[str]:
         yield url
 
 
+#: The real limits, except that one key (or the test client's address) may send the
+#: whole suite's requests: customer tokens keep theirs (tests/api/test_limits.py).
+TEST_LIMITS = {kind: limits if kind is ActorKind.CUSTOMER else replace(limits, requests_per_minute=1_000_000)
+               for kind, limits in LIMITS.items()}
+
+
 @pytest_asyncio.fixture(scope="session")
 async def app(database_url: str):
     """The real application, lifespan included."""
-    application = create_app(Settings(database_url=database_url, secret_key="test-secret-key"))
+    application = create_app(Settings(database_url=database_url, secret_key="test-secret-key", limits=TEST_LIMITS))
     async with application.router.lifespan_context(application):
         yield application
 
