@@ -128,19 +128,26 @@ def cmd_set_self_cancel(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_with_db(settings, work))
 
 
-async def _demo_key(settings: Settings) -> tuple[str, str]:
+async def _demo_credentials(settings: Settings) -> tuple[str, str, str]:
+    """The demo store, a new staff key for it, and a customer token for its order 1001."""
     from app.main import secret_key
     from app.demo import DEMO_STORE_SETTING, seed_demo_store
     from db import repository as repo
     from domain.access import Permission
+    from domain.tokens import issue_customer_token
+    from resolvers.context import utcnow
     from resolvers.keys import new_api_key
+    from resolvers.orders import CUSTOMER_TOKEN_LIFETIME
 
-    await seed_demo_store(await secret_key(settings))
+    secret = await secret_key(settings)
+    await seed_demo_store(secret)
     store_id = await repo.get_setting(DEMO_STORE_SETTING)
     assert store_id is not None
     made = await new_api_key(store_id, kind="STAFF", name="Demo staff", permissions=frozenset(Permission))
     assert isinstance(made, tuple), made
-    return store_id, made[1]
+    order = await repo.get_order_by_number(store_id, "1001")
+    assert order is not None
+    return store_id, made[1], issue_customer_token(secret, order.id, utcnow() + CUSTOMER_TOKEN_LIFETIME)
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -151,11 +158,12 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     host, port = args.host or settings.host, args.port or settings.port
     if args.demo:
         async def work() -> int:
-            store_id, key = await _demo_key(settings)
+            store_id, key, customer = await _demo_credentials(settings)
             print(f"\n  Ordergraph on {_safe_url(settings.database_url)}")
             print(f"  GraphQL:          http://{host}:{port}/graphql")
             print(f"  Demo store:       {store_id}")
             print(f"  Demo staff key:   {key}")
+            print(f"  Customer token:   {customer}   (order 1001's page)")
             print(f"  Try:  curl -s http://{host}:{port}/graphql -H 'Authorization: Bearer {key}' \\")
             print("          -H 'Content-Type: application/json' -d '{\"query\":\"{ orders(first: 5) { nodes { number status } } }\"}'\n",
                   flush=True)

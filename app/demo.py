@@ -11,7 +11,8 @@ from domain.refunds import RefundLineRequest, RefundRequest
 from domain.shipments import FulfillRequest
 from domain.tracking import TrackingRequest
 from db import repository as repo
-from resolvers import cancel, notes, orders, refunds, shipments, suppliers, tracking
+from domain.self_service import SelfCancelPolicy
+from resolvers import cancel, notes, orders, refunds, self_service, shipments, suppliers, tracking
 from resolvers.context import Context
 
 DEMO_STORE_SETTING = "demo_store_id"
@@ -81,5 +82,14 @@ async def seed_demo_store(secret_key: bytes) -> str | None:
     _ok(await suppliers.record_supplier_order(ctx, dropship.id, "Acme Furniture Dropship", "PO-4471"))
     await create(_order("1011", "hedy@example.com", "Hedy Lamarr",
                         [("RADIO-KIT", "Radio kit", 1, "75.00")], payment_pending=True))
+    # Customers may ask to cancel for a year (so the demo stays usable); staff decide.
+    await repo.set_self_cancel_policy(store.id, SelfCancelPolicy.REQUEST.value, 365 * 24 * 60)
+    asked = await create(_order("1012", "katherine@example.com", "Katherine Johnson",
+                                [("GLOBE-30", "Desk globe", 1, "48.00")], shipping="6.00"))
+    customer = Principal(store.id, Actor(ActorKind.CUSTOMER, None, "Katherine Johnson"), frozenset(), order_id=asked.id)
+    _ok(await self_service.request_cancellation(
+        Context(principal=customer, secret_key=secret_key), asked.id, d.CustomerCancelReason.ORDERED_BY_MISTAKE,
+        "I meant to order the 20 cm globe.",
+    ))
     await repo.get_or_create_setting(DEMO_STORE_SETTING, store.id)
     return store.id

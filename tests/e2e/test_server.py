@@ -142,3 +142,34 @@ async def test_ten_concurrent_retries_with_one_key_produce_one_refund(server):
         after = (await _gql(client, server["key"], "query($id: ID!) { order(id: $id) { refunds { id } } }",
                             {"id": order["id"]}))["order"]
         assert [r["id"] for r in after["refunds"]] == list(refund_ids)
+
+
+async def test_keys_listed_and_revoked_with_the_cli_are_refused_by_the_running_server(server):
+    store_id = _cli(server["env"], "create-store", "Key store")
+    key = _cli(server["env"], "create-key", "--store", store_id, "--kind", "PARTNER", "--name", "Feed app",
+               "--permissions", "READ_ORDERS")
+    async with httpx.AsyncClient(base_url=server["base"]) as client:
+        assert (await _gql(client, key, "{ orders { totalCount } }", {}))["orders"] == {"totalCount": 0}
+        listed = _cli(server["env"], "list-keys", "--store", store_id)
+        (line,) = listed.splitlines()
+        assert "PARTNER" in line and "Feed app" in line and "READ_ORDERS" in line and "last used" in line
+        assert key not in listed
+        _cli(server["env"], "revoke-key", line.split()[0])
+        refused = (await client.post("/graphql", json={"query": "{ orders { totalCount } }"},
+                                     headers={"Authorization": f"Bearer {key}"})).json()
+        assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert "revoked" in _cli(server["env"], "list-keys", "--store", store_id)
+
+
+async def test_a_customer_cancels_from_the_order_page_where_the_store_allows_it(server):
+    store_id = _cli(server["env"], "create-store", "Self-service store")
+    key = _cli(server["env"], "create-key", "--store", store_id, "--name", "Staff")
+    _cli(server["env"], "set-self-cancel", "--store", store_id, "--policy", "IMMEDIATE", "--window-minutes", "30")
+    async with httpx.AsyncClient(base_url=server["base"]) as client:
+        created = (await _gql(client, key, CREATE, {"input": order_input()}))["createOrder"]
+        token, order_id = created["customerAccessToken"], created["order"]["id"]
+        done = await _gql(client, token, "mutation($input: RequestCancellationInput!) { requestCancellation(input: "
+                          "$input) { ... on RequestCancellationSuccess { outcome order { status paymentStatus } } } }",
+                          {"input": {"orderId": order_id, "reason": "ORDERED_BY_MISTAKE"}})
+        assert done["requestCancellation"] == {"outcome": "CANCELED",
+                                               "order": {"status": "CANCELED", "paymentStatus": "REFUNDED"}}
