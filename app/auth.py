@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from db import repository as repo
+from db.records import StoreRecord
 from domain.access import Actor, ActorKind, Principal, parse_permissions
 from domain.tokens import PREFIX as CUSTOMER_TOKEN_PREFIX
 from domain.tokens import verify_customer_token
@@ -22,6 +23,8 @@ class Authentication:
 
     principal: Principal | None
     problem: str | None = None
+    #: The principal's store, read with the credential.
+    store: StoreRecord | None = None
 
 
 def bearer_token(header: str | None) -> str | None:
@@ -46,9 +49,10 @@ async def authenticate(header: str | None, secret: bytes, now: datetime) -> Auth
         return await _customer(token, secret, now)
     if not token.startswith(KEY_PREFIX):
         return Authentication(None, "The credential is not valid.")
-    record = await repo.find_api_key(hash_key(token))
-    if record is None or record.revoked_at is not None:
+    found = await repo.find_api_key(hash_key(token))
+    if found is None or found[0].revoked_at is not None:
         return Authentication(None, "The API key is unknown or revoked.")
+    record, store = found
     if record.last_used_at is None or now - record.last_used_at > TOUCH_INTERVAL:
         await repo.touch_api_key(record.id, now)
     return Authentication(Principal(
@@ -56,7 +60,7 @@ async def authenticate(header: str | None, secret: bytes, now: datetime) -> Auth
         actor=Actor(ActorKind(record.kind), record.id, record.name),
         permissions=parse_permissions(record.permissions),
         key_id=record.id,
-    ))
+    ), store=store)
 
 
 async def _customer(token: str, secret: bytes, now: datetime) -> Authentication:
@@ -64,8 +68,8 @@ async def _customer(token: str, secret: bytes, now: datetime) -> Authentication:
     owner = await repo.order_owner(order_id) if order_id else None
     if order_id is None or owner is None:
         return Authentication(None, "The order access token is invalid or has expired; ask the store for a new link.")
-    store_id, customer_name = owner
+    store, customer_name = owner
     return Authentication(Principal(
-        store_id=store_id, actor=Actor(ActorKind.CUSTOMER, None, customer_name or "Customer"),
+        store_id=store.id, actor=Actor(ActorKind.CUSTOMER, None, customer_name or "Customer"),
         permissions=frozenset(), order_id=order_id,
-    ))
+    ), store=store)

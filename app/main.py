@@ -72,7 +72,7 @@ class GraphQLApp(GraphQL):
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         auth: Authentication = request.scope["state"]["auth"]
         return Context(
-            principal=auth.principal, auth_problem=auth.problem, secret_key=self.state["secret_key"],
+            principal=auth.principal, auth_problem=auth.problem, store=auth.store, secret_key=self.state["secret_key"],
             limits=Limits(max_page_size=self.limits.max_page_size),
         )
 

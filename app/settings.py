@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from domain.access import LIMITS, ActorKind, RequestLimits
@@ -39,9 +39,26 @@ class Settings:
             "environment": env.get("ORDERGRAPH_ENV", "development"),
             "host": env.get("ORDERGRAPH_HOST", "127.0.0.1"),
             "port": int(env.get("ORDERGRAPH_PORT", "8000")),
+            "limits": with_rate_limits(LIMITS, env.get("ORDERGRAPH_RATE_LIMITS", "")),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+
+def with_rate_limits(
+    limits: Mapping[ActorKind | None, RequestLimits], spec: str
+) -> dict[ActorKind | None, RequestLimits]:
+    """The limits with requests per minute changed as ``spec`` says, e.g. ``staff=3000,anonymous=60``
+    (kinds: staff, partner, customer, anonymous). Raises ValueError on anything else."""
+    kinds = {"staff": ActorKind.STAFF, "partner": ActorKind.PARTNER, "customer": ActorKind.CUSTOMER, "anonymous": None}
+    out = dict(limits)
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        name, _, value = item.partition("=")
+        if name.strip().lower() not in kinds or not value.strip().isdigit() or int(value) < 1:
+            raise ValueError(f"ORDERGRAPH_RATE_LIMITS: {item!r} is not <staff|partner|customer|anonymous>=<per minute>")
+        kind = kinds[name.strip().lower()]
+        out[kind] = replace(out[kind], requests_per_minute=int(value))
+    return out
 
 
 def ensure_sqlite_directory(database_url: str) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from db.records import StoreRecord
 from domain.access import Principal
 from resolvers.loaders import Loaders
 
@@ -27,6 +28,8 @@ class Context:
     secret_key: bytes
     #: Why credentials that were sent authenticate no one (for the UNAUTHENTICATED message).
     auth_problem: str | None = None
+    #: The principal's store (its policies), when the credential brought it along.
+    store: StoreRecord | None = None
     limits: Limits = field(default_factory=Limits)
     loaders: Loaders = field(default_factory=Loaders)
     clock: Callable[[], datetime] = utcnow

@@ -25,10 +25,6 @@ async def _orders(keys: list[tuple[str, str]]) -> list[Any]:
     return [found.get(k) for k in keys]
 
 
-async def _stores(keys: list[str]) -> list[Any]:
-    return [await repo.get_store(k) for k in keys]  # one store per request in practice
-
-
 class Loaders:
     """Created fresh for each request, so nothing cached outlives it."""
 
@@ -43,8 +39,6 @@ class Loaders:
         self.notes: DataLoader[str, list[Any]] = _by_order(repo.notes_by_order)
         self.events: DataLoader[str, list[Any]] = _by_order(repo.events_by_order)
         self.cancellation_requests: DataLoader[str, list[Any]] = _by_order(repo.cancellation_requests_by_order)
-        #: Stores by id (for their policies).
-        self.stores: DataLoader[str, Any] = DataLoader(load_fn=_stores)
 
     def forget(self, order_id: str) -> None:
         """After a change to the order, read it and its children afresh."""

@@ -19,7 +19,7 @@ from domain.creation import CreateOrderRequest, clean_order_number, initial_stat
 from domain.errors import DomainError, ErrorCode, invalid_input, order_not_found
 from domain.idempotency import check_idempotency_key
 from domain.listing import OrderFilter, OrderQuery, SortDirection, SortField, plan_order_query
-from domain.orders import Order
+from domain.orders import Order, OrderStatus
 from domain.test_orders import plan_test_order
 from domain.tokens import issue_customer_token
 from resolvers import timeline
@@ -64,13 +64,19 @@ async def domain_order(ctx: Context, record: OrderRecord) -> Order:
     refunds = await ctx.loaders.refunds.load(record.id)
     returns = await ctx.loaders.returns.load(record.id)
     supplier_orders = await ctx.loaders.supplier_orders.load(record.id)
-    requests = await ctx.loaders.cancellation_requests.load(record.id)
+    # The latest cancellation request matters to the customer's own Cancel button and,
+    # while one waits (CANCELLATION_REQUESTED), to staff deciding on it; skip the query otherwise.
+    wanted = record.status == OrderStatus.CANCELLATION_REQUESTED.value or principal(ctx).is_customer
+    requests = await ctx.loaders.cancellation_requests.load(record.id) if wanted else []
     return repo.to_domain(record, lines, shipments, refunds, returns, supplier_orders, requests)
 
 
-async def self_cancel_settings(ctx: Context, store_id: str) -> SelfCancelSettings:
-    """The store's self-service cancellation policy and window."""
-    store = await ctx.loaders.stores.load(store_id)
+async def self_cancel_settings(ctx: Context) -> SelfCancelSettings:
+    """The caller's store's self-service cancellation policy and window."""
+    who = principal(ctx)
+    if ctx.store is None or ctx.store.id != who.store_id:
+        ctx.store = await repo.get_store(who.store_id)
+    store = ctx.store
     assert store is not None
     return SelfCancelSettings(SelfCancelPolicy(store.self_cancel_policy),
                               timedelta(minutes=store.self_cancel_window_minutes))
@@ -79,8 +85,7 @@ async def self_cancel_settings(ctx: Context, store_id: str) -> SelfCancelSetting
 async def order_actions(ctx: Context, record: OrderRecord) -> OrderActions:
     """What the caller may do to the order now, by the same guards the mutations run."""
     who = principal(ctx)
-    return available_actions(await domain_order(ctx, record), who, await self_cancel_settings(ctx, who.store_id),
-                             ctx.now())
+    return available_actions(await domain_order(ctx, record), who, await self_cancel_settings(ctx), ctx.now())
 
 
 async def supplier_order_actions(ctx: Context, supplier_order: SupplierOrderRecord) -> SupplierOrderActions:

@@ -37,8 +37,8 @@ async def request_cancellation(
     ctx: Context, order_id: str | None, reason: CustomerCancelReason, comment: str | None
 ) -> tuple[OrderRecord, bool] | DomainError:
     """The customer asks to cancel their order: canceled at once (True) or queued for staff (False)."""
-    who = require_customer(ctx, "requestCancellation")
-    settings = await self_cancel_settings(ctx, who.store_id)
+    require_customer(ctx, "requestCancellation")
+    settings = await self_cancel_settings(ctx)
 
     async def decide(locked: Locked) -> bool | DomainError:
         now = ctx.now()

@@ -147,3 +147,15 @@ def test_the_rate_limiter_forgets_idle_callers_when_full():
     limiter.take("b", 60, 0.0)
     limiter.take("c", 60, 61.0)
     assert set(limiter._buckets) == {"c"}
+
+
+def test_rate_limits_can_be_tuned_from_the_environment():
+    from app.settings import with_rate_limits
+    from domain.access import LIMITS
+
+    tuned = with_rate_limits(LIMITS, " Staff=3000 ,anonymous=10")
+    assert tuned[ActorKind.STAFF].requests_per_minute == 3000 and tuned[None].requests_per_minute == 10
+    assert tuned[ActorKind.CUSTOMER] == LIMITS[ActorKind.CUSTOMER]
+    for bad in ("staff", "staff=0", "robots=5", "staff=fast"):
+        with pytest.raises(ValueError, match="ORDERGRAPH_RATE_LIMITS"):
+            with_rate_limits(LIMITS, bad)
