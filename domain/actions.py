@@ -11,7 +11,7 @@ from domain.cancel import CancelRequest, plan_cancel
 from domain.errors import DomainError, ErrorCode
 from domain.orders import CancelReason, Order, Shipment
 from domain.returns import check_return_allowed
-from domain.edits import check_shipping_address_editable
+from domain.edits import NoteRef, check_shipping_address_editable, may_edit_note
 from domain.refunds import plan_settle_payment
 from domain.suppliers import check_supplier_order_allowed, plan_cancel_supplier_order, plan_mark_supplier_order_shipped
 from domain.shipments import check_fulfill_allowed, check_shipment_editable, plan_mark_delivered, plan_void_shipment
@@ -104,6 +104,23 @@ def shipment_actions(order: Order, shipment: Shipment, who: Principal) -> Shipme
         mark_delivered=_for(who, W, lambda: _error(plan_mark_delivered(order, shipment.id))),
         void=_for(who, W, lambda: _error(plan_void_shipment(order, shipment.id))),
     )
+
+
+@dataclass(frozen=True)
+class NoteActions:
+    update: DomainError | None
+    delete: DomainError | None
+
+
+def note_actions(note: NoteRef, who: Principal) -> NoteActions:
+    """A note is changed by its author, or by a key with MANAGE_NOTES; in any order state."""
+    def editable() -> DomainError | None:
+        if may_edit_note(note, who.actor, can_manage_notes=who.can(Permission.MANAGE_NOTES)):
+            return None
+        return forbidden(Permission.MANAGE_NOTES, "Only the note's author, or a key with MANAGE_NOTES, may change it.")
+
+    answer = _for(who, Permission.WRITE_ORDERS, editable)
+    return NoteActions(update=answer, delete=answer)
 
 
 @dataclass(frozen=True)

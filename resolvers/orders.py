@@ -10,11 +10,13 @@ from typing import Any
 import orjson
 
 from db import repository as repo
-from db.records import OrderRecord, ShipmentRecord, SupplierOrderRecord
+from db.records import NoteRecord, OrderRecord, ShipmentRecord, SupplierOrderRecord
 from domain.access import Permission
-from domain.actions import OrderActions, ShipmentActions, SupplierOrderActions, available_actions
+from domain.actions import NoteActions, OrderActions, ShipmentActions, SupplierOrderActions, available_actions
+from domain.actions import note_actions as domain_note_actions
 from domain.actions import supplier_order_actions as domain_supplier_order_actions
 from domain.actions import shipment_actions as domain_shipment_actions
+from domain.edits import NoteRef
 from domain.creation import CreateOrderRequest, clean_order_number, initial_statuses, plan_create_order
 from domain.errors import DomainError, ErrorCode, invalid_input, order_not_found
 from domain.idempotency import check_idempotency_key
@@ -86,6 +88,11 @@ async def order_actions(ctx: Context, record: OrderRecord) -> OrderActions:
     """What the caller may do to the order now, by the same guards the mutations run."""
     who = principal(ctx)
     return available_actions(await domain_order(ctx, record), who, await self_cancel_settings(ctx), ctx.now())
+
+
+def note_actions(ctx: Context, note: NoteRecord) -> NoteActions:
+    """Whether the caller may edit or delete the note."""
+    return domain_note_actions(NoteRef(note.id, note.author_id), principal(ctx))
 
 
 async def supplier_order_actions(ctx: Context, supplier_order: SupplierOrderRecord) -> SupplierOrderActions:

@@ -249,6 +249,12 @@ class Refund:
         )
 
 
+@strawberry.type(description="What you may do to a note.")
+class NoteActions:
+    update: ActionAvailability = strawberry.field(description="`updateNote`.")
+    delete: ActionAvailability = strawberry.field(description="`deleteNote`.")
+
+
 @strawberry.type(description="An internal note: the team sees it, customers never do.")
 class Note:
     id: strawberry.ID = strawberry.field(description="The note's global id.")
@@ -256,11 +262,17 @@ class Note:
     author: Actor = strawberry.field(description="Who wrote it.")
     created_at: datetime = strawberry.field(description="When it was written.")
     updated_at: datetime | None = strawberry.field(description="When it was last edited, if it was.")
+    record: strawberry.Private[NoteRecord]
+
+    @strawberry.field(description="Whether you may edit or delete it: its author may, and keys with MANAGE_NOTES.")
+    def available_actions(self, info: Info) -> NoteActions:
+        actions = order_resolvers.note_actions(info.context, self.record)
+        return NoteActions(update=ActionAvailability.of(actions.update), delete=ActionAvailability.of(actions.delete))
 
     @classmethod
     def of(cls, n: NoteRecord) -> Note:
         return cls(id=to_global_id("Note", n.id), body=n.body, author=Actor.of(n.author_kind, n.author_id, n.author_name),
-                   created_at=n.created_at, updated_at=n.updated_at)
+                   created_at=n.created_at, updated_at=n.updated_at, record=n)
 
 
 @strawberry.type(description="One entry of the order's audit timeline.")

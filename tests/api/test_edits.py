@@ -89,3 +89,25 @@ async def test_a_note_manager_may_edit_anyones_note(store):
     assert edited["note"]["body"] == "fixed"
     after = (await store.gql(ORDER, {"id": order["id"]}))["order"]
     assert [n["body"] for n in after["notes"]] == ["fixed"]
+
+
+async def test_a_notes_available_actions_agree_with_who_may_change_it(store):
+    order = await create_order(store)
+    note = (await store.gql("mutation($i: AddNoteInput!) { addNote(input: $i) { ... on AddNoteSuccess { note { id } } } }",
+                            {"i": {"orderId": order["id"], "body": "Ring twice"}}))["addNote"]["note"]
+    writer = await store.key_with(Permission.READ_ORDERS, Permission.WRITE_ORDERS)
+    manager = await store.key_with(Permission.READ_ORDERS, Permission.WRITE_ORDERS, Permission.MANAGE_NOTES)
+    reader = await store.key_with(Permission.READ_ORDERS)
+    query = ("query($id: ID!) { order(id: $id) { notes { availableActions { update { allowed reason { code "
+             "... on ForbiddenError { permission } } } delete { allowed } } } } }")
+
+    async def actions(key=None):
+        return (await store.gql(query, {"id": order["id"]}, key=key))["order"]["notes"][0]["availableActions"]
+
+    assert (await actions())["update"] == {"allowed": True, "reason": None}  # the author
+    assert (await actions(manager))["delete"] == {"allowed": True}
+    assert (await actions(writer))["update"]["reason"] == {"code": "FORBIDDEN", "permission": "MANAGE_NOTES"}
+    assert (await actions(reader))["update"]["reason"] == {"code": "FORBIDDEN", "permission": "WRITE_ORDERS"}
+    body = (await store.post("mutation($i: UpdateNoteInput!) { updateNote(input: $i) { __typename } }",
+                             {"i": {"noteId": note["id"], "body": "Ring once"}}, key=writer)).json()
+    assert body["errors"][0]["extensions"] == {"code": "FORBIDDEN", "permission": "MANAGE_NOTES"}
