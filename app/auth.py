@@ -19,7 +19,7 @@ MAX_CREDENTIAL_LENGTH = 200
 
 @dataclass(frozen=True)
 class Authentication:
-    """The caller, or None with why not (None and None: no credentials were sent)."""
+    """The caller, or None and why a credential that was sent authenticates no one."""
 
     principal: Principal | None
     problem: str | None = None
@@ -41,8 +41,7 @@ async def authenticate(header: str | None, secret: bytes, now: datetime) -> Auth
     no one; the problem says which kind of credential failed, never more."""
     token = bearer_token(header)
     if token is None:
-        return Authentication(None, "A valid API key or customer access token is required: "
-                                    "send it as 'Authorization: Bearer <key>'." if header else None)
+        return Authentication(None)  # the resolvers say what to send
     if len(token) > MAX_CREDENTIAL_LENGTH:
         return Authentication(None, "The credential is not valid.")
     if token.startswith(CUSTOMER_TOKEN_PREFIX):

@@ -94,10 +94,11 @@ def cmd_list_keys(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_revoke_key(settings: Settings, args: argparse.Namespace) -> int:
     from domain.errors import DomainError
+    from resolvers.context import utcnow
     from resolvers.keys import revoke
 
     async def work() -> int:
-        revoked = await revoke(args.key_id)
+        revoked = await revoke(args.key_id, utcnow())
         if isinstance(revoked, DomainError):
             print(f"error: {revoked.message}", file=sys.stderr)
             return 2

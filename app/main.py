@@ -49,7 +49,6 @@ class GraphQLApp(GraphQL):
             graphql_ide="graphiql" if ide else None,
             allow_queries_via_get=True,
         )
-        self.settings = settings
         self.state = state
         self.limits = limits
 

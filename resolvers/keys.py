@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 
 from db import repository as repo
 from db.records import ApiKeyRecord
@@ -11,7 +12,7 @@ from domain.access import Permission, Principal, missing_grant
 from domain.errors import DomainError, ErrorCode, invalid_input
 from domain.keys import plan_create_key
 from resolvers.common import Forbidden, require
-from resolvers.context import Context, utcnow
+from resolvers.context import Context
 
 KEY_PREFIX = "og_"
 
@@ -48,12 +49,14 @@ async def new_api_key(
     return record, key
 
 
-async def revoke(key_id: str, *, store_id: str | None = None, by_key_id: str | None = None) -> ApiKeyRecord | DomainError:
+async def revoke(
+    key_id: str, now: datetime, *, store_id: str | None = None, by_key_id: str | None = None
+) -> ApiKeyRecord | DomainError:
     """Revoke the key: its next request is refused. Revoking a revoked key changes nothing."""
     record = await repo.get_api_key(key_id, store_id)
     if record is None:
         return key_not_found()
-    await repo.revoke_api_key(record.id, utcnow(), by_key_id)
+    await repo.revoke_api_key(record.id, now, by_key_id)
     revoked = await repo.get_api_key(record.id)
     assert revoked is not None
     return revoked
@@ -78,4 +81,4 @@ async def revoke_api_key(ctx: Context, key_id: str | None) -> ApiKeyRecord | Dom
     who = require(ctx, Permission.MANAGE_KEYS)
     if key_id is None:
         return key_not_found()
-    return await revoke(key_id, store_id=who.store_id, by_key_id=who.key_id)
+    return await revoke(key_id, ctx.now(), store_id=who.store_id, by_key_id=who.key_id)

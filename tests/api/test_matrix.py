@@ -10,6 +10,7 @@ query field or mutation that the table does not cover.
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,7 +66,8 @@ async def world(http) -> World:
             keys[name] = await make_key(a.id, "PARTNER" if name.startswith("partner") else "STAFF", name, permissions)
     revoked = await make_key(a.id, "STAFF", "revoked", ALL)
     listed = await a.gql("{ apiKeys { id name } }")
-    await revoke(decode(next(k["id"] for k in listed["apiKeys"] if k["name"] == "revoked"), "ApiKey") or "")
+    await revoke(decode(next(k["id"] for k in listed["apiKeys"] if k["name"] == "revoked"), "ApiKey") or "",
+                 datetime.now(UTC))
     keys["revoked_key"] = revoked
     return World(a, b, keys)
 
