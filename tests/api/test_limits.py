@@ -67,3 +67,19 @@ async def test_too_many_requests_get_429_with_retry_after(store):
                                                          "retryAfter": int(limited.headers["Retry-After"])}
     # The limit is per caller: the store's staff key is not affected.
     assert (await store.gql(query["query"], query["variables"]))["order"]["status"] == "OPEN"
+
+
+async def test_field_suggestions_are_off_in_production_and_graphiql_is_not_served():
+    from app.main import create_app
+    from app.settings import Settings
+    from schema import build_schema
+
+    typo = "{ ordrs { totalCount } }"
+    development = await build_schema().execute(typo)
+    assert "Did you mean 'orders'" in development.errors[0].message
+    production = await build_schema(production=True).execute(typo)
+    assert "Did you mean" not in production.errors[0].message
+    app = create_app(Settings(database_url="sqlite://:memory:", environment="production"))
+    endpoint = next(r.endpoint for r in app.routes if getattr(r, "path", "") == "/graphql")
+    assert all(graphql.graphql_ide is None for graphql in endpoint.apps.values())
+    assert all(graphql.schema.config.disable_field_suggestions for graphql in endpoint.apps.values())
