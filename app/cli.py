@@ -135,10 +135,9 @@ async def _demo_credentials(settings: Settings) -> tuple[str, str, str]:
     from app.demo import DEMO_STORE_SETTING, seed_demo_store
     from db import repository as repo
     from domain.access import Permission
-    from domain.tokens import issue_customer_token
-    from resolvers.context import utcnow
+    from resolvers.context import Context
     from resolvers.keys import new_api_key
-    from resolvers.orders import CUSTOMER_TOKEN_LIFETIME
+    from resolvers.orders import customer_token
 
     secret = await secret_key(settings)
     await seed_demo_store(secret)
@@ -148,7 +147,7 @@ async def _demo_credentials(settings: Settings) -> tuple[str, str, str]:
     assert isinstance(made, tuple), made
     order = await repo.get_order_by_number(store_id, "1001")
     assert order is not None
-    return store_id, made[1], issue_customer_token(secret, order.id, utcnow() + CUSTOMER_TOKEN_LIFETIME)
+    return store_id, made[1], customer_token(Context(principal=None, secret_key=secret), order)
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:

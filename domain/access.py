@@ -19,6 +19,10 @@ class Permission(enum.Enum):
     MANAGE_NOTES = "MANAGE_NOTES"
 
 
+#: A customer's link can read the order and, where the store lets customers cancel at once,
+#: cancel it with a full refund: only a key that may do all of that hands one out.
+CUSTOMER_LINK_PERMISSIONS = (Permission.READ_ORDERS, Permission.CANCEL_ORDERS, Permission.REFUND_ORDERS)
+
 #: What a key gets when its creator names no permissions: everything but the elevated ones.
 DEFAULT_PERMISSIONS = frozenset(
     {Permission.READ_ORDERS, Permission.WRITE_ORDERS, Permission.CANCEL_ORDERS, Permission.REFUND_ORDERS}

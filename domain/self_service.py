@@ -59,10 +59,19 @@ def check_settings(policy: str, window_minutes: int) -> SelfCancelSettings | Dom
 
 @dataclass(frozen=True)
 class QueuedRequest:
-    """The request to record: the order waits for staff as CANCELLATION_REQUESTED."""
+    """The request to record: the order waits for staff."""
 
     reason: CustomerCancelReason
     comment: str | None
+    status: OrderStatus = OrderStatus.CANCELLATION_REQUESTED
+
+
+@dataclass(frozen=True)
+class DeclinePlan:
+    """The answer to record for the customer; the order is open again."""
+
+    message: str
+    status: OrderStatus = OrderStatus.OPEN
 
 
 def _customer_cancel(order: Order, *, restock: bool = True) -> CancelPlan | DomainError:
@@ -140,11 +149,11 @@ def plan_approve_cancellation(order: Order, *, restock: bool, refund_id: str) ->
                        refund_id=refund_id)
 
 
-def plan_decline_cancellation(order: Order, message: str) -> str | DomainError:
-    """Declining tells the customer why: a message of 1 to 1000 characters."""
+def plan_decline_cancellation(order: Order, message: str) -> DeclinePlan | DomainError:
+    """Declining tells the customer why (1 to 1000 characters) and reopens the order."""
     if error := check_pending_request(order):
         return error
     cleaned = message.strip()
     if not cleaned or len(cleaned) > MAX_DECLINE_MESSAGE:
         return invalid_input("message", f"tell the customer why, in 1 to {MAX_DECLINE_MESSAGE} characters")
-    return cleaned
+    return DeclinePlan(cleaned)

@@ -7,9 +7,21 @@ import hashlib
 import hmac
 import struct
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+from domain.errors import DomainError, invalid_input
 
 PREFIX = "ogc_"
+#: How long a customer's "View order details" link works, unless staff choose otherwise.
+DEFAULT_LIFETIME_DAYS = 90
+MAX_LIFETIME_DAYS = 365
+
+
+def check_lifetime(days: int) -> timedelta | DomainError:
+    """A link works for 1 to 365 days."""
+    if not 1 <= days <= MAX_LIFETIME_DAYS:
+        return invalid_input("validDays", f"a link is valid for 1 to {MAX_LIFETIME_DAYS} days")
+    return timedelta(days=days)
 
 
 def _b64(data: bytes) -> str:

@@ -21,15 +21,14 @@ from domain.creation import CreateOrderRequest, clean_order_number, initial_stat
 from domain.errors import DomainError, ErrorCode, invalid_input, order_not_found
 from domain.idempotency import check_idempotency_key
 from domain.listing import OrderFilter, OrderQuery, SortDirection, SortField, plan_order_query
-from domain.orders import Order, OrderStatus
+from domain.orders import Order
 from domain.test_orders import plan_test_order
-from domain.tokens import issue_customer_token
+from domain.tokens import DEFAULT_LIFETIME_DAYS, issue_customer_token
 from resolvers import timeline
 from domain.self_service import SelfCancelPolicy, SelfCancelSettings
 from resolvers.common import idempotent, principal, request_hash, require, require_reader
 from resolvers.context import Context
 
-CUSTOMER_TOKEN_LIFETIME = timedelta(days=90)
 OPERATION_CREATE = "createOrder"
 
 
@@ -59,17 +58,16 @@ async def order_by_number(ctx: Context, number: str) -> OrderRecord | None:
     return record if record is not None and who.sees_order(record.id) else None
 
 
-async def domain_order(ctx: Context, record: OrderRecord) -> Order:
-    """The order as the policies see it, read through the request's loaders."""
+async def domain_order(ctx: Context, record: OrderRecord, *, with_cancellation_request: bool = False) -> Order:
+    """The order as the policies see it, read through the request's loaders. Amounts and
+    quantities do not depend on the customer's cancellation request; the order's own
+    actions do, so only they ask for it (a query saved on every other read)."""
     lines = await ctx.loaders.lines.load(record.id)
     shipments = await ctx.loaders.shipments.load(record.id)
     refunds = await ctx.loaders.refunds.load(record.id)
     returns = await ctx.loaders.returns.load(record.id)
     supplier_orders = await ctx.loaders.supplier_orders.load(record.id)
-    # The latest cancellation request matters to the customer's own Cancel button and,
-    # while one waits (CANCELLATION_REQUESTED), to staff deciding on it; skip the query otherwise.
-    wanted = record.status == OrderStatus.CANCELLATION_REQUESTED.value or principal(ctx).is_customer
-    requests = await ctx.loaders.cancellation_requests.load(record.id) if wanted else []
+    requests = await ctx.loaders.cancellation_requests.load(record.id) if with_cancellation_request else []
     return repo.to_domain(record, lines, shipments, refunds, returns, supplier_orders, requests)
 
 
@@ -87,7 +85,8 @@ async def self_cancel_settings(ctx: Context) -> SelfCancelSettings:
 async def order_actions(ctx: Context, record: OrderRecord) -> OrderActions:
     """What the caller may do to the order now, by the same guards the mutations run."""
     who = principal(ctx)
-    return available_actions(await domain_order(ctx, record), who, await self_cancel_settings(ctx), ctx.now())
+    order = await domain_order(ctx, record, with_cancellation_request=True)
+    return available_actions(order, who, await self_cancel_settings(ctx), ctx.now())
 
 
 def note_actions(ctx: Context, note: NoteRecord) -> NoteActions:
@@ -229,7 +228,9 @@ async def create_order(
     return await idempotent(OPERATION_CREATE, who.store_id, idempotency_key, fingerprint, run, replay)
 
 
-def customer_token(ctx: Context, record: OrderRecord, lifetime: timedelta = CUSTOMER_TOKEN_LIFETIME) -> str:
+def customer_token(
+    ctx: Context, record: OrderRecord, lifetime: timedelta = timedelta(days=DEFAULT_LIFETIME_DAYS)
+) -> str:
     """The order's "View order details" token, valid for 90 days from now unless told otherwise."""
     return issue_customer_token(ctx.secret_key, record.id, ctx.now() + lifetime)
 

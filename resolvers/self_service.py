@@ -3,13 +3,11 @@ customer's access link."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from db import repository as repo
 from db.records import OrderRecord, RefundRecord
-from domain.access import Permission
+from domain.access import CUSTOMER_LINK_PERMISSIONS, Permission
 from domain.cancel import CancelPlan
-from domain.errors import DomainError, invalid_input, order_not_found
+from domain.errors import DomainError, order_not_found
 from domain.orders import CustomerCancelReason
 from domain.self_service import (
     QueuedRequest,
@@ -19,16 +17,13 @@ from domain.self_service import (
 )
 from resolvers import timeline
 from resolvers.cancel import record_cancellation
-from resolvers.common import Locked, require, require_customer, with_locked_order
+from domain.tokens import check_lifetime
+from resolvers.common import Locked, principal, require, require_customer, with_locked_order
 from resolvers.context import Context
 from resolvers.orders import customer_token, self_cancel_settings
 
-#: Re-issued links last 1 to 365 days.
-MAX_TOKEN_DAYS = 365
-
-
 async def _after(ctx: Context, order_id: str, refund_id: str | None) -> tuple[OrderRecord, RefundRecord | None]:
-    record = await repo.get_order(ctx.principal.store_id, order_id)  # type: ignore[union-attr]
+    record = await repo.get_order(principal(ctx).store_id, order_id)
     assert record is not None
     return record, (await repo.get_refund(order_id, refund_id) if refund_id else None)
 
@@ -47,7 +42,7 @@ async def request_cancellation(
             return plan
         if isinstance(plan, QueuedRequest):
             await repo.insert_cancellation_request(locked.record.id, plan.reason.value, plan.comment, now)
-            await repo.update_order(locked.record.id, now=now, status="CANCELLATION_REQUESTED")
+            await repo.update_order(locked.record.id, now=now, status=plan.status.value)
             await timeline.event(
                 ctx, locked.record.id, "CANCELLATION_REQUESTED",
                 f"The customer asked to cancel ({plan.reason.value.lower().replace('_', ' ')})."
@@ -93,18 +88,18 @@ async def decline_cancellation_request(
     require(ctx, Permission.CANCEL_ORDERS)
 
     async def decide(locked: Locked) -> None | DomainError:
-        cleaned = plan_decline_cancellation(locked.order, message)
-        if isinstance(cleaned, DomainError):
-            return cleaned
+        plan = plan_decline_cancellation(locked.order, message)
+        if isinstance(plan, DomainError):
+            return plan
         request = locked.order.cancellation_request
         assert request is not None
         now, record = ctx.now(), locked.record
-        await repo.decide_cancellation_request(request.id, "DECLINED", timeline.actor(ctx), now, cleaned)
-        await repo.update_order(record.id, now=now, status="OPEN")
+        await repo.decide_cancellation_request(request.id, "DECLINED", timeline.actor(ctx), now, plan.message)
+        await repo.update_order(record.id, now=now, status=plan.status.value)
         await timeline.event(ctx, record.id, "CANCELLATION_DECLINED",
-                             f"The cancellation request was declined: {cleaned}", {"message": cleaned})
+                             f"The cancellation request was declined: {plan.message}", {"message": plan.message})
         if notify_customer:
-            await timeline.notify(ctx, record, "CANCELLATION_DECLINED", {"message": cleaned})
+            await timeline.notify(ctx, record, "CANCELLATION_DECLINED", {"message": plan.message})
         return None
 
     done = await with_locked_order(ctx, order_id, decide)
@@ -118,18 +113,17 @@ async def decline_cancellation_request(
 async def issue_customer_access_token(
     ctx: Context, order_id: str | None, valid_days: int
 ) -> tuple[OrderRecord, str] | DomainError:
-    """A new "View order details" link for the customer (the old ones stay valid until they expire).
-
-    The link can cancel the order with a full refund where the store lets customers
-    cancel at once, so only a key that may cancel and refund may hand one out."""
-    who = require(ctx, Permission.READ_ORDERS)
-    require(ctx, Permission.CANCEL_ORDERS)
-    require(ctx, Permission.REFUND_ORDERS)
-    if not 1 <= valid_days <= MAX_TOKEN_DAYS:
-        return invalid_input("validDays", f"a link is valid for 1 to {MAX_TOKEN_DAYS} days")
+    """A new "View order details" link for the customer (the old ones stay valid until they
+    expire), handed out only by a key holding every power the link has."""
+    who = principal(ctx)
+    for permission in CUSTOMER_LINK_PERMISSIONS:
+        require(ctx, permission)
+    lifetime = check_lifetime(valid_days)
+    if isinstance(lifetime, DomainError):
+        return lifetime
     record = await repo.get_order(who.store_id, order_id) if order_id else None
     if record is None:
         return order_not_found()
     await timeline.event(ctx, record.id, "CUSTOMER_LINK_ISSUED",
                          f"A new order link was issued, valid for {valid_days} days.", {"validDays": valid_days})
-    return record, customer_token(ctx, record, timedelta(days=valid_days))
+    return record, customer_token(ctx, record, lifetime)

@@ -9,6 +9,7 @@ import strawberry
 
 from domain import orders as d
 from domain.errors import DomainError
+from domain.tokens import DEFAULT_LIFETIME_DAYS
 from resolvers import self_service
 from schema.errors import (
     CancellationAlreadyRequestedError,
@@ -28,8 +29,6 @@ from schema.errors import (
 from schema.ids import decode
 from schema.inputs import or_default as _or
 from schema.types import CustomerCancelReason, Info, Order, Refund
-
-DEFAULT_LINK_DAYS = 90
 
 
 @strawberry.enum(description="What the customer's cancellation request did.")
@@ -62,7 +61,8 @@ class DeclineCancellationRequestInput:
 @strawberry.input(description="A new order link for the customer.")
 class IssueCustomerAccessTokenInput:
     order_id: strawberry.ID = strawberry.field(description="The order's global id.")
-    valid_days: int | None = strawberry.field(default=DEFAULT_LINK_DAYS, description="How long it works (1 to 365).")
+    valid_days: int | None = strawberry.field(default=DEFAULT_LIFETIME_DAYS,
+                                              description="How long it works (1 to 365 days).")
 
 
 @strawberry.type(description="The order was canceled at once, or the request waits for the store.")
@@ -157,7 +157,7 @@ class SelfServiceMutations:
         self, info: Info, input: IssueCustomerAccessTokenInput
     ) -> IssueCustomerAccessTokenResult:
         result = await self_service.issue_customer_access_token(
-            info.context, decode(input.order_id, "Order"), _or(input.valid_days, DEFAULT_LINK_DAYS)
+            info.context, decode(input.order_id, "Order"), _or(input.valid_days, DEFAULT_LIFETIME_DAYS)
         )
         if isinstance(result, DomainError):
             return to_error(result)

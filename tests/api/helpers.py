@@ -97,6 +97,24 @@ mutation($input: AddNoteInput!) {{
   }}
 }}"""
 
+REQUEST = """
+mutation($input: RequestCancellationInput!) { requestCancellation(input: $input) {
+  __typename ... on Error { code message }
+  ... on RequestCancellationSuccess { outcome order { status paymentStatus refunds { total { amount } } } }
+} }"""
+
+APPROVE = """
+mutation($input: ApproveCancellationRequestInput!) { approveCancellationRequest(input: $input) {
+  __typename ... on Error { code message }
+  ... on ApproveCancellationRequestSuccess { refund { total { amount } } order { status paymentStatus } }
+} }"""
+
+DECLINE = """
+mutation($input: DeclineCancellationRequestInput!) { declineCancellationRequest(input: $input) {
+  __typename ... on Error { code message }
+  ... on DeclineCancellationRequestSuccess { order { status } }
+} }"""
+
 ORDER = f"query($id: ID!) {{ order(id: $id) {{ {ORDER_FIELDS} }} }}"
 
 

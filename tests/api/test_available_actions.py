@@ -2,18 +2,33 @@
 an action is allowed exactly when its mutation succeeds, and otherwise the reason is
 the very error the mutation returns."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
-from tests.api.helpers import CANCEL, ORDER, REFUND, TRACK, create_order
+from db import repository as repo
+from schema.ids import decode
+from tests.api.helpers import (
+    APPROVE,
+    CANCEL,
+    DECLINE,
+    ORDER,
+    REFUND,
+    REQUEST,
+    TRACK,
+    create_order,
+    create_order_with_token,
+)
 
 
 async def _in_state(store, state):
-    o = await create_order(store)
+    """An order in the state, and its customer's token."""
+    o, token = await create_order_with_token(store)
     line = o["lines"][0]["id"]
     if state == "unpaid":
-        o = await create_order(store, amountPaid="0")
+        o, token = await create_order_with_token(store, amountPaid="0")
     elif state == "partially paid":
-        o = await create_order(store, amountPaid="20.00")
+        o, token = await create_order_with_token(store, amountPaid="20.00")
     elif state == "canceled":
         await store.gql(CANCEL, {"input": {"orderId": o["id"], "reason": "FRAUD"}})
     elif state == "canceled keeping payment":
@@ -33,16 +48,23 @@ async def _in_state(store, state):
         await store.gql(TRACK, {"input": {"orderId": o["id"], "trackingNumber": "SHIP-ALL-2"}})
         await store.gql(RETURN, {"input": {"orderId": o["id"], "lines": [{"lineId": line, "quantity": 10}]}})
     elif state == "pending payment":
-        o = await create_order(store, paymentPending=True)
+        o, token = await create_order_with_token(store, paymentPending=True)
     elif state == "supplier order placed":
         await store.gql(SUPPLIER, {"input": {"orderId": o["id"], "supplierName": "Acme"}})
     elif state == "payments on platform":
-        o = await create_order(store, paymentsManagedExternally=True)
+        o, token = await create_order_with_token(store, paymentsManagedExternally=True)
     elif state == "cancellations on platform":
-        o = await create_order(store, cancellationsManagedExternally=True)
+        o, token = await create_order_with_token(store, cancellationsManagedExternally=True)
+    elif state in ("cancellation requested", "request declined"):
+        await store.gql(REQUEST, {"input": {"orderId": o["id"], "reason": "CHANGED_MIND"}}, key=token)
+        if state == "request declined":
+            await store.gql(DECLINE, {"input": {"orderId": o["id"], "message": "Already packed"}})
+    elif state == "window closed":
+        placed = datetime.now(UTC) - timedelta(days=2)
+        await repo.update_order(decode(o["id"], "Order") or "", now=placed, created_at=placed)
     else:
         assert state == "open"
-    return (await store.gql(ORDER, {"id": o["id"]}))["order"]
+    return (await store.gql(ORDER, {"id": o["id"]}))["order"], token
 
 
 STATES = ["open", "unpaid", "partially paid", "pending payment", "canceled", "canceled keeping payment",
@@ -88,9 +110,34 @@ async def _try(store, action, order):
 @pytest.mark.parametrize("action", ["cancel", "refund", "addTrackingNumber", "fulfill", "returnOrder",
                                     "updateShippingAddress", "recordSupplierOrder", "settlePayment"])
 async def test_available_actions_match_what_the_mutations_do(store, state, action):
-    order = await _in_state(store, state)
+    order, _token = await _in_state(store, state)
     availability = order["availableActions"][action]
     result = await _try(store, action, order)
+    if availability["allowed"]:
+        assert result["__typename"].endswith("Success"), (state, action, result)
+    else:
+        assert result.get("code") == availability["reason"]["code"], (state, action, result, availability)
+
+
+SELF_SERVICE_ACTIONS = """query($id: ID!) { order(id: $id) { availableActions {
+  requestCancellation { allowed reason { code } } approveCancellationRequest { allowed reason { code } }
+  declineCancellationRequest { allowed reason { code } } } } }"""
+
+
+@pytest.mark.parametrize("state", [*STATES, "cancellation requested", "request declined", "window closed"])
+@pytest.mark.parametrize("action", ["requestCancellation", "approveCancellationRequest", "declineCancellationRequest"])
+async def test_cancellation_request_actions_match_what_the_mutations_do(store, state, action):
+    """The customer's Cancel button as the customer sees it; approve and decline as staff see them."""
+    order, token = await _in_state(store, state)
+    caller = token if action == "requestCancellation" else store.key
+    seen = await store.gql(SELF_SERVICE_ACTIONS, {"id": order["id"]}, key=caller)
+    availability = seen["order"]["availableActions"][action]
+    document, input = {
+        "requestCancellation": (REQUEST, {"reason": "OTHER"}),
+        "approveCancellationRequest": (APPROVE, {}),
+        "declineCancellationRequest": (DECLINE, {"message": "Packed already"}),
+    }[action]
+    result = (await store.gql(document, {"input": {"orderId": order["id"], **input}}, key=caller))[action]
     if availability["allowed"]:
         assert result["__typename"].endswith("Success"), (state, action, result)
     else:

@@ -8,7 +8,7 @@ import pytest
 from db import repository as repo
 from domain.access import Permission
 from domain.tokens import issue_customer_token
-from tests.api.helpers import ORDER, create_order_with_token
+from tests.api.helpers import APPROVE, DECLINE, ORDER, REQUEST, create_order_with_token
 from tests.conftest import make_store
 
 SECRET = b"test-secret-key"  # the test app's (see conftest)
@@ -27,24 +27,6 @@ query($id: ID!) { order(id: $id) {
     requestCancellation { allowed reason { code message ... on CancellationWindowClosedError { closedAt } } }
     cancel { allowed reason { code ... on ForbiddenError { permission } } }
   }
-} }"""
-
-REQUEST = """
-mutation($input: RequestCancellationInput!) { requestCancellation(input: $input) {
-  __typename ... on Error { code message }
-  ... on RequestCancellationSuccess { outcome order { status paymentStatus refunds { total { amount } } } }
-} }"""
-
-APPROVE = """
-mutation($input: ApproveCancellationRequestInput!) { approveCancellationRequest(input: $input) {
-  __typename ... on Error { code message }
-  ... on ApproveCancellationRequestSuccess { refund { total { amount } } order { status paymentStatus } }
-} }"""
-
-DECLINE = """
-mutation($input: DeclineCancellationRequestInput!) { declineCancellationRequest(input: $input) {
-  __typename ... on Error { code message }
-  ... on DeclineCancellationRequestSuccess { order { status } }
 } }"""
 
 STAFF_VIEW = """

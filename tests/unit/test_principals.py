@@ -75,7 +75,7 @@ def test_actions_are_answered_for_the_caller():
 
 def test_the_request_policy_queues_and_the_immediate_policy_cancels_with_a_full_refund():
     queued = plan_request_cancellation(placed(), REQUEST_WITHIN_A_DAY, REASON, "  too late  ", NOW, refund_id="F1")
-    assert queued == QueuedRequest(REASON, "too late")
+    assert queued == QueuedRequest(REASON, "too late") and queued.status is OrderStatus.CANCELLATION_REQUESTED
     at_once = SelfCancelSettings(SelfCancelPolicy.IMMEDIATE, timedelta(days=1))
     plan = plan_request_cancellation(placed(), at_once, REASON, None, NOW, refund_id="F1")
     assert isinstance(plan, CancelPlan) and plan.refund.total == placed().total and plan.restock
@@ -120,7 +120,8 @@ def test_staff_decide_only_on_a_waiting_request():
     assert approved.refund.total == pending().total and approved.restock_units == 0
     shipped = pending(shipments=(shipment(ShipmentStatus.SHIPPED, ("L1", 2)),))
     assert plan_approve_cancellation(shipped, restock=True, refund_id="F1").code is ErrorCode.ORDER_SHIPPED
-    assert plan_decline_cancellation(pending(), "  Already packed ") == "Already packed"
+    declined = plan_decline_cancellation(pending(), "  Already packed ")
+    assert declined.message == "Already packed" and declined.status is OrderStatus.OPEN
     assert plan_decline_cancellation(pending(), " ").field == "message"
 
 

@@ -20,3 +20,12 @@ def test_a_tampered_or_foreign_token_is_refused():
     assert verify_customer_token(SECRET, flipped, NOW) is None
     for junk in ["", "ogc_", "ogc_a.b", "og_x", "ogc_" + "A" * 300]:
         assert verify_customer_token(SECRET, junk, NOW) is None
+
+
+def test_a_link_works_for_one_day_to_a_year():
+    from datetime import timedelta
+
+    from domain.tokens import check_lifetime
+
+    assert check_lifetime(1) == timedelta(days=1) and check_lifetime(365) == timedelta(days=365)
+    assert check_lifetime(0).field == "validDays" and check_lifetime(366).field == "validDays"
