@@ -23,7 +23,7 @@ def hash_key(key: str) -> str:
 
 
 def key_not_found() -> DomainError:
-    return DomainError(ErrorCode.API_KEY_NOT_FOUND, "No API key with this id exists in this store.")
+    return DomainError(ErrorCode.API_KEY_NOT_FOUND, "No API key with this id exists (in your store).")
 
 
 async def new_api_key(
