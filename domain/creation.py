@@ -133,13 +133,21 @@ def clean_address(address: Address | None, field: str) -> Address | None | Domai
     return Address(country_code=country, **cleaned)
 
 
+def clean_email(value: str | None, field: str, *, required: bool = False) -> str | None | DomainError:
+    """An email address: trimmed, at most 254 characters, one @ and a dot in the domain."""
+    email = clean_text(value, field, required=required, limit=254)
+    if isinstance(email, DomainError) or email is None:
+        return email
+    if not _EMAIL.match(email):
+        return invalid_input(field, f"{email!r} is not an email address")
+    return email
+
+
 def clean_customer(customer: Customer) -> Customer | DomainError:
-    email = clean_text(customer.email, "customer.email", required=True, limit=254)
+    email = clean_email(customer.email, "customer.email", required=True)
     if isinstance(email, DomainError):
         return email
     assert email is not None
-    if not _EMAIL.match(email):
-        return invalid_input("customer.email", f"{email!r} is not an email address")
     name = clean_text(customer.name, "customer.name")
     if isinstance(name, DomainError):
         return name
