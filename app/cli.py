@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from dataclasses import replace
 from collections.abc import Awaitable, Callable
 
 from tortoise import Tortoise
@@ -156,6 +157,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     ensure_sqlite_directory(settings.database_url)
     asyncio.run(migrate(settings.database_url))
     host, port = args.host or settings.host, args.port or settings.port
+    settings = replace(settings, host=host, port=port)
+    if args.demo and not settings.production:
+        # The demo is for trying things on this machine: webhooks to a local receiver included.
+        settings = replace(settings, webhooks_allow_private=True)
     if args.demo:
         async def work() -> int:
             store_id, key, customer = await _demo_credentials(settings)
@@ -164,15 +169,69 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             print(f"  Demo store:       {store_id}")
             print(f"  Demo staff key:   {key}")
             print(f"  Customer token:   {customer}   (order 1001's page)")
+            print(f"  {_mail_line(settings)}")
+            print(f"  Webhooks:         {_webhook_line(settings)}")
             print(f"  Try:  curl -s http://{host}:{port}/graphql -H 'Authorization: Bearer {key}' \\")
             print("          -H 'Content-Type: application/json' -d '{\"query\":\"{ orders(first: 5) { nodes { number status } } }\"}'\n",
                   flush=True)
             return 0
 
         asyncio.run(_with_db(settings, work))
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=1, log_level="info",
-                proxy_headers=False)
+    else:
+        print(f"{_mail_line(settings)}\nWebhooks: {_webhook_line(settings)}", flush=True)
+    from app.main import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, workers=1, log_level="info", proxy_headers=False)
     return 0
+
+
+def _mail_line(settings: Settings) -> str:
+    if settings.worker != "embedded":
+        return "Email and webhooks: sent by `worker` processes (ORDERGRAPH_WORKER=off)"
+    if settings.smtp_url:
+        return f"Email:            through {_safe_url(settings.smtp_url)}"
+    where = settings.mail_dir.resolve()
+    page = f", listed at {settings.base_url}/dev/mailbox" if not settings.production else ""
+    return f"Email:            no SMTP server set (ORDERGRAPH_SMTP_URL): written to {where}{page}"
+
+
+def _webhook_line(settings: Settings) -> str:
+    return ("any http(s) URL, local receivers included" if settings.webhooks_allow_private
+            else "public https addresses only" if settings.production else "public http(s) addresses only")
+
+
+def _is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite://")
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    """Deliver the outbox until SIGINT/SIGTERM; then finish or give back what is in flight."""
+    import signal
+
+    from app.delivery import delivery_worker
+    from app.main import secret_key
+    from worker.runner import WorkerConfig
+
+    if _is_sqlite(settings.database_url):
+        print("error: on SQLite the worker runs inside `serve` (ORDERGRAPH_WORKER=embedded, the default): SQLite "
+              "has one writer. Separate worker processes need PostgreSQL.", file=sys.stderr)
+        return 2
+    if args.concurrency < 1 or args.concurrency > 500:
+        print("error: --concurrency is 1 to 500", file=sys.stderr)
+        return 2
+
+    async def work() -> int:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        config = WorkerConfig(concurrency=args.concurrency, poll_interval=2.0)
+        async with delivery_worker(settings, await secret_key(settings), config) as worker:
+            print(f"Worker {worker.name} delivering from {_safe_url(settings.database_url)}", flush=True)
+            await worker.run(stop)
+        return 0
+
+    return asyncio.run(_with_db(settings, work))
 
 
 def cmd_export_schema(_settings: Settings, _args: argparse.Namespace) -> int:
@@ -235,6 +294,11 @@ def main(argv: list[str] | None = None) -> int:
     cancel.add_argument("--window-minutes", type=int, default=1440,
                         help="For how long after the order is placed (default 1440, a day).")
     cancel.set_defaults(run=cmd_set_self_cancel)
+
+    work = sub.add_parser("worker", help="Deliver webhooks and emails from the outbox (PostgreSQL; on SQLite "
+                          "`serve` runs the worker itself).")
+    work.add_argument("--concurrency", type=int, default=32, help="Jobs at once (default 32).")
+    work.set_defaults(run=cmd_worker)
 
     sub.add_parser("export-schema", help="Print the schema in SDL (make schema writes schema.graphql).").set_defaults(
         run=cmd_export_schema

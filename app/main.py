@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import secrets
+import socket
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,11 +26,15 @@ from cross_web import HTTPException
 from tortoise.contrib.starlette import RegisterTortoise
 
 from app.auth import Authentication, authenticate
+from app.delivery import delivery_worker
+from app.mailbox import mailbox_routes
 from app.settings import Settings, ensure_sqlite_directory
 from db import repository as repo
+from db.crypto import SecretBox
 from db.config import tortoise_config
 from domain.access import ActorKind, RequestLimits
 from domain.ratelimit import RateLimiter
+from domain.webhooks import WebhookPolicy
 from resolvers.context import Context, Limits, utcnow
 from schema import build_schema
 
@@ -51,6 +57,8 @@ class GraphQLApp(GraphQL):
         )
         self.state = state
         self.limits = limits
+        self.webhook_policy = WebhookPolicy(production=settings.production,
+                                            allow_private=settings.webhooks_allow_private)
 
     def decode_json(self, data: str | bytes) -> object:
         # orjson is faster, and reports bad UTF-8 as a JSONDecodeError (a 400)
@@ -72,7 +80,8 @@ class GraphQLApp(GraphQL):
         auth: Authentication = request.scope["state"]["auth"]
         return Context(
             principal=auth.principal, auth_problem=auth.problem, store=auth.store, secret_key=self.state["secret_key"],
-            limits=Limits(max_page_size=self.limits.max_page_size),
+            limits=Limits(max_page_size=self.limits.max_page_size), secret_box=self.state["secret_box"],
+            webhook_policy=self.webhook_policy, resolve_host=resolve_host,
         )
 
 
@@ -156,6 +165,12 @@ class _TooLarge(Exception):
     pass
 
 
+async def resolve_host(host: str) -> list[str]:
+    """The addresses a host name resolves to (checking where a webhook URL points)."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    return sorted({str(info[4][0]) for info in infos})
+
+
 async def secret_key(settings: Settings) -> bytes:
     if settings.secret_key:
         return settings.secret_key.encode()
@@ -174,7 +189,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # under uvicorn (a bare Tortoise.init does not).
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
             state["secret_key"] = await secret_key(settings)
-            yield
+            state["secret_box"] = SecretBox(state["secret_key"])
+            if settings.worker != "embedded":
+                yield
+                return
+            async with delivery_worker(settings, state["secret_key"]) as worker:
+                stop = asyncio.Event()
+                task = asyncio.create_task(worker.run(stop), name="embedded delivery worker")
+                app.state.worker = worker
+                try:
+                    yield
+                finally:
+                    stop.set()  # finishes what it is sending, gives back the rest
+                    await task
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -186,6 +213,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/health", health),
             # GraphiQL's files (graphiql 3.8.3, react 18.3.1 from npm, with their licenses).
             Mount("/graphiql-assets", StaticFiles(directory=STATIC / "graphiql")),
+            # Development: where emails go when no SMTP server is configured.
+            *([] if settings.production or settings.smtp_url else mailbox_routes(settings.mail_dir)),
         ],
         lifespan=lifespan,
     )

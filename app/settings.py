@@ -25,6 +25,21 @@ class Settings:
     max_body_bytes: int = 1_000_000
     #: Per kind of caller (None: anonymous): query limits, page size, introspection, requests a minute.
     limits: Mapping[ActorKind | None, RequestLimits] = field(default_factory=lambda: dict(LIMITS))
+    #: "embedded": ``serve`` runs a delivery worker in its process; "off": run ``worker`` processes.
+    worker: str = "embedded"
+    #: Where Ordergraph's own pages are reached, for links in emails (default: http://host:port).
+    public_url: str | None = None
+    #: smtp://user:password@host:port or smtps://...; unset: emails are written to ``mail_dir``.
+    smtp_url: str | None = None
+    mail_from: str = "orders@ordergraph.localhost"
+    mail_dir: Path = Path("data/mail")
+    #: Let webhooks go to loopback and private addresses (tests, the demo, an operator's own network).
+    webhooks_allow_private: bool = False
+
+    @property
+    def base_url(self) -> str:
+        """Where the server's pages are reached (``ORDERGRAPH_PUBLIC_URL``, or the address it listens on)."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def production(self) -> bool:
@@ -40,9 +55,32 @@ class Settings:
             "host": env.get("ORDERGRAPH_HOST", "127.0.0.1"),
             "port": int(env.get("ORDERGRAPH_PORT", "8000")),
             "limits": with_rate_limits(LIMITS, env.get("ORDERGRAPH_RATE_LIMITS", "")),
+            "worker": _choice("ORDERGRAPH_WORKER", env.get("ORDERGRAPH_WORKER", "embedded"), ("embedded", "off")),
+            "public_url": env.get("ORDERGRAPH_PUBLIC_URL") or None,
+            "smtp_url": env.get("ORDERGRAPH_SMTP_URL") or None,
+            "mail_from": env.get("ORDERGRAPH_MAIL_FROM") or Settings.mail_from,
+            "mail_dir": Path(env.get("ORDERGRAPH_MAIL_DIR") or Settings.mail_dir),
+            "webhooks_allow_private": _flag("ORDERGRAPH_WEBHOOKS_ALLOW_PRIVATE",
+                                            env.get("ORDERGRAPH_WEBHOOKS_ALLOW_PRIVATE", "")),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+
+def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
+    if value.strip().lower() not in choices:
+        raise ValueError(f"{name}: {value!r} is not one of {', '.join(choices)}")
+    return value.strip().lower()
+
+
+def _flag(name: str, value: str) -> bool:
+    """Unset, empty, 0, false, no, off: false; 1, true, yes, on: true; anything else is an error."""
+    text = value.strip().lower()
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    if text in ("1", "true", "yes", "on"):
+        return True
+    raise ValueError(f"{name}: {value!r} is not a yes or no (1/0, true/false)")
 
 
 def with_rate_limits(

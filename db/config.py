@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 APP_LABEL = "ordergraph"
+CONNECTION = "default"
 
 
 def tortoise_config(db_url: str) -> dict[str, Any]:

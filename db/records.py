@@ -15,6 +15,7 @@ class StoreRecord:
     created_at: datetime
     self_cancel_policy: str = "REQUEST"
     self_cancel_window_minutes: int = 1440
+    notification_settings: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class OrderRecord:
     canceled_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    version: int = 0
 
 
 @dataclass(frozen=True)
@@ -163,7 +165,7 @@ class NoteRecord:
 @dataclass(frozen=True)
 class EventRecord:
     id: str
-    order_id: str
+    order_id: str | None
     type: str
     message: str
     actor_kind: str
@@ -171,18 +173,75 @@ class EventRecord:
     actor_name: str | None
     data: dict[str, Any] | None
     created_at: datetime
+    store_id: str | None = None
+    payload: dict[str, Any] | None = None
+    order_version: int | None = None
+    notify: bool | None = None
+    #: Where the event stands in the store's change feed: (txid, position).
+    feed_key: tuple[int, int] = (0, 0)
 
 
 @dataclass(frozen=True)
 class NotificationRecord:
     id: str
     order_id: str
-    kind: str
+    event_id: str | None
+    template: str
+    audience: str
     channel: str
     recipient: str
     status: str
     payload: dict[str, Any]
+    attempts: int
+    next_attempt_at: datetime | None
+    message_id: str | None
+    error: str | None
     created_at: datetime
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class WebhookEndpointRecord:
+    id: str
+    store_id: str
+    url: str
+    description: str | None
+    event_types: tuple[str, ...]
+    enabled: bool
+    disabled_reason: str | None
+    disabled_at: datetime | None
+    #: Encrypted, as stored.
+    secret: str
+    previous_secret: str | None
+    previous_secret_until: datetime | None
+    last_success_at: datetime | None
+    created_by_key_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class WebhookAttemptRecord:
+    number: int
+    started_at: datetime
+    duration_ms: int
+    response_status: int | None
+    error_kind: str | None
+    response_body: str | None
+
+
+@dataclass(frozen=True)
+class WebhookDeliveryRecord:
+    id: str
+    endpoint_id: str
+    event_id: str
+    status: str
+    attempts: int
+    attempt_limit: int
+    next_attempt_at: datetime | None
+    failure_reason: str | None
+    created_at: datetime
+    updated_at: datetime
 
 
 @dataclass(frozen=True)

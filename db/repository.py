@@ -23,10 +23,8 @@ from db import models as m
 from db.records import (
     ApiKeyRecord,
     CancellationRequestRecord,
-    EventRecord,
     LineRecord,
     NoteRecord,
-    NotificationRecord,
     OrderRecord,
     RefundLineRecord,
     RefundRecord,
@@ -79,7 +77,7 @@ def _order_record(row: m.Order) -> OrderRecord:
         payments_managed_externally=row.payments_managed_externally,
         cancellations_managed_externally=row.cancellations_managed_externally,
         test=row.test, payment_pending=row.payment_pending, cancel_reason=row.cancel_reason, canceled_at=row.canceled_at,
-        created_at=row.created_at, updated_at=row.updated_at,
+        created_at=row.created_at, updated_at=row.updated_at, version=row.version,
     )
 
 
@@ -154,7 +152,8 @@ def to_domain(
 def _store_record(row: m.Store) -> StoreRecord:
     return StoreRecord(id=str(row.id), name=row.name, created_at=row.created_at,
                        self_cancel_policy=row.self_cancel_policy,
-                       self_cancel_window_minutes=row.self_cancel_window_minutes)
+                       self_cancel_window_minutes=row.self_cancel_window_minutes,
+                       notification_settings=row.notification_settings)
 
 
 async def create_store(name: str) -> StoreRecord:
@@ -171,6 +170,10 @@ async def get_store(store_id: str) -> StoreRecord | None:
 
 async def list_stores() -> list[StoreRecord]:
     return [_store_record(r) for r in await m.Store.all().order_by("created_at")]
+
+
+async def set_notification_settings(store_id: str, settings: dict[str, Any]) -> None:
+    await m.Store.filter(id=store_id).update(notification_settings=settings)
 
 
 async def set_self_cancel_policy(store_id: str, policy: str, window_minutes: int) -> None:
@@ -268,8 +271,16 @@ async def order_owner(order_id: str) -> tuple[StoreRecord, str | None] | None:
         return None
     row = await m.Order.filter(id=order_id).select_related("store").only(
         "id", "customer_name", "store__id", "store__name", "store__created_at", "store__self_cancel_policy",
-        "store__self_cancel_window_minutes").first()
+        "store__self_cancel_window_minutes", "store__notification_settings").first()
     return (_store_record(row.store), row.customer_name) if row else None
+
+
+async def find_order(order_id: str) -> OrderRecord | None:
+    """The order with this id, in whichever store (for the worker, which acts for every store)."""
+    if not _is_uuid(order_id):
+        return None
+    row = await m.Order.get_or_none(id=order_id)
+    return _order_record(row) if row else None
 
 
 async def get_order_by_number(store_id: str, number: str) -> OrderRecord | None:
@@ -453,28 +464,6 @@ def _note_record(r: m.Note) -> NoteRecord:
 async def notes_by_order(order_ids: Sequence[str]) -> dict[str, list[NoteRecord]]:
     rows = await m.Note.filter(order_id__in=order_ids).order_by("created_at", "id")
     return {k: [_note_record(r) for r in v] for k, v in _group(rows, "order_id").items()}
-
-
-async def events_by_order(order_ids: Sequence[str]) -> dict[str, list[EventRecord]]:
-    rows = await m.OrderEvent.filter(order_id__in=order_ids).order_by("created_at", "id")
-    return {
-        k: [
-            EventRecord(
-                str(r.id), str(r.order_id), r.type, r.message, r.actor_kind, r.actor_id, r.actor_name,
-                r.data, r.created_at,
-            )
-            for r in v
-        ]
-        for k, v in _group(rows, "order_id").items()
-    }
-
-
-async def notifications_for_order(order_id: str) -> list[NotificationRecord]:
-    rows = await m.CustomerNotification.filter(order_id=order_id).order_by("created_at", "id")
-    return [
-        NotificationRecord(str(r.id), str(r.order_id), r.kind, r.channel, r.recipient, r.status, r.payload, r.created_at)
-        for r in rows
-    ]
 
 
 async def load_domain_order(order: OrderRecord) -> d.Order:
@@ -674,26 +663,6 @@ async def order_id_of_shipment(store_id: str, shipment_id: str) -> str | None:
         return None
     row = await m.Shipment.filter(id=shipment_id, order__store_id=store_id).first()
     return str(row.order_id) if row else None
-
-
-async def append_event(
-    order_id: str, type: str, message: str, actor: Actor, now: datetime, data: dict[str, Any] | None = None
-) -> None:
-    """One entry on the order's timeline."""
-    await m.OrderEvent.create(
-        id=new_id(), order_id=order_id, type=type, message=message, actor_kind=actor.kind.value,
-        actor_id=actor.id, actor_name=actor.name, data=data, created_at=now,
-    )
-
-
-async def queue_notification(
-    order: OrderRecord, kind: str, payload: dict[str, Any], now: datetime, channel: str = "EMAIL"
-) -> None:
-    """A customer notification waiting for a sender; nothing is sent here."""
-    await m.CustomerNotification.create(
-        id=new_id(), order_id=order.id, kind=kind, channel=channel, recipient=order.customer_email,
-        status="QUEUED", payload=payload, created_at=now,
-    )
 
 
 # ---------------------------------------------------------------- idempotency

@@ -17,6 +17,10 @@ class Permission(enum.Enum):
     MANAGE_KEYS = "MANAGE_KEYS"
     #: edit and delete notes written by others
     MANAGE_NOTES = "MANAGE_NOTES"
+    #: webhook endpoints, their secrets and deliveries
+    MANAGE_WEBHOOKS = "MANAGE_WEBHOOKS"
+    #: the store's settings (notification settings)
+    MANAGE_SETTINGS = "MANAGE_SETTINGS"
 
 
 #: A customer's link can read the order and, where the store lets customers cancel at once,

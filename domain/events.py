@@ -101,6 +101,7 @@ SUBJECTS = {
     "returnId": "Return",
     "cancellationRequestId": "CancellationRequest",
     "notificationId": "CustomerNotification",
+    "endpointId": "WebhookEndpoint",
 }
 
 

@@ -68,6 +68,9 @@ class AttemptErrorKind(enum.Enum):
     DISALLOWED_ADDRESS = "DISALLOWED_ADDRESS"
     #: The worker sending it stopped before it recorded the outcome; another one took over.
     WORKER_LOST = "WORKER_LOST"
+    #: The endpoint's secret cannot be read with the server's key (ORDERGRAPH_SECRET_KEY changed):
+    #: nothing was sent; rotating the secret mends it.
+    SIGNING_FAILED = "SIGNING_FAILED"
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,14 @@ def truncate_body(text: str | None) -> str | None:
 
 # ---------------------------------------------------------------- endpoints
 
+@dataclass(frozen=True)
+class WebhookPolicy:
+    """Where webhooks may go: https only in production; private addresses only when allowed."""
+
+    production: bool = False
+    allow_private: bool = False
+
+
 def format_secret(raw: bytes) -> str:
     """A ``whsec_`` secret from random bytes."""
     return SECRET_PREFIX + base64.b64encode(raw).decode()
@@ -150,7 +161,7 @@ def address_allowed(address: str, *, allow_private: bool) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def check_url(url: str, *, production: bool, allow_private: bool) -> str | DomainError:
+def check_url(url: str, policy: WebhookPolicy) -> str | DomainError:
     """An endpoint URL: absolute http(s) (https only in production), at most 2,048 characters, no
     credentials or fragment, and a literal address must be one webhooks may reach."""
     text = url.strip()
@@ -167,7 +178,7 @@ def check_url(url: str, *, production: bool, allow_private: bool) -> str | Domai
         return invalid_input("url", f"{text!r} is not a URL")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return invalid_input("url", "url must be an absolute http or https URL, e.g. https://example.com/webhooks")
-    if production and parts.scheme != "https":
+    if policy.production and parts.scheme != "https":
         return invalid_input("url", "url must use https")
     if parts.username is not None or parts.password is not None:
         return invalid_input("url", "url must not carry credentials; the signature proves who sent a webhook")
@@ -176,9 +187,17 @@ def check_url(url: str, *, production: bool, allow_private: bool) -> str | Domai
     if port == 0:
         return invalid_input("url", "url has no valid port")
     host = parts.hostname
-    if is_ip_literal(host) and not address_allowed(host, allow_private=allow_private):
+    if is_ip_literal(host) and not address_allowed(host, allow_private=policy.allow_private):
+        return disallowed_target(host)
+    if is_local_name(host) and not policy.allow_private:
         return disallowed_target(host)
     return text
+
+
+def is_local_name(host: str) -> bool:
+    """``localhost`` and its subdomains always mean this machine (RFC 6761)."""
+    name = host.rstrip(".").lower()
+    return name == "localhost" or name.endswith(".localhost")
 
 
 def is_ip_literal(host: str) -> bool:
@@ -268,12 +287,12 @@ class AfterAttempt:
 
 def plan_after_attempt(
     outcome: AttemptOutcome, *, attempt: int, attempt_limit: int, now: datetime, jitter: float,
-    delivery_created_at: datetime, endpoint_last_success_at: datetime | None,
+    delivery_created_at: datetime, endpoint_last_success_at: datetime | None, endpoint_enabled: bool = True,
 ) -> AfterAttempt:
     """Succeeded on 2xx. 410 Gone fails the delivery and disables the endpoint. Otherwise retry on
-    the schedule (429 and 5xx wait at least their Retry-After) until the attempts run out; a
-    delivery that ran the whole schedule without the endpoint succeeding even once since it was
-    created disables the endpoint."""
+    the schedule (429 and 5xx wait at least their Retry-After) until the attempts run out, or
+    the endpoint is disabled; a delivery that ran the whole schedule without the endpoint
+    succeeding even once since it was created disables the endpoint."""
     kind = error_kind(outcome)
     if kind is None:
         return AfterAttempt(DeliveryStatus.SUCCEEDED, None, endpoint_succeeded=True)
@@ -281,6 +300,9 @@ def plan_after_attempt(
     if outcome.status == 410:
         reason = "The receiver answered 410 Gone: it asked for no more webhooks."
         return AfterAttempt(DeliveryStatus.FAILED, kind, failure_reason=reason, disable_endpoint=reason)
+    if not endpoint_enabled:
+        return AfterAttempt(DeliveryStatus.FAILED, kind,
+                            failure_reason=f"The endpoint is disabled; the last attempt: {what}.")
     if attempt >= attempt_limit:
         reason = f"{attempt} attempt(s) failed; the last: {what}."
         ran_schedule = attempt_limit == MAX_ATTEMPTS and attempt >= MAX_ATTEMPTS

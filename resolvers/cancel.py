@@ -9,6 +9,7 @@ from db.records import OrderRecord, RefundRecord
 from domain.access import Permission
 from domain.cancel import CancelPlan, CancelRequest, plan_cancel
 from domain.errors import DomainError, order_not_found
+from domain.events import EventType
 from domain.idempotency import check_idempotency_key
 from domain.orders import CancellationRequestStatus
 from resolvers import timeline
@@ -28,7 +29,7 @@ OPERATION = "cancelOrder"
 
 
 async def cancel_order(
-    ctx: Context, order_id: str | None, client_order_id: str, request: CancelRequest, *, notify_customer: bool,
+    ctx: Context, order_id: str | None, client_order_id: str, request: CancelRequest, *, notify_customer: bool | None,
     idempotency_key: str | None,
 ) -> tuple[OrderRecord, RefundRecord | None] | DomainError:
     """Cancel the order (irreversibly), refunding what is left unless told not to."""
@@ -67,9 +68,9 @@ async def cancel_order(
     return await idempotent(OPERATION, who.store_id, idempotency_key, fingerprint, run, replay)
 
 
-async def record_cancellation(ctx: Context, locked: Locked, plan: CancelPlan, *, notify_customer: bool) -> None:
-    """Store a planned cancellation: its refund, the order's new state, the timeline, the
-    customer's notification. A cancellation request still waiting is settled by it."""
+async def record_cancellation(ctx: Context, locked: Locked, plan: CancelPlan, *, notify_customer: bool | None) -> None:
+    """Store a planned cancellation: its refund, the order's new state, the timeline. A cancellation
+    request still waiting is settled by it, and then the customer's email is the request's answer."""
     now, record, refund = ctx.now(), locked.record, plan.refund
     if refund is not None:
         await repo.insert_refund(record, refund, status="SUCCEEDED", reason="OTHER", note="Order canceled", now=now)
@@ -79,24 +80,27 @@ async def record_cancellation(ctx: Context, locked: Locked, plan: CancelPlan, *,
         payment_status=plan.payment_status.value, **voided,
     )
     pending = locked.order.cancellation_request
-    if pending is not None and pending.status is CancellationRequestStatus.PENDING:
+    answers_request = pending is not None and pending.status is CancellationRequestStatus.PENDING
+    if answers_request:
         await repo.decide_cancellation_request(pending.id, "APPROVED", timeline.actor(ctx), now)
-    await timeline.event(
-        ctx, record.id, "ORDER_CANCELED",
+    timeline.event(
+        ctx, record.id, EventType.ORDER_CANCELED,
         f"Order canceled ({plan.reason.value.lower()})." + (f" Staff note: {plan.staff_note}" if plan.staff_note else ""),
         {"reason": plan.reason.value, "staffNote": plan.staff_note, "restock": plan.restock,
-         "restockedUnits": plan.restock_units},
+         "restockedUnits": plan.restock_units, "refundId": refund.id if refund else None},
+        # One email tells the customer: the request's answer when there was one, else the cancel.
+        notify=False if answers_request else notify_customer,
     )
+    if answers_request:
+        timeline.event(ctx, record.id, EventType.CANCELLATION_APPROVED, "The customer's cancellation request was "
+                       "approved.", {"cancellationRequestId": pending.id, "refundId": refund.id if refund else None},
+                       notify=notify_customer)
     if plan.voids_pending_payment:
-        await timeline.event(ctx, record.id, "PAYMENT_VOIDED",
-                             f"The pending payment of {record.amount_paid} {record.currency} was voided.")
+        timeline.event(ctx, record.id, EventType.PAYMENT_VOIDED,
+                       f"The pending payment of {record.amount_paid} {record.currency} was voided.")
     if refund is not None:
-        await timeline.event(
-            ctx, record.id, "REFUND_ISSUED", f"Refunded {refund.total} {record.currency} on cancellation.",
-            {"refundId": refund.id, "total": str(refund.total)},
+        # The cancellation email speaks of the refund: no email of its own.
+        timeline.event(
+            ctx, record.id, EventType.REFUND_ISSUED, f"Refunded {refund.total} {record.currency} on cancellation.",
+            {"refundId": refund.id, "total": str(refund.total)}, notify=False,
         )
-    if notify_customer:
-        await timeline.notify(ctx, record, "ORDER_CANCELED", {
-            "reason": plan.reason.value, "refund": str(refund.total) if refund else None,
-            "currency": record.currency,
-        })

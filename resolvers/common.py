@@ -13,6 +13,7 @@ from db.records import OrderRecord
 from domain.access import Permission, Principal
 from domain.errors import DomainError, ErrorCode, order_not_found
 from domain.orders import Order
+from resolvers import timeline
 from resolvers.context import Context
 
 T = TypeVar("T")
@@ -85,7 +86,7 @@ async def with_locked_order(
     who = principal(ctx)
     if order_id is None or not who.sees_order(order_id):
         return order_not_found()
-    async with repo.transaction():
+    async with timeline.change(ctx):
         record = await repo.get_order(who.store_id, order_id, lock=True)
         if record is None:
             return order_not_found()

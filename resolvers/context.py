@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from db.crypto import SecretBox
 from db.records import StoreRecord
 from domain.access import Principal
+from domain.events import NewEvent
+from domain.webhooks import WebhookPolicy
 from resolvers.loaders import Loaders
 
 
@@ -22,6 +25,10 @@ class Limits:
     max_page_size: int = 100
 
 
+async def no_lookup(host: str) -> list[str]:
+    raise OSError("host name lookups are not available here")
+
+
 @dataclass
 class Context:
     principal: Principal | None
@@ -33,6 +40,13 @@ class Context:
     limits: Limits = field(default_factory=Limits)
     loaders: Loaders = field(default_factory=Loaders)
     clock: Callable[[], datetime] = utcnow
+    #: Seals the secrets kept at rest (webhook signing secrets).
+    secret_box: SecretBox | None = None
+    webhook_policy: WebhookPolicy = field(default_factory=WebhookPolicy)
+    #: The addresses a host name resolves to (checking a webhook URL's target).
+    resolve_host: Callable[[str], Awaitable[list[str]]] = no_lookup
+    #: Inside ``timeline.change``: the events each order's change said, written before commit.
+    pending_events: dict[str, list[NewEvent]] | None = None
 
     def now(self) -> datetime:
         return self.clock()

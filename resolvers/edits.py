@@ -18,6 +18,7 @@ from domain.edits import (
     plan_update_order_number,
 )
 from domain.errors import DomainError, ErrorCode
+from domain.events import EventType
 from resolvers import timeline
 from resolvers.common import Forbidden, Locked, principal, require, with_locked_order
 from resolvers.context import Context
@@ -45,9 +46,9 @@ async def update_order_number(ctx: Context, order_id: str | None, number: str) -
         if await repo.number_taken(who.store_id, new):
             return _taken(new)
         await repo.set_order_number(locked.record, new, ctx.now())
-        await timeline.event(ctx, locked.record.id, "ORDER_NUMBER_CHANGED",
-                             f"Order number changed from {locked.record.number} to {new}.",
-                             {"from": locked.record.number, "to": new})
+        timeline.event(ctx, locked.record.id, EventType.ORDER_NUMBER_CHANGED,
+                       f"Order number changed from {locked.record.number} to {new}.",
+                       {"from": locked.record.number, "to": new})
         return locked.record.id
 
     try:
@@ -77,7 +78,7 @@ async def update_order_addresses(
             changes["billing_address"] = plan.billing
         await repo.set_addresses(locked.record.id, ctx.now(), **changes)
         which = " and ".join(name.split("_")[0] for name in changes)
-        await timeline.event(ctx, locked.record.id, "ADDRESS_CHANGED", f"The {which} address changed.", {
+        timeline.event(ctx, locked.record.id, EventType.ADDRESS_CHANGED, f"The {which} address changed.", {
             "before": {k: getattr(locked.record, k) for k in changes},
             "after": {k: asdict(v) if v else None for k, v in changes.items()},
             "warnings": [w.value for w in plan.warnings],
@@ -91,7 +92,7 @@ async def update_order_addresses(
 
 
 async def change_order_customer(
-    ctx: Context, order_id: str | None, customer: Customer, *, notify_customer: bool
+    ctx: Context, order_id: str | None, customer: Customer, *, notify_customer: bool | None
 ) -> OrderRecord | DomainError:
     """Move the order to another customer's contact details."""
     require(ctx, Permission.WRITE_ORDERS)
@@ -102,13 +103,9 @@ async def change_order_customer(
             return new
         before = locked.record
         await repo.set_customer(before, new, ctx.now())
-        await timeline.event(ctx, before.id, "CUSTOMER_CHANGED",
-                             f"Customer changed from {before.customer_email} to {new.email}.",
-                             {"from": before.customer_email, "to": new.email})
-        if notify_customer:
-            after = await repo.get_order(before.store_id, before.id)
-            assert after is not None
-            await timeline.notify(ctx, after, "ORDER_TRANSFERRED", {"number": before.number})
+        timeline.event(ctx, before.id, EventType.CUSTOMER_CHANGED,
+                       f"Customer changed from {before.customer_email} to {new.email}.",
+                       {"from": before.customer_email, "to": new.email}, notify=notify_customer)
         return before.id
 
     done = await with_locked_order(ctx, order_id, decide)
@@ -146,8 +143,8 @@ async def update_note(ctx: Context, note_id: str | None, body: str) -> tuple[Ord
         if current is None:
             return _note_not_found()
         updated = await repo.update_note(note.id, text, ctx.now())
-        await timeline.event(ctx, locked.record.id, "NOTE_EDITED", "Note edited.",
-                             {"noteId": note.id, "before": current.body, "after": text})
+        timeline.event(ctx, locked.record.id, EventType.NOTE_EDITED, "Note edited.",
+                       {"noteId": note.id, "before": current.body, "after": text})
         return updated
 
     updated = await with_locked_order(ctx, note.order_id, decide)
@@ -167,8 +164,8 @@ async def delete_note(ctx: Context, note_id: str | None) -> tuple[OrderRecord, s
         if current is None:
             return _note_not_found()
         await repo.delete_note(note.id)
-        await timeline.event(ctx, locked.record.id, "NOTE_DELETED", "Note deleted.",
-                             {"noteId": note.id, "body": current.body, "author": current.author_name})
+        timeline.event(ctx, locked.record.id, EventType.NOTE_DELETED, "Note deleted.",
+                       {"noteId": note.id, "body": current.body, "author": current.author_name})
         return note.id
 
     deleted = await with_locked_order(ctx, note.order_id, decide)

@@ -6,6 +6,7 @@ from db import repository as repo
 from db.records import NoteRecord, OrderRecord
 from domain.access import Permission
 from domain.errors import DomainError
+from domain.events import EventType
 from domain.notes import plan_add_note
 from resolvers import timeline
 from resolvers.common import Locked, require, with_locked_order
@@ -22,7 +23,7 @@ async def add_note(ctx: Context, order_id: str | None, body: str) -> tuple[Order
             return text
         note = await repo.insert_note(locked.record.id, text, timeline.actor(ctx), ctx.now())
         await repo.update_order(locked.record.id, now=ctx.now())
-        await timeline.event(ctx, locked.record.id, "NOTE_ADDED", "Note added.", {"noteId": note.id, "body": text})
+        timeline.event(ctx, locked.record.id, EventType.NOTE_ADDED, "Note added.", {"noteId": note.id, "body": text})
         return note
 
     note = await with_locked_order(ctx, order_id, decide)

@@ -19,6 +19,7 @@ from domain.actions import shipment_actions as domain_shipment_actions
 from domain.edits import NoteRef
 from domain.creation import CreateOrderRequest, clean_order_number, initial_statuses, plan_create_order
 from domain.errors import DomainError, ErrorCode, invalid_input, order_not_found
+from domain.events import EventType
 from domain.idempotency import check_idempotency_key
 from domain.listing import OrderFilter, OrderQuery, SortDirection, SortField, plan_order_query
 from domain.orders import Order
@@ -179,7 +180,7 @@ async def orders_page(
 # ---------------------------------------------------------------- createOrder
 
 async def create_order(
-    ctx: Context, request: CreateOrderRequest, *, idempotency_key: str | None
+    ctx: Context, request: CreateOrderRequest, *, idempotency_key: str | None, notify_customer: bool | None = None,
 ) -> tuple[OrderRecord, str] | DomainError:
     """Validate and store a new order; answer with it and its customer access token."""
     who = require(ctx, Permission.WRITE_ORDERS)
@@ -188,7 +189,8 @@ async def create_order(
     new = plan_create_order(request)
     if isinstance(new, DomainError):
         return new
-    fingerprint = request_hash(asdict(request))
+    # notifyCustomer joins the fingerprint only when given, so keys stored before it existed still match.
+    fingerprint = request_hash({**asdict(request), **({"notify": notify_customer} if notify_customer is not None else {})})
 
     def taken(number: str) -> DomainError:
         return DomainError(ErrorCode.ORDER_NUMBER_TAKEN, f"Order number {number} is taken in this store.",
@@ -197,17 +199,17 @@ async def create_order(
     async def run() -> tuple[OrderRecord, str] | DomainError:
         now = ctx.now()
         try:
-            async with repo.transaction():
+            async with timeline.change(ctx):
                 if new.number is not None and await repo.number_taken(who.store_id, new.number):
                     return taken(new.number)
                 status, payment, fulfillment = initial_statuses(new)
                 record = await repo.create_order(
                     who.store_id, new, now=now, statuses=(status.value, payment.value, fulfillment.value)
                 )
-                await timeline.event(
-                    ctx, record.id, "ORDER_CREATED",
+                timeline.event(
+                    ctx, record.id, EventType.ORDER_CREATED,
                     f"Order {record.number} placed: {record.total} {record.currency}, {payment.value.lower()}.",
-                    {"test": record.test},
+                    {"test": record.test}, notify=notify_customer,
                 )
                 if idempotency_key is not None:
                     await repo.put_idempotency(who.store_id, OPERATION_CREATE, idempotency_key, fingerprint,
@@ -219,7 +221,7 @@ async def create_order(
             if not claimed and new.number is not None and await repo.number_taken(who.store_id, new.number):
                 return taken(new.number)
             raise
-        return record, customer_token(ctx, record)
+        return await replay(record.id, None)
 
     async def replay(order_id: str, _result: str | None) -> tuple[OrderRecord, str] | DomainError:
         record = await repo.get_order(who.store_id, order_id)

@@ -8,6 +8,7 @@ from db import repository as repo
 from db.records import OrderRecord, RefundRecord
 from domain.access import Permission
 from domain.errors import DomainError, order_not_found
+from domain.events import EventType
 from domain.refunds import RefundRequest, plan_refund, plan_settle_payment
 from resolvers import timeline
 from domain.idempotency import check_idempotency_key
@@ -19,7 +20,7 @@ OPERATION = "refundOrder"
 
 async def refund_order(
     ctx: Context, order_id: str | None, client_order_id: str, request: RefundRequest, *, idempotency_key: str,
-    notify_customer: bool,
+    notify_customer: bool | None,
 ) -> tuple[OrderRecord, RefundRecord] | DomainError:
     """Refund what was asked, once per idempotency key."""
     who = require(ctx, Permission.REFUND_ORDERS)
@@ -36,15 +37,12 @@ async def refund_order(
         await repo.insert_refund(record, refund, status="SUCCEEDED", reason=plan.reason.value, note=plan.note, now=now)
         await repo.update_order(record.id, now=now, payment_status=plan.payment_status.value)
         restocked = sum(rl.quantity for rl in refund.lines if rl.restock)
-        await timeline.event(
-            ctx, record.id, "REFUND_ISSUED",
+        timeline.event(
+            ctx, record.id, EventType.REFUND_ISSUED,
             f"Refunded {refund.total} {record.currency} ({plan.reason.value.lower().replace('_', ' ')})."
             + (f" {restocked} unit(s) restocked." if restocked else ""),
-            {"refundId": refund.id, "total": str(refund.total), "note": plan.note},
+            {"refundId": refund.id, "total": str(refund.total), "note": plan.note}, notify=notify_customer,
         )
-        if notify_customer:
-            await timeline.notify(ctx, record, "REFUND_ISSUED", {"refundId": refund.id, "amount": str(refund.total),
-                                                                  "currency": record.currency})
         await remember(ctx, OPERATION, idempotency_key, fingerprint, record.id, refund.id)
         return record.id, refund.id
 
@@ -73,7 +71,7 @@ async def settle_payment(ctx: Context, order_id: str | None) -> OrderRecord | Do
         if isinstance(status, DomainError):
             return status
         await repo.update_order(locked.record.id, now=ctx.now(), payment_pending=False, payment_status=status.value)
-        await timeline.event(ctx, locked.record.id, "PAYMENT_SETTLED",
+        timeline.event(ctx, locked.record.id, EventType.PAYMENT_SETTLED,
                              f"The payment of {locked.record.amount_paid} {locked.record.currency} settled.")
         return locked.record.id
 

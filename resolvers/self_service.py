@@ -8,6 +8,7 @@ from db.records import OrderRecord, RefundRecord
 from domain.access import CUSTOMER_LINK_PERMISSIONS, Permission
 from domain.cancel import CancelPlan
 from domain.errors import DomainError, order_not_found
+from domain.events import EventType
 from domain.orders import CustomerCancelReason
 from domain.self_service import (
     QueuedRequest,
@@ -41,13 +42,13 @@ async def request_cancellation(
         if isinstance(plan, DomainError):
             return plan
         if isinstance(plan, QueuedRequest):
-            await repo.insert_cancellation_request(locked.record.id, plan.reason.value, plan.comment, now)
+            request_id = await repo.insert_cancellation_request(locked.record.id, plan.reason.value, plan.comment, now)
             await repo.update_order(locked.record.id, now=now, status=plan.status.value)
-            await timeline.event(
-                ctx, locked.record.id, "CANCELLATION_REQUESTED",
+            timeline.event(
+                ctx, locked.record.id, EventType.CANCELLATION_REQUESTED,
                 f"The customer asked to cancel ({plan.reason.value.lower().replace('_', ' ')})."
                 + (f" Comment: {plan.comment}" if plan.comment else ""),
-                {"reason": plan.reason.value, "comment": plan.comment},
+                {"reason": plan.reason.value, "comment": plan.comment, "cancellationRequestId": request_id},
             )
             return False
         await record_cancellation(ctx, locked, plan, notify_customer=True)
@@ -62,7 +63,7 @@ async def request_cancellation(
 
 
 async def approve_cancellation_request(
-    ctx: Context, order_id: str | None, *, restock: bool, notify_customer: bool
+    ctx: Context, order_id: str | None, *, restock: bool, notify_customer: bool | None
 ) -> tuple[OrderRecord, RefundRecord | None] | DomainError:
     """Staff approve the customer's request: the order is canceled with a full refund."""
     require(ctx, Permission.CANCEL_ORDERS)
@@ -82,7 +83,7 @@ async def approve_cancellation_request(
 
 
 async def decline_cancellation_request(
-    ctx: Context, order_id: str | None, message: str, *, notify_customer: bool
+    ctx: Context, order_id: str | None, message: str, *, notify_customer: bool | None
 ) -> OrderRecord | DomainError:
     """Staff decline the customer's request, telling them why; the order is open again."""
     require(ctx, Permission.CANCEL_ORDERS)
@@ -96,10 +97,9 @@ async def decline_cancellation_request(
         now, record = ctx.now(), locked.record
         await repo.decide_cancellation_request(request.id, "DECLINED", timeline.actor(ctx), now, plan.message)
         await repo.update_order(record.id, now=now, status=plan.status.value)
-        await timeline.event(ctx, record.id, "CANCELLATION_DECLINED",
-                             f"The cancellation request was declined: {plan.message}", {"message": plan.message})
-        if notify_customer:
-            await timeline.notify(ctx, record, "CANCELLATION_DECLINED", {"message": plan.message})
+        timeline.event(ctx, record.id, EventType.CANCELLATION_DECLINED,
+                       f"The cancellation request was declined: {plan.message}",
+                       {"message": plan.message, "cancellationRequestId": request.id}, notify=notify_customer)
         return None
 
     done = await with_locked_order(ctx, order_id, decide)
@@ -124,6 +124,7 @@ async def issue_customer_access_token(
     record = await repo.get_order(who.store_id, order_id) if order_id else None
     if record is None:
         return order_not_found()
-    await timeline.event(ctx, record.id, "CUSTOMER_LINK_ISSUED",
-                         f"A new order link was issued, valid for {valid_days} days.", {"validDays": valid_days})
+    async with timeline.change(ctx):
+        timeline.event(ctx, record.id, EventType.CUSTOMER_LINK_ISSUED,
+                       f"A new order link was issued, valid for {valid_days} days.", {"validDays": valid_days})
     return record, customer_token(ctx, record, lifetime)

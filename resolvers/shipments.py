@@ -8,6 +8,7 @@ from db import repository as repo
 from db.records import OrderRecord, ReturnRecord, ShipmentRecord
 from domain.access import Permission
 from domain.errors import DomainError, ErrorCode
+from domain.events import EventType
 from domain.returns import ReturnLineRequest, plan_return
 from domain.shipments import (
     FulfillRequest,
@@ -34,22 +35,18 @@ async def shipment_outcome(ctx: Context, order_id: str, shipment_id: str) -> Shi
     return record, next(s for s in shipments if s.id == shipment_id)
 
 
-async def _save(ctx: Context, locked: Locked, plan: ShipmentPlan, *, is_new: bool, event: str, message: str,
-                notify_kind: str | None) -> str:
+async def _save(ctx: Context, locked: Locked, plan: ShipmentPlan, *, is_new: bool, event: EventType, message: str,
+                notify: bool | None) -> str:
     now, record, shipment = ctx.now(), locked.record, plan.shipment
     await repo.save_shipment(record.id, shipment, is_new=is_new, now=now)
     await repo.update_order(record.id, now=now, fulfillment_status=plan.fulfillment_status.value)
-    await timeline.event(ctx, record.id, event, message, {"shipmentId": shipment.id, "status": shipment.status.value})
-    if notify_kind:
-        await timeline.notify(ctx, record, notify_kind, {
-            "shipmentId": shipment.id, "status": shipment.status.value, "carrier": shipment.carrier,
-            "trackingNumber": shipment.tracking_number, "trackingUrl": shipment.tracking_url,
-        })
+    timeline.event(ctx, record.id, event, message, {"shipmentId": shipment.id, "status": shipment.status.value},
+                   notify=notify)
     return shipment.id
 
 
 async def fulfill_order(
-    ctx: Context, order_id: str | None, request: FulfillRequest, *, notify_customer: bool
+    ctx: Context, order_id: str | None, request: FulfillRequest, *, notify_customer: bool | None
 ) -> ShipmentOutcome | DomainError:
     """A shipment awaiting dispatch for the chosen units."""
     require(ctx, Permission.WRITE_ORDERS)
@@ -59,9 +56,8 @@ async def fulfill_order(
         if isinstance(plan, DomainError):
             return plan
         units = sum(sl.quantity for sl in plan.shipment.lines)
-        return await _save(ctx, locked, plan, is_new=True, event="SHIPMENT_CREATED",
-                           message=f"Shipment of {units} unit(s) created, awaiting dispatch.",
-                           notify_kind="SHIPMENT_CREATED" if notify_customer else None)
+        return await _save(ctx, locked, plan, is_new=True, event=EventType.SHIPMENT_CREATED,
+                           message=f"Shipment of {units} unit(s) created, awaiting dispatch.", notify=notify_customer)
 
     shipment_id = await with_locked_order(ctx, order_id, decide)
     if isinstance(shipment_id, DomainError):
@@ -72,7 +68,7 @@ async def fulfill_order(
 
 async def _change_shipment(
     ctx: Context, shipment_id: str | None, plan_for: Callable[[Order], ShipmentPlan | DomainError], *,
-    event: str, message: Callable[[ShipmentPlan], str], notify_kind: str | None,
+    event: EventType, message: Callable[[ShipmentPlan], str], notify: bool | None,
 ) -> ShipmentOutcome | DomainError:
     who = require(ctx, Permission.WRITE_ORDERS)
     order_id = await repo.order_id_of_shipment(who.store_id, shipment_id) if shipment_id else None
@@ -83,8 +79,7 @@ async def _change_shipment(
         plan = plan_for(locked.order)
         if isinstance(plan, DomainError):
             return plan
-        return await _save(ctx, locked, plan, is_new=False, event=event, message=message(plan),
-                           notify_kind=notify_kind)
+        return await _save(ctx, locked, plan, is_new=False, event=event, message=message(plan), notify=notify)
 
     done = await with_locked_order(ctx, order_id, decide)
     if isinstance(done, DomainError):
@@ -93,38 +88,37 @@ async def _change_shipment(
 
 
 async def update_shipment(
-    ctx: Context, shipment_id: str | None, update: ShipmentUpdate, *, notify_customer: bool
+    ctx: Context, shipment_id: str | None, update: ShipmentUpdate, *, notify_customer: bool | None
 ) -> ShipmentOutcome | DomainError:
     """Edit a hand-made shipment."""
     return await _change_shipment(
         ctx, shipment_id, lambda order: plan_update_shipment(order, shipment_id or "", update, today=ctx.now().date()),
-        event="SHIPMENT_UPDATED",
+        event=EventType.SHIPMENT_UPDATED,
         message=lambda plan: f"Shipment updated: {plan.shipment.status.value.lower().replace('_', ' ')}"
         + (f", tracking {plan.shipment.tracking_number}" if plan.shipment.tracking_number else "") + ".",
-        notify_kind="SHIPMENT_UPDATED" if notify_customer else None,
+        notify=notify_customer,
     )
 
 
 async def mark_shipment_delivered(
-    ctx: Context, shipment_id: str | None, *, notify_customer: bool
+    ctx: Context, shipment_id: str | None, *, notify_customer: bool | None
 ) -> ShipmentOutcome | DomainError:
     return await _change_shipment(
         ctx, shipment_id, lambda order: plan_mark_delivered(order, shipment_id or ""),
-        event="SHIPMENT_DELIVERED", message=lambda plan: "Shipment delivered.",
-        notify_kind="SHIPMENT_DELIVERED" if notify_customer else None,
+        event=EventType.SHIPMENT_DELIVERED, message=lambda plan: "Shipment delivered.", notify=notify_customer,
     )
 
 
 async def void_shipment(ctx: Context, shipment_id: str | None) -> ShipmentOutcome | DomainError:
     return await _change_shipment(
         ctx, shipment_id, lambda order: plan_void_shipment(order, shipment_id or ""),
-        event="SHIPMENT_VOIDED", message=lambda plan: "Shipment voided; its units can ship again.",
-        notify_kind=None,
+        event=EventType.SHIPMENT_VOIDED, message=lambda plan: "Shipment voided; its units can ship again.",
+        notify=None,
     )
 
 
 async def return_order(
-    ctx: Context, order_id: str | None, lines: tuple[ReturnLineRequest, ...], *, notify_customer: bool
+    ctx: Context, order_id: str | None, lines: tuple[ReturnLineRequest, ...], *, notify_customer: bool | None
 ) -> tuple[OrderRecord, ReturnRecord] | DomainError:
     """Record shipped units that came back."""
     who = require(ctx, Permission.WRITE_ORDERS)
@@ -138,11 +132,9 @@ async def return_order(
         await repo.update_order(record.id, now=now, fulfillment_status=plan.fulfillment_status.value)
         units = sum(rl.quantity for rl in plan.returned.lines)
         restocked = sum(rl.quantity for rl in plan.returned.lines if rl.restock)
-        await timeline.event(ctx, record.id, "ORDER_RETURNED",
-                             f"{units} unit(s) came back" + (f", {restocked} restocked." if restocked else "."),
-                             {"returnId": plan.returned.id})
-        if notify_customer:
-            await timeline.notify(ctx, record, "RETURN_RECEIVED", {"returnId": plan.returned.id, "units": units})
+        timeline.event(ctx, record.id, EventType.ORDER_RETURNED,
+                       f"{units} unit(s) came back" + (f", {restocked} restocked." if restocked else "."),
+                       {"returnId": plan.returned.id, "units": units}, notify=notify_customer)
         return plan.returned.id
 
     return_id = await with_locked_order(ctx, order_id, decide)

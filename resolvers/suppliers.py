@@ -8,6 +8,7 @@ from db import repository as repo
 from db.records import OrderRecord, SupplierOrderRecord
 from domain.access import Permission
 from domain.errors import DomainError, ErrorCode
+from domain.events import EventType
 from domain.orders import Order, SupplierOrder
 from domain.suppliers import plan_cancel_supplier_order, plan_mark_supplier_order_shipped, plan_record_supplier_order
 from resolvers import timeline
@@ -36,10 +37,10 @@ async def record_supplier_order(
             return new
         supplier_order_id = await repo.insert_supplier_order(locked.record.id, new.supplier_name, new.external_id,
                                                              ctx.now())
-        await timeline.event(ctx, locked.record.id, "SUPPLIER_ORDER_PLACED",
-                             f"Order placed with {new.supplier_name}"
-                             + (f" ({new.external_id})." if new.external_id else "."),
-                             {"supplierOrderId": supplier_order_id})
+        timeline.event(ctx, locked.record.id, EventType.SUPPLIER_ORDER_PLACED,
+                       f"Order placed with {new.supplier_name}"
+                       + (f" ({new.external_id})." if new.external_id else "."),
+                       {"supplierOrderId": supplier_order_id})
         return supplier_order_id
 
     done = await with_locked_order(ctx, order_id, decide)
@@ -51,7 +52,7 @@ async def record_supplier_order(
 
 async def _change(
     ctx: Context, supplier_order_id: str | None, plan: Callable[[Order, str], SupplierOrder | DomainError],
-    event: str, message: str,
+    event: EventType, message: str,
 ) -> Outcome | DomainError:
     who = require(ctx, Permission.WRITE_ORDERS)
     order_id = await repo.order_id_of_supplier_order(who.store_id, supplier_order_id) if supplier_order_id else None
@@ -64,8 +65,8 @@ async def _change(
         if isinstance(changed, DomainError):
             return changed
         await repo.set_supplier_order_status(changed.id, changed.status.value, ctx.now())
-        await timeline.event(ctx, locked.record.id, event, message.format(supplier=changed.supplier_name),
-                             {"supplierOrderId": changed.id})
+        timeline.event(ctx, locked.record.id, event, message.format(supplier=changed.supplier_name),
+                       {"supplierOrderId": changed.id})
         return changed.id
 
     done = await with_locked_order(ctx, order_id, decide)
@@ -76,11 +77,11 @@ async def _change(
 
 async def cancel_supplier_order(ctx: Context, supplier_order_id: str | None) -> Outcome | DomainError:
     """Record that the supplier order was canceled with the supplier (only while placed)."""
-    return await _change(ctx, supplier_order_id, plan_cancel_supplier_order, "SUPPLIER_ORDER_CANCELED",
+    return await _change(ctx, supplier_order_id, plan_cancel_supplier_order, EventType.SUPPLIER_ORDER_CANCELED,
                          "Order with {supplier} canceled.")
 
 
 async def mark_supplier_order_shipped(ctx: Context, supplier_order_id: str | None) -> Outcome | DomainError:
     """Record that the supplier shipped."""
-    return await _change(ctx, supplier_order_id, plan_mark_supplier_order_shipped, "SUPPLIER_ORDER_SHIPPED",
+    return await _change(ctx, supplier_order_id, plan_mark_supplier_order_shipped, EventType.SUPPLIER_ORDER_SHIPPED,
                          "{supplier} shipped their part of the order.")

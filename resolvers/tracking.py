@@ -6,6 +6,7 @@ from db import repository as repo
 from db.records import OrderRecord, ShipmentRecord
 from domain.access import Permission
 from domain.errors import DomainError
+from domain.events import EventType
 from domain.tracking import TrackingRequest, plan_add_tracking
 from resolvers import timeline
 from resolvers.common import Locked, require, with_locked_order
@@ -14,7 +15,7 @@ from resolvers.shipments import shipment_outcome
 
 
 async def add_tracking_number(
-    ctx: Context, order_id: str | None, request: TrackingRequest, *, notify_customer: bool
+    ctx: Context, order_id: str | None, request: TrackingRequest, *, notify_customer: bool | None
 ) -> tuple[OrderRecord, ShipmentRecord] | DomainError:
     """Ship units under a tracking number (or complete an awaiting shipment)."""
     require(ctx, Permission.WRITE_ORDERS)
@@ -27,17 +28,13 @@ async def add_tracking_number(
         await repo.save_shipment(record.id, shipment, is_new=plan.is_new, now=now)
         await repo.update_order(record.id, now=now, fulfillment_status=plan.fulfillment_status.value)
         units = sum(sl.quantity for sl in shipment.lines)
-        await timeline.event(
-            ctx, record.id, "TRACKING_ADDED",
+        timeline.event(
+            ctx, record.id, EventType.TRACKING_ADDED,
             f"Tracking number {shipment.tracking_number}" + (f" ({shipment.carrier})" if shipment.carrier else "")
             + f" added; {units} unit(s) shipped.",
             {"shipmentId": shipment.id, "trackingNumber": shipment.tracking_number, "carrier": shipment.carrier},
+            notify=notify_customer,
         )
-        if notify_customer:
-            await timeline.notify(ctx, record, "SHIPMENT_SHIPPED", {
-                "shipmentId": shipment.id, "trackingNumber": shipment.tracking_number,
-                "carrier": shipment.carrier, "trackingUrl": shipment.tracking_url,
-            })
         return shipment.id
 
     shipment_id = await with_locked_order(ctx, order_id, decide)

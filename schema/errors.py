@@ -25,6 +25,14 @@ Permission = strawberry.enum(
 )
 
 
+class InvalidArgument(Exception):
+    """A query argument is invalid: a top-level error with code INVALID_INPUT."""
+
+    def __init__(self, error: DomainError) -> None:
+        self.field = error.field
+        super().__init__(error.message)
+
+
 @strawberry.interface(description="An expected failure: a rule refused the request and nothing changed.")
 class Error:
     code: ErrorCode = strawberry.field(description="What went wrong, as a stable code.")
@@ -82,6 +90,18 @@ CancellationAlreadyRequestedError = _error_type(
 CancellationRequestDeclinedError = _error_type(
     DomainErrorCode.CANCELLATION_REQUEST_DECLINED,
     "The store declined this order's cancellation request; its message is on the request.",
+)
+WebhookEndpointNotFoundError = _error_type(
+    DomainErrorCode.WEBHOOK_ENDPOINT_NOT_FOUND, "No such webhook endpoint is in your store."
+)
+WebhookEndpointLimitReachedError = _error_type(
+    DomainErrorCode.WEBHOOK_ENDPOINT_LIMIT_REACHED, "The store has as many webhook endpoints as it may; delete one first."
+)
+WebhookDeliveryNotFoundError = _error_type(
+    DomainErrorCode.WEBHOOK_DELIVERY_NOT_FOUND, "No such webhook delivery is in your store."
+)
+WebhookDeliveryPendingError = _error_type(
+    DomainErrorCode.WEBHOOK_DELIVERY_PENDING, "The delivery is already queued for its next attempt."
 )
 NoCancellationRequestError = _error_type(
     DomainErrorCode.NO_CANCELLATION_REQUEST, "The order has no cancellation request waiting for a decision."
@@ -188,6 +208,10 @@ _SIMPLE = {
     DomainErrorCode.CANCELLATION_ALREADY_REQUESTED: CancellationAlreadyRequestedError,
     DomainErrorCode.CANCELLATION_REQUEST_DECLINED: CancellationRequestDeclinedError,
     DomainErrorCode.NO_CANCELLATION_REQUEST: NoCancellationRequestError,
+    DomainErrorCode.WEBHOOK_ENDPOINT_NOT_FOUND: WebhookEndpointNotFoundError,
+    DomainErrorCode.WEBHOOK_ENDPOINT_LIMIT_REACHED: WebhookEndpointLimitReachedError,
+    DomainErrorCode.WEBHOOK_DELIVERY_NOT_FOUND: WebhookDeliveryNotFoundError,
+    DomainErrorCode.WEBHOOK_DELIVERY_PENDING: WebhookDeliveryPendingError,
 }
 
 

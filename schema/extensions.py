@@ -9,7 +9,7 @@ from graphql.error import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from resolvers.common import Forbidden, Unauthenticated
-from schema.query import InvalidArgument
+from schema.errors import InvalidArgument
 
 log = logging.getLogger("ordergraph.errors")
 

@@ -18,6 +18,13 @@ def or_default(value, default):
     return default if value is None else value
 
 
+def notify_description(what: str) -> str:
+    """``notifyCustomer``: true forces the email, false suppresses it, absent follows the store's settings."""
+    return (f"{what}: true sends it whatever the store's notification settings say, false never; absent or null: "
+            "as `notificationSettings` say. It is sent after the change commits, and `Order.notifications` "
+            "shows whether it went out.")
+
+
 @strawberry.input(description="Who placed the order.")
 class CustomerInput:
     email: str = strawberry.field(description="Email address; notifications go here.")
@@ -67,6 +74,8 @@ class CreateOrderInput:
         default=False, description="Cancellations happen on the e-commerce platform."
     )
     test: bool | None = strawberry.field(default=False, description="A test order, not a real sale.")
+    notify_customer: bool | None = strawberry.field(default=None, description=notify_description(
+        "The order confirmation email, with its \"View order details\" link (importing past orders: false)"))
     payment_pending: bool | None = strawberry.field(
         default=False, description="The payment is still processing (status PENDING): no refunds until it settles."
     )
@@ -80,7 +89,8 @@ class CancelOrderInput:
     order_id: strawberry.ID = strawberry.field(description="The order's global id.")
     reason: CancelReason = strawberry.field(description="Why the order is canceled.")
     staff_note: str | None = strawberry.field(default=None, description="An internal note on the cancellation.")
-    notify_customer: bool | None = strawberry.field(default=False, description="Queue a cancellation email to the customer.")
+    notify_customer: bool | None = strawberry.field(default=None, description=notify_description(
+        "The order-canceled email"))
     refund: bool = strawberry.field(
         default=True,
         description="Refund everything still refundable. `false` on a paid order needs CANCEL_WITHOUT_REFUND.",
@@ -113,7 +123,8 @@ class RefundOrderInput:
     adjustment: Decimal | None = strawberry.field(default="0", description="Extra goodwill amount.")
     fee: Decimal | None = strawberry.field(default="0", description="Deducted from the refund (e.g. restocking fee).")
     note: str | None = strawberry.field(default=None, description="A note about the refund.")
-    notify_customer: bool | None = strawberry.field(default=False, description="Queue a refund email to the customer.")
+    notify_customer: bool | None = strawberry.field(default=None, description=notify_description(
+        "The refund email"))
 
 
 @strawberry.input(description="Units of one line in a shipment.")
@@ -134,7 +145,8 @@ class AddTrackingNumberInput:
     lines: list[ShipmentLineInput] | None = strawberry.field(
         default=None, description="Units to ship; default: all unshipped units."
     )
-    notify_customer: bool | None = strawberry.field(default=False, description="Queue a shipping email to the customer.")
+    notify_customer: bool | None = strawberry.field(default=None, description=notify_description(
+        "The shipment-sent email (tracking number and link)"))
 
 
 @strawberry.input(description="Add an internal note.")
@@ -155,7 +167,8 @@ class FulfillOrderInput:
         description="A shipping app bought the label through the carrier: the carrier drives the shipment, "
         "so it is not editable here, and once shipped it cannot be voided.",
     )
-    notify_customer: bool | None = strawberry.field(default=False, description="Queue an email to the customer.")
+    notify_customer: bool | None = strawberry.field(default=None, description=notify_description(
+        "The your-order-is-being-packed email"))
 
 
 @strawberry.input(description="Edit a shipment created by hand. Omitted fields stay as they are.")
@@ -168,13 +181,15 @@ class UpdateShipmentInput:
         default=None, description="The new status; moves follow the shipment transition table."
     )
     estimated_delivery: date | None = strawberry.field(default=None, description="When the parcel is expected.")
-    notify_customer: bool | None = strawberry.field(default=False, description="Queue an email to the customer.")
+    notify_customer: bool | None = strawberry.field(default=None, description=notify_description(
+        "The shipment-updated email"))
 
 
 @strawberry.input(description="Mark a shipment delivered.")
 class MarkShipmentDeliveredInput:
     shipment_id: strawberry.ID = strawberry.field(description="The shipment's global id.")
-    notify_customer: bool | None = strawberry.field(default=False, description="Queue an email to the customer.")
+    notify_customer: bool | None = strawberry.field(default=None, description=notify_description(
+        "The delivered email"))
 
 
 @strawberry.input(description="Void a shipment that has not left (its label is voided); its units can ship again.")
@@ -193,7 +208,8 @@ class ReturnLineInput:
 class ReturnOrderInput:
     order_id: strawberry.ID = strawberry.field(description="The order's global id.")
     lines: list[ReturnLineInput] = strawberry.field(description="What came back.")
-    notify_customer: bool | None = strawberry.field(default=False, description="Queue an email to the customer.")
+    notify_customer: bool | None = strawberry.field(default=None, description=notify_description(
+        "The return-received email"))
 
 
 @strawberry.input(description="Give the order another number, unique in the store.")
@@ -215,7 +231,8 @@ class UpdateOrderAddressesInput:
 class ChangeOrderCustomerInput:
     order_id: strawberry.ID = strawberry.field(description="The order's global id.")
     customer: CustomerInput = strawberry.field(description="The new customer.")
-    notify_customer: bool | None = strawberry.field(default=False, description="Queue an email to the new customer.")
+    notify_customer: bool | None = strawberry.field(default=None, description=notify_description(
+        "The email telling the new customer the order is theirs"))
 
 
 @strawberry.input(description="Edit a note (its author, or a key with MANAGE_NOTES).")

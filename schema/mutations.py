@@ -76,6 +76,8 @@ from schema.inputs import (
 )
 from schema.inputs import or_default as _or
 from schema.keys import KeyMutations
+from schema.notifications import NotificationMutations
+from schema.webhooks import WebhookMutations
 from schema.self_service import SelfServiceMutations
 from schema.types import Info, Note, Order, OrderReturn, Refund, Shipment, SupplierOrder
 
@@ -344,7 +346,7 @@ SettlePaymentResult = Annotated[
 
 
 @strawberry.type(description="Everything that changes an order, and the store's API keys.")
-class Mutation(SelfServiceMutations, KeyMutations):
+class Mutation(SelfServiceMutations, KeyMutations, WebhookMutations, NotificationMutations):
     @strawberry.mutation(description="Create an order (platform integrations and partner apps). Needs WRITE_ORDERS.")
     async def create_order(self, info: Info, input: CreateOrderInput) -> CreateOrderResult:
         request = CreateOrderRequest(
@@ -358,7 +360,8 @@ class Mutation(SelfServiceMutations, KeyMutations):
             cancellations_managed_externally=_or(input.cancellations_managed_externally, False),
             test=_or(input.test, False), payment_pending=_or(input.payment_pending, False),
         )
-        result = await orders.create_order(info.context, request, idempotency_key=input.idempotency_key)
+        result = await orders.create_order(info.context, request, idempotency_key=input.idempotency_key,
+                                           notify_customer=input.notify_customer)
         if isinstance(result, DomainError):
             return to_error(result)
         record, token = result
@@ -374,7 +377,7 @@ class Mutation(SelfServiceMutations, KeyMutations):
         )
         result = await cancel.cancel_order(
             info.context, decode(input.order_id, "Order"), input.order_id, request,
-            notify_customer=_or(input.notify_customer, False), idempotency_key=input.idempotency_key,
+            notify_customer=input.notify_customer, idempotency_key=input.idempotency_key,
         )
         if isinstance(result, DomainError):
             return to_error(result)
@@ -395,7 +398,7 @@ class Mutation(SelfServiceMutations, KeyMutations):
         )
         result = await refunds.refund_order(
             info.context, decode(input.order_id, "Order"), input.order_id, request,
-            idempotency_key=input.idempotency_key, notify_customer=_or(input.notify_customer, False),
+            idempotency_key=input.idempotency_key, notify_customer=input.notify_customer,
         )
         if isinstance(result, DomainError):
             return to_error(result)
@@ -416,7 +419,7 @@ class Mutation(SelfServiceMutations, KeyMutations):
             ),
         )
         result = await tracking.add_tracking_number(
-            info.context, decode(input.order_id, "Order"), request, notify_customer=_or(input.notify_customer, False)
+            info.context, decode(input.order_id, "Order"), request, notify_customer=input.notify_customer
         )
         if isinstance(result, DomainError):
             return to_error(result)
@@ -432,7 +435,7 @@ class Mutation(SelfServiceMutations, KeyMutations):
             carrier=input.carrier, label_purchased=_or(input.label_purchased, False),
         )
         result = await shipments.fulfill_order(info.context, decode(input.order_id, "Order"), request,
-                                               notify_customer=_or(input.notify_customer, False))
+                                               notify_customer=input.notify_customer)
         return _shipment_success(FulfillOrderSuccess, result)
 
     @strawberry.mutation(description="Edit a shipment created by hand. Needs WRITE_ORDERS.")
@@ -443,7 +446,7 @@ class Mutation(SelfServiceMutations, KeyMutations):
             estimated_delivery=input.estimated_delivery,
         )
         result = await shipments.update_shipment(info.context, decode(input.shipment_id, "Shipment"), update,
-                                                 notify_customer=_or(input.notify_customer, False))
+                                                 notify_customer=input.notify_customer)
         return _shipment_success(UpdateShipmentSuccess, result)
 
     @strawberry.mutation(description="Mark a shipment delivered. Needs WRITE_ORDERS.")
@@ -451,7 +454,7 @@ class Mutation(SelfServiceMutations, KeyMutations):
         self, info: Info, input: MarkShipmentDeliveredInput
     ) -> MarkShipmentDeliveredResult:
         result = await shipments.mark_shipment_delivered(info.context, decode(input.shipment_id, "Shipment"),
-                                                         notify_customer=_or(input.notify_customer, False))
+                                                         notify_customer=input.notify_customer)
         return _shipment_success(MarkShipmentDeliveredSuccess, result)
 
     @strawberry.mutation(description="Void a shipment that has not left; its units can ship again. Needs WRITE_ORDERS.")
@@ -463,7 +466,7 @@ class Mutation(SelfServiceMutations, KeyMutations):
     async def return_order(self, info: Info, input: ReturnOrderInput) -> ReturnOrderResult:
         lines = tuple(ReturnLineRequest(_line_id(ln.line_id), ln.quantity, _or(ln.restock, False)) for ln in input.lines)
         result = await shipments.return_order(info.context, decode(input.order_id, "Order"), lines,
-                                              notify_customer=_or(input.notify_customer, False))
+                                              notify_customer=input.notify_customer)
         if isinstance(result, DomainError):
             return to_error(result)
         record, returned = result
@@ -494,7 +497,7 @@ class Mutation(SelfServiceMutations, KeyMutations):
     async def change_order_customer(self, info: Info, input: ChangeOrderCustomerInput) -> ChangeOrderCustomerResult:
         customer = Customer(email=input.customer.email, name=input.customer.name, phone=input.customer.phone)
         result = await edits.change_order_customer(info.context, decode(input.order_id, "Order"), customer,
-                                                   notify_customer=_or(input.notify_customer, False))
+                                                   notify_customer=input.notify_customer)
         return to_error(result) if isinstance(result, DomainError) else ChangeOrderCustomerSuccess(order=Order.of(result))
 
     @strawberry.mutation(description="Edit a note. Needs WRITE_ORDERS, and MANAGE_NOTES for others' notes.")

@@ -12,8 +12,12 @@ from domain.errors import DomainError
 from domain.listing import OrderFilter as DomainOrderFilter
 from domain.listing import SortDirection, SortField
 from resolvers import orders
+from schema.errors import InvalidArgument
+from schema.feed import FeedQueries
 from schema.ids import from_global_id
 from schema.keys import KeyQueries
+from schema.notifications import NotificationQueries
+from schema.webhooks import WebhookQueries
 from schema.types import (
     FulfillmentStatus,
     Info,
@@ -58,16 +62,8 @@ class OrderSortInput:
     direction: SortDirectionEnum = strawberry.field(default=SortDirection.DESC, description="Which way.")
 
 
-class InvalidArgument(Exception):
-    """A query argument is invalid: a top-level error with code INVALID_INPUT."""
-
-    def __init__(self, error: DomainError) -> None:
-        self.field = error.field
-        super().__init__(error.message)
-
-
 @strawberry.type(description="Everything that reads orders, and the store's API keys.")
-class Query(KeyQueries):
+class Query(KeyQueries, FeedQueries, WebhookQueries, NotificationQueries):
     @strawberry.field(description="The order with this global id, or null. Needs READ_ORDERS, or the order's "
                       "customer access token.")
     async def order(self, info: Info, id: strawberry.ID) -> Order | None:

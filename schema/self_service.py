@@ -27,6 +27,7 @@ from schema.errors import (
     to_error,
 )
 from schema.ids import decode
+from schema.inputs import notify_description
 from schema.inputs import or_default as _or
 from schema.types import CustomerCancelReason, Info, Order, Refund
 
@@ -48,14 +49,16 @@ class RequestCancellationInput:
 class ApproveCancellationRequestInput:
     order_id: strawberry.ID = strawberry.field(description="The order's global id.")
     restock: bool | None = strawberry.field(default=True, description="Return the units to stock.")
-    notify_customer: bool | None = strawberry.field(default=False, description="Queue a cancellation email.")
+    notify_customer: bool | None = strawberry.field(default=None, description=notify_description(
+        "The request-approved email"))
 
 
 @strawberry.input(description="Decline the customer's cancellation request.")
 class DeclineCancellationRequestInput:
     order_id: strawberry.ID = strawberry.field(description="The order's global id.")
     message: str = strawberry.field(description="Why, for the customer (1 to 1000 characters); the order shows it.")
-    notify_customer: bool | None = strawberry.field(default=False, description="Also email the message.")
+    notify_customer: bool | None = strawberry.field(default=None, description=notify_description(
+        "The request-declined email, with the message"))
 
 
 @strawberry.input(description="A new order link for the customer.")
@@ -131,7 +134,7 @@ class SelfServiceMutations:
     ) -> ApproveCancellationRequestResult:
         result = await self_service.approve_cancellation_request(
             info.context, decode(input.order_id, "Order"), restock=_or(input.restock, True),
-            notify_customer=_or(input.notify_customer, False),
+            notify_customer=input.notify_customer,
         )
         if isinstance(result, DomainError):
             return to_error(result)
@@ -145,7 +148,7 @@ class SelfServiceMutations:
     ) -> DeclineCancellationRequestResult:
         result = await self_service.decline_cancellation_request(
             info.context, decode(input.order_id, "Order"), input.message,
-            notify_customer=_or(input.notify_customer, False),
+            notify_customer=input.notify_customer,
         )
         return to_error(result) if isinstance(result, DomainError) else DeclineCancellationRequestSuccess(
             order=Order.of(result))

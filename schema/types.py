@@ -28,6 +28,7 @@ from resolvers.context import Context
 from schema.errors import Error, to_error
 from schema.ids import to_global_id
 from schema.money import Money, RefundableAmounts
+from schema.notifications import CustomerNotification
 from schema.visibility import staff_only
 
 Info = StrawberryInfo[Context, None]
@@ -399,6 +400,9 @@ class Order(Node):
     test: bool = strawberry.field(description="A test order: not a real sale.")
     created_at: datetime = strawberry.field(description="When the order was placed.")
     updated_at: datetime = strawberry.field(description="When the order last changed.")
+    version: int = strawberry.field(
+        description="Grows by one with every change; events and webhooks carry it, so a consumer keeps the newest."
+    )
     record: strawberry.Private[OrderRecord]
 
     @classmethod
@@ -414,7 +418,7 @@ class Order(Node):
             payments_managed_externally=r.payments_managed_externally,
             cancellations_managed_externally=r.cancellations_managed_externally,
             cancel_reason=d.CancelReason(r.cancel_reason) if r.cancel_reason else None, canceled_at=r.canceled_at,
-            test=r.test, created_at=r.created_at, updated_at=r.updated_at, record=r,
+            test=r.test, created_at=r.created_at, updated_at=r.updated_at, version=r.version, record=r,
         )
 
     @strawberry.field(description="Everything refunded so far, net of fees.")
@@ -462,6 +466,11 @@ class Order(Node):
                       extensions=staff_only())
     async def events(self, info: Info) -> list[OrderEvent]:
         return [OrderEvent.of(e) for e in await info.context.loaders.events.load(self.record.id)]
+
+    @strawberry.field(description="Emails about the order, to the customer and the merchant, and whether each went "
+                      "out. Staff and partner apps only.", extensions=staff_only())
+    async def notifications(self, info: Info) -> list[CustomerNotification]:
+        return [CustomerNotification.of(r) for r in await info.context.loaders.notifications.load(self.record.id)]
 
     @strawberry.field(description="What you may do to the order now, and why not when you may not.")
     async def available_actions(self, info: Info) -> OrderActions:

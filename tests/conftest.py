@@ -16,6 +16,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +24,16 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from app.delivery import delivery_worker
 from app.main import create_app
 from app.settings import Settings
 from db import repository as repo
+from db import sql
 from db.migrate import migrate
 from domain.access import LIMITS, ActorKind, Permission
+from integrations.mail import list_messages, read_message
 from resolvers.keys import new_api_key
+from worker.runner import Worker, WorkerConfig
 
 POSTGRES = os.environ.get("ORDERGRAPH_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")
 ENGINE = os.environ.get("ORDERGRAPH_TEST_ENGINE", "sqlite")
@@ -79,9 +84,12 @@ TEST_LIMITS = {kind: limits if kind is ActorKind.CUSTOMER else replace(limits, r
 
 
 @pytest_asyncio.fixture(scope="session")
-async def app(database_url: str):
-    """The real application, lifespan included."""
-    application = create_app(Settings(database_url=database_url, secret_key="test-secret-key", limits=TEST_LIMITS))
+async def app(database_url: str, tmp_path_factory):
+    """The real application, lifespan included. Its worker is off: tests that deliver run one
+    of their own (tests/delivery), against local receivers."""
+    application = create_app(Settings(database_url=database_url, secret_key="test-secret-key", limits=TEST_LIMITS,
+                                      worker="off", mail_dir=tmp_path_factory.mktemp("mail"),
+                                      webhooks_allow_private=True))
     async with application.router.lifespan_context(application):
         yield application
 
@@ -132,3 +140,29 @@ async def make_store(http: httpx.AsyncClient, name: str = "Test store") -> Store
 async def store(http) -> Store:
     """A fresh store per test, so tests never see each other's orders."""
     return await make_store(http)
+
+
+@dataclass
+class Delivery:
+    """A delivery worker in the test's process: ``await deliver()`` runs every job due now, and
+    those they queue, to the end. Email goes to files in ``mail_dir``."""
+
+    worker: Worker
+    mail_dir: Path
+
+    async def __call__(self) -> int:
+        return await self.worker.drain()
+
+    def mail(self) -> list[EmailMessage]:
+        """The messages sent so far, oldest first."""
+        return [read_message(self.mail_dir, entry.filename) for entry in reversed(list_messages(self.mail_dir))]
+
+
+@pytest_asyncio.fixture
+async def deliver(app, database_url: str, tmp_path: Path) -> AsyncIterator[Delivery]:
+    """A worker for this test only: jobs left by earlier tests are dropped first."""
+    await sql.execute('DELETE FROM "outbox_jobs"')
+    settings = Settings(database_url=database_url, secret_key="test-secret-key", mail_dir=tmp_path / "mail",
+                        webhooks_allow_private=True, public_url="https://shop.test")
+    async with delivery_worker(settings, settings.secret_key.encode(), WorkerConfig(grace=5)) as worker:
+        yield Delivery(worker, tmp_path / "mail")

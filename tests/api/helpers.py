@@ -145,3 +145,19 @@ async def create_order_with_token(store, **overrides: Any) -> tuple[dict[str, An
 
 def amount(money: dict[str, Any]) -> str:
     return money["amount"]
+
+
+NOTIFICATIONS = """query($id: ID!) { order(id: $id) {
+  notifications { template audience recipient status attempts sentAt messageId error }
+  events { type message actor { kind name } }
+} }"""
+
+
+async def notifications_of(store, order: dict[str, Any]) -> list[dict[str, Any]]:
+    """The order's emails as staff see them."""
+    return (await store.gql(NOTIFICATIONS, {"id": order["id"]}))["order"]["notifications"]
+
+
+async def event_types(store, order: dict[str, Any]) -> list[str]:
+    """The order's timeline, oldest first."""
+    return [e["type"] for e in (await store.gql(NOTIFICATIONS, {"id": order["id"]}))["order"]["events"]]

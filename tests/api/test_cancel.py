@@ -1,7 +1,5 @@
-from db import repository as repo
 from domain.access import Permission
-from schema.ids import decode
-from tests.api.helpers import CANCEL, ORDER, REFUND, TRACK, create_order
+from tests.api.helpers import CANCEL, ORDER, REFUND, TRACK, create_order, event_types, notifications_of
 
 
 def cancel_input(order, **kw):
@@ -68,11 +66,16 @@ async def test_cancel_without_refund_of_an_unpaid_order_needs_no_elevation(store
     assert result["__typename"] == "CancelOrderSuccess"
 
 
-async def test_notify_customer_queues_a_cancellation_notice(store):
-    order = await create_order(store)
+async def test_the_cancellation_email_goes_out_after_commit_and_speaks_for_the_refund_too(store, deliver):
+    order = await create_order(store, notifyCustomer=False)
     await store.gql(CANCEL, cancel_input(order, notifyCustomer=True))
-    queued = await repo.notifications_for_order(decode(order["id"], "Order"))
-    assert [(n.kind, n.recipient) for n in queued] == [("ORDER_CANCELED", "ada@example.com")]
+    assert await notifications_of(store, order) == []  # nothing leaves inside the mutation
+    await deliver()
+    sent = await notifications_of(store, order)
+    assert [(n["template"], n["recipient"], n["status"]) for n in sent] == [("ORDER_CANCELED", "ada@example.com", "SENT")]
+    (mail,) = deliver.mail()
+    assert mail["To"] == "ada@example.com" and mail["Message-ID"].strip() == sent[0]["messageId"]
+    assert (await event_types(store, order))[-1] == "CUSTOMER_NOTIFIED"
 
 
 async def test_a_retried_cancel_with_a_key_returns_the_first_result(store):

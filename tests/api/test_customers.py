@@ -8,7 +8,15 @@ import pytest
 from db import repository as repo
 from domain.access import Permission
 from domain.tokens import issue_customer_token
-from tests.api.helpers import APPROVE, DECLINE, ORDER, REQUEST, create_order_with_token
+from tests.api.helpers import (
+    APPROVE,
+    DECLINE,
+    ORDER,
+    REQUEST,
+    create_order_with_token,
+    event_types,
+    notifications_of,
+)
 from tests.conftest import make_store
 
 SECRET = b"test-secret-key"  # the test app's (see conftest)
@@ -133,8 +141,8 @@ async def test_a_request_waits_for_staff_who_approve_it(store):
     assert again["__typename"] == "NoCancellationRequestError"
 
 
-async def test_a_declined_request_tells_the_customer_why(store):
-    order, token = await create_order_with_token(store)
+async def test_a_declined_request_tells_the_customer_why(store, deliver):
+    order, token = await create_order_with_token(store, notifyCustomer=False)
     await request_cancel(store, order["id"], token, reason="FOUND_BETTER_PRICE")
     empty = (await store.gql(DECLINE, {"input": {"orderId": order["id"], "message": "  "}}))["declineCancellationRequest"]
     assert empty["__typename"] == "InvalidInputError"
@@ -149,21 +157,26 @@ async def test_a_declined_request_tells_the_customer_why(store):
     assert (await request_cancel(store, order["id"], token))["__typename"] == "CancellationRequestDeclinedError"
     staff = (await store.gql(STAFF_VIEW, {"id": order["id"]}))["order"]
     assert staff["cancellationRequest"]["decidedBy"]["kind"] == "STAFF"
-    assert [e["type"] for e in staff["events"]][-2:] == ["CANCELLATION_DECLINED", "CUSTOMER_NOTIFIED"]
-    notifications = await repo.notifications_for_order(_raw(order["id"]))
-    assert [n.kind for n in notifications] == ["CANCELLATION_DECLINED"]
+    assert [e["type"] for e in staff["events"]][-1] == "CANCELLATION_DECLINED"
+    await deliver()
+    assert [n["template"] for n in await notifications_of(store, order)] == ["CANCELLATION_DECLINED"]
+    assert (await event_types(store, order))[-1] == "CUSTOMER_NOTIFIED"
+    (mail,) = deliver.mail()
+    assert "Your parcel is already with the courier." in mail.get_body(("plain",)).get_content()
 
 
-async def test_a_store_that_cancels_at_once_refunds_in_full(store):
+async def test_a_store_that_cancels_at_once_refunds_in_full(store, deliver):
     await repo.set_self_cancel_policy(store.id, "IMMEDIATE", 60)
-    order, token = await create_order_with_token(store)
+    order, token = await create_order_with_token(store, notifyCustomer=False)
     result = await request_cancel(store, order["id"], token)
     assert result["outcome"] == "CANCELED"
     assert result["order"] == {"status": "CANCELED", "paymentStatus": "REFUNDED", "refunds": [{"total": {"amount": "141.00"}}]}
     staff = (await store.gql(STAFF_VIEW, {"id": order["id"]}))["order"]
     by_customer = [e["type"] for e in staff["events"] if e["actor"]["kind"] == "CUSTOMER"]
-    assert by_customer == ["ORDER_CANCELED", "REFUND_ISSUED", "CUSTOMER_NOTIFIED"]
+    assert by_customer == ["ORDER_CANCELED", "REFUND_ISSUED"]
     assert staff["cancellationRequest"] is None
+    await deliver()
+    assert [(n["template"], n["status"]) for n in await notifications_of(store, order)] == [("ORDER_CANCELED", "SENT")]
 
 
 async def test_self_cancel_closes_once_fulfillment_starts(store):

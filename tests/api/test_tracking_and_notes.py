@@ -1,14 +1,12 @@
-from db import repository as repo
-from schema.ids import decode
-from tests.api.helpers import NOTE, ORDER, TRACK, create_order
+from tests.api.helpers import NOTE, ORDER, TRACK, create_order, notifications_of
 
 
 def track_input(order, number="1Z999AA10123456784", **kw):
     return {"input": {"orderId": order["id"], "trackingNumber": number, **kw}}
 
 
-async def test_a_tracking_number_ships_every_unshipped_unit_and_derives_the_carrier(store):
-    order = await create_order(store)
+async def test_a_tracking_number_ships_every_unshipped_unit_and_derives_the_carrier(store, deliver):
+    order = await create_order(store, notifyCustomer=False)
     result = (await store.gql(TRACK, track_input(order, notifyCustomer=True)))["addTrackingNumber"]
     assert result["__typename"] == "AddTrackingNumberSuccess"
     shipment = result["shipment"]
@@ -19,9 +17,10 @@ async def test_a_tracking_number_ships_every_unshipped_unit_and_derives_the_carr
     assert after["fulfillmentStatus"] == "FULFILLED"
     assert after["lines"][0]["fulfilledQuantity"] == 10 and after["lines"][0]["unfulfilledQuantity"] == 0
     assert after["availableActions"]["addTrackingNumber"]["reason"]["code"] == "NOTHING_TO_FULFILL"
-    queued = await repo.notifications_for_order(decode(order["id"], "Order"))
-    assert [n.kind for n in queued] == ["SHIPMENT_SHIPPED"]
-    assert queued[0].payload["trackingUrl"] == shipment["trackingUrl"]
+    await deliver()
+    assert [n["template"] for n in await notifications_of(store, order)] == ["SHIPMENT_SENT"]
+    (mail,) = deliver.mail()
+    assert shipment["trackingUrl"] in mail.get_body(("plain",)).get_content()
 
 
 async def test_partial_shipments_move_the_fulfillment_status(store):

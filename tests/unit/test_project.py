@@ -41,15 +41,22 @@ def test_every_public_type_and_field_has_a_description():
     assert missing == []
 
 
-# Who may import whom: app -> schema -> resolvers -> domain, db; db -> domain.
+# Who may import whom: app -> schema -> resolvers -> domain, db; db -> domain;
+# app -> worker -> integrations, domain, db; integrations -> domain.
 ALLOWED = {
     "domain": {"domain"},
     "db": {"db", "domain"},
     "resolvers": {"resolvers", "db", "domain"},
     "schema": {"schema", "resolvers", "domain", "db"},
-    "app": {"app", "schema", "resolvers", "domain", "db"},
+    "integrations": {"integrations", "domain"},
+    "worker": {"worker", "integrations", "domain", "db"},
+    "app": {"app", "schema", "resolvers", "domain", "db", "worker", "integrations"},
 }
-THIRD_PARTY_FORBIDDEN = {"domain": {"strawberry", "starlette", "tortoise", "graphql", "uvicorn"}}
+THIRD_PARTY_FORBIDDEN = {
+    "domain": {"strawberry", "starlette", "tortoise", "graphql", "uvicorn", "httpx", "httpcore", "aiosmtplib",
+               "jinja2", "asyncpg", "aiosqlite"},
+    "integrations": {"tortoise", "strawberry"},
+}
 LAYERS = set(ALLOWED)
 
 
@@ -79,7 +86,7 @@ def test_imports_flow_one_way():
 def test_only_db_touches_the_models():
     wrong = [
         str(path.relative_to(ROOT))
-        for layer in ("app", "schema", "resolvers", "domain")
+        for layer in ("app", "schema", "resolvers", "domain", "worker", "integrations")
         for path in (ROOT / layer).rglob("*.py")
         if "db.models" in path.read_text() or "tortoise" in _imports(path) and layer != "app"
     ]

@@ -1,0 +1,81 @@
+"""Putting a delivery worker together from the settings: its webhook sender, mailer, keys,
+and on PostgreSQL a LISTEN connection that wakes it when jobs are committed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from app.settings import Settings
+from db.crypto import SecretBox
+from db.outbox import CHANNEL
+from integrations.mail import mailer_from_settings
+from integrations.webhooks import HttpWebhookSender
+from worker.jobs import Jobs
+from worker.runner import Worker, WorkerConfig
+
+log = logging.getLogger("ordergraph.worker")
+
+
+def _asyncpg_dsn(database_url: str) -> str:
+    """The URL for a plain asyncpg connection: Tortoise's own options (pool sizes...) removed."""
+    parts = urlsplit(database_url.replace("postgres://", "postgresql://", 1))
+    kept = [(k, v) for k, v in parse_qsl(parts.query) if k in ("sslmode", "ssl", "sslrootcert")]
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
+def pg_listener(database_url: str) -> Callable[[Callable[[], None]], Awaitable[Callable[[], Awaitable[None]]]]:
+    """LISTEN on the outbox channel on a connection of its own, reconnecting when it drops. A
+    notification is only a wake-up: the worker polls too, so a lost one delays, never loses."""
+
+    async def start(wake: Callable[[], None]) -> Callable[[], Awaitable[None]]:
+        import asyncpg
+
+        async def keep_listening() -> None:
+            while True:
+                try:
+                    connection = await asyncpg.connect(_asyncpg_dsn(database_url), timeout=10)
+                    try:
+                        await connection.add_listener(CHANNEL, lambda *_args: wake())
+                        wake()  # jobs may have been committed while we were not listening
+                        while not connection.is_closed():
+                            await asyncio.sleep(5)
+                            await connection.execute("SELECT 1")
+                    finally:
+                        await connection.close(timeout=2)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - the database is away; polling goes on meanwhile
+                    log.warning("outbox LISTEN connection lost (%s); reconnecting", type(exc).__name__)
+                    await asyncio.sleep(2)
+
+        task = asyncio.create_task(keep_listening(), name="outbox listener")
+
+        async def stop() -> None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+        return stop
+
+    return start
+
+
+@asynccontextmanager
+async def delivery_worker(settings: Settings, secret_key: bytes, config: WorkerConfig | None = None,
+                          ) -> AsyncIterator[Worker]:
+    """A worker for these settings; its webhook connections are closed afterwards."""
+    sender = HttpWebhookSender(allow_private=settings.webhooks_allow_private)
+    jobs = Jobs(
+        sender=sender, mailer=mailer_from_settings(settings.smtp_url, settings.mail_dir),
+        secret_box=SecretBox(secret_key), secret_key=secret_key, public_url=settings.base_url,
+        mail_from=settings.mail_from,
+    )
+    postgres = settings.database_url.startswith(("postgres://", "postgresql://"))
+    config = config or WorkerConfig(poll_interval=2.0 if postgres else 0.5)
+    try:
+        yield Worker(jobs, config, listener=pg_listener(settings.database_url) if postgres else None)
+    finally:
+        await sender.aclose()

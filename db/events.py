@@ -1,0 +1,150 @@
+"""The one log: writing a change's events (with the order's new version and the outbox), the
+order timeline, and the store's change feed that never skips.
+
+The change feed is ordered by (``txid``, ``position``). On SQLite writers take turns,
+so positions are handed out in commit order and ``txid`` is 0. On PostgreSQL positions
+come from a sequence, and a transaction that took its number first can commit last: a
+reader that paged past a higher number would skip it. So the feed only shows events of
+transactions older than every transaction still running (``pg_snapshot_xmin``), in
+transaction-id order: no running transaction can add an event before the reader's
+cursor. A long transaction delays the feed; it never makes it skip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from db import outbox, sql
+from db.records import EventRecord
+from domain.events import NOT_IN_FEED, EventType, NewEvent, OrderState, event_payload
+
+_EVENT_COLUMNS = ('"id", "order_id", "store_id", "type", "message", "actor_kind", "actor_id", "actor_name", '
+                  '"data", "payload", "order_version", "notify", "created_at"')
+
+
+def _event(row: dict[str, Any]) -> EventRecord:
+    return EventRecord(
+        id=str(row["id"]), order_id=sql.as_id(row["order_id"]), type=row["type"], message=row["message"],
+        actor_kind=row["actor_kind"], actor_id=row["actor_id"], actor_name=row["actor_name"],
+        data=sql.as_json(row["data"]), created_at=sql.as_datetime(row["created_at"]),
+        store_id=sql.as_id(row["store_id"]), payload=sql.as_json(row["payload"]),
+        order_version=row["order_version"], notify=sql.as_bool(row["notify"]),
+        feed_key=(int(row["txid"]), int(row["position"] or 0)),
+    )
+
+
+async def _insert(rows: list[tuple[Any, ...]]) -> None:
+    """Insert events; PostgreSQL fills ``position`` and ``txid`` itself (see the module)."""
+    width = 13
+    if sql.is_postgres():
+        values = ", ".join(f"({sql.placeholders(i * width + 1, width)})" for i in range(len(rows)))
+        await sql.execute(f'INSERT INTO "order_events" ({_EVENT_COLUMNS}) VALUES {values}',
+                          *[v for row in rows for v in row])
+        return
+    # SQLite: the caller's transaction holds the write lock (it wrote already), so the
+    # next positions are ours alone.
+    (last,) = await sql.fetch('SELECT COALESCE(MAX("position"), 0) AS "p" FROM "order_events"')
+    first = int(last["p"]) + 1
+    values = ", ".join(f"({sql.placeholders(i * (width + 1) + 1, width + 1)})" for i in range(len(rows)))
+    await sql.execute(f'INSERT INTO "order_events" ({_EVENT_COLUMNS}, "position") VALUES {values}',
+                      *[v for i, row in enumerate(rows) for v in (*row, first + i)])
+
+
+async def record_change(order_id: str, events: Sequence[NewEvent], now: datetime) -> OrderState:
+    """Write a change's events, in the caller's transaction and after the change itself: the
+    order's version grows by one and every event carries it, with the order's state as the
+    change left it; each event is queued for fan-out (webhooks, email)."""
+    (row,) = await sql.fetch(
+        'UPDATE "orders" SET "version" = "version" + 1, "updated_at" = $1 WHERE "id" = $2 RETURNING "id", '
+        '"store_id", "number", "status", "payment_status", "fulfillment_status", "currency", "total", '
+        '"amount_paid", "test", "version", "updated_at"',
+        now, order_id,
+    )
+    state = OrderState(
+        id=str(row["id"]), store_id=str(row["store_id"]), number=row["number"], status=row["status"],
+        payment_status=row["payment_status"], fulfillment_status=row["fulfillment_status"],
+        currency=row["currency"], total=sql.as_decimal(row["total"]), amount_paid=sql.as_decimal(row["amount_paid"]),
+        test=bool(row["test"]), version=int(row["version"]), updated_at=sql.as_datetime(row["updated_at"]),
+    )
+    ids = [sql.new_uuid() for _ in events]
+    await _insert([
+        (event_id, order_id, state.store_id, e.type.value, e.message, e.actor.kind.value, e.actor.id, e.actor.name,
+         e.data, event_payload(event_id, state, e.data), state.version, e.notify, now)
+        for event_id, e in zip(ids, events, strict=True)
+    ])
+    await outbox.enqueue([outbox.NewJob(outbox.DISPATCH, event_id, now) for event_id in ids])
+    return state
+
+
+async def record_store_event(store_id: str, event: NewEvent, now: datetime) -> str:
+    """An event about no order (a test webhook), in the caller's transaction; not fanned out."""
+    event_id = sql.new_uuid()
+    await _insert([(event_id, None, store_id, event.type.value, event.message, event.actor.kind.value,
+                    event.actor.id, event.actor.name, event.data, event_payload(event_id, None, event.data), None,
+                    None, now)])
+    return event_id
+
+
+async def get_event(event_id: str, store_id: str | None = None) -> EventRecord | None:
+    """The event with this id (in this store, when one is named)."""
+    params: list[Any] = [event_id]
+    where = '"id" = $1'
+    if store_id is not None:
+        where += ' AND "store_id" = $2'
+        params.append(store_id)
+    rows = await sql.fetch(f'SELECT {_EVENT_COLUMNS}, "txid", "position" FROM "order_events" WHERE {where}', *params)
+    return _event(rows[0]) if rows else None
+
+
+async def events_by_id(event_ids: Sequence[str]) -> dict[str, EventRecord]:
+    if not event_ids:
+        return {}
+    rows = await sql.fetch(f'SELECT {_EVENT_COLUMNS}, "txid", "position" FROM "order_events" '
+                           f'WHERE "id" IN ({sql.placeholders(1, len(event_ids))})', *event_ids)
+    return {str(r["id"]): _event(r) for r in rows}
+
+
+async def events_by_order(order_ids: Sequence[str]) -> dict[str, list[EventRecord]]:
+    """Each order's timeline, oldest first."""
+    if not order_ids:
+        return {}
+    rows = await sql.fetch(
+        f'SELECT {_EVENT_COLUMNS}, "txid", "position" FROM "order_events" '
+        f'WHERE "order_id" IN ({sql.placeholders(1, len(order_ids))}) ORDER BY "created_at", "position", "id"',
+        *order_ids,
+    )
+    out: dict[str, list[EventRecord]] = {}
+    for row in rows:
+        out.setdefault(str(row["order_id"]), []).append(_event(row))
+    return out
+
+
+async def feed(
+    store_id: str, *, after: tuple[int, int] | None, limit: int, types: Sequence[EventType] = (),
+    order_id: str | None = None,
+) -> list[EventRecord]:
+    """The store's events after a feed position, oldest first, never skipping one (see the module)."""
+    conditions, params = ['"store_id" = $1'], [store_id]
+
+    def param(value: Any) -> str:
+        params.append(value)
+        return f"${len(params)}"
+
+    excluded = [t.value for t in NOT_IN_FEED]
+    conditions.append(f'"type" NOT IN ({", ".join(param(t) for t in excluded)})')
+    if after is not None:
+        conditions.append(f'("txid", "position") > ({param(after[0])}, {param(after[1])})')
+    if types:
+        conditions.append(f'"type" IN ({", ".join(param(t.value) for t in types)})')
+    if order_id is not None:
+        conditions.append(f'"order_id" = {param(order_id)}')
+    if sql.is_postgres():
+        conditions.append('"txid" < pg_snapshot_xmin(pg_current_snapshot())::text::bigint')
+    rows = await sql.fetch(
+        f'SELECT {_EVENT_COLUMNS}, "txid", "position" FROM "order_events" WHERE {" AND ".join(conditions)} '
+        f'ORDER BY "txid", "position" LIMIT {param(limit)}',
+        *params,
+    )
+    return [_event(r) for r in rows]

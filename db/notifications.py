@@ -1,0 +1,79 @@
+"""Email notifications about orders: created when an event is fanned out, sent by a worker."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from db import outbox, sql
+from db.records import NotificationRecord
+from domain.notifications import NotificationStatus, PlannedNotification
+
+#: Every message goes through one mail server: a worker sends only a few at once.
+MAIL_LANE = "mail"
+
+_COLUMNS = ('"id", "order_id", "event_id", "kind", "audience", "channel", "recipient", "status", "payload", '
+            '"attempts", "next_attempt_at", "message_id", "error", "created_at", "sent_at"')
+
+
+def _record(row: dict[str, Any]) -> NotificationRecord:
+    return NotificationRecord(
+        id=str(row["id"]), order_id=str(row["order_id"]), event_id=sql.as_id(row["event_id"]), template=row["kind"],
+        audience=row["audience"], channel=row["channel"], recipient=row["recipient"], status=row["status"],
+        payload=sql.as_json(row["payload"]) or {}, attempts=int(row["attempts"]),
+        next_attempt_at=sql.as_datetime(row["next_attempt_at"]), message_id=row["message_id"], error=row["error"],
+        created_at=sql.as_datetime(row["created_at"]), sent_at=sql.as_datetime(row["sent_at"]),
+    )
+
+
+async def create(order_id: str, event_id: str, planned: Sequence[PlannedNotification], now: datetime) -> list[str]:
+    """The event's messages, PENDING, each with its EMAIL job, in the caller's transaction. A
+    message the event already has (same template and recipient) is not created twice."""
+    made = []
+    for note in planned:
+        existing = await sql.fetch('SELECT "id" FROM "customer_notifications" WHERE "event_id" = $1 AND "kind" = $2 '
+                                   'AND "recipient" = $3', event_id, note.template.value, note.recipient)
+        if existing:
+            continue
+        notification_id = sql.new_uuid()
+        await sql.execute(
+            'INSERT INTO "customer_notifications" ("id", "order_id", "event_id", "kind", "audience", "channel", '
+            '"recipient", "status", "payload", "attempts", "created_at") '
+            "VALUES ($1, $2, $3, $4, $5, 'EMAIL', $6, $7, $8, 0, $9)",
+            notification_id, order_id, event_id, note.template.value, note.audience.value, note.recipient,
+            NotificationStatus.PENDING.value, {}, now,
+        )
+        made.append(notification_id)
+    await outbox.enqueue([outbox.NewJob(outbox.EMAIL, nid, now, lane=MAIL_LANE) for nid in made])
+    return made
+
+
+async def get(notification_id: str) -> NotificationRecord | None:
+    rows = await sql.fetch(f'SELECT {_COLUMNS} FROM "customer_notifications" WHERE "id" = $1', notification_id)
+    return _record(rows[0]) if rows else None
+
+
+async def by_order(order_ids: Sequence[str]) -> dict[str, list[NotificationRecord]]:
+    """Each order's notifications, oldest first."""
+    if not order_ids:
+        return {}
+    rows = await sql.fetch(f'SELECT {_COLUMNS} FROM "customer_notifications" '
+                           f'WHERE "order_id" IN ({sql.placeholders(1, len(order_ids))}) ORDER BY "created_at", "id"',
+                           *order_ids)
+    out: dict[str, list[NotificationRecord]] = {}
+    for row in rows:
+        out.setdefault(str(row["order_id"]), []).append(_record(row))
+    return out
+
+
+async def record_outcome(
+    notification_id: str, status: NotificationStatus, *, attempts: int, now: datetime, message_id: str | None,
+    error: str | None, next_attempt_at: datetime | None,
+) -> None:
+    await sql.execute(
+        'UPDATE "customer_notifications" SET "status" = $1, "attempts" = $2, "message_id" = $3, "error" = $4, '
+        '"next_attempt_at" = $5, "sent_at" = $6 WHERE "id" = $7',
+        status.value, attempts, message_id, error, next_attempt_at,
+        now if status is NotificationStatus.SENT else None, notification_id,
+    )

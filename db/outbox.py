@@ -1,0 +1,135 @@
+"""The outbox: jobs written in the transaction of the change that asked for them, and claimed
+by workers after commit.
+
+A claim sets a lease (``locked_until``, ``locked_by``) in one statement; on PostgreSQL
+it skips rows another claim holds (``FOR UPDATE SKIP LOCKED``), on SQLite writers take
+turns anyway. A worker finishes, reschedules or releases only jobs it still holds. A
+worker that dies holds its jobs until the lease runs out; then another claims them
+again (at least once). Inserting a job NOTIFYs ``ordergraph_outbox`` on PostgreSQL (a
+trigger); in one process, ``committed()`` wakes the embedded worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from db import sql
+
+DISPATCH = "DISPATCH"
+WEBHOOK = "WEBHOOK"
+EMAIL = "EMAIL"
+#: PostgreSQL channel the outbox trigger notifies.
+CHANNEL = "ordergraph_outbox"
+
+
+@dataclass(frozen=True)
+class NewJob:
+    kind: str
+    ref_id: str
+    run_after: datetime
+    lane: str | None = None
+    #: Claims already counted (a webhook delivery's attempts so far).
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    kind: str
+    ref_id: str
+    lane: str | None
+    #: Claims so far, this one included.
+    attempts: int
+    run_after: datetime
+
+
+async def enqueue(jobs: Sequence[NewJob]) -> None:
+    """Queue jobs in the caller's transaction: they exist if and only if it commits."""
+    if not jobs:
+        return
+    values = ", ".join(f"({sql.placeholders(i * 7 + 1, 7)})" for i in range(len(jobs)))
+    params = []
+    for job in jobs:
+        params += [sql.new_uuid(), job.kind, job.ref_id, job.lane, job.run_after, job.attempts, job.run_after]
+    await sql.execute(
+        f'INSERT INTO "outbox_jobs" ("id", "kind", "ref_id", "lane", "run_after", "attempts", "created_at") '
+        f"VALUES {values}", *params,
+    )
+
+
+async def claim(worker: str, now: datetime, lease_until: datetime, limit: int,
+                busy_lanes: Collection[str] = ()) -> list[Job]:
+    """Lease up to ``limit`` due jobs, oldest due first, none of a busy lane."""
+    params: list[object] = [lease_until, worker, now]
+    lanes = ""
+    if busy_lanes:
+        lanes = f' AND ("lane" IS NULL OR "lane" NOT IN ({sql.placeholders(4, len(busy_lanes))}))'
+        params += list(busy_lanes)
+    params.append(limit)
+    skip = " FOR UPDATE SKIP LOCKED" if sql.is_postgres() else ""
+    rows = await sql.fetch(
+        'UPDATE "outbox_jobs" SET "locked_until" = $1, "locked_by" = $2, "attempts" = "attempts" + 1 '
+        'WHERE "id" IN (SELECT "id" FROM "outbox_jobs" WHERE "run_after" <= $3 '
+        f'AND ("locked_until" IS NULL OR "locked_until" < $3){lanes} ORDER BY "run_after" LIMIT ${len(params)}{skip}) '
+        'RETURNING "id", "kind", "ref_id", "lane", "attempts", "run_after"',
+        *params,
+    )
+    jobs = [Job(str(r["id"]), r["kind"], str(r["ref_id"]), r["lane"], int(r["attempts"]),
+                sql.as_datetime(r["run_after"])) for r in rows]
+    return sorted(jobs, key=lambda j: j.run_after)
+
+
+async def take(job: Job, worker: str) -> bool:
+    """Finish a job the worker holds (delete it); False when its lease was lost to another worker.
+    Run it first in the transaction that records the job's outcome: on SQLite that takes the
+    write lock before anything is read."""
+    return await sql.execute('DELETE FROM "outbox_jobs" WHERE "id" = $1 AND "locked_by" = $2', job.id, worker) == 1
+
+
+async def reschedule(job: Job, worker: str, run_after: datetime) -> bool:
+    """Give a held job back, to run again at ``run_after``; False when its lease was lost."""
+    return await sql.execute(
+        'UPDATE "outbox_jobs" SET "run_after" = $1, "locked_until" = NULL, "locked_by" = NULL '
+        'WHERE "id" = $2 AND "locked_by" = $3', run_after, job.id, worker,
+    ) == 1
+
+
+async def release(job_ids: Sequence[str], worker: str) -> int:
+    """Give back jobs claimed but not run (shutting down, or a lane over its cap): they are due
+    again at once and the claim does not count."""
+    if not job_ids:
+        return 0
+    return await sql.execute(
+        'UPDATE "outbox_jobs" SET "locked_until" = NULL, "locked_by" = NULL, "attempts" = "attempts" - 1 '
+        f'WHERE "locked_by" = $1 AND "id" IN ({sql.placeholders(2, len(job_ids))})', worker, *job_ids,
+    )
+
+
+async def next_due() -> datetime | None:
+    """When the next job becomes due (or its lease runs out)."""
+    rows = await sql.fetch('SELECT MIN(COALESCE("locked_until", "run_after")) AS "due" FROM "outbox_jobs"')
+    return sql.as_datetime(rows[0]["due"]) if rows else None
+
+
+async def pending_count() -> int:
+    rows = await sql.fetch('SELECT COUNT(*) AS "n" FROM "outbox_jobs"')
+    return int(rows[0]["n"])
+
+
+# ---------------------------------------------------------------- wake-ups in this process
+
+_listeners: set[Callable[[], None]] = set()
+
+
+def listen(callback: Callable[[], None]) -> Callable[[], None]:
+    """Call ``callback`` whenever this process commits outbox jobs; returns the way to stop."""
+    _listeners.add(callback)
+    return lambda: _listeners.discard(callback)
+
+
+def committed() -> None:
+    """This process committed outbox jobs: wake its workers (others hear the NOTIFY, or poll)."""
+    for callback in list(_listeners):
+        callback()

@@ -1,0 +1,121 @@
+"""Email about orders as the API shows it: each message's state, and the store's notification settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from db.records import NotificationRecord
+from domain import notifications as n
+from domain.errors import DomainError
+from resolvers import settings
+from resolvers.context import Context
+from schema.errors import InvalidInputError, to_error
+from schema.ids import to_global_id
+
+Info = strawberry.Info[Context, None]
+
+NotificationTemplate = strawberry.enum(n.Template, name="NotificationTemplate",
+                                       description="The messages Ordergraph sends about orders.")
+NotificationAudience = strawberry.enum(n.Audience, name="NotificationAudience",
+                                       description="Who a message is for: the customer, or the merchant.")
+NotificationStatus = strawberry.enum(n.NotificationStatus, name="NotificationStatus",
+                                     description="Whether a message went out: waiting, sent, or failed for good.")
+
+
+@strawberry.type(description="An email about the order, to its customer or to the merchant, and whether it went out.")
+class CustomerNotification:
+    id: strawberry.ID = strawberry.field(description="The notification's global id.")
+    template: NotificationTemplate = strawberry.field(description="Which message it is.")
+    audience: NotificationAudience = strawberry.field(description="The customer or the merchant.")
+    recipient: str = strawberry.field(description="The address it goes to.")
+    status: NotificationStatus = strawberry.field(
+        description="PENDING until the mail server accepts it (SENT), or it is refused for good (FAILED)."
+    )
+    attempts: int = strawberry.field(description="Sending attempts so far.")
+    next_attempt_at: datetime | None = strawberry.field(description="When a PENDING message is tried again.")
+    sent_at: datetime | None = strawberry.field(description="When the mail server accepted it.")
+    message_id: str | None = strawberry.field(description="Its Message-ID header, the same on every attempt.")
+    error: str | None = strawberry.field(description="Why it failed, or why the last attempt did.")
+    created_at: datetime = strawberry.field(description="When it was queued.")
+
+    @classmethod
+    def of(cls, r: NotificationRecord) -> CustomerNotification:
+        return cls(
+            id=to_global_id("CustomerNotification", r.id), template=n.Template(r.template),
+            audience=n.Audience(r.audience), recipient=r.recipient, status=n.NotificationStatus(r.status),
+            attempts=r.attempts, next_attempt_at=r.next_attempt_at, sent_at=r.sent_at, message_id=r.message_id,
+            error=r.error, created_at=r.created_at,
+        )
+
+
+@strawberry.type(description="Which emails the store sends by themselves, to whom, and from which name.")
+class NotificationSettings:
+    automatic_emails: list[NotificationTemplate] = strawberry.field(
+        description="Messages sent whenever their event happens, unless a mutation says `notifyCustomer: false` "
+        "(and the others only when it says `notifyCustomer: true`). NEW_ORDER goes to `merchantEmail`."
+    )
+    merchant_email: str | None = strawberry.field(description="Where merchant messages go; none without it.")
+    sender_name: str | None = strawberry.field(description="The From name (the address is the server's).")
+    reply_to: str | None = strawberry.field(description="Where customers' replies go.")
+    order_page_url: str | None = strawberry.field(
+        description="The store's own order page for the \"View order details\" link, with {token} where the "
+        "customer's access token goes; null: Ordergraph's /order page."
+    )
+
+    @classmethod
+    def of(cls, s: n.NotificationSettings) -> NotificationSettings:
+        return cls(automatic_emails=sorted(s.automatic, key=lambda t: t.value), merchant_email=s.merchant_email,
+                   sender_name=s.sender_name, reply_to=s.reply_to, order_page_url=s.order_page_url)
+
+
+@strawberry.input(description="The settings to change; each field given replaces the stored one, an empty string "
+                  "clears an optional one.")
+class UpdateNotificationSettingsInput:
+    automatic_emails: list[NotificationTemplate] | None = strawberry.field(
+        default=None, description="Messages sent by themselves (the whole list)."
+    )
+    merchant_email: str | None = strawberry.field(default=None, description="Where merchant messages go.")
+    sender_name: str | None = strawberry.field(default=None, description="The From name (up to 100 characters).")
+    reply_to: str | None = strawberry.field(default=None, description="Where customers' replies go.")
+    order_page_url: str | None = strawberry.field(
+        default=None, description="The store's order page, with {token} once, e.g. https://shop.example/orders#{token}."
+    )
+
+
+@strawberry.type(description="The settings were changed.")
+class UpdateNotificationSettingsSuccess:
+    notification_settings: NotificationSettings = strawberry.field(description="The settings now.")
+
+
+UpdateNotificationSettingsResult = Annotated[
+    UpdateNotificationSettingsSuccess | InvalidInputError,
+    strawberry.union("UpdateNotificationSettingsResult", description="The settings, or why they were refused."),
+]
+
+
+@strawberry.type
+class NotificationQueries:
+    @strawberry.field(description="The store's notification settings. Needs MANAGE_SETTINGS.")
+    async def notification_settings(self, info: Info) -> NotificationSettings:
+        return NotificationSettings.of(await settings.notification_settings(info.context))
+
+
+@strawberry.type
+class NotificationMutations:
+    @strawberry.mutation(description="Change the store's notification settings. Needs MANAGE_SETTINGS.")
+    async def update_notification_settings(
+        self, info: Info, input: UpdateNotificationSettingsInput
+    ) -> UpdateNotificationSettingsResult:
+        change = n.SettingsChange(
+            automatic=None if input.automatic_emails is None else frozenset(
+                n.Template(t.value) for t in input.automatic_emails),
+            merchant_email=input.merchant_email, sender_name=input.sender_name, reply_to=input.reply_to,
+            order_page_url=input.order_page_url,
+        )
+        result = await settings.update_notification_settings(info.context, change)
+        if isinstance(result, DomainError):
+            return to_error(result)
+        return UpdateNotificationSettingsSuccess(notification_settings=NotificationSettings.of(result))

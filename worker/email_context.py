@@ -1,0 +1,54 @@
+"""What an email says, read from the stored order and the event that asked for it
+(see ``integrations.mail.render`` for the keys)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from db import repository as repo
+from db.records import EventRecord, OrderRecord, StoreRecord
+
+
+def _order(order: OrderRecord, lines: list[Any]) -> dict[str, Any]:
+    return {
+        "number": order.number, "currency": order.currency, "status": order.status, "created_at": order.created_at,
+        "customer_name": order.customer_name, "customer_email": order.customer_email,
+        "subtotal": str(order.subtotal), "shipping": str(order.shipping), "duties": str(order.duties),
+        "taxes": str(order.taxes), "total": str(order.total),
+        "lines": [{"name": ln.name, "sku": ln.sku, "quantity": ln.quantity, "unit_price": str(ln.unit_price),
+                   "total": str(ln.unit_price * ln.quantity)} for ln in lines],
+        "shipping_address": order.shipping_address,
+    }
+
+
+async def email_context(store: StoreRecord, order: OrderRecord, event: EventRecord | None,
+                        order_url: str | None) -> dict[str, Any]:
+    """The context of a message about ``order``, caused by ``event``."""
+    data = (event.data if event else None) or {}
+    lines = (await repo.lines_by_order([order.id])).get(order.id, [])
+    names = {ln.id: ln.name for ln in lines}
+    refund = shipment = cancellation = returned = None
+    if refund_id := data.get("refundId"):
+        found = await repo.get_refund(order.id, refund_id)
+        if found is not None:
+            refund = {"total": str(found.total), "currency": found.currency, "reason": found.reason}
+    if shipment_id := data.get("shipmentId"):
+        shipments = (await repo.shipments_by_order([order.id])).get(order.id, [])
+        found_shipment = next((s for s in shipments if s.id == shipment_id), None)
+        if found_shipment is not None:
+            shipment = {
+                "carrier": found_shipment.carrier, "tracking_number": found_shipment.tracking_number,
+                "tracking_url": found_shipment.tracking_url, "status": found_shipment.status,
+                "estimated_delivery": found_shipment.estimated_delivery,
+                "lines": [{"name": names.get(sl.line_id, "Item"), "quantity": sl.quantity}
+                          for sl in found_shipment.lines],
+            }
+    if event is not None and event.type in ("ORDER_CANCELED", "CANCELLATION_APPROVED", "CANCELLATION_DECLINED"):
+        cancellation = {"reason": order.cancel_reason or data.get("reason"), "message": data.get("message"),
+                        "refund_total": refund["total"] if refund else None}
+    if event is not None and event.type == "ORDER_RETURNED":
+        returned = {"units": int(data.get("units") or 0)}
+    return {
+        "store_name": store.name, "test": order.test, "order_url": order_url, "order": _order(order, lines),
+        "refund": refund, "shipment": shipment, "cancellation": cancellation, "returned": returned,
+    }
