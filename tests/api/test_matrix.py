@@ -21,6 +21,7 @@ import pytest_asyncio
 from domain.access import Permission
 from resolvers.keys import revoke
 from schema import schema as graphql_schema
+from db import sql
 from schema.ids import decode
 from tests.api.helpers import ORDER_FIELDS, order_input
 from tests.conftest import Store, make_key, make_store
@@ -158,6 +159,29 @@ async def with_key(store: Store) -> Subject:
     return s
 
 
+async def with_endpoint(store: Store) -> Subject:
+    # A store has at most 20 endpoints, and every case makes one: earlier cases' go first.
+    await sql.execute('DELETE FROM "webhook_endpoints" WHERE "store_id" = $1', store.id)
+    s = await plain(store)
+    made = await run(store, "mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { "
+                     "__typename ... on CreateWebhookEndpointSuccess { endpoint { id } } } }",
+                     {"url": "https://receiver.example/hooks", "eventTypes": ["ORDER_CANCELED"]})
+    s.ids["endpoint"] = made["endpoint"]["id"]
+    return s
+
+
+async def with_failed_delivery(store: Store) -> Subject:
+    s = await with_endpoint(store)
+    sent = await run(store, "mutation($input: SendTestWebhookInput!) { sendTestWebhook(input: $input) { __typename "
+                     "... on SendTestWebhookSuccess { delivery { id } } } }", {"endpointId": s.ids["endpoint"]})
+    s.ids["delivery"] = sent["delivery"]["id"]
+    # As a worker records it once the receiver failed it for good.
+    await sql.execute('UPDATE "webhook_deliveries" SET "status" = $1 WHERE "id" = $2', "FAILED",
+                      decode(s.ids["delivery"], "WebhookDelivery"))
+    await sql.execute('DELETE FROM "outbox_jobs" WHERE "ref_id" = $1', decode(s.ids["delivery"], "WebhookDelivery"))
+    return s
+
+
 # ---------------------------------------------------------------- the table
 
 @dataclass(frozen=True)
@@ -217,6 +241,25 @@ OPERATIONS = [
     Operation("createApiKey", (P.MANAGE_KEYS,), plain,
               lambda s: {"kind": "STAFF", "name": "New", "permissions": ["READ_ORDERS"]}, targeted=False),
     Operation("revokeApiKey", (P.MANAGE_KEYS,), with_key, lambda s: {"apiKeyId": s.ids["key"]}),
+    Operation("events", (P.READ_ORDERS,), plain, lambda s: {"orderId": s.order["id"]},
+              "query($orderId: ID) { events(orderId: $orderId) { nodes { id } } }"),
+    Operation("webhookEndpoints", (P.MANAGE_WEBHOOKS,), with_endpoint, lambda s: {},
+              "{ webhookEndpoints { id } }"),
+    Operation("createWebhookEndpoint", (P.MANAGE_WEBHOOKS,), plain,
+              lambda s: {"url": "https://receiver.example/new", "eventTypes": ["REFUND_ISSUED"]}, targeted=False),
+    Operation("updateWebhookEndpoint", (P.MANAGE_WEBHOOKS,), with_endpoint,
+              lambda s: {"endpointId": s.ids["endpoint"], "description": "Accounting"}),
+    Operation("deleteWebhookEndpoint", (P.MANAGE_WEBHOOKS,), with_endpoint,
+              lambda s: {"endpointId": s.ids["endpoint"]}),
+    Operation("rotateWebhookSecret", (P.MANAGE_WEBHOOKS,), with_endpoint,
+              lambda s: {"endpointId": s.ids["endpoint"]}),
+    Operation("sendTestWebhook", (P.MANAGE_WEBHOOKS,), with_endpoint, lambda s: {"endpointId": s.ids["endpoint"]}),
+    Operation("retryWebhookDelivery", (P.MANAGE_WEBHOOKS,), with_failed_delivery,
+              lambda s: {"deliveryId": s.ids["delivery"]}),
+    Operation("notificationSettings", (P.MANAGE_SETTINGS,), plain, lambda s: {},
+              "{ notificationSettings { senderName } }", targeted=False),
+    Operation("updateNotificationSettings", (P.MANAGE_SETTINGS,), plain, lambda s: {"senderName": "Matrix shop"},
+              targeted=False),
 ]
 BY_NAME = {op.name: op for op in OPERATIONS}
 
@@ -258,7 +301,9 @@ def test_the_done_when_cases_follow_from_the_rules():
 
 SNAPSHOT = f"query($id: ID!) {{ order(id: $id) {{ {ORDER_FIELDS} updatedAt cancellationRequest {{ status }} "\
            "billingAddress { city } supplierOrders { status } returns { id } } }"
-STORE_SNAPSHOT = "{ orders(filter: {test: null}) { totalCount } apiKeys { id revokedAt } }"
+STORE_SNAPSHOT = ("{ orders(filter: {test: null}) { totalCount } apiKeys { id revokedAt } "
+                  "webhookEndpoints { id url description enabled previousSecretExpiresAt "
+                  "deliveries { nodes { id status } } } notificationSettings { senderName automaticEmails } }")
 
 
 async def snapshot(world: World, subject: Subject, target_store: Store) -> list[Any]:
@@ -289,6 +334,10 @@ def found(op: Operation, data: dict[str, Any], subject: Subject) -> bool:
         return subject.order["id"] in [n["id"] for n in value["nodes"]]
     if op.name == "apiKeys":
         return subject.ids["key"] in [k["id"] for k in value]
+    if op.name == "webhookEndpoints":
+        return subject.ids["endpoint"] in [e["id"] for e in value]
+    if op.name == "events":
+        return value["nodes"] != []
     if op.document:
         return value is not None
     return value["__typename"].endswith("Success")

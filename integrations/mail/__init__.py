@@ -1,0 +1,23 @@
+"""Email: rendering the messages, building MIME, and the SMTP and file mailers."""
+
+from integrations.mail.factory import mailer_from_settings
+from integrations.mail.files import FileMailer, MailboxEntry, list_messages, read_message
+from integrations.mail.message import build_message, new_message_id, sender_address
+from integrations.mail.render import RenderedEmail, render
+from integrations.mail.smtp import SmtpConfig, SmtpMailer, parse_smtp_url
+
+__all__ = [
+    "FileMailer",
+    "MailboxEntry",
+    "RenderedEmail",
+    "SmtpConfig",
+    "SmtpMailer",
+    "build_message",
+    "list_messages",
+    "mailer_from_settings",
+    "new_message_id",
+    "parse_smtp_url",
+    "read_message",
+    "render",
+    "sender_address",
+]

@@ -1,0 +1,1 @@
+"""Tests of the adapters in integrations/ against real local counterparts."""
