@@ -1,0 +1,99 @@
+"""Delivery in the test's process: a worker with a clock the test moves, the real webhook
+sender against a fake receiver on loopback, and email to files or to a real SMTP server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest_asyncio
+
+from db import sql
+from db.crypto import SecretBox
+from domain.ports import Mailer
+from integrations.mail import FileMailer
+from integrations.webhooks import HttpWebhookSender
+from tests.conftest import Delivery, Store
+from tests.fakes.receiver import FakeReceiver
+from worker.jobs import Jobs
+from worker.runner import Worker, WorkerConfig
+
+SECRET = b"test-secret-key"
+
+
+class Clock:
+    """Real time plus however far the test moved it."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, **kwargs: float) -> None:
+        self.offset += timedelta(**kwargs)
+
+
+@dataclass
+class Rig:
+    """A worker, its clock, and where its mail goes."""
+
+    worker: Worker
+    clock: Clock
+    delivery: Delivery
+
+    async def deliver(self) -> int:
+        return await self.worker.drain()
+
+    def another_worker(self, name: str) -> Worker:
+        return Worker(self.worker.jobs, self.worker.config, name=name, clock=self.clock)
+
+
+@pytest_asyncio.fixture
+async def receiver() -> AsyncIterator[FakeReceiver]:
+    async with FakeReceiver() as fake:
+        yield fake
+
+
+def make_jobs(clock: Clock, mailer: Mailer, sender: HttpWebhookSender) -> Jobs:
+    return Jobs(sender=sender, mailer=mailer, secret_box=SecretBox(SECRET), secret_key=SECRET,
+                public_url="https://shop.test", mail_from="orders@shop.test", clock=clock, jitter=lambda: 0.5)
+
+
+@pytest_asyncio.fixture
+async def rig(app, tmp_path: Path) -> AsyncIterator[Rig]:
+    """A worker with a movable clock (jitter fixed at none), a 2 s webhook timeout, mail to files.
+    Jobs left by earlier tests are dropped first."""
+    await sql.execute('DELETE FROM "outbox_jobs"')
+    clock = Clock()
+    async with HttpWebhookSender(allow_private=True, timeout=timedelta(seconds=2)) as sender:
+        jobs = make_jobs(clock, FileMailer(tmp_path / "mail"), sender)
+        worker = Worker(jobs, WorkerConfig(grace=5, lease=timedelta(seconds=30)), name="test-worker", clock=clock)
+        yield Rig(worker, clock, Delivery(worker, tmp_path / "mail"))
+
+
+CREATE_ENDPOINT = """mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) {
+  __typename ... on Error { code message } ... on InvalidInputError { field }
+  ... on CreateWebhookEndpointSuccess { secret endpoint { id url eventTypes enabled } }
+} }"""
+
+ENDPOINTS = """{ webhookEndpoints { id url enabled disabledReason lastSuccessAt eventTypes previousSecretExpiresAt
+  deliveries(first: 100) { nodes { id status nextAttemptAt failureReason
+    event { id type orderVersion data order { id } }
+    attempts { number responseStatus errorKind durationMs responseBody }
+    availableActions { retry { allowed reason { code } } } } } } }"""
+
+
+async def create_endpoint(store: Store, url: str, *types: str, **extra: Any) -> tuple[str, str]:
+    """(endpoint id, secret)."""
+    result = (await store.gql(CREATE_ENDPOINT, {"input": {"url": url, "eventTypes": list(types), **extra}}))
+    made = result["createWebhookEndpoint"]
+    assert made["__typename"] == "CreateWebhookEndpointSuccess", made
+    return made["endpoint"]["id"], made["secret"]
+
+
+async def endpoints(store: Store) -> list[dict[str, Any]]:
+    return (await store.gql(ENDPOINTS))["webhookEndpoints"]
