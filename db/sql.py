@@ -40,9 +40,9 @@ def _param(value: Any) -> Any:
 
 
 async def fetch(sql: str, *params: Any) -> list[dict[str, Any]]:
-    """The rows a statement returns, as dicts."""
-    _count, rows = await _connection().execute_query(_text(sql), [_param(p) for p in params])
-    return [dict(row) for row in rows]
+    """The rows a statement returns (RETURNING included), as dicts."""
+    # Not execute_query: on PostgreSQL it drops what an UPDATE/INSERT/DELETE returns.
+    return await _connection().execute_query_dict(_text(sql), [_param(p) for p in params])
 
 
 async def execute(sql: str, *params: Any) -> int:

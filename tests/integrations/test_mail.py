@@ -9,9 +9,6 @@ import ipaddress
 import re
 import socket
 import ssl
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.header import decode_header, make_header
@@ -24,7 +21,6 @@ from typing import Any
 import httpx
 import jinja2
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -39,6 +35,7 @@ from integrations.mail import (
     parse_smtp_url, read_message, render, sender_address,
 )
 from integrations.mail.render import format_money
+from tests.fakes.smtp import Recorder, free_port, smtp_server
 
 # ---------------------------------------------------------------- contexts
 
@@ -422,56 +419,6 @@ def test_the_factory_picks_smtp_when_configured(tmp_path):
 
 
 # ---------------------------------------------------------------- a real SMTP server
-
-@dataclass
-class Received:
-    mail_from: str
-    rcpt_tos: list[str]
-    content: bytes
-    tls: bool
-    authenticated: bool | None
-
-
-class Recorder:
-    """An aiosmtpd handler that keeps what it accepts and answers given replies to given recipients."""
-
-    def __init__(self, replies: dict[str, str] | None = None, data_reply: str | None = None) -> None:
-        self.received: list[Received] = []
-        self.replies = replies or {}
-        self.data_reply = data_reply
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 (aiosmtpd's name)
-        if address in self.replies:
-            return self.replies[address]
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        if self.data_reply:
-            return self.data_reply
-        # session.ssl is set by STARTTLS; an implicit TLS connection shows on the transport.
-        tls = session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None
-        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content,
-                                      tls, session.authenticated))
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def smtp_server(handler: Recorder, **options: Any) -> Iterator[int]:
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port, server_hostname="mail.test", **options)
-    controller.start()
-    try:
-        yield port
-    finally:
-        controller.stop()
-
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory) -> tuple[Path, Path]:
