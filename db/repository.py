@@ -300,6 +300,7 @@ SORT_COLUMNS = {
     SortField.NUMBER: "number_key",
     SortField.TOTAL: "total_key",
     SortField.CUSTOMER_NAME: "customer_name_key",
+    SortField.UPDATED_AT: "updated_at",
 }
 
 
@@ -307,6 +308,8 @@ def sort_value(record: OrderRecord, sort: SortField) -> Any:
     """The value of the sort column for a record (what a cursor carries)."""
     if sort is SortField.CREATED_AT:
         return record.created_at
+    if sort is SortField.UPDATED_AT:
+        return record.updated_at
     keys = order_keys(number=record.number, email=record.customer_email, name=record.customer_name,
                       total=record.total)
     return keys[SORT_COLUMNS[sort]]
@@ -325,6 +328,10 @@ def _matching(store_id: str, query: OrderQuery):
         rows = rows.filter(created_at__gte=f.created_after)
     if f.created_before is not None:
         rows = rows.filter(created_at__lt=f.created_before)
+    if f.updated_after is not None:
+        rows = rows.filter(updated_at__gte=f.updated_after)
+    if f.updated_before is not None:
+        rows = rows.filter(updated_at__lt=f.updated_before)
     if f.test is not None:
         rows = rows.filter(test=f.test)
     if query.search:

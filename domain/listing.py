@@ -18,6 +18,8 @@ class SortField(enum.Enum):
     NUMBER = "NUMBER"
     TOTAL = "TOTAL"
     CUSTOMER_NAME = "CUSTOMER_NAME"
+    #: When the order last changed: a partner catching up reads ascending from its last sync.
+    UPDATED_AT = "UPDATED_AT"
 
 
 class SortDirection(enum.Enum):
@@ -32,6 +34,8 @@ class OrderFilter:
     fulfillment_statuses: frozenset[FulfillmentStatus] = frozenset()
     created_after: datetime | None = None
     created_before: datetime | None = None
+    updated_after: datetime | None = None
+    updated_before: datetime | None = None
     #: False: real orders only (the default); True: test orders only; None: both.
     test: bool | None = False
 
@@ -62,6 +66,8 @@ def plan_order_query(
             return invalid_input(name, f"{name} must be between 0 and {max_page}")
     if filter.created_after and filter.created_before and filter.created_after > filter.created_before:
         return invalid_input("filter.createdAfter", "createdAfter is later than createdBefore")
+    if filter.updated_after and filter.updated_before and filter.updated_after > filter.updated_before:
+        return invalid_input("filter.updatedAfter", "updatedAfter is later than updatedBefore")
     text = None
     if search is not None:
         text = search.strip().casefold() or None

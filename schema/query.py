@@ -42,6 +42,10 @@ class OrderFilterInput:
     fulfillment_status: list[FulfillmentStatus] | None = strawberry.field(default=None, description="Any of these.")
     created_after: datetime | None = strawberry.field(default=None, description="Placed at or after this time.")
     created_before: datetime | None = strawberry.field(default=None, description="Placed before this time.")
+    updated_after: datetime | None = strawberry.field(
+        default=None, description="Changed at or after this time (every change counts, emails sent included)."
+    )
+    updated_before: datetime | None = strawberry.field(default=None, description="Last changed before this time.")
     test: bool | None = strawberry.field(
         default=False,
         description="Absent or false: real orders only. True: test orders only. Null: both.",
@@ -52,7 +56,8 @@ class OrderFilterInput:
             statuses=frozenset(d.OrderStatus(s.value) for s in self.status or ()),
             payment_statuses=frozenset(d.PaymentStatus(s.value) for s in self.payment_status or ()),
             fulfillment_statuses=frozenset(d.FulfillmentStatus(s.value) for s in self.fulfillment_status or ()),
-            created_after=self.created_after, created_before=self.created_before, test=self.test,
+            created_after=self.created_after, created_before=self.created_before,
+            updated_after=self.updated_after, updated_before=self.updated_before, test=self.test,
         )
 
 
