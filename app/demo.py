@@ -7,6 +7,7 @@ from domain.access import Actor, ActorKind, Permission, Principal
 from domain.cancel import CancelRequest
 from domain.creation import Address, CreateOrderRequest, Customer, LineRequest
 from domain.errors import DomainError
+from domain.notifications import NotificationSettings
 from domain.refunds import RefundLineRequest, RefundRequest
 from domain.shipments import FulfillRequest
 from domain.tracking import TrackingRequest
@@ -40,6 +41,10 @@ async def seed_demo_store(secret_key: bytes) -> str | None:
     if existing and await repo.get_store(existing):
         return None
     store = await repo.create_store("Demo Store")
+    # The owner hears of every order; emails land in the development mailbox (/dev/mailbox).
+    await repo.set_notification_settings(store.id, NotificationSettings(
+        merchant_email="owner@demo-store.example", sender_name="Demo Store", reply_to="help@demo-store.example",
+    ).to_json())
     seeder = Principal(store.id, Actor(ActorKind.STAFF, None, "Demo seed"), frozenset(Permission))
     ctx = Context(principal=seeder, secret_key=secret_key)
 
