@@ -127,4 +127,5 @@ async def issue_customer_access_token(
     async with timeline.change(ctx):
         timeline.event(ctx, record.id, EventType.CUSTOMER_LINK_ISSUED,
                        f"A new order link was issued, valid for {valid_days} days.", {"validDays": valid_days})
-    return record, customer_token(ctx, record, lifetime)
+    after, _refund = await _after(ctx, record.id, None)
+    return after, customer_token(ctx, after, lifetime)
