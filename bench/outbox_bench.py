@@ -208,6 +208,18 @@ class Deployment:
         finally:
             await connection.close()
 
+    async def wait_for_successes(self, count: int, poll: float = 0.5) -> None:
+        """Until ``count`` deliveries succeeded (one connection, polled: the bench must not be the load)."""
+        import asyncpg
+
+        connection = await asyncpg.connect(self.url.replace("postgres://", "postgresql://", 1))
+        try:
+            while await connection.fetchval('SELECT COUNT(*) FROM "webhook_deliveries" WHERE "status" = $1',
+                                            "SUCCEEDED") < count:
+                await asyncio.sleep(poll)
+        finally:
+            await connection.close()
+
     async def setup_endpoint(self, base: str, path: str = "/hooks") -> list[str]:
         """An endpoint for NOTE_ADDED, no automatic email, and 50 orders; their ids."""
         async with httpx.AsyncClient(base_url=base, timeout=60) as client:
@@ -277,11 +289,7 @@ def throughput(events: int) -> None:
             start = time.monotonic()
             start_workers(deployment, workers)
             ready = time.monotonic()
-            done = 0
-            while done < events:
-                time.sleep(0.2)
-                ((done,),) = asyncio.run(deployment.fetch(
-                    'SELECT COUNT(*) FROM "webhook_deliveries" WHERE "status" = $1', "SUCCEEDED"))
+            asyncio.run(deployment.wait_for_successes(events))
             elapsed = time.monotonic() - ready
             stats = httpx.get(f"{deployment.receiver_url}/_admin/stats").json()
             print(f"{workers} worker(s): {events} events delivered in {elapsed:.1f} s after start-up "

@@ -27,24 +27,24 @@ def _record(row: dict[str, Any]) -> NotificationRecord:
     )
 
 
-async def create(order_id: str, event_id: str, planned: Sequence[PlannedNotification], now: datetime) -> list[str]:
-    """The event's messages, PENDING, each with its EMAIL job, in the caller's transaction. A
-    message the event already has (same template and recipient) is not created twice."""
-    made = []
-    for note in planned:
-        existing = await sql.fetch('SELECT "id" FROM "customer_notifications" WHERE "event_id" = $1 AND "kind" = $2 '
-                                   'AND "recipient" = $3', event_id, note.template.value, note.recipient)
-        if existing:
-            continue
-        notification_id = sql.new_uuid()
-        await sql.execute(
-            'INSERT INTO "customer_notifications" ("id", "order_id", "event_id", "kind", "audience", "channel", '
-            '"recipient", "status", "payload", "attempts", "created_at") '
-            "VALUES ($1, $2, $3, $4, $5, 'EMAIL', $6, $7, $8, 0, $9)",
-            notification_id, order_id, event_id, note.template.value, note.audience.value, note.recipient,
-            NotificationStatus.PENDING.value, {}, now,
-        )
-        made.append(notification_id)
+async def create(planned: Sequence[tuple[str, str, PlannedNotification]], now: datetime) -> list[str]:
+    """Each (order, event, message) PENDING with its EMAIL job, in the caller's transaction. A message
+    an event already has (the same template to the same recipient) is not created twice."""
+    if not planned:
+        return []
+    width = 6
+    values = ", ".join(f"({sql.placeholders(i * width + 1, width)}, 'EMAIL', ${len(planned) * width + 1}, "
+                       f"${len(planned) * width + 2}, 0, ${len(planned) * width + 3})" for i in range(len(planned)))
+    params: list[Any] = []
+    for order_id, event_id, note in planned:
+        params += [sql.new_uuid(), order_id, event_id, note.template.value, note.audience.value, note.recipient]
+    rows = await sql.fetch(
+        'INSERT INTO "customer_notifications" ("id", "order_id", "event_id", "kind", "audience", "recipient", '
+        f'"channel", "status", "payload", "attempts", "created_at") VALUES {values} '
+        'ON CONFLICT ("event_id", "kind", "recipient") DO NOTHING RETURNING "id"',
+        *params, NotificationStatus.PENDING.value, {}, now,
+    )
+    made = [str(r["id"]) for r in rows]
     await outbox.enqueue([outbox.NewJob(outbox.EMAIL, nid, now, lane=MAIL_LANE) for nid in made])
     return made
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -101,32 +102,73 @@ async def delete_endpoint(endpoint_id: str) -> None:
     await sql.execute('DELETE FROM "webhook_endpoints" WHERE "id" = $1', endpoint_id)
 
 
-async def subscribed_endpoints(store_id: str, event_type: str, occurred_at: datetime) -> list[WebhookEndpointRecord]:
-    """The store's enabled endpoints that subscribe to the type and existed when the event happened."""
-    rows = await sql.fetch(f'SELECT {_ENDPOINT_COLUMNS} FROM "webhook_endpoints" WHERE "store_id" = $1 '
-                           'AND "enabled" = $2 AND "created_at" <= $3', store_id, True, occurred_at)
-    return [e for e in map(_endpoint, rows) if event_type in e.event_types]
+async def enabled_endpoints(store_ids: Sequence[str]) -> dict[str, list[WebhookEndpointRecord]]:
+    """The enabled endpoints of each store."""
+    if not store_ids:
+        return {}
+    rows = await sql.fetch(f'SELECT {_ENDPOINT_COLUMNS} FROM "webhook_endpoints" WHERE "enabled" = $1 AND '
+                           f'"store_id" IN ({sql.placeholders(2, len(store_ids))})', True, *store_ids)
+    out: dict[str, list[WebhookEndpointRecord]] = {}
+    for endpoint in map(_endpoint, rows):
+        out.setdefault(endpoint.store_id, []).append(endpoint)
+    return out
 
 
 # ---------------------------------------------------------------- deliveries
 
 async def create_deliveries(
-    event_id: str, endpoint_ids: Sequence[str], now: datetime, *, attempt_limit: int = MAX_ATTEMPTS,
+    pairs: Sequence[tuple[str, str]], now: datetime, *, attempt_limit: int = MAX_ATTEMPTS,
 ) -> list[str]:
-    """A PENDING delivery of the event to each endpoint, with its WEBHOOK job, in the caller's transaction."""
-    ids = []
-    for endpoint_id in endpoint_ids:
-        delivery_id = sql.new_uuid()
-        await sql.execute(
-            'INSERT INTO "webhook_deliveries" ("id", "endpoint_id", "event_id", "status", "attempts", '
-            '"attempt_limit", "next_attempt_at", "created_at", "updated_at") '
-            'VALUES ($1, $2, $3, $4, 0, $5, $6, $6, $6)',
-            delivery_id, endpoint_id, event_id, DeliveryStatus.PENDING.value, attempt_limit, now,
-        )
-        ids.append(delivery_id)
-    await outbox.enqueue([outbox.NewJob(outbox.WEBHOOK, d, now, lane=lane(e))
-                          for d, e in zip(ids, endpoint_ids, strict=True)])
-    return ids
+    """A PENDING delivery for each (event, endpoint), with its WEBHOOK job, in the caller's transaction;
+    an event already delivered to an endpoint is not delivered to it twice."""
+    if not pairs:
+        return []
+    width = 6
+    values = ", ".join(f"({sql.placeholders(i * width + 1, width)}, 0, ${len(pairs) * width + 1}, "
+                       f"${len(pairs) * width + 1})" for i in range(len(pairs)))
+    params: list[Any] = []
+    for event_id, endpoint_id in pairs:
+        params += [sql.new_uuid(), endpoint_id, event_id, DeliveryStatus.PENDING.value, attempt_limit, now]
+    rows = await sql.fetch(
+        'INSERT INTO "webhook_deliveries" ("id", "endpoint_id", "event_id", "status", "attempt_limit", '
+        f'"next_attempt_at", "attempts", "created_at", "updated_at") VALUES {values} '
+        'ON CONFLICT ("endpoint_id", "event_id") DO NOTHING RETURNING "id", "endpoint_id"',
+        *params, now,
+    )
+    await outbox.enqueue([outbox.NewJob(outbox.WEBHOOK, str(r["id"]), now, lane=lane(str(r["endpoint_id"])))
+                          for r in rows])
+    return [str(r["id"]) for r in rows]
+
+
+@dataclass(frozen=True)
+class DeliveryWork:
+    """What one attempt needs: the delivery, its endpoint, and the event it carries."""
+
+    delivery: WebhookDeliveryRecord
+    endpoint: WebhookEndpointRecord
+    event_type: str
+    occurred_at: datetime
+    payload: dict[str, Any]
+
+
+async def delivery_works(delivery_ids: Sequence[str]) -> dict[str, DeliveryWork]:
+    """The deliveries with their endpoints and events, in one query."""
+    if not delivery_ids:
+        return {}
+    delivery_columns = ", ".join(f'd.{c.strip()}' for c in _DELIVERY_COLUMNS.split(","))
+    endpoint_columns = ", ".join(f'p.{c.strip()} AS "p_{c.strip()[1:-1]}"' for c in _ENDPOINT_COLUMNS.split(","))
+    rows = await sql.fetch(
+        f'SELECT {delivery_columns}, {endpoint_columns}, e."type" AS "event_type", e."created_at" AS "occurred_at", '
+        'e."payload" AS "payload" FROM "webhook_deliveries" d JOIN "webhook_endpoints" p ON p."id" = d."endpoint_id" '
+        f'JOIN "order_events" e ON e."id" = d."event_id" WHERE d."id" IN ({sql.placeholders(1, len(delivery_ids))})',
+        *delivery_ids,
+    )
+    out = {}
+    for row in rows:
+        endpoint = _endpoint({k[2:]: v for k, v in row.items() if k.startswith("p_")})
+        out[str(row["id"])] = DeliveryWork(_delivery(row), endpoint, row["event_type"],
+                                           sql.as_datetime(row["occurred_at"]), sql.as_json(row["payload"]) or {})
+    return out
 
 
 async def get_delivery(delivery_id: str, store_id: str | None = None) -> WebhookDeliveryRecord | None:
@@ -176,16 +218,40 @@ async def attempts_by_delivery(delivery_ids: Sequence[str]) -> dict[str, list[We
     return out
 
 
-async def record_attempt(
-    delivery_id: str, number: int, *, started_at: datetime, duration_ms: int, response_status: int | None,
-    error_kind: AttemptErrorKind | None, response_body: str | None,
-) -> None:
+@dataclass(frozen=True)
+class Attempt:
+    delivery_id: str
+    number: int
+    started_at: datetime
+    duration_ms: int
+    response_status: int | None
+    error_kind: AttemptErrorKind | None
+    response_body: str | None
+
+
+async def record_attempts(attempts: Sequence[Attempt]) -> None:
+    if not attempts:
+        return
+    width = 8
+    values = ", ".join(f"({sql.placeholders(i * width + 1, width)})" for i in range(len(attempts)))
+    params: list[Any] = []
+    for a in attempts:
+        params += [sql.new_uuid(), a.delivery_id, a.number, a.started_at, a.duration_ms, a.response_status,
+                   a.error_kind.value if a.error_kind else None, a.response_body]
     await sql.execute(
         'INSERT INTO "webhook_attempts" ("id", "delivery_id", "number", "started_at", "duration_ms", '
-        '"response_status", "error_kind", "response_body") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-        sql.new_uuid(), delivery_id, number, started_at, duration_ms, response_status,
-        error_kind.value if error_kind else None, response_body,
+        f'"response_status", "error_kind", "response_body") VALUES {values}', *params,
     )
+
+
+async def set_succeeded(delivery_ids: Sequence[str], attempts: int, now: datetime) -> None:
+    """Deliveries that succeeded at attempt number ``attempts``."""
+    if delivery_ids:
+        await sql.execute(
+            'UPDATE "webhook_deliveries" SET "status" = $1, "attempts" = $2, "next_attempt_at" = NULL, '
+            f'"failure_reason" = NULL, "updated_at" = $3 WHERE "id" IN ({sql.placeholders(4, len(delivery_ids))})',
+            DeliveryStatus.SUCCEEDED.value, attempts, now, *delivery_ids,
+        )
 
 
 async def set_delivery(

@@ -7,9 +7,10 @@ if another worker took it over, this one records nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -39,6 +40,7 @@ from domain.webhooks import (
     AttemptOutcome,
     DeliveryStatus,
     WebhookRequest,
+    error_kind,
     plan_after_attempt,
     signing_secrets,
 )
@@ -46,6 +48,10 @@ from integrations.mail import new_message_id, render, sender_address
 from worker.email_context import email_context
 
 log = logging.getLogger("ordergraph.worker")
+
+LOST = "The worker sending it stopped before it recorded the outcome; whether it arrived is unknown."
+#: An endpoint's last success is written at most this often.
+SUCCESS_RESOLUTION = timedelta(minutes=1)
 
 
 def _utcnow() -> datetime:
@@ -68,84 +74,106 @@ class Jobs:
     clock: Callable[[], datetime] = _utcnow
     jitter: Callable[[], float] = field(default_factory=lambda: random.random)
 
-    async def run(self, job: outbox.Job, worker: str) -> None:
-        handler = {outbox.DISPATCH: self.dispatch, outbox.WEBHOOK: self.deliver, outbox.EMAIL: self.email}[job.kind]
-        await handler(job, worker)
+    async def run(self, jobs: Sequence[outbox.Job], worker: str) -> None:
+        """Run jobs of one kind: DISPATCH jobs are fanned out together, WEBHOOK jobs (of one endpoint)
+        sent together and recorded in one transaction, EMAIL jobs one by one."""
+        if jobs[0].kind == outbox.DISPATCH:
+            await self.dispatch(jobs, worker)
+        elif jobs[0].kind == outbox.WEBHOOK:
+            await self.deliver(jobs, worker)
+        else:
+            for job in jobs:
+                await self.email(job, worker)
 
     # ---------------------------------------------------------------- fan-out
 
-    async def dispatch(self, job: outbox.Job, worker: str) -> None:
-        """An event's deliveries (to the endpoints subscribed to it) and emails, created at once."""
+    async def dispatch(self, jobs: Sequence[outbox.Job], worker: str) -> None:
+        """Events' deliveries (to the endpoints subscribed to each, that existed when it happened) and
+        emails, created in one transaction with the jobs that send them."""
         now = self.clock()
         async with repo.transaction():
-            if not await outbox.take(job, worker):
-                return
-            event = await event_log.get_event(job.ref_id)
-            if event is None or event.order_id is None or event.store_id is None:
-                return
-            endpoints = await webhooks.subscribed_endpoints(event.store_id, event.type, event.created_at)
-            await webhooks.create_deliveries(event.id, [e.id for e in endpoints], now)
-            store = await repo.get_store(event.store_id)
-            order = await repo.get_order(event.store_id, event.order_id)
-            if store is None or order is None:
-                return
-            settings = NotificationSettings.from_json(store.notification_settings)
-            planned = plan_notifications(EventType(event.type), event.notify, settings, order.customer_email)
-            await notifications.create(order.id, event.id, planned, now)
+            held = await outbox.take_many(jobs, worker)
+            found = await event_log.events_by_id([j.ref_id for j in jobs if j.id in held])
+            events = [e for e in found.values() if e.order_id is not None and e.store_id is not None]
+            stores = {e.store_id for e in events}
+            endpoints = await webhooks.enabled_endpoints(sorted(stores))
+            orders = await repo.get_orders([(e.store_id, e.order_id) for e in events])
+            settings = {s: NotificationSettings.from_json((await repo.get_store(s)).notification_settings)
+                        for s in stores}
+            deliveries, messages = [], []
+            for e in events:
+                deliveries += [(e.id, p.id) for p in endpoints.get(e.store_id, ())
+                               if e.type in p.event_types and p.created_at <= e.created_at]
+                order = orders.get((e.store_id, e.order_id))
+                if order is not None:
+                    messages += [(order.id, e.id, note) for note in plan_notifications(
+                        EventType(e.type), e.notify, settings[e.store_id], order.customer_email)]
+            await webhooks.create_deliveries(deliveries, now)
+            await notifications.create(messages, now)
 
     # ---------------------------------------------------------------- webhooks
 
-    async def deliver(self, job: outbox.Job, worker: str) -> None:
-        """One attempt of a delivery, and what it decides (retry, done, give up, disable the endpoint)."""
-        delivery = await webhooks.get_delivery(job.ref_id)
-        endpoint = await webhooks.get_endpoint(delivery.endpoint_id) if delivery else None
-        event = await event_log.get_event(delivery.event_id) if delivery else None
-        if delivery is None or endpoint is None or event is None or delivery.status != DeliveryStatus.PENDING.value:
-            async with repo.transaction():
-                await outbox.take(job, worker)
-            return
-        number = job.attempts
-        outcome = await self._send(endpoint, event, delivery)
+    async def deliver(self, jobs: Sequence[outbox.Job], worker: str) -> None:
+        """Attempts of deliveries to one endpoint, sent at once; what each decides (done, retry, give
+        up, disable the endpoint) is recorded in one transaction."""
+        works = await webhooks.delivery_works([j.ref_id for j in jobs])
+        live = [(j, works[j.ref_id]) for j in jobs
+                if j.ref_id in works and works[j.ref_id].delivery.status == DeliveryStatus.PENDING.value]
+        live_ids = {job.id for job, _ in live}
+        gone = [j for j in jobs if j.id not in live_ids]  # deleted, or decided already
+        outcomes = await asyncio.gather(*(self._send(work) for _, work in live))
         now = self.clock()
         async with repo.transaction():
-            current = await webhooks.get_endpoint(endpoint.id)
-            after = plan_after_attempt(
-                outcome, attempt=number, attempt_limit=delivery.attempt_limit, now=now, jitter=self.jitter(),
-                delivery_created_at=delivery.created_at,
-                endpoint_last_success_at=current.last_success_at if current else None,
-                endpoint_enabled=bool(current and current.enabled),
-            )
-            held = (await outbox.reschedule(job, worker, after.next_attempt_at)
-                    if after.status is DeliveryStatus.PENDING and after.next_attempt_at else
-                    await outbox.take(job, worker))
-            if not held:
-                log.warning("delivery %s attempt %d: the job was taken over; its outcome is not recorded",
-                            delivery.id, number)
+            await outbox.take_many(gone, worker)
+            if not live:
                 return
-            for lost in range(delivery.attempts + 1, number):
-                await webhooks.record_attempt(delivery.id, lost, started_at=delivery.updated_at, duration_ms=0,
-                                              response_status=None, error_kind=AttemptErrorKind.WORKER_LOST,
-                                              response_body="The worker sending it stopped; the outcome is unknown.")
-            await webhooks.record_attempt(
-                delivery.id, number, started_at=outcome.started_at, duration_ms=outcome.duration_ms,
-                response_status=outcome.status, error_kind=after.error_kind,
-                response_body=outcome.response_body if outcome.status is not None else outcome.detail,
-            )
-            await webhooks.set_delivery(delivery.id, status=after.status, attempts=number,
-                                        next_attempt_at=after.next_attempt_at, failure_reason=after.failure_reason,
-                                        now=now)
-            if current is None:
-                return
-            if after.endpoint_succeeded:
-                await webhooks.update_endpoint(current.id, now, last_success_at=now)
-            if after.disable_endpoint and current.enabled:
-                await webhooks.update_endpoint(current.id, now, enabled=False, disabled_reason=after.disable_endpoint,
+            endpoint = live[0][1].endpoint
+            # A failure's fate depends on the endpoint as it is now (disabled meanwhile? succeeded since?).
+            if any(error_kind(o) is not None for o in outcomes):
+                endpoint = await webhooks.get_endpoint(endpoint.id) or endpoint
+            decided = [(job, work.delivery, outcome, plan_after_attempt(
+                outcome, attempt=job.attempts, attempt_limit=work.delivery.attempt_limit, now=now,
+                jitter=self.jitter(), delivery_created_at=work.delivery.created_at,
+                endpoint_last_success_at=endpoint.last_success_at, endpoint_enabled=endpoint.enabled,
+            )) for (job, work), outcome in zip(live, outcomes, strict=True)]
+            held = await outbox.take_many([job for job, _, _, after in decided if not after.next_attempt_at], worker)
+            for job, _, _, after in decided:
+                if after.next_attempt_at and await outbox.reschedule(job, worker, after.next_attempt_at):
+                    held.add(job.id)
+            attempts, succeeded = [], {}
+            for job, delivery, outcome, after in decided:
+                if job.id not in held:
+                    log.warning("delivery %s attempt %d: the job was taken over; its outcome is not recorded",
+                                delivery.id, job.attempts)
+                    continue
+                attempts += [webhooks.Attempt(delivery.id, lost, delivery.updated_at, 0, None,
+                                              AttemptErrorKind.WORKER_LOST, LOST)
+                             for lost in range(delivery.attempts + 1, job.attempts)]
+                attempts.append(webhooks.Attempt(
+                    delivery.id, job.attempts, outcome.started_at, outcome.duration_ms, outcome.status,
+                    after.error_kind, outcome.response_body if outcome.status is not None else outcome.detail))
+                if after.status is DeliveryStatus.SUCCEEDED:
+                    succeeded.setdefault(job.attempts, []).append(delivery.id)
+                else:
+                    await webhooks.set_delivery(delivery.id, status=after.status, attempts=job.attempts,
+                                                next_attempt_at=after.next_attempt_at,
+                                                failure_reason=after.failure_reason, now=now)
+            await webhooks.record_attempts(attempts)
+            for number, ids in succeeded.items():
+                await webhooks.set_succeeded(ids, number, now)
+            # When it last succeeded, to the minute: enough for a rule about days, one write a minute.
+            if succeeded and (endpoint.last_success_at is None or now - endpoint.last_success_at > SUCCESS_RESOLUTION):
+                await webhooks.update_endpoint(endpoint.id, now, last_success_at=now)
+            disable = next((after.disable_endpoint for job, _, _, after in decided
+                            if after.disable_endpoint and job.id in held), None)
+            if disable and endpoint.enabled:
+                await webhooks.update_endpoint(endpoint.id, now, enabled=False, disabled_reason=disable,
                                                disabled_at=now)
-                await webhooks.fail_pending_deliveries(current.id, after.disable_endpoint, now)
-                log.warning("webhook endpoint %s disabled: %s", current.id, after.disable_endpoint)
+                await webhooks.fail_pending_deliveries(endpoint.id, disable, now)
+                log.warning("webhook endpoint %s disabled: %s", endpoint.id, disable)
 
-    async def _send(self, endpoint, event, delivery) -> AttemptOutcome:
-        now = self.clock()
+    async def _send(self, work: webhooks.DeliveryWork) -> AttemptOutcome:
+        now, endpoint = self.clock(), work.endpoint
         try:
             secrets = tuple(self.secret_box.open(s) for s in signing_secrets(
                 endpoint.secret, endpoint.previous_secret, endpoint.previous_secret_until, now))
@@ -153,9 +181,9 @@ class Jobs:
             return AttemptOutcome(started_at=now, duration_ms=0, transport_error=AttemptErrorKind.SIGNING_FAILED,
                                   detail="the endpoint's secret cannot be read with this server's key "
                                          "(ORDERGRAPH_SECRET_KEY changed?); rotate the secret")
-        body = orjson.dumps(webhook_body(EventType(event.type), event.created_at, event.payload or {}))
-        request = WebhookRequest(url=endpoint.url, message_id=message_id(event.id), timestamp=now, body=body,
-                                 secrets=secrets)
+        body = orjson.dumps(webhook_body(EventType(work.event_type), work.occurred_at, work.payload))
+        request = WebhookRequest(url=endpoint.url, message_id=message_id(work.delivery.event_id), timestamp=now,
+                                 body=body, secrets=secrets)
         return await self.sender.send(request)
 
     # ---------------------------------------------------------------- email

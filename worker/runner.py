@@ -58,7 +58,8 @@ class Worker:
         self.clock = clock or jobs.clock
         self._listener = listener
         self._wakeup = asyncio.Event()
-        self._running: dict[asyncio.Task[None], outbox.Job] = {}
+        #: Each running task and its jobs (DISPATCH jobs of one claim run together).
+        self._running: dict[asyncio.Task[None], list[outbox.Job]] = {}
         self._lanes: Counter[str] = Counter()
         #: Jobs finished by this worker (tests and benchmarks read it).
         self.done = 0
@@ -118,40 +119,47 @@ class Worker:
         busy = [lane for lane, n in self._lanes.items() if n >= self.config.lane_cap]
         now = self.clock()
         jobs = await outbox.claim(self.name, now, now + self.config.lease, free, busy)
-        over = []
+        over, groups = [], {}
         for job in jobs:
-            if job.lane is not None and self._lanes[job.lane] >= self.config.lane_cap:
+            if job.lane is not None and self._lanes[job.lane] + len(groups.get(job.lane, ())) >= self.config.lane_cap:
                 over.append(job.id)
-                continue
-            self._start(job)
+            elif job.kind == outbox.EMAIL:
+                self._start([job])
+            else:  # fanned out together; a lane's deliveries sent together and recorded at once
+                groups.setdefault(job.lane or job.kind, []).append(job)
+        for group in groups.values():
+            self._start(group)
         if over:
             await outbox.release(over, self.name)
         return len(jobs) - len(over)
 
-    def _start(self, job: outbox.Job) -> None:
-        if job.lane is not None:
-            self._lanes[job.lane] += 1
-        task = asyncio.create_task(self._run_job(job), name=f"job {job.kind} {job.id}")
-        self._running[task] = job
+    def _start(self, jobs: list[outbox.Job]) -> None:
+        for job in jobs:
+            if job.lane is not None:
+                self._lanes[job.lane] += 1
+        task = asyncio.create_task(self._run_jobs(jobs), name=f"{jobs[0].kind} {jobs[0].id}")
+        self._running[task] = jobs
         task.add_done_callback(self._finished)
 
     def _finished(self, task: asyncio.Task[None]) -> None:
-        job = self._running.pop(task)
-        if job.lane is not None:
-            self._lanes[job.lane] -= 1
-            if not self._lanes[job.lane]:
-                del self._lanes[job.lane]
+        for job in self._running.pop(task):
+            if job.lane is not None:
+                self._lanes[job.lane] -= 1
+                if not self._lanes[job.lane]:
+                    del self._lanes[job.lane]
         self.wake()  # a slot is free
 
-    async def _run_job(self, job: outbox.Job) -> None:
+    async def _run_jobs(self, jobs: list[outbox.Job]) -> None:
         try:
-            await self.jobs.run(job, self.name)
-            self.done += 1
+            await self.jobs.run(jobs, self.name)
+            self.done += len(jobs)
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - one bad job must not stop the others
-            log.exception("job %s %s failed unexpectedly; it runs again later", job.kind, job.id)
-            await self._back_off(job)
+            log.exception("%s job(s) %s failed unexpectedly; they run again later", jobs[0].kind,
+                          ", ".join(j.id for j in jobs))
+            for job in jobs:
+                await self._back_off(job)
 
     async def _back_off(self, job: outbox.Job) -> None:
         """An unexpected failure: try the job again later, later each time (a bug must not spin)."""
@@ -183,7 +191,7 @@ class Worker:
         _done, pending = await asyncio.wait(tasks, timeout=self.config.grace)
         if not pending:
             return
-        unfinished = [self._running[t].id for t in pending if t in self._running]
+        unfinished = [job.id for t in pending for job in self._running.get(t, ())]
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)

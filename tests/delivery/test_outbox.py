@@ -87,7 +87,7 @@ async def test_a_worker_lost_mid_delivery_is_taken_over_and_the_attempt_is_recor
         (held,) = await outbox.claim("doomed", rig.clock(), rig.clock() + timedelta(seconds=30), 1)
         if held.kind == outbox.WEBHOOK:
             break
-        await rig.worker.jobs.run(held, "doomed")
+        await rig.worker.jobs.run([held], "doomed")
     assert await rig.deliver() == 0  # leased: nobody else sends it meanwhile
     rig.clock.advance(seconds=31)
     await rig.deliver()
