@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from domain.access import LIMITS, ActorKind, RequestLimits
+from domain.creation import clean_email
+from domain.errors import DomainError
 
 DEFAULT_DATABASE_URL = "sqlite://data/ordergraph.sqlite3"
 
@@ -58,7 +60,7 @@ class Settings:
             "worker": _choice("ORDERGRAPH_WORKER", env.get("ORDERGRAPH_WORKER", "embedded"), ("embedded", "off")),
             "public_url": env.get("ORDERGRAPH_PUBLIC_URL") or None,
             "smtp_url": env.get("ORDERGRAPH_SMTP_URL") or None,
-            "mail_from": env.get("ORDERGRAPH_MAIL_FROM") or Settings.mail_from,
+            "mail_from": _address("ORDERGRAPH_MAIL_FROM", env.get("ORDERGRAPH_MAIL_FROM") or Settings.mail_from),
             "mail_dir": Path(env.get("ORDERGRAPH_MAIL_DIR") or Settings.mail_dir),
             "webhooks_allow_private": _flag("ORDERGRAPH_WEBHOOKS_ALLOW_PRIVATE",
                                             env.get("ORDERGRAPH_WEBHOOKS_ALLOW_PRIVATE", "")),
@@ -71,6 +73,13 @@ def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
     if value.strip().lower() not in choices:
         raise ValueError(f"{name}: {value!r} is not one of {', '.join(choices)}")
     return value.strip().lower()
+
+
+def _address(name: str, value: str) -> str:
+    checked = clean_email(value, name, required=True)
+    if isinstance(checked, DomainError) or checked is None:
+        raise ValueError(f"{name}: {value!r} is not an email address (the name comes from the store's settings)")
+    return checked
 
 
 def _flag(name: str, value: str) -> bool:

@@ -43,8 +43,8 @@ async def _insert(rows: list[tuple[Any, ...]]) -> None:
         await sql.execute(f'INSERT INTO "order_events" ({_EVENT_COLUMNS}) VALUES {values}',
                           *[v for row in rows for v in row])
         return
-    # SQLite: the caller's transaction holds the write lock (it wrote already), so the
-    # next positions are ours alone.
+    # SQLite: writers take turns (the process's one connection, and SQLite's write lock), so
+    # the next positions are this transaction's alone, handed out in commit order.
     (last,) = await sql.fetch('SELECT COALESCE(MAX("position"), 0) AS "p" FROM "order_events"')
     first = int(last["p"]) + 1
     values = ", ".join(f"({sql.placeholders(i * (width + 1) + 1, width + 1)})" for i in range(len(rows)))

@@ -195,7 +195,7 @@ async def send_test_webhook(ctx: Context, endpoint_id: str | None) -> WebhookDel
         event_id = await event_log.record_store_event(who.store_id, NewEvent(
             EventType.WEBHOOK_TEST, "A test webhook was sent.", who.actor, {"endpointId": endpoint.id},
         ), now)
-        (delivery_id,) = await webhooks.create_deliveries(event_id, [endpoint.id], now, attempt_limit=1)
+        (delivery_id,) = await webhooks.create_deliveries([(event_id, endpoint.id)], now, attempt_limit=1)
     outbox.committed()
     delivery = await webhooks.get_delivery(delivery_id)
     assert delivery is not None

@@ -1,8 +1,8 @@
-"""What each outbox job does: fan an event out, deliver one webhook attempt, send one email.
+"""What each outbox job does: fan events out, deliver webhook attempts, send one email.
 
 Each job reads what it needs, calls the outside world (never inside a transaction), then
-records the outcome in one transaction that starts by confirming it still holds the job;
-if another worker took it over, this one records nothing.
+records the outcome in one transaction, and only for the jobs it still holds: if another
+worker took one over (its lease ran out), this one records nothing for it.
 """
 
 from __future__ import annotations
@@ -50,6 +50,8 @@ from worker.email_context import email_context
 log = logging.getLogger("ordergraph.worker")
 
 LOST = "The worker sending it stopped before it recorded the outcome; whether it arrived is unknown."
+#: A message must be handed over within this (well inside a worker's lease).
+EMAIL_DEADLINE = timedelta(seconds=40)
 #: An endpoint's last success is written at most this often.
 SUCCESS_RESOLUTION = timedelta(minutes=1)
 
@@ -209,15 +211,18 @@ class Jobs:
         context = await email_context(store, order, event, link)
         rendered = render(template, context)
         email = OutgoingEmail(
-            message_id=note.message_id or new_message_id(self.mail_from.rsplit("@", 1)[-1].strip("> "), note.id),
+            message_id=note.message_id or new_message_id(self.mail_from.rsplit("@", 1)[-1], note.id),
             sender=sender_address(settings.sender_name or store.name, self.mail_from), recipient=note.recipient,
             subject=rendered.subject, text=rendered.text, html=rendered.html, reply_to=settings.reply_to,
         )
         error: MailError | None = None
         try:
-            await self.mailer.send(email)
+            async with asyncio.timeout(EMAIL_DEADLINE.total_seconds()):
+                await self.mailer.send(email)
         except MailError as refused:
             error = refused
+        except TimeoutError:
+            error = MailError(f"the mail server took longer than {EMAIL_DEADLINE.seconds} s", transient=True)
         now = self.clock()
         after = plan_after_send(error, attempt=job.attempts, now=now, jitter=self.jitter())
         async with repo.transaction():

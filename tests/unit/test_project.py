@@ -28,6 +28,30 @@ def test_the_core_names_of_api_md_are_in_the_schema():
         assert name in sdl, name
 
 
+def test_the_events_out_names_of_api_md_are_in_the_schema():
+    gql = schema._schema
+    query, mutation = gql.query_type.fields, gql.mutation_type.fields
+    assert {"events", "webhookEndpoints", "notificationSettings"} <= set(query)
+    assert set(query["events"].args) == {"first", "after", "types", "orderId"}
+    assert {"createWebhookEndpoint", "updateWebhookEndpoint", "deleteWebhookEndpoint", "rotateWebhookSecret",
+            "sendTestWebhook", "retryWebhookDelivery", "updateNotificationSettings"} <= set(mutation)
+    fields = {name: set(gql.type_map[name].fields) for name in (
+        "Event", "WebhookEndpoint", "WebhookDelivery", "WebhookAttempt", "CustomerNotification", "Order")}
+    assert {"id", "type", "occurredAt", "order", "orderVersion", "data"} <= fields["Event"]
+    assert {"id", "url", "eventTypes", "enabled", "disabledReason", "description", "createdAt",
+            "deliveries"} <= fields["WebhookEndpoint"]
+    assert {"id", "event", "status", "attempts", "nextAttemptAt"} <= fields["WebhookDelivery"]
+    assert {"number", "startedAt", "durationMs", "responseStatus", "errorKind",
+            "responseBody"} <= fields["WebhookAttempt"]
+    assert {"template", "recipient", "status", "sentAt", "error"} <= fields["CustomerNotification"]
+    assert {"version", "notifications"} <= fields["Order"]
+    assert {"updatedAfter", "updatedBefore"} <= set(gql.type_map["OrderFilter"].fields)
+    assert "UPDATED_AT" in gql.type_map["OrderSortField"].values
+    assert set(gql.type_map["WebhookDeliveryStatus"].values) == {"PENDING", "SUCCEEDED", "FAILED"}
+    assert {"MANAGE_WEBHOOKS", "MANAGE_SETTINGS"} <= set(gql.type_map["Permission"].values)
+    assert {"ORDER_CANCELED", "REFUND_ISSUED"} <= set(gql.type_map["EventType"].values)
+
+
 def test_every_public_type_and_field_has_a_description():
     missing = []
     for type_ in schema._schema.type_map.values():
