@@ -12,7 +12,7 @@ cursor. A long transaction delays the feed; it never makes it skip.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -37,30 +37,40 @@ def _event(row: dict[str, Any]) -> EventRecord:
 
 async def _insert(rows: list[tuple[Any, ...]]) -> None:
     """Insert events; PostgreSQL fills ``position`` and ``txid`` itself (see the module)."""
-    width = 13
     if sql.is_postgres():
-        values = ", ".join(f"({sql.placeholders(i * width + 1, width)})" for i in range(len(rows)))
-        await sql.execute(f'INSERT INTO "order_events" ({_EVENT_COLUMNS}) VALUES {values}',
+        await sql.execute(f'INSERT INTO "order_events" ({_EVENT_COLUMNS}) VALUES {sql.values(len(rows), 13)}',
                           *[v for row in rows for v in row])
         return
     # SQLite: writers take turns (the process's one connection, and SQLite's write lock), so
     # the next positions are this transaction's alone, handed out in commit order.
-    (last,) = await sql.fetch('SELECT COALESCE(MAX("position"), 0) AS "p" FROM "order_events"')
-    first = int(last["p"]) + 1
-    values = ", ".join(f"({sql.placeholders(i * (width + 1) + 1, width + 1)})" for i in range(len(rows)))
-    await sql.execute(f'INSERT INTO "order_events" ({_EVENT_COLUMNS}, "position") VALUES {values}',
-                      *[v for i, row in enumerate(rows) for v in (*row, first + i)])
+    columns = ", ".join(f"column{i}" for i in range(1, 14))
+    await sql.execute(
+        f'INSERT INTO "order_events" ({_EVENT_COLUMNS}, "position") SELECT {columns}, '
+        f'(SELECT COALESCE(MAX("position"), 0) FROM "order_events") + column14 FROM (VALUES {sql.values(len(rows), 14)})',
+        *[v for i, row in enumerate(rows, start=1) for v in (*row, i)],
+    )
 
 
-async def record_change(order_id: str, events: Sequence[NewEvent], now: datetime) -> OrderState:
+#: What a change may set on the order row besides its version (``record_change``).
+ORDER_COLUMNS = frozenset({"status", "payment_status", "fulfillment_status", "payment_pending", "amount_paid",
+                           "cancel_reason", "canceled_at"})
+
+
+async def record_change(
+    order_id: str, events: Sequence[NewEvent], now: datetime, order: Mapping[str, Any] | None = None,
+) -> OrderState:
     """Write a change's events, in the caller's transaction and after the change itself: the
-    order's version grows by one and every event carries it, with the order's state as the
-    change left it; each event is queued for fan-out (webhooks, email)."""
+    order row takes the change's own columns (``order``) and its version grows by one, every
+    event carries the version and the order's state as the change left it, and each event is
+    queued for fan-out (webhooks, email)."""
+    changes = dict(order or {})
+    assert changes.keys() <= ORDER_COLUMNS, changes.keys() - ORDER_COLUMNS
+    assignments = "".join(f', "{column}" = ${i}' for i, column in enumerate(changes, start=3))
     (row,) = await sql.fetch(
-        'UPDATE "orders" SET "version" = "version" + 1, "updated_at" = $1 WHERE "id" = $2 RETURNING "id", '
-        '"store_id", "number", "status", "payment_status", "fulfillment_status", "currency", "total", '
+        f'UPDATE "orders" SET "version" = "version" + 1, "updated_at" = $1{assignments} WHERE "id" = $2 RETURNING '
+        '"id", "store_id", "number", "status", "payment_status", "fulfillment_status", "currency", "total", '
         '"amount_paid", "test", "version", "updated_at"',
-        now, order_id,
+        now, order_id, *changes.values(),
     )
     state = OrderState(
         id=str(row["id"]), store_id=str(row["store_id"]), number=row["number"], status=row["status"],

@@ -32,17 +32,15 @@ async def create(planned: Sequence[tuple[str, str, PlannedNotification]], now: d
     an event already has (the same template to the same recipient) is not created twice."""
     if not planned:
         return []
-    width = 6
-    values = ", ".join(f"({sql.placeholders(i * width + 1, width)}, 'EMAIL', ${len(planned) * width + 1}, "
-                       f"${len(planned) * width + 2}, 0, ${len(planned) * width + 3})" for i in range(len(planned)))
     params: list[Any] = []
     for order_id, event_id, note in planned:
-        params += [sql.new_uuid(), order_id, event_id, note.template.value, note.audience.value, note.recipient]
+        params += [sql.new_uuid(), order_id, event_id, note.template.value, note.audience.value, note.recipient,
+                   "EMAIL", NotificationStatus.PENDING.value, {}, 0, now]
     rows = await sql.fetch(
         'INSERT INTO "customer_notifications" ("id", "order_id", "event_id", "kind", "audience", "recipient", '
-        f'"channel", "status", "payload", "attempts", "created_at") VALUES {values} '
+        f'"channel", "status", "payload", "attempts", "created_at") VALUES {sql.values(len(planned), 11)} '
         'ON CONFLICT ("event_id", "kind", "recipient") DO NOTHING RETURNING "id"',
-        *params, NotificationStatus.PENDING.value, {}, now,
+        *params,
     )
     made = [str(r["id"]) for r in rows]
     await outbox.enqueue([outbox.NewJob(outbox.EMAIL, nid, now, lane=MAIL_LANE) for nid in made])

@@ -49,13 +49,12 @@ async def enqueue(jobs: Sequence[NewJob]) -> None:
     """Queue jobs in the caller's transaction: they exist if and only if it commits."""
     if not jobs:
         return
-    values = ", ".join(f"({sql.placeholders(i * 7 + 1, 7)})" for i in range(len(jobs)))
     params = []
     for job in jobs:
         params += [sql.new_uuid(), job.kind, job.ref_id, job.lane, job.run_after, job.attempts, job.run_after]
     await sql.execute(
         f'INSERT INTO "outbox_jobs" ("id", "kind", "ref_id", "lane", "run_after", "attempts", "created_at") '
-        f"VALUES {values}", *params,
+        f"VALUES {sql.values(len(jobs), 7)}", *params,
     )
 
 

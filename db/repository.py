@@ -571,10 +571,6 @@ async def number_taken(store_id: str, number: str) -> bool:
     return await m.Order.filter(store_id=store_id, number=number).exists()
 
 
-async def update_order(order_id: str, *, now: datetime, **changes: Any) -> None:
-    await m.Order.filter(id=order_id).update(updated_at=now, **changes)
-
-
 async def insert_refund(
     order: OrderRecord, refund: d.Refund, *, status: str, reason: str, note: str | None, now: datetime
 ) -> None:

@@ -56,6 +56,11 @@ def placeholders(start: int, count: int) -> str:
     return ", ".join(f"${i}" for i in range(start, start + count))
 
 
+def values(rows: int, width: int, start: int = 1) -> str:
+    """``($1, $2), ($3, $4)``: the placeholders of ``rows`` rows of ``width`` values."""
+    return ", ".join(f"({placeholders(start + i * width, width)})" for i in range(rows))
+
+
 def as_id(value: Any) -> str | None:
     return None if value is None else str(value)
 

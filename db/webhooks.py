@@ -123,17 +123,14 @@ async def create_deliveries(
     an event already delivered to an endpoint is not delivered to it twice."""
     if not pairs:
         return []
-    width = 6
-    values = ", ".join(f"({sql.placeholders(i * width + 1, width)}, 0, ${len(pairs) * width + 1}, "
-                       f"${len(pairs) * width + 1})" for i in range(len(pairs)))
     params: list[Any] = []
     for event_id, endpoint_id in pairs:
-        params += [sql.new_uuid(), endpoint_id, event_id, DeliveryStatus.PENDING.value, attempt_limit, now]
+        params += [sql.new_uuid(), endpoint_id, event_id, DeliveryStatus.PENDING.value, attempt_limit, 0, now, now, now]
     rows = await sql.fetch(
-        'INSERT INTO "webhook_deliveries" ("id", "endpoint_id", "event_id", "status", "attempt_limit", '
-        f'"next_attempt_at", "attempts", "created_at", "updated_at") VALUES {values} '
+        'INSERT INTO "webhook_deliveries" ("id", "endpoint_id", "event_id", "status", "attempt_limit", "attempts", '
+        f'"next_attempt_at", "created_at", "updated_at") VALUES {sql.values(len(pairs), 9)} '
         'ON CONFLICT ("endpoint_id", "event_id") DO NOTHING RETURNING "id", "endpoint_id"',
-        *params, now,
+        *params,
     )
     await outbox.enqueue([outbox.NewJob(outbox.WEBHOOK, str(r["id"]), now, lane=lane(str(r["endpoint_id"])))
                           for r in rows])
@@ -232,15 +229,13 @@ class Attempt:
 async def record_attempts(attempts: Sequence[Attempt]) -> None:
     if not attempts:
         return
-    width = 8
-    values = ", ".join(f"({sql.placeholders(i * width + 1, width)})" for i in range(len(attempts)))
     params: list[Any] = []
     for a in attempts:
         params += [sql.new_uuid(), a.delivery_id, a.number, a.started_at, a.duration_ms, a.response_status,
                    a.error_kind.value if a.error_kind else None, a.response_body]
     await sql.execute(
         'INSERT INTO "webhook_attempts" ("id", "delivery_id", "number", "started_at", "duration_ms", '
-        f'"response_status", "error_kind", "response_body") VALUES {values}', *params,
+        f'"response_status", "error_kind", "response_body") VALUES {sql.values(len(attempts), 8)}', *params,
     )
 
 

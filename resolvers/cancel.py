@@ -75,10 +75,8 @@ async def record_cancellation(ctx: Context, locked: Locked, plan: CancelPlan, *,
     if refund is not None:
         await repo.insert_refund(record, refund, status="SUCCEEDED", reason="OTHER", note="Order canceled", now=now)
     voided = {"payment_pending": False, "amount_paid": 0} if plan.voids_pending_payment else {}
-    await repo.update_order(
-        record.id, now=now, status="CANCELED", cancel_reason=plan.reason.value, canceled_at=now,
-        payment_status=plan.payment_status.value, **voided,
-    )
+    timeline.update_order(ctx, record.id, status="CANCELED", cancel_reason=plan.reason.value, canceled_at=now,
+                          payment_status=plan.payment_status.value, **voided)
     pending = locked.order.cancellation_request
     answers_request = pending is not None and pending.status is CancellationRequestStatus.PENDING
     if answers_request:

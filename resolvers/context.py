@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from db.crypto import SecretBox
 from db.records import StoreRecord
@@ -30,6 +31,15 @@ async def no_lookup(host: str) -> list[str]:
 
 
 @dataclass
+class PendingChange:
+    """A change to one order, said inside ``timeline.change`` and written before it commits."""
+
+    events: list[NewEvent] = field(default_factory=list)
+    #: Columns of the order row to set.
+    order: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class Context:
     principal: Principal | None
     secret_key: bytes
@@ -45,8 +55,8 @@ class Context:
     webhook_policy: WebhookPolicy = field(default_factory=WebhookPolicy)
     #: The addresses a host name resolves to (checking a webhook URL's target).
     resolve_host: Callable[[str], Awaitable[list[str]]] = no_lookup
-    #: Inside ``timeline.change``: the events each order's change said, written before commit.
-    pending_events: dict[str, list[NewEvent]] | None = None
+    #: Inside ``timeline.change``: what each order's change said, written before commit.
+    pending: dict[str, PendingChange] | None = None
 
     def now(self) -> datetime:
         return self.clock()

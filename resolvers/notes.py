@@ -22,7 +22,6 @@ async def add_note(ctx: Context, order_id: str | None, body: str) -> tuple[Order
         if isinstance(text, DomainError):
             return text
         note = await repo.insert_note(locked.record.id, text, timeline.actor(ctx), ctx.now())
-        await repo.update_order(locked.record.id, now=ctx.now())
         timeline.event(ctx, locked.record.id, EventType.NOTE_ADDED, "Note added.", {"noteId": note.id, "body": text})
         return note
 

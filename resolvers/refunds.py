@@ -35,7 +35,7 @@ async def refund_order(
             return plan
         now, record, refund = ctx.now(), locked.record, plan.refund
         await repo.insert_refund(record, refund, status="SUCCEEDED", reason=plan.reason.value, note=plan.note, now=now)
-        await repo.update_order(record.id, now=now, payment_status=plan.payment_status.value)
+        timeline.update_order(ctx, record.id, payment_status=plan.payment_status.value)
         restocked = sum(rl.quantity for rl in refund.lines if rl.restock)
         timeline.event(
             ctx, record.id, EventType.REFUND_ISSUED,
@@ -70,7 +70,7 @@ async def settle_payment(ctx: Context, order_id: str | None) -> OrderRecord | Do
         status = plan_settle_payment(locked.order)
         if isinstance(status, DomainError):
             return status
-        await repo.update_order(locked.record.id, now=ctx.now(), payment_pending=False, payment_status=status.value)
+        timeline.update_order(ctx, locked.record.id, payment_pending=False, payment_status=status.value)
         timeline.event(ctx, locked.record.id, EventType.PAYMENT_SETTLED,
                              f"The payment of {locked.record.amount_paid} {locked.record.currency} settled.")
         return locked.record.id

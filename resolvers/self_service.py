@@ -43,7 +43,7 @@ async def request_cancellation(
             return plan
         if isinstance(plan, QueuedRequest):
             request_id = await repo.insert_cancellation_request(locked.record.id, plan.reason.value, plan.comment, now)
-            await repo.update_order(locked.record.id, now=now, status=plan.status.value)
+            timeline.update_order(ctx, locked.record.id, status=plan.status.value)
             timeline.event(
                 ctx, locked.record.id, EventType.CANCELLATION_REQUESTED,
                 f"The customer asked to cancel ({plan.reason.value.lower().replace('_', ' ')})."
@@ -96,7 +96,7 @@ async def decline_cancellation_request(
         assert request is not None
         now, record = ctx.now(), locked.record
         await repo.decide_cancellation_request(request.id, "DECLINED", timeline.actor(ctx), now, plan.message)
-        await repo.update_order(record.id, now=now, status=plan.status.value)
+        timeline.update_order(ctx, record.id, status=plan.status.value)
         timeline.event(ctx, record.id, EventType.CANCELLATION_DECLINED,
                        f"The cancellation request was declined: {plan.message}",
                        {"message": plan.message, "cancellationRequestId": request.id}, notify=notify_customer)

@@ -39,7 +39,7 @@ async def _save(ctx: Context, locked: Locked, plan: ShipmentPlan, *, is_new: boo
                 notify: bool | None) -> str:
     now, record, shipment = ctx.now(), locked.record, plan.shipment
     await repo.save_shipment(record.id, shipment, is_new=is_new, now=now)
-    await repo.update_order(record.id, now=now, fulfillment_status=plan.fulfillment_status.value)
+    timeline.update_order(ctx, record.id, fulfillment_status=plan.fulfillment_status.value)
     timeline.event(ctx, record.id, event, message, {"shipmentId": shipment.id, "status": shipment.status.value},
                    notify=notify)
     return shipment.id
@@ -129,7 +129,7 @@ async def return_order(
             return plan
         now, record = ctx.now(), locked.record
         await repo.insert_return(record.id, plan.returned, now)
-        await repo.update_order(record.id, now=now, fulfillment_status=plan.fulfillment_status.value)
+        timeline.update_order(ctx, record.id, fulfillment_status=plan.fulfillment_status.value)
         units = sum(rl.quantity for rl in plan.returned.lines)
         restocked = sum(rl.quantity for rl in plan.returned.lines if rl.restock)
         timeline.event(ctx, record.id, EventType.ORDER_RETURNED,

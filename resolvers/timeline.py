@@ -1,10 +1,11 @@
-"""Changes and their events: one transaction whose events are written, with the order's new
-version and the outbox jobs that carry them out, just before it commits.
+"""Changes and their events: one transaction whose order changes and events are written, with
+the order's new version and the outbox jobs that carry the events out, just before it commits.
 
-A mutation runs inside ``change(ctx)`` and says what happened with ``event(...)``; the
-events are written once the mutation's own writes are done, so each carries the order's
-state as the change left it. Nothing leaves the server here: after commit a worker
-delivers webhooks and email from the outbox.
+A mutation runs inside ``change(ctx)``, sets the order's own columns with ``update_order``
+and says what happened with ``event``; both are written by one statement on the order row
+once the mutation's other writes are done, so each event carries the order's state as the
+change left it. Nothing leaves the server here: after commit a worker delivers webhooks and
+email from the outbox.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from db import outbox
 from db import repository as repo
 from domain.access import Actor
 from domain.events import EventType, NewEvent
-from resolvers.context import Context
+from resolvers.context import Context, PendingChange
 
 
 def actor(ctx: Context) -> Actor:
@@ -29,21 +30,32 @@ def actor(ctx: Context) -> Actor:
 
 @asynccontextmanager
 async def change(ctx: Context) -> AsyncIterator[None]:
-    """One transaction; the events said inside it are written before it commits."""
-    if ctx.pending_events is not None:  # already inside a change: it is one transaction
+    """One transaction; what is said inside it is written before it commits."""
+    if ctx.pending is not None:  # already inside a change: it is one transaction
         yield
         return
-    pending: dict[str, list[NewEvent]] = {}
+    pending: dict[str, PendingChange] = {}
     async with repo.transaction():
-        ctx.pending_events = pending
+        ctx.pending = pending
         try:
             yield
-            for order_id, events in pending.items():
-                await event_log.record_change(order_id, events, ctx.now())
+            for order_id, change in pending.items():
+                await event_log.record_change(order_id, change.events, ctx.now(), change.order)
         finally:
-            ctx.pending_events = None
+            ctx.pending = None
     if pending:
         outbox.committed()
+
+
+def _pending(ctx: Context, order_id: str) -> PendingChange:
+    if ctx.pending is None:
+        raise RuntimeError("changes are said inside timeline.change(ctx), in the transaction of the change")
+    return ctx.pending.setdefault(order_id, PendingChange())
+
+
+def update_order(ctx: Context, order_id: str, **columns: Any) -> None:
+    """Set columns of the order row (status, payment status...): written with the change's events."""
+    _pending(ctx, order_id).order.update(columns)
 
 
 def event(
@@ -52,6 +64,4 @@ def event(
 ) -> None:
     """Say what happened to the order, by whom: written when the change commits. ``notify`` is the
     mutation's notifyCustomer for the email this event sends (None: as the store's settings say)."""
-    if ctx.pending_events is None:
-        raise RuntimeError("events are said inside timeline.change(ctx), in the transaction of the change")
-    ctx.pending_events.setdefault(order_id, []).append(NewEvent(type, message, actor(ctx), data, notify))
+    _pending(ctx, order_id).events.append(NewEvent(type, message, actor(ctx), data, notify))

@@ -26,7 +26,7 @@ async def add_tracking_number(
             return plan
         now, record, shipment = ctx.now(), locked.record, plan.shipment
         await repo.save_shipment(record.id, shipment, is_new=plan.is_new, now=now)
-        await repo.update_order(record.id, now=now, fulfillment_status=plan.fulfillment_status.value)
+        timeline.update_order(ctx, record.id, fulfillment_status=plan.fulfillment_status.value)
         units = sum(sl.quantity for sl in shipment.lines)
         timeline.event(
             ctx, record.id, EventType.TRACKING_ADDED,

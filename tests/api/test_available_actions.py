@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from db import repository as repo
+from db import sql
 from schema.ids import decode
 from tests.api.helpers import (
     APPROVE,
@@ -61,7 +61,7 @@ async def _in_state(store, state):
             await store.gql(DECLINE, {"input": {"orderId": o["id"], "message": "Already packed"}})
     elif state == "window closed":
         placed = datetime.now(UTC) - timedelta(days=2)
-        await repo.update_order(decode(o["id"], "Order") or "", now=placed, created_at=placed)
+        await sql.execute('UPDATE "orders" SET "created_at" = $1 WHERE "id" = $2', placed, decode(o["id"], "Order"))
     else:
         assert state == "open"
     return (await store.gql(ORDER, {"id": o["id"]}))["order"], token
