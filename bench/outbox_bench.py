@@ -43,7 +43,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.api.helpers import CREATE, NOTE, order_input  # noqa: E402
+from tests.api.helpers import NOTE, order_input  # noqa: E402
 from tests.e2e.processes import Process, base_env, cli, free_port, start_receiver  # noqa: E402
 
 BEFORE = "2c8cd89"  # the last commit before the outbox
@@ -53,6 +53,8 @@ REFUND_BODY = FLOOR / "bodies" / "og-refund.json"
 CANCEL_BODY = ('{"query": "mutation($id: ID!) { cancelOrder(input: {orderId: $id, reason: CUSTOMER}) { __typename '
                '... on CancelOrderSuccess { order { id status } } ... on Error { code message } } }", '
                '"variables": {"id": "__ID__"}}')
+SEED = ("mutation($input: CreateOrderInput!) { createOrder(input: $input) { ... on CreateOrderSuccess "
+        "{ order { id } } } }")
 PG = os.environ.get("ORDERGRAPH_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")
 
 
@@ -92,22 +94,34 @@ async def create_orders(base: str, key: str, count: int, concurrency: int = 8, *
         async def one() -> None:
             for _ in queue:
                 answer = await client.post("/graphql", headers={"Authorization": f"Bearer {key}"}, json={
-                    "query": CREATE, "variables": {"input": order_input(**extra)}})
+                    "query": SEED, "variables": {"input": order_input(**extra)}})
                 ids.append(answer.json()["data"]["createOrder"]["order"]["id"])
 
         await asyncio.gather(*(one() for _ in range(concurrency)))
     return ids
 
 
-def wrk(base: str, key: str, body: Path, ids: Path, seconds: int, script: str = "gqlids.lua") -> dict[str, float]:
+def cpu_seconds(pid: int) -> float:
+    """The CPU time a process has used (user + system)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(base: str, key: str, body: Path, ids: Path, seconds: int, script: str = "gqlids.lua",
+        server: int | None = None) -> dict[str, float]:
+    """Drive the server with wrk; with ``server`` (its pid), also the server's CPU ms per request."""
     env = {**os.environ, "BODY": str(body), "IDS": str(ids), "TOKEN": key}
+    cpu = cpu_seconds(server) if server else 0.0
     out = subprocess.run(pinned(1, ["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency", "-s",
                                     str(Path(__file__).parent / script if script != "gqlids.lua"
                                         else FLOOR / script), f"{base}/graphql"]),
                          env=env, capture_output=True, text=True, check=True).stdout
     line = next(l for l in out.splitlines() if l.startswith("RESULT"))
     fields = dict(part.split("=", 1) for part in line.split()[1:])
-    return {k: float(v.rstrip("msB")) for k, v in fields.items()}
+    result = {k: float(v.rstrip("msB")) for k, v in fields.items()}
+    if server:
+        result["cpu_ms"] = (cpu_seconds(server) - cpu) * 1000 / max(1, result["checked"])
+    return result
 
 
 # ---------------------------------------------------------------- cost
@@ -130,7 +144,7 @@ def cost(rounds: int) -> None:
                    capture_output=True)
     variants = {"before (no outbox)": (worktree, {}), "outbox, worker off": (ROOT, {"ORDERGRAPH_WORKER": "off"}),
                 "outbox + embedded worker": (ROOT, {})}
-    results: dict[str, dict[str, list[float]]] = {v: {"refund": [], "cancel": []} for v in variants}
+    results: dict[str, dict[str, list[dict[str, float]]]] = {v: {"refund": [], "cancel": []} for v in variants}
     try:
         for r in range(rounds):
             order = list(variants)[r % len(variants):] + list(variants)[:r % len(variants)]
@@ -147,29 +161,36 @@ def cost(rounds: int) -> None:
                                      capture_output=True, text=True).stdout.strip()
                 server, base = serve(code, env, tmp / "server.log")
                 try:
-                    ids = asyncio.run(create_orders(base, key, 1400))
+                    ids = asyncio.run(create_orders(base, key, 1800))
                     refundable, cancelable = ids[:300], ids[300:]
                     (tmp / "refund.ids").write_text("\n".join(refundable))
                     (tmp / "cancel.ids").write_text("\n".join(cancelable))
                     (tmp / "cancel.json").write_text(CANCEL_BODY)
                     drain_outbox(tmp / "og.sqlite3")  # the confirmations, where the embedded worker sends them
                     wrk(base, key, REFUND_BODY, tmp / "refund.ids", 3)  # warm-up
-                    results[name]["refund"].append(wrk(base, key, REFUND_BODY, tmp / "refund.ids", 10)["req/s"])
-                    results[name]["cancel"].append(
-                        wrk(base, key, tmp / "cancel.json", tmp / "cancel.ids", 10, "seqids.lua")["req/s"])
+                    results[name]["refund"].append(wrk(base, key, REFUND_BODY, tmp / "refund.ids", 12,
+                                                       server=server.pid))
+                    results[name]["cancel"].append(wrk(base, key, tmp / "cancel.json", tmp / "cancel.ids", 12,
+                                                       "seqids.lua", server=server.pid))
                 finally:
                     stop(server)
                     shutil.rmtree(tmp, ignore_errors=True)
-                print(f"round {r + 1} {name}: refund {results[name]['refund'][-1]:.1f}/s, "
-                      f"cancel {results[name]['cancel'][-1]:.1f}/s", flush=True)
+                refund, cancel_ = results[name]["refund"][-1], results[name]["cancel"][-1]
+                print(f"round {r + 1} {name}: refund {refund['req/s']:.1f}/s {refund['cpu_ms']:.1f} ms CPU, "
+                      f"cancel {cancel_['req/s']:.1f}/s {cancel_['cpu_ms']:.1f} ms CPU", flush=True)
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT, capture_output=True)
-    base_refund = statistics.median(results["before (no outbox)"]["refund"])
-    base_cancel = statistics.median(results["before (no outbox)"]["cancel"])
-    print("\n| variant | refund req/s | vs before | cancel req/s | vs before |\n|---|---|---|---|---|")
+    # Throughput on this shared machine drifts between rounds by more than the variants differ; the
+    # server's CPU per request drifts much less. Both are compared within each round.
+    before = results["before (no outbox)"]
+    print("\n| variant | work | req/s (median) | vs before | server CPU ms/request (median) | vs before |"
+          "\n|---|---|---|---|---|---|")
     for name, got in results.items():
-        refund, cancel_ = statistics.median(got["refund"]), statistics.median(got["cancel"])
-        print(f"| {name} | {refund:.1f} | {refund / base_refund:.2f} | {cancel_:.1f} | {cancel_ / base_cancel:.2f} |")
+        for work in ("refund", "cancel"):
+            rate = statistics.median(r["req/s"] / b["req/s"] for r, b in zip(got[work], before[work], strict=True))
+            cpu = statistics.median(r["cpu_ms"] / b["cpu_ms"] for r, b in zip(got[work], before[work], strict=True))
+            print(f"| {name} | {work} | {statistics.median(r['req/s'] for r in got[work]):.1f} | {rate:.2f} | "
+                  f"{statistics.median(r['cpu_ms'] for r in got[work]):.2f} | {cpu:.2f} |")
 
 
 # ---------------------------------------------------------------- PostgreSQL deployments
