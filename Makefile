@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install serve test test-sqlite test-postgres schema migration clean
+.PHONY: install serve test test-sqlite test-postgres schema migration bench-tools clean
 
 install: $(STAMP)
 
@@ -36,6 +36,10 @@ schema: install
 # Write the migration for a model change: make migration name=add_something (then review it).
 migration: install
 	$(BIN)/tortoise -c db.config.TORTOISE_ORM makemigrations -n $(name)
+
+# The load generator the benchmarks drive servers with (bench/, ../shared/bench-floor), from Debian.
+bench-tools: install
+	command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache
