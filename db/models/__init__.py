@@ -1,0 +1,36 @@
+"""Tortoise models. Only ``db/`` imports this package; rows never leave ``db/``.
+
+One module a feature: ``orders`` (stores, keys, orders and everything on them, the
+timeline), ``delivery`` (the outbox, webhook endpoints, deliveries, attempts). Tortoise
+finds the models through this package (``db.config``), whichever module holds them.
+
+Field descriptions (``#:`` comments) must not contain semicolons: Tortoise puts them
+into the SQL of the migration, which SQLite then splits there.
+"""
+
+from db.models.delivery import OutboxJob, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from db.models.orders import (
+    ApiKey,
+    CancellationRequest,
+    CustomerNotification,
+    IdempotencyRecord,
+    InstanceSetting,
+    Note,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Refund,
+    RefundLine,
+    Return,
+    ReturnLine,
+    Shipment,
+    ShipmentLine,
+    Store,
+    SupplierOrder,
+)
+
+__all__ = [
+    "ApiKey", "CancellationRequest", "CustomerNotification", "IdempotencyRecord", "InstanceSetting", "Note",
+    "Order", "OrderEvent", "OrderLine", "OutboxJob", "Refund", "RefundLine", "Return", "ReturnLine", "Shipment",
+    "ShipmentLine", "Store", "SupplierOrder", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
+]
