@@ -46,7 +46,8 @@ async def _insert(rows: list[tuple[Any, ...]]) -> None:
     columns = ", ".join(f"column{i}" for i in range(1, 14))
     await sql.execute(
         f'INSERT INTO "order_events" ({_EVENT_COLUMNS}, "position") SELECT {columns}, '
-        f'(SELECT COALESCE(MAX("position"), 0) FROM "order_events") + column14 FROM (VALUES {sql.values(len(rows), 14)})',
+        '(SELECT COALESCE(MAX("position"), 0) FROM "order_events") + column14 '
+        f'FROM (VALUES {sql.values(len(rows), 14)})',
         *[v for i, row in enumerate(rows, start=1) for v in (*row, i)],
     )
 

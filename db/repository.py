@@ -172,6 +172,11 @@ async def list_stores() -> list[StoreRecord]:
     return [_store_record(r) for r in await m.Store.all().order_by("created_at")]
 
 
+async def lock_store(store_id: str) -> None:
+    """Hold the store's row until the transaction ends (store-wide limits checked under it)."""
+    await m.Store.filter(id=store_id).select_for_update().first()
+
+
 async def set_notification_settings(store_id: str, settings: dict[str, Any]) -> None:
     await m.Store.filter(id=store_id).update(notification_settings=settings)
 

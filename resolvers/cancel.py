@@ -83,7 +83,8 @@ async def record_cancellation(ctx: Context, locked: Locked, plan: CancelPlan, *,
         await repo.decide_cancellation_request(pending.id, "APPROVED", timeline.actor(ctx), now)
     timeline.event(
         ctx, record.id, EventType.ORDER_CANCELED,
-        f"Order canceled ({plan.reason.value.lower()})." + (f" Staff note: {plan.staff_note}" if plan.staff_note else ""),
+        f"Order canceled ({plan.reason.value.lower()})."
+        + (f" Staff note: {plan.staff_note}" if plan.staff_note else ""),
         {"reason": plan.reason.value, "staffNote": plan.staff_note, "restock": plan.restock,
          "restockedUnits": plan.restock_units, "refundId": refund.id if refund else None},
         # One email tells the customer: the request's answer when there was one, else the cancel.

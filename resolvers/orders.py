@@ -190,7 +190,8 @@ async def create_order(
     if isinstance(new, DomainError):
         return new
     # notifyCustomer joins the fingerprint only when given, so keys stored before it existed still match.
-    fingerprint = request_hash({**asdict(request), **({"notify": notify_customer} if notify_customer is not None else {})})
+    given = {"notify": notify_customer} if notify_customer is not None else {}
+    fingerprint = request_hash({**asdict(request), **given})
 
     def taken(number: str) -> DomainError:
         return DomainError(ErrorCode.ORDER_NUMBER_TAKEN, f"Order number {number} is taken in this store.",

@@ -72,7 +72,7 @@ async def settle_payment(ctx: Context, order_id: str | None) -> OrderRecord | Do
             return status
         timeline.update_order(ctx, locked.record.id, payment_pending=False, payment_status=status.value)
         timeline.event(ctx, locked.record.id, EventType.PAYMENT_SETTLED,
-                             f"The payment of {locked.record.amount_paid} {locked.record.currency} settled.")
+                       f"The payment of {locked.record.amount_paid} {locked.record.currency} settled.")
         return locked.record.id
 
     done = await with_locked_order(ctx, order_id, decide)

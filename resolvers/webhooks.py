@@ -99,6 +99,7 @@ async def create_webhook_endpoint(
         return checked
     secret = _secret()
     async with repo.transaction():
+        await repo.lock_store(who.store_id)  # two creations at once cannot both take the last place
         if error := check_endpoint_count(await webhooks.count_endpoints(who.store_id)):
             return error
         record = await webhooks.create_endpoint(

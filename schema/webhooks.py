@@ -286,7 +286,9 @@ class WebhookQueries:
 class WebhookMutations:
     @strawberry.mutation(description="Create a webhook endpoint; its secret is in the answer, once. "
                          "Needs MANAGE_WEBHOOKS.")
-    async def create_webhook_endpoint(self, info: Info, input: CreateWebhookEndpointInput) -> CreateWebhookEndpointResult:
+    async def create_webhook_endpoint(
+        self, info: Info, input: CreateWebhookEndpointInput
+    ) -> CreateWebhookEndpointResult:
         result = await webhooks.create_webhook_endpoint(info.context, url=input.url,
                                                         event_types=_types(input.event_types),
                                                         description=input.description)
@@ -294,7 +296,9 @@ class WebhookMutations:
                                                                         secret=r[1]))
 
     @strawberry.mutation(description="Change a webhook endpoint. Needs MANAGE_WEBHOOKS.")
-    async def update_webhook_endpoint(self, info: Info, input: UpdateWebhookEndpointInput) -> UpdateWebhookEndpointResult:
+    async def update_webhook_endpoint(
+        self, info: Info, input: UpdateWebhookEndpointInput
+    ) -> UpdateWebhookEndpointResult:
         change = webhooks.EndpointChange(
             url=input.url, event_types=None if input.event_types is None else _types(input.event_types),
             enabled=input.enabled, description=input.description,
@@ -304,7 +308,9 @@ class WebhookMutations:
         return _or_error(result, lambda r: UpdateWebhookEndpointSuccess(endpoint=WebhookEndpoint.of(r)))
 
     @strawberry.mutation(description="Delete a webhook endpoint and its deliveries. Needs MANAGE_WEBHOOKS.")
-    async def delete_webhook_endpoint(self, info: Info, input: DeleteWebhookEndpointInput) -> DeleteWebhookEndpointResult:
+    async def delete_webhook_endpoint(
+        self, info: Info, input: DeleteWebhookEndpointInput
+    ) -> DeleteWebhookEndpointResult:
         result = await webhooks.delete_webhook_endpoint(info.context, decode(input.endpoint_id, "WebhookEndpoint"))
         return _or_error(result, lambda r: DeleteWebhookEndpointSuccess(
             deleted_endpoint_id=to_global_id("WebhookEndpoint", r)))

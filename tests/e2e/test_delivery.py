@@ -162,43 +162,43 @@ async def test_a_partner_verifies_its_webhooks_and_the_customer_gets_email(site)
         assert timeline[0] == "ORDER_CREATED"
 
 
-async def test_a_worker_killed_mid_delivery_loses_nothing(site):
+async def in_flight(site: Site, path: str, behaviour: str) -> tuple[Any, Process]:
+    """A delivery to a slow endpoint at ``path``, under way: its job and the process sending it."""
     async with httpx.AsyncClient(base_url=site.base) as client:
-        path = "/slow"
-        await endpoint(site, client, path, "slow 2", "NOTE_ADDED")
+        await endpoint(site, client, path, behaviour, "NOTE_ADDED")
         order = (await gql(client, site.key, CREATE, {"input": order_input(notifyCustomer=False)}))["createOrder"]
         await gql(client, site.key, NOTE, {"input": {"orderId": order["order"]["id"], "body": "fragile"}})
-        await eventually(lambda: requests_to(site, "/slow"), what="the delivery in flight")
-        job_id, holder = await holder_of(site, path)
-        victim = next(p for p in site.processes() if f":{p.pid}:" in holder)
-        victim.kill()
-        # Its lease would run out after a minute; the test lets that minute pass at once.
-        await site.db('UPDATE "outbox_jobs" SET "locked_until" = "run_after" WHERE "id" = $1', job_id)
-        if ENGINE == "sqlite":  # the embedded worker died with the server: start it again
-            site.server, site.base = start_server(site.env, site.tmp, name="server2")
-        async with httpx.AsyncClient(base_url=site.base) as again:
-            delivery = await eventually(lambda: _delivery_done(again, site, "/slow"), what="the delivery to succeed")
-        assert [(a["number"], a["errorKind"]) for a in delivery["attempts"]] == [(1, "WORKER_LOST"), (2, None)]
-        stats = await admin(site, "GET", "stats?path=/slow")
-        assert stats["unique_webhook_ids"] == 1 and stats["total"] == 2  # at least once: one duplicate
+    await eventually(lambda: requests_to(site, path), what="the delivery in flight")
+    (job_id, holder), = await site.db(
+        'SELECT j."id", j."locked_by" FROM "outbox_jobs" j JOIN "webhook_deliveries" d ON d."id" = j."ref_id" '
+        'JOIN "webhook_endpoints" e ON e."id" = d."endpoint_id" WHERE e."url" LIKE $1 AND j."locked_by" IS NOT NULL',
+        "%" + path)
+    return job_id, next(p for p in site.processes() if f":{p.pid}:" in holder)
+
+
+async def test_a_worker_killed_mid_delivery_loses_nothing(site):
+    job_id, victim = await in_flight(site, "/slow", "slow 2")
+    victim.kill()
+    # Its lease would run out after a minute; the test lets that minute pass at once.
+    await site.db('UPDATE "outbox_jobs" SET "locked_until" = "run_after" WHERE "id" = $1', job_id)
+    if ENGINE == "sqlite":  # the embedded worker died with the server: start it again
+        site.server, site.base = start_server(site.env, site.tmp, name="server2")
+    async with httpx.AsyncClient(base_url=site.base) as client:
+        delivery = await eventually(lambda: _delivery_done(client, site, "/slow"), what="the delivery to succeed")
+    assert [(a["number"], a["errorKind"]) for a in delivery["attempts"]] == [(1, "WORKER_LOST"), (2, None)]
+    stats = await admin(site, "GET", "stats?path=/slow")
+    assert stats["unique_webhook_ids"] == 1 and stats["total"] == 2  # at least once: one duplicate
 
 
 async def test_a_worker_told_to_stop_finishes_what_it_is_sending(site):
-    async with httpx.AsyncClient(base_url=site.base) as client:
-        path = "/last"
-        await endpoint(site, client, path, "slow 1.5", "NOTE_ADDED")
-        order = (await gql(client, site.key, CREATE, {"input": order_input(notifyCustomer=False)}))["createOrder"]
-        await gql(client, site.key, NOTE, {"input": {"orderId": order["order"]["id"], "body": "last words"}})
-        await eventually(lambda: requests_to(site, "/last"), what="the delivery in flight")
-        job_id, holder = await holder_of(site, path)
-        process = next(p for p in site.processes() if f":{p.pid}:" in holder)
-        # uvicorn re-raises SIGTERM once its graceful shutdown is done; the worker command exits 0.
-        assert process.stop() in (0, -15), process.output()
-        assert "gave back" not in process.output()
-        rows = await site.db('SELECT d."status", d."attempts" FROM "webhook_deliveries" d JOIN "webhook_endpoints" e '
-                             'ON e."id" = d."endpoint_id" WHERE e."url" LIKE $1', "%/last")
-        assert rows == [("SUCCEEDED", 1)]
-        assert (await admin(site, "GET", "stats?path=/last"))["total"] == 1
+    _job_id, process = await in_flight(site, "/last", "slow 1.5")
+    # uvicorn re-raises SIGTERM once its graceful shutdown is done; the worker command exits 0.
+    assert process.stop() in (0, -15), process.output()
+    assert "gave back" not in process.output()
+    rows = await site.db('SELECT d."status", d."attempts" FROM "webhook_deliveries" d JOIN "webhook_endpoints" e '
+                         'ON e."id" = d."endpoint_id" WHERE e."url" LIKE $1', "%/last")
+    assert rows == [("SUCCEEDED", 1)]
+    assert (await admin(site, "GET", "stats?path=/last"))["total"] == 1
 
 
 @pytest.mark.skipif(ENGINE != "sqlite", reason="the refusal is SQLite's")
@@ -214,15 +214,6 @@ def test_the_worker_command_asks_for_postgresql_on_sqlite(tmp_path):
 
 
 # ---------------------------------------------------------------- helpers
-
-async def holder_of(site: Site, path: str) -> tuple[Any, str]:
-    """The job delivering to the endpoint at ``path``, and the worker holding it."""
-    (row,) = await site.db(
-        'SELECT j."id", j."locked_by" FROM "outbox_jobs" j JOIN "webhook_deliveries" d ON d."id" = j."ref_id" '
-        'JOIN "webhook_endpoints" e ON e."id" = d."endpoint_id" WHERE e."url" LIKE $1 AND j."locked_by" IS NOT NULL',
-        "%" + path)
-    return row[0], row[1]
-
 
 async def _at_least(requests, count: int):
     got = await requests
