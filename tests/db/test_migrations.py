@@ -24,6 +24,8 @@ FIRST = "ordergraph.0001_initial"
 STORE_ID = str(uuid.uuid4())
 ORDER_ID = str(uuid.uuid4())
 LINE_ID = str(uuid.uuid4())
+EVENT_ID = str(uuid.uuid4())
+NOTIFICATION_ID = str(uuid.uuid4())
 
 # Rows as the first migration's schema has them.
 ROWS = [
@@ -39,6 +41,12 @@ ROWS = [
     }),
     ("order_lines", {"id": LINE_ID, "order_id": ORDER_ID, "position": 0, "sku": "OLD-1", "name": "Old thing",
                      "quantity": 2, "unit_price": "10.00"}),
+    ("order_events", {"id": EVENT_ID, "order_id": ORDER_ID, "type": "ORDER_CREATED", "message": "Order placed.",
+                      "actor_kind": "STAFF", "actor_id": None, "actor_name": "Old staff", "data": '{"test": false}',
+                      "created_at": "2025-01-02T00:00:00+00:00"}),
+    ("customer_notifications", {"id": NOTIFICATION_ID, "order_id": ORDER_ID, "kind": "SHIPMENT_SHIPPED",
+                                "channel": "EMAIL", "recipient": "old@example.com", "status": "QUEUED",
+                                "payload": "{}", "created_at": "2025-01-03T00:00:00+00:00", "sent_at": None}),
 ]
 
 READ_BACK = """
@@ -54,10 +62,16 @@ async def main():
     _n, rows = await conn.execute_query('SELECT "number_key", "customer_email_key", "customer_name_key", '
                                         '"total_key", "payment_pending" FROM "orders"')
     keys = {k: rows[0][k] for k in rows[0].keys()}
+    from db import events, notifications
+    (event,) = (await events.events_by_order([record.id]))[record.id]
+    (note,) = (await notifications.by_order([record.id]))[record.id]
     print(json.dumps({"number": record.number, "total": str(record.total), "email": record.customer_email,
                       "lines": [[l.sku, l.quantity, str(l.unit_price)] for l in order.lines],
                       "keys": [keys["number_key"], keys["customer_email_key"], keys["customer_name_key"],
-                               int(keys["total_key"]), bool(keys["payment_pending"])]}))
+                               int(keys["total_key"]), bool(keys["payment_pending"])],
+                      "version": record.version,
+                      "event": [event.type, event.store_id, event.feed_key[1], event.order_version, event.data],
+                      "notification": [note.template, note.status, note.error, note.audience]}))
     await Tortoise.close_connections()
 asyncio.run(main())
 """
@@ -90,7 +104,7 @@ async def _insert(url: str) -> None:
             for column, value in row.items():
                 if column.endswith("_at") and value:
                     value = datetime.fromisoformat(value)
-                elif column in ("id", "store_id", "order_id"):
+                elif column in ("id", "store_id", "order_id") and value:
                     value = uuid.UUID(value)
                 elif isinstance(value, str) and value.replace(".", "").isdigit() and "." in value:
                     value = Decimal(value)
@@ -115,7 +129,12 @@ async def test_migrating_a_database_that_holds_orders_keeps_them(empty_db):
     _run(empty_db, "-m", "app", "migrate")  # a second run changes nothing
     data = json.loads(_run(empty_db, "-c", READ_BACK, empty_db, STORE_ID, ORDER_ID))
     assert data == {"number": "1001", "total": "26.50", "email": "old@example.com", "lines": [["OLD-1", 2, "10.00"]],
-                    "keys": ["1001", "old@example.com", "old customer", 265000, False]}
+                    "keys": ["1001", "old@example.com", "old customer", 265000, False], "version": 1,
+                    # The old event joins the change feed, first, without a version it never had.
+                    "event": ["ORDER_CREATED", STORE_ID, 1, None, {"test": False}],
+                    # A message queued before anything sent email is not sent years late.
+                    "notification": ["SHIPMENT_SENT", "FAILED", "Queued before Ordergraph sent email: never sent.",
+                                     "CUSTOMER"]}
 
 
 def test_every_model_change_has_its_migration():
