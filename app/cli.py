@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from dataclasses import replace
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from tortoise import Tortoise
 
@@ -169,7 +169,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             print(f"  Demo store:       {store_id}")
             print(f"  Demo staff key:   {key}")
             print(f"  Customer token:   {customer}   (order 1001's page)")
-            print(f"  {_mail_line(settings)}")
+            print(f"  Email:            {_mail_line(settings)}")
             print(f"  Webhooks:         {_webhook_line(settings)}")
             print(f"  Try:  curl -s http://{host}:{port}/graphql -H 'Authorization: Bearer {key}' \\")
             print("          -H 'Content-Type: application/json' -d '{\"query\":\"{ orders(first: 5) { nodes { number status } } }\"}'\n",
@@ -178,7 +178,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
         asyncio.run(_with_db(settings, work))
     else:
-        print(f"{_mail_line(settings)}\nWebhooks: {_webhook_line(settings)}", flush=True)
+        print(f"Email: {_mail_line(settings)}\nWebhooks: {_webhook_line(settings)}", flush=True)
     from app.main import create_app
 
     uvicorn.run(create_app(settings), host=host, port=port, workers=1, log_level="info", proxy_headers=False)
@@ -186,13 +186,14 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _mail_line(settings: Settings) -> str:
+    """Where email goes, for the start-up message."""
     if settings.worker != "embedded":
-        return "Email and webhooks: sent by `worker` processes (ORDERGRAPH_WORKER=off)"
+        return "sent, with webhooks, by `worker` processes (ORDERGRAPH_WORKER=off)"
     if settings.smtp_url:
-        return f"Email:            through {_safe_url(settings.smtp_url)}"
+        return f"through {_safe_url(settings.smtp_url)}"
     where = settings.mail_dir.resolve()
     page = f", listed at {settings.base_url}/dev/mailbox" if not settings.production else ""
-    return f"Email:            no SMTP server set (ORDERGRAPH_SMTP_URL): written to {where}{page}"
+    return f"no SMTP server set (ORDERGRAPH_SMTP_URL): written to {where}{page}"
 
 
 def _webhook_line(settings: Settings) -> str:

@@ -67,14 +67,15 @@ def pg_listener(database_url: str) -> Callable[[Callable[[], None]], Awaitable[C
 async def delivery_worker(settings: Settings, secret_key: bytes, config: WorkerConfig | None = None,
                           ) -> AsyncIterator[Worker]:
     """A worker for these settings; its webhook connections are closed afterwards."""
-    sender = HttpWebhookSender(allow_private=settings.webhooks_allow_private)
+    postgres = settings.database_url.startswith(("postgres://", "postgresql://"))
+    config = config or WorkerConfig(poll_interval=2.0 if postgres else 0.5)
+    # As many connections as jobs at once: an attempt never waits for one (its 15 s would run).
+    sender = HttpWebhookSender(allow_private=settings.webhooks_allow_private, max_connections=config.concurrency)
     jobs = Jobs(
         sender=sender, mailer=mailer_from_settings(settings.smtp_url, settings.mail_dir),
         secret_box=SecretBox(secret_key), secret_key=secret_key, public_url=settings.base_url,
         mail_from=settings.mail_from,
     )
-    postgres = settings.database_url.startswith(("postgres://", "postgresql://"))
-    config = config or WorkerConfig(poll_interval=2.0 if postgres else 0.5)
     try:
         yield Worker(jobs, config, listener=pg_listener(settings.database_url) if postgres else None)
     finally:

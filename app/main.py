@@ -6,7 +6,6 @@ import asyncio
 import logging
 import math
 import secrets
-import socket
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -35,6 +34,7 @@ from db.config import tortoise_config
 from domain.access import ActorKind, RequestLimits
 from domain.ratelimit import RateLimiter
 from domain.webhooks import WebhookPolicy
+from integrations.webhooks import system_resolver
 from resolvers.context import Context, Limits, utcnow
 from schema import build_schema
 
@@ -166,9 +166,8 @@ class _TooLarge(Exception):
 
 
 async def resolve_host(host: str) -> list[str]:
-    """The addresses a host name resolves to (checking where a webhook URL points)."""
-    infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    return sorted({str(info[4][0]) for info in infos})
+    """The addresses a host name resolves to (checking where a webhook URL points), as the sender resolves it."""
+    return await system_resolver(host, 443)
 
 
 async def secret_key(settings: Settings) -> bytes:

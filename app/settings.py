@@ -10,6 +10,7 @@ from pathlib import Path
 from domain.access import LIMITS, ActorKind, RequestLimits
 from domain.creation import clean_email
 from domain.errors import DomainError
+from integrations.mail import parse_smtp_url
 
 DEFAULT_DATABASE_URL = "sqlite://data/ordergraph.sqlite3"
 
@@ -59,7 +60,7 @@ class Settings:
             "limits": with_rate_limits(LIMITS, env.get("ORDERGRAPH_RATE_LIMITS", "")),
             "worker": _choice("ORDERGRAPH_WORKER", env.get("ORDERGRAPH_WORKER", "embedded"), ("embedded", "off")),
             "public_url": env.get("ORDERGRAPH_PUBLIC_URL") or None,
-            "smtp_url": env.get("ORDERGRAPH_SMTP_URL") or None,
+            "smtp_url": _smtp_url(env.get("ORDERGRAPH_SMTP_URL") or None),
             "mail_from": _address("ORDERGRAPH_MAIL_FROM", env.get("ORDERGRAPH_MAIL_FROM") or Settings.mail_from),
             "mail_dir": Path(env.get("ORDERGRAPH_MAIL_DIR") or Settings.mail_dir),
             "webhooks_allow_private": _flag("ORDERGRAPH_WEBHOOKS_ALLOW_PRIVATE",
@@ -73,6 +74,16 @@ def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
     if value.strip().lower() not in choices:
         raise ValueError(f"{name}: {value!r} is not one of {', '.join(choices)}")
     return value.strip().lower()
+
+
+def _smtp_url(value: str | None) -> str | None:
+    """The SMTP URL, checked now rather than at the first email (the error never shows the password)."""
+    if value is not None:
+        try:
+            parse_smtp_url(value)
+        except ValueError as exc:
+            raise ValueError(f"ORDERGRAPH_SMTP_URL: {exc}") from None
+    return value
 
 
 def _address(name: str, value: str) -> str:

@@ -31,7 +31,7 @@ log = logging.getLogger("ordergraph.worker")
 
 @dataclass(frozen=True)
 class WorkerConfig:
-    #: Jobs running at once.
+    #: Jobs running at once (the webhook sender keeps as many connections).
     concurrency: int = 32
     #: Jobs of one lane running at once.
     lane_cap: int = 8
@@ -91,7 +91,7 @@ class Worker:
             log.info("worker %s stopped", self.name)
 
     async def drain(self, *, max_rounds: int = 1000) -> int:
-        """Run every job that is due now, and those they queue, until none is left (tests, the CLI)."""
+        """Run every job that is due now, and those they queue, until none is left (tests, benchmarks)."""
         before = self.done
         for _ in range(max_rounds):
             if not await self._claim():
@@ -113,7 +113,7 @@ class Worker:
             return None
 
     async def _claim(self) -> int:
-        free = self.config.concurrency - len(self._running)
+        free = self.config.concurrency - sum(len(jobs) for jobs in self._running.values())
         if free <= 0:
             return 0
         busy = [lane for lane, n in self._lanes.items() if n >= self.config.lane_cap]
