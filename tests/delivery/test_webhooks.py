@@ -8,7 +8,7 @@ import logging
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from domain.webhooks import MAX_ATTEMPTS, RETRY_DELAYS
+from domain.webhooks import MAX_ATTEMPTS, MAX_ENDPOINTS, RETRY_DELAYS
 from tests.api.helpers import CANCEL, create_order
 from tests.delivery.conftest import create_endpoint, endpoints
 
@@ -236,3 +236,12 @@ async def test_updates_are_checked_like_creation_and_change_nothing_when_refused
         receiver.url("/a"), ["REFUND_ISSUED"], False, "Disabled by hand.", "Books")
     missing = (await store.gql(UPDATE, {"input": {"endpointId": "V2ViaG9va0VuZHBvaW50OjE=", "enabled": True}}))
     assert missing["updateWebhookEndpoint"]["code"] == "WEBHOOK_ENDPOINT_NOT_FOUND"
+
+
+async def test_a_store_has_at_most_twenty_endpoints(store):
+    for i in range(MAX_ENDPOINTS):
+        await create_endpoint(store, f"https://hooks.example/{i}", "ORDER_CANCELED")
+    refused = (await store.gql("""mutation { createWebhookEndpoint(input: {url: "https://hooks.example/more",
+      eventTypes: [ORDER_CANCELED]}) { __typename ... on Error { code message } } }"""))["createWebhookEndpoint"]
+    assert refused["code"] == "WEBHOOK_ENDPOINT_LIMIT_REACHED" and "20" in refused["message"]
+    assert len(await endpoints(store)) == MAX_ENDPOINTS
