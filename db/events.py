@@ -19,6 +19,7 @@ from typing import Any
 from db import outbox, sql
 from db.records import EventRecord
 from domain.events import NOT_IN_FEED, EventType, NewEvent, OrderState, event_payload
+from domain.money import to_currency
 
 _EVENT_COLUMNS = ('"id", "order_id", "store_id", "type", "message", "actor_kind", "actor_id", "actor_name", '
                   '"data", "payload", "order_version", "notify", "created_at"')
@@ -76,7 +77,8 @@ async def record_change(
     state = OrderState(
         id=str(row["id"]), store_id=str(row["store_id"]), number=row["number"], status=row["status"],
         payment_status=row["payment_status"], fulfillment_status=row["fulfillment_status"],
-        currency=row["currency"], total=sql.as_decimal(row["total"]), amount_paid=sql.as_decimal(row["amount_paid"]),
+        currency=row["currency"], total=to_currency(sql.as_decimal(row["total"]), row["currency"]),
+        amount_paid=to_currency(sql.as_decimal(row["amount_paid"]), row["currency"]),
         test=bool(row["test"]), version=int(row["version"]), updated_at=sql.as_datetime(row["updated_at"]),
     )
     ids = [sql.new_uuid() for _ in events]

@@ -44,6 +44,7 @@ async def test_a_cancel_reaches_the_partner_signed_thin_and_versioned(store, rig
     data = canceled.payload["data"]
     assert data["orderId"] == order["id"] and data["number"] == order["number"]
     assert (data["status"], data["paymentStatus"], data["version"]) == ("CANCELED", "REFUNDED", 2)
+    assert (data["total"], data["totalPaid"], data["currency"]) == ("141.00", "141.00", "USD")  # as the API shows money
     assert "refundId" in data and "Customer phoned" not in canceled.body.decode()  # thin: no internal text
     assert canceled.headers["webhook-id"].startswith("msg_") and canceled.headers["content-type"] == "application/json"
     assert canceled.payload["timestamp"].endswith("Z")
