@@ -13,7 +13,7 @@ from domain.notifications import NotificationStatus, PlannedNotification
 #: Every message goes through one mail server: a worker sends only a few at once.
 MAIL_LANE = "mail"
 
-_COLUMNS = ('"id", "order_id", "event_id", "kind", "audience", "channel", "recipient", "status", "payload", '
+_COLUMNS = ('"id", "order_id", "event_id", "kind", "audience", "channel", "recipient", "status", '
             '"attempts", "next_attempt_at", "message_id", "error", "created_at", "sent_at"')
 
 
@@ -21,7 +21,7 @@ def _record(row: dict[str, Any]) -> NotificationRecord:
     return NotificationRecord(
         id=str(row["id"]), order_id=str(row["order_id"]), event_id=sql.as_id(row["event_id"]), template=row["kind"],
         audience=row["audience"], channel=row["channel"], recipient=row["recipient"], status=row["status"],
-        payload=sql.as_json(row["payload"]) or {}, attempts=int(row["attempts"]),
+        attempts=int(row["attempts"]),
         next_attempt_at=sql.as_datetime(row["next_attempt_at"]), message_id=row["message_id"], error=row["error"],
         created_at=sql.as_datetime(row["created_at"]), sent_at=sql.as_datetime(row["sent_at"]),
     )
@@ -33,6 +33,7 @@ async def create(planned: Sequence[tuple[str, str, PlannedNotification]], now: d
     if not planned:
         return []
     params: list[Any] = []
+    # "payload" held what the old queue meant to send; the event now says it, so new rows keep {}.
     for order_id, event_id, note in planned:
         params += [sql.new_uuid(), order_id, event_id, note.template.value, note.audience.value, note.recipient,
                    "EMAIL", NotificationStatus.PENDING.value, {}, 0, now]

@@ -121,11 +121,6 @@ async def next_due() -> datetime | None:
     return sql.as_datetime(rows[0]["due"]) if rows else None
 
 
-async def pending_count() -> int:
-    rows = await sql.fetch('SELECT COUNT(*) AS "n" FROM "outbox_jobs"')
-    return int(rows[0]["n"])
-
-
 # ---------------------------------------------------------------- wake-ups in this process
 
 _listeners: set[Callable[[], None]] = set()

@@ -191,7 +191,6 @@ class NotificationRecord:
     channel: str
     recipient: str
     status: str
-    payload: dict[str, Any]
     attempts: int
     next_attempt_at: datetime | None
     message_id: str | None

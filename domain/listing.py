@@ -54,6 +54,14 @@ class OrderQuery:
     from_end: bool = False
 
 
+def page_size(first: int | None, *, default: int, max_page: int) -> int | DomainError:
+    """A page of a list read forward (the change feed, deliveries): 1 to ``max_page`` items."""
+    size = default if first is None else first
+    if not 1 <= size <= max_page:
+        return invalid_input("first", f"first must be 1 to {max_page}")
+    return size
+
+
 def plan_order_query(
     *, filter: OrderFilter, sort: SortField, direction: SortDirection, search: str | None,
     first: int | None, last: int | None, max_page: int,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import enum
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -226,6 +226,64 @@ def check_event_types(types: Iterable[EventType]) -> frozenset[EventType] | Doma
 
 def check_description(description: str | None) -> str | None | DomainError:
     return clean_text(description, "description", limit=MAX_DESCRIPTION)
+
+
+def check_resolved(host: str, addresses: Sequence[str], policy: WebhookPolicy) -> DomainError | None:
+    """A host name webhooks may go to resolves, and every address it resolves to may be reached."""
+    if not addresses:
+        return invalid_input("url", f"{host} does not resolve to an address")
+    if not all(address_allowed(a, allow_private=policy.allow_private) for a in addresses):
+        return disallowed_target(host)
+    return None
+
+
+def receives(event_types: Iterable[str], created_at: datetime, event_type: str, occurred_at: datetime) -> bool:
+    """An endpoint receives the events it subscribes to that happened once it existed."""
+    return event_type in event_types and created_at <= occurred_at
+
+
+#: Why an endpoint an operator turned off is off (and what waited for it failed).
+DISABLED_BY_HAND = "Disabled by hand."
+
+
+@dataclass(frozen=True)
+class EndpointChange:
+    """``updateWebhookEndpoint``: each field given replaces the stored one (the URL already checked)."""
+
+    url: str | None = None
+    event_types: Iterable[EventType] | None = None
+    enabled: bool | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class EndpointUpdate:
+    """What a change sets on the endpoint; ``disables``: what waited for it fails."""
+
+    columns: dict[str, object]
+    disables: bool = False
+
+
+def plan_endpoint_change(change: EndpointChange, *, enabled: bool, now: datetime) -> EndpointUpdate | DomainError:
+    """Each given field is checked; enabling clears why the endpoint was disabled, disabling says
+    it was by hand. Nothing changes on an error."""
+    columns: dict[str, object] = {}
+    if change.url is not None:
+        columns["url"] = change.url
+    if change.event_types is not None:
+        types = check_event_types(change.event_types)
+        if isinstance(types, DomainError):
+            return types
+        columns["event_types"] = sorted(t.value for t in types)
+    if change.description is not None:
+        text = check_description(change.description)
+        if isinstance(text, DomainError):
+            return text
+        columns["description"] = text
+    if change.enabled is not None and change.enabled != enabled:
+        columns.update(enabled=change.enabled, disabled_reason=None if change.enabled else DISABLED_BY_HAND,
+                       disabled_at=None if change.enabled else now)
+    return EndpointUpdate(columns, disables=columns.get("enabled") is False)
 
 
 def check_endpoint_count(existing: int) -> DomainError | None:

@@ -13,6 +13,7 @@ from db.records import EventRecord
 from domain.access import Permission
 from domain.errors import DomainError, invalid_input
 from domain.events import EventType
+from domain.listing import page_size
 from resolvers.common import require
 from resolvers.context import Context
 
@@ -49,9 +50,9 @@ async def events(
 ) -> FeedPage | DomainError:
     """The store's events after ``after``, oldest first. Needs READ_ORDERS."""
     who = require(ctx, Permission.READ_ORDERS)
-    limit = DEFAULT_PAGE if first is None else first
-    if not 1 <= limit <= ctx.limits.max_page_size:
-        return invalid_input("first", f"first must be 1 to {ctx.limits.max_page_size}")
+    limit = page_size(first, default=DEFAULT_PAGE, max_page=ctx.limits.max_page_size)
+    if isinstance(limit, DomainError):
+        return limit
     position = None
     if after is not None:
         position = decode_cursor(after)

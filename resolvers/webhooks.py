@@ -7,11 +7,14 @@ written in one transaction; a worker sends it after commit.
 from __future__ import annotations
 
 import asyncio
+import base64
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
+
+import orjson
 
 from db import events as event_log
 from db import outbox, webhooks
@@ -20,27 +23,31 @@ from db.records import WebhookDeliveryRecord, WebhookEndpointRecord
 from domain.access import Permission, Principal
 from domain.errors import DomainError, invalid_input
 from domain.events import EventType, NewEvent
+from domain.listing import page_size
 from domain.webhooks import (
+    DISABLED_BY_HAND,
     ROTATION_OVERLAP,
     SECRET_BYTES,
     DeliveryStatus,
-    address_allowed,
+    EndpointChange,
     check_description,
     check_endpoint_count,
     check_event_types,
+    check_resolved,
     check_retry,
     check_url,
     delivery_not_found,
-    disallowed_target,
     endpoint_not_found,
     format_secret,
     is_ip_literal,
+    plan_endpoint_change,
 )
 from resolvers.common import require
 from resolvers.context import Context
 
 #: How long checking a URL's host name may take.
 LOOKUP_TIMEOUT = 5.0
+DEFAULT_DELIVERIES = 20
 
 
 async def _checked_url(ctx: Context, url: str) -> str | DomainError:
@@ -55,12 +62,8 @@ async def _checked_url(ctx: Context, url: str) -> str | DomainError:
     try:
         addresses = await asyncio.wait_for(ctx.resolve_host(host), LOOKUP_TIMEOUT)
     except (OSError, TimeoutError, UnicodeError):
-        return invalid_input("url", f"{host} does not resolve to an address")
-    if not addresses:
-        return invalid_input("url", f"{host} does not resolve to an address")
-    if not all(address_allowed(a, allow_private=False) for a in addresses):
-        return disallowed_target(host)
-    return checked
+        addresses = []
+    return check_resolved(host, addresses, ctx.webhook_policy) or checked
 
 
 def _secret() -> str:
@@ -109,16 +112,6 @@ async def create_webhook_endpoint(
     return record, secret
 
 
-@dataclass(frozen=True)
-class EndpointChange:
-    """``updateWebhookEndpoint``: each field given replaces the stored one."""
-
-    url: str | None = None
-    event_types: Sequence[EventType] | None = None
-    enabled: bool | None = None
-    description: str | None = None
-
-
 async def update_webhook_endpoint(
     ctx: Context, endpoint_id: str | None, change: EndpointChange,
 ) -> WebhookEndpointRecord | DomainError:
@@ -128,31 +121,19 @@ async def update_webhook_endpoint(
     endpoint = await _endpoint(who, endpoint_id)
     if isinstance(endpoint, DomainError):
         return endpoint
-    changes: dict[str, object] = {}
     if change.url is not None:
         checked = await _checked_url(ctx, change.url)
         if isinstance(checked, DomainError):
             return checked
-        changes["url"] = checked
-    if change.event_types is not None:
-        types = check_event_types(change.event_types)
-        if isinstance(types, DomainError):
-            return types
-        changes["event_types"] = [t.value for t in types]
-    if change.description is not None:
-        text = check_description(change.description)
-        if isinstance(text, DomainError):
-            return text
-        changes["description"] = text
-    if change.enabled is not None and change.enabled != endpoint.enabled:
-        changes["enabled"] = change.enabled
-        changes["disabled_reason"] = None if change.enabled else "Disabled by hand."
-        changes["disabled_at"] = None if change.enabled else ctx.now()
-    if changes:
+        change = replace(change, url=checked)
+    update = plan_endpoint_change(change, enabled=endpoint.enabled, now=ctx.now())
+    if isinstance(update, DomainError):
+        return update
+    if update.columns:
         async with repo.transaction():
-            await webhooks.update_endpoint(endpoint.id, ctx.now(), **changes)
-            if changes.get("enabled") is False:
-                await webhooks.fail_pending_deliveries(endpoint.id, "The endpoint was disabled by hand.", ctx.now())
+            await webhooks.update_endpoint(endpoint.id, ctx.now(), **update.columns)
+            if update.disables:
+                await webhooks.fail_pending_deliveries(endpoint.id, DISABLED_BY_HAND, ctx.now())
     updated = await webhooks.get_endpoint(endpoint.id)
     assert updated is not None
     return updated
@@ -221,10 +202,39 @@ async def retry_webhook_delivery(ctx: Context, delivery_id: str | None) -> Webho
     return retried
 
 
+@dataclass(frozen=True)
+class DeliveryPage:
+    deliveries: list[WebhookDeliveryRecord]
+    has_next_page: bool
+
+
+def delivery_cursor(d: WebhookDeliveryRecord) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(["delivery", d.created_at.isoformat(), d.id])).decode()
+
+
+def _decode_delivery_cursor(cursor: str) -> tuple[datetime, str] | None:
+    try:
+        tag, created, delivery_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if tag == "delivery" and isinstance(delivery_id, str) and len(delivery_id) <= 36:
+            return datetime.fromisoformat(created), delivery_id
+    except (ValueError, TypeError, UnicodeError, orjson.JSONDecodeError):
+        pass
+    return None
+
+
 async def deliveries(
-    ctx: Context, endpoint: WebhookEndpointRecord, *, status: DeliveryStatus | None,
-    after: tuple[datetime, str] | None, limit: int,
-) -> list[WebhookDeliveryRecord]:
-    """An endpoint's deliveries, newest first (the endpoint was read with MANAGE_WEBHOOKS)."""
+    ctx: Context, endpoint: WebhookEndpointRecord, *, status: DeliveryStatus | None, first: int | None,
+    after: str | None,
+) -> DeliveryPage | DomainError:
+    """An endpoint's deliveries, newest first, after a cursor (the endpoint was read with MANAGE_WEBHOOKS)."""
     require(ctx, Permission.MANAGE_WEBHOOKS)
-    return await webhooks.page_deliveries(endpoint.id, status=status, after=after, limit=limit)
+    limit = page_size(first, default=DEFAULT_DELIVERIES, max_page=ctx.limits.max_page_size)
+    if isinstance(limit, DomainError):
+        return limit
+    position = None
+    if after is not None:
+        position = _decode_delivery_cursor(after)
+        if position is None:
+            return invalid_input("after", "after is not a cursor of these deliveries")
+    found = await webhooks.page_deliveries(endpoint.id, status=status, after=position, limit=limit + 1)
+    return DeliveryPage(found[:limit], len(found) > limit)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 from typing import Annotated
 
-import orjson
 import strawberry
 
 from db.records import WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord
 from domain import webhooks as w
-from domain.errors import DomainError, invalid_input
+from domain.errors import DomainError
 from domain.events import EventType as DomainEventType
 from resolvers import webhooks
 from schema.errors import (
@@ -100,20 +98,6 @@ class WebhookDeliveryConnection:
     end_cursor: str | None = strawberry.field(description="The last delivery's cursor.")
 
 
-def _delivery_cursor(d: WebhookDeliveryRecord) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps(["delivery", d.created_at.isoformat(), d.id])).decode()
-
-
-def _decode_delivery_cursor(cursor: str) -> tuple[datetime, str] | None:
-    try:
-        tag, created, delivery_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if tag == "delivery" and isinstance(delivery_id, str) and len(delivery_id) <= 36:
-            return datetime.fromisoformat(created), delivery_id
-    except (ValueError, TypeError, UnicodeError, orjson.JSONDecodeError):
-        pass
-    return None
-
-
 @strawberry.type(description="Where a store's partner hears of events: a URL, the event types it wants, and its "
                  "state. Deliveries are signed the Standard Webhooks way with the endpoint's `whsec_` secret.")
 class WebhookEndpoint(Node):
@@ -151,21 +135,15 @@ class WebhookEndpoint(Node):
         after: Annotated[str | None, strawberry.argument(description="Continue after this cursor.")] = None,
         status: Annotated[WebhookDeliveryStatus | None, strawberry.argument(description="Only these.")] = None,
     ) -> WebhookDeliveryConnection:
-        limit = 20 if first is None else first
-        if not 1 <= limit <= info.context.limits.max_page_size:
-            raise InvalidArgument(invalid_input("first", f"first must be 1 to {info.context.limits.max_page_size}"))
-        position = None
-        if after is not None:
-            position = _decode_delivery_cursor(after)
-            if position is None:
-                raise InvalidArgument(invalid_input("after", "after is not a cursor of these deliveries"))
-        found = await webhooks.deliveries(info.context, self.record, status=w.DeliveryStatus(status.value)
-                                          if status else None, after=position, limit=limit + 1)
-        page = found[:limit]
-        nodes = [WebhookDelivery.of(d) for d in page]
+        page = await webhooks.deliveries(info.context, self.record, first=first, after=after,
+                                         status=w.DeliveryStatus(status.value) if status else None)
+        if isinstance(page, DomainError):
+            raise InvalidArgument(page)
+        nodes = [WebhookDelivery.of(d) for d in page.deliveries]
+        cursors = [webhooks.delivery_cursor(d) for d in page.deliveries]
         return WebhookDeliveryConnection(
-            edges=[WebhookDeliveryEdge(cursor=_delivery_cursor(d), node=n) for d, n in zip(page, nodes, strict=True)],
-            nodes=nodes, has_next_page=len(found) > limit, end_cursor=_delivery_cursor(page[-1]) if page else None,
+            edges=[WebhookDeliveryEdge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)],
+            nodes=nodes, has_next_page=page.has_next_page, end_cursor=cursors[-1] if cursors else None,
         )
 
 
@@ -299,7 +277,7 @@ class WebhookMutations:
     async def update_webhook_endpoint(
         self, info: Info, input: UpdateWebhookEndpointInput
     ) -> UpdateWebhookEndpointResult:
-        change = webhooks.EndpointChange(
+        change = w.EndpointChange(
             url=input.url, event_types=None if input.event_types is None else _types(input.event_types),
             enabled=input.enabled, description=input.description,
         )

@@ -7,6 +7,7 @@ from typing import Any
 
 from db import repository as repo
 from db.records import EventRecord, OrderRecord, StoreRecord
+from domain.events import EventType
 
 
 def _order(order: OrderRecord, lines: list[Any]) -> dict[str, Any]:
@@ -43,10 +44,11 @@ async def email_context(store: StoreRecord, order: OrderRecord, event: EventReco
                 "lines": [{"name": names.get(sl.line_id, "Item"), "quantity": sl.quantity}
                           for sl in found_shipment.lines],
             }
-    if event is not None and event.type in ("ORDER_CANCELED", "CANCELLATION_APPROVED", "CANCELLATION_DECLINED"):
+    kind = EventType(event.type) if event is not None else None
+    if kind in (EventType.ORDER_CANCELED, EventType.CANCELLATION_APPROVED, EventType.CANCELLATION_DECLINED):
         cancellation = {"reason": order.cancel_reason or data.get("reason"), "message": data.get("message"),
                         "refund_total": refund["total"] if refund else None}
-    if event is not None and event.type == "ORDER_RETURNED":
+    if kind is EventType.ORDER_RETURNED:
         returned = {"units": int(data.get("units") or 0)}
     return {
         "store_name": store.name, "test": order.test, "order_url": order_url, "order": _order(order, lines),

@@ -42,6 +42,7 @@ from domain.webhooks import (
     WebhookRequest,
     error_kind,
     plan_after_attempt,
+    receives,
     signing_secrets,
 )
 from integrations.mail import new_message_id, render, sender_address
@@ -105,7 +106,7 @@ class Jobs:
             deliveries, messages = [], []
             for e in events:
                 deliveries += [(e.id, p.id) for p in endpoints.get(e.store_id, ())
-                               if e.type in p.event_types and p.created_at <= e.created_at]
+                               if receives(p.event_types, p.created_at, e.type, e.created_at)]
                 order = orders.get((e.store_id, e.order_id))
                 if order is not None:
                     messages += [(order.id, e.id, note) for note in plan_notifications(

@@ -17,14 +17,18 @@ from domain.webhooks import (
     AttemptErrorKind,
     AttemptOutcome,
     DeliveryStatus,
+    EndpointChange,
     WebhookPolicy,
     address_allowed,
     check_endpoint_count,
     check_event_types,
+    check_resolved,
     check_retry,
     check_url,
     parse_retry_after,
     plan_after_attempt,
+    plan_endpoint_change,
+    receives,
     retry_delay,
     signing_secrets,
     truncate_body,
@@ -185,3 +189,28 @@ def test_retry_after_reads_seconds_and_http_dates():
 def test_a_long_answer_is_kept_short():
     assert truncate_body("x" * (RESPONSE_BODY_LIMIT + 5)) == "x" * RESPONSE_BODY_LIMIT + "…"
     assert truncate_body("ok") == "ok" and truncate_body(None) is None
+
+
+def test_a_host_name_must_resolve_and_only_to_reachable_addresses():
+    assert check_resolved("hooks.example", ["93.184.215.14", "2606:4700::1111"], PRODUCTION) is None
+    assert check_resolved("hooks.example", [], PRODUCTION).field == "url"
+    assert "private" in check_resolved("rebind.example", ["93.184.215.14", "10.0.0.1"], PRODUCTION).message
+    assert check_resolved("intranet.example", ["10.0.0.1"], PRIVATE_OK) is None
+
+
+def test_an_endpoint_receives_what_it_subscribes_to_from_its_creation_on():
+    assert receives(("ORDER_CANCELED",), NOW, "ORDER_CANCELED", NOW + timedelta(seconds=1))
+    assert not receives(("ORDER_CANCELED",), NOW, "REFUND_ISSUED", NOW + timedelta(seconds=1))
+    assert not receives(("ORDER_CANCELED",), NOW, "ORDER_CANCELED", NOW - timedelta(seconds=1))
+
+
+def test_an_endpoint_change_sets_what_was_given_and_says_why_it_is_off():
+    off = plan_endpoint_change(EndpointChange(enabled=False, description=" Books "), enabled=True, now=NOW)
+    assert off.columns == {"description": "Books", "enabled": False, "disabled_reason": "Disabled by hand.",
+                           "disabled_at": NOW} and off.disables
+    on = plan_endpoint_change(EndpointChange(enabled=True, event_types=[EventType.REFUND_ISSUED]), enabled=False,
+                              now=NOW)
+    assert on.columns == {"event_types": ["REFUND_ISSUED"], "enabled": True, "disabled_reason": None,
+                          "disabled_at": None} and not on.disables
+    assert plan_endpoint_change(EndpointChange(enabled=True), enabled=True, now=NOW).columns == {}
+    assert plan_endpoint_change(EndpointChange(event_types=[]), enabled=True, now=NOW).field == "eventTypes"
