@@ -44,7 +44,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.api.helpers import NOTE, order_input  # noqa: E402
-from tests.e2e.processes import Process, base_env, cli, free_port, start_receiver  # noqa: E402
+from tests.e2e.processes import Process, base_env, cli, start_receiver  # noqa: E402
+from tests.fakes.network import free_port  # noqa: E402
 
 BEFORE = "2c8cd89"  # the last commit before the outbox
 FLOOR = ROOT.parent / "shared" / "bench-floor"

@@ -3,7 +3,6 @@ the recipients it is told to, with the replies it is given."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,6 +11,8 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+from tests.fakes.network import free_port
 
 
 @dataclass
@@ -54,12 +55,6 @@ class Recorder:
     def to(self, address: str) -> list[EmailMessage]:
         """The messages accepted for this recipient, oldest first."""
         return [r.message for r in self.received if address in r.rcpt_tos]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextmanager

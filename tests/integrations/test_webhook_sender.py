@@ -3,55 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import datetime as dt
-import json
-import socket
-import ssl
-import sys
 import time
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
-from pathlib import Path
 
-import httpcore
-import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook
 
 from domain.webhooks import AttemptErrorKind, WebhookRequest
-from integrations.webhooks import DisallowedAddressError, HttpWebhookSender, PinnedAddressBackend
-from tests.fakes.receiver import FakeReceiver
+from integrations.webhooks import HttpWebhookSender, PinnedAddressBackend
+from tests.fakes.network import free_port
 
-OLD = "whsec_" + base64.b64encode(b"o" * 32).decode()
-NEW = "whsec_" + base64.b64encode(b"n" * 32).decode()
-SHORT = timedelta(seconds=1)
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[FakeReceiver]:
-    async with FakeReceiver(secrets=[NEW]) as r:
-        yield r
-
-
-@pytest.fixture
-async def sender() -> AsyncIterator[HttpWebhookSender]:
-    async with HttpWebhookSender(allow_private=True, timeout=SHORT) as s:
-        yield s
-
-
-def webhook(url: str, *, message_id: str = "msg_1", secrets: tuple[str, ...] = (NEW,),
-            payload: dict[str, object] | None = None) -> WebhookRequest:
-    body = json.dumps(payload or {"type": "order.created", "data": {"id": "T3JkZXI6MQ=="}}).encode()
-    return WebhookRequest(url, message_id, datetime.now(timezone.utc), body, secrets)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.integrations.webhook_requests import NEW, OLD, SHORT, resolver, webhook
 
 
 # ---------------------------------------------------------------- signing
@@ -267,150 +231,6 @@ async def test_cancelling_a_send_propagates(receiver, sender):
         await task
 
 
-# ---------------------------------------------------------------- private addresses
-
-@pytest.mark.parametrize("url", [
-    "http://127.0.0.1:{port}/hooks",
-    "http://localhost:{port}/hooks",
-    "http://[::1]:{port}/hooks",
-    "http://10.0.0.1/hooks",
-    "http://169.254.169.254/latest/meta-data/",
-    "http://[::ffff:127.0.0.1]:{port}/hooks",
-    "http://2130706433:{port}/hooks",  # 127.0.0.1 as one number: resolves, then is refused
-])
-async def test_private_addresses_are_refused_without_connecting(receiver, url):
-    async with HttpWebhookSender(allow_private=False, timeout=SHORT) as sender:
-        outcome = await sender.send(webhook(url.format(port=receiver.port)))
-
-    assert outcome.transport_error is AttemptErrorKind.DISALLOWED_ADDRESS
-    assert "private" in outcome.detail
-    await asyncio.sleep(0.05)
-    assert receiver.stats()["connections"] == 0 and receiver.stats()["total"] == 0
-
-
-class RecordingBackend(httpcore.AsyncNetworkBackend):
-    """Stands in for the real network: records where it was asked to connect."""
-
-    def __init__(self) -> None:
-        self.connected: list[tuple[str, int]] = []
-
-    async def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
-        self.connected.append((host, port))
-        return httpcore.AsyncMockStream([])
-
-
-def resolver(answers: dict[str, list[str]], calls: list[str] | None = None):
-    async def resolve(host: str, port: int) -> list[str]:
-        if calls is not None:
-            calls.append(host)
-        if host not in answers:
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return answers[host]
-    return resolve
-
-
-async def test_a_public_name_that_resolves_to_a_private_address_is_refused():
-    inner = RecordingBackend()
-    backend = PinnedAddressBackend(resolver=resolver({"hooks.partner.example": ["10.1.2.3"]}), inner=inner)
-
-    with pytest.raises(DisallowedAddressError) as refused:
-        await backend.connect_tcp("hooks.partner.example", 443)
-
-    assert refused.value.address == "10.1.2.3" and inner.connected == []
-
-
-async def test_any_private_address_among_the_answers_refuses_the_name():
-    inner = RecordingBackend()
-    answers = {"hooks.partner.example": ["93.184.216.34", "2606:2800:220:1::1", "127.0.0.1"]}
-    backend = PinnedAddressBackend(resolver=resolver(answers), inner=inner)
-
-    with pytest.raises(DisallowedAddressError):
-        await backend.connect_tcp("hooks.partner.example", 443)
-
-    assert inner.connected == []
-
-
-async def test_the_connection_goes_to_the_checked_address_not_to_the_name():
-    inner, calls = RecordingBackend(), []
-    backend = PinnedAddressBackend(resolver=resolver({"hooks.partner.example": ["93.184.216.34"]}, calls), inner=inner)
-
-    await backend.connect_tcp("hooks.partner.example", 443)
-
-    # Resolved once, by us; the network is handed the address: a second DNS answer is never asked for.
-    assert calls == ["hooks.partner.example"] and inner.connected == [("93.184.216.34", 443)]
-
-
-async def test_through_the_sender_the_host_header_keeps_the_name_while_the_connection_uses_the_address(receiver):
-    backend = PinnedAddressBackend(resolver=resolver({"hooks.partner.test": ["127.0.0.1"]}),
-                                   address_check=lambda address: address == "127.0.0.1")
-    async with HttpWebhookSender(allow_private=False, timeout=SHORT, network_backend=backend) as sender:
-        outcome = await sender.send(webhook(f"http://hooks.partner.test:{receiver.port}/hooks"))
-
-    assert outcome.status == 204
-    assert receiver.requests("/hooks")[0].headers["host"] == f"hooks.partner.test:{receiver.port}"
-
-
-# ---------------------------------------------------------------- TLS
-
-def self_signed(directory: Path, name: str) -> tuple[Path, Path]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.now(timezone.utc)
-    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
-    cert = (
-        x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(ski, critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_path, key_path
-
-
-async def test_tls_checks_the_name_while_connecting_to_the_checked_address(tmp_path):
-    cert, key = self_signed(tmp_path, "hooks.partner.test")
-    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    server.load_cert_chain(cert, key)
-    server_names: list[str | None] = []
-    server.sni_callback = lambda sock, name, ctx: server_names.append(name)
-    trusting = ssl.create_default_context(cafile=str(cert))
-    backend = PinnedAddressBackend(resolver=resolver({"hooks.partner.test": ["127.0.0.1"], "other.test": ["127.0.0.1"]}),
-                                   address_check=lambda address: address == "127.0.0.1")
-
-    async with FakeReceiver(secrets=[NEW], ssl_context=server) as r:
-        async with HttpWebhookSender(allow_private=False, timeout=SHORT, network_backend=backend,
-                                     ssl_context=trusting) as sender:
-            good = await sender.send(webhook(f"https://hooks.partner.test:{r.port}/hooks"))
-            wrong_name = await sender.send(webhook(f"https://other.test:{r.port}/hooks"))
-        async with HttpWebhookSender(allow_private=True, timeout=SHORT) as sender:
-            untrusted = await sender.send(webhook(r.url("/hooks")))
-
-        assert good.status == 204 and r.requests("/hooks")[0].verified
-        assert server_names[0] == "hooks.partner.test"
-        assert wrong_name.transport_error is AttemptErrorKind.TLS and "not valid for this host" in wrong_name.detail
-        assert untrusted.transport_error is AttemptErrorKind.TLS
-        assert untrusted.detail.startswith("certificate verification failed")
-        assert len(r.requests()) == 1
-
-
-async def test_https_to_a_plain_http_receiver_is_a_tls_error(receiver, sender):
-    outcome = await sender.send(webhook(receiver.url("/hooks").replace("http://", "https://")))
-
-    assert outcome.transport_error is AttemptErrorKind.TLS
-
-
 # ---------------------------------------------------------------- concurrency
 
 async def test_200_deliveries_with_50_in_flight_all_arrive_exactly_once(receiver):
@@ -429,72 +249,3 @@ async def test_200_deliveries_with_50_in_flight_all_arrive_exactly_once(receiver
     assert stats["unique_webhook_ids"] == 200 and stats["duplicates"] == {}
     assert sorted(r.payload["n"] for r in receiver.requests("/bulk")) == list(range(200))
     assert stats["connections"] <= 50  # kept alive and reused
-
-
-# ---------------------------------------------------------------- the fake receiver itself
-
-async def failures(seed: int, ids: list[str]) -> set[str]:
-    async with FakeReceiver(seed=seed, behaviour="fail-rate 0.2") as r, \
-            HttpWebhookSender(allow_private=True, timeout=timedelta(seconds=10)) as sender:
-        outcomes = await asyncio.gather(*(sender.send(webhook(r.url("/h"), message_id=i)) for i in ids))
-        failed = {x.webhook_id for x in r.requests() if x.answered == 500}
-        assert failed == {i for i, o in zip(ids, outcomes) if o.status == 500}
-        return failed
-
-
-async def test_the_fake_fail_rate_is_deterministic_for_a_seed_whatever_the_arrival_order():
-    ids = [f"msg_{n}" for n in range(400)]
-
-    first, again, reversed_order, other_seed = (
-        await failures(1, ids), await failures(1, ids), await failures(1, ids[::-1]), await failures(2, ids))
-
-    assert first == again == reversed_order
-    assert 0.12 * 400 < len(first) < 0.28 * 400
-    assert first != other_seed
-
-
-async def test_the_fake_counts_duplicates_by_webhook_id(receiver, sender):
-    for _ in range(3):
-        await sender.send(webhook(receiver.url("/dup"), message_id="msg_again"))
-    await sender.send(webhook(receiver.url("/dup"), message_id="msg_once"))
-
-    stats = receiver.stats("/dup")
-    assert stats["by_webhook_id"] == {"msg_again": 3, "msg_once": 1}
-    assert stats["duplicates"] == {"msg_again": 3} and stats["by_status"] == {"204": 4}
-
-
-async def test_the_fake_admin_api(receiver):
-    async with httpx.AsyncClient(base_url=receiver.url("")) as admin:
-        configured = await admin.post("/_admin/config", json={"path": "/a", "secrets": [OLD],
-                                                               "behaviour": "status 503 30"})
-        async with HttpWebhookSender(allow_private=True, timeout=SHORT) as sender:
-            outcome = await sender.send(webhook(receiver.url("/a"), secrets=(OLD,)))
-        stats = (await admin.get("/_admin/stats")).json()
-        requests = (await admin.get("/_admin/requests", params={"path": "/a"})).json()
-        bad = await admin.post("/_admin/config", json={"path": "/a", "behaviour": "dance"})
-        await admin.post("/_admin/reset")
-        after = (await admin.get("/_admin/stats")).json()
-
-    assert configured.status_code == 200 and bad.status_code == 400
-    assert outcome.status == 503 and outcome.retry_after == timedelta(seconds=30)
-    assert stats["total"] == 1 and stats["verified"] == 1 and stats["by_status"] == {"503": 1}
-    assert requests[0]["verified"] and requests[0]["payload"]["type"] == "order.created"
-    assert after["total"] == 0
-
-
-async def test_the_fake_runs_as_a_process():
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.fakes.receiver", "--port", "0", "--secret", NEW, cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE)
-    try:
-        line = await asyncio.wait_for(process.stdout.readline(), 10)
-        assert line.startswith(b"READY ")
-        port = int(line.split()[1])
-        async with HttpWebhookSender(allow_private=True, timeout=SHORT) as sender:
-            outcome = await sender.send(webhook(f"http://127.0.0.1:{port}/hooks"))
-        async with httpx.AsyncClient() as admin:
-            stats = (await admin.get(f"http://127.0.0.1:{port}/_admin/stats")).json()
-        assert outcome.status == 204 and stats["verified"] == 1
-    finally:
-        process.terminate()
-        assert await asyncio.wait_for(process.wait(), 10) == 0
