@@ -6,16 +6,21 @@ it skips rows another claim holds (``FOR UPDATE SKIP LOCKED``), on SQLite writer
 turns anyway. A worker finishes, reschedules or releases only jobs it still holds. A
 worker that dies holds its jobs until the lease runs out; then another claims them
 again (at least once). Inserting a job NOTIFYs ``ordergraph_outbox`` on PostgreSQL (a
-trigger); in one process, ``committed()`` wakes the embedded worker.
+trigger); in one process, a ``transaction()`` that queued jobs wakes the embedded worker.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
+from tortoise.transactions import in_transaction
+
 from db import sql
+from db.config import CONNECTION
 
 DISPATCH = "DISPATCH"
 WEBHOOK = "WEBHOOK"
@@ -49,6 +54,7 @@ async def enqueue(jobs: Sequence[NewJob]) -> None:
     """Queue jobs in the caller's transaction: they exist if and only if it commits."""
     if not jobs:
         return
+    _queued.set(True)
     params = []
     for job in jobs:
         params += [sql.new_uuid(), job.kind, job.ref_id, job.lane, job.run_after, job.attempts, job.run_after]
@@ -124,6 +130,22 @@ async def next_due() -> datetime | None:
 # ---------------------------------------------------------------- wake-ups in this process
 
 _listeners: set[Callable[[], None]] = set()
+#: Whether the transaction under way (``transaction()``) queued jobs.
+_queued: ContextVar[bool] = ContextVar("outbox_queued", default=False)
+
+
+@asynccontextmanager
+async def transaction() -> AsyncIterator[None]:
+    """One transaction; when it commits having queued jobs, this process's workers are woken."""
+    token = _queued.set(False)
+    try:
+        async with in_transaction(CONNECTION):
+            yield
+        queued = _queued.get()
+    finally:
+        _queued.reset(token)
+    if queued:
+        committed()
 
 
 def listen(callback: Callable[[], None]) -> Callable[[], None]:

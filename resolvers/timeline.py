@@ -16,7 +16,6 @@ from typing import Any
 
 from db import events as event_log
 from db import outbox
-from db import repository as repo
 from domain.access import Actor
 from domain.events import EventType, NewEvent
 from resolvers.context import Context, PendingChange
@@ -35,7 +34,7 @@ async def change(ctx: Context) -> AsyncIterator[None]:
         yield
         return
     pending: dict[str, PendingChange] = {}
-    async with repo.transaction():
+    async with outbox.transaction():
         ctx.pending = pending
         try:
             yield
@@ -43,8 +42,6 @@ async def change(ctx: Context) -> AsyncIterator[None]:
                 await event_log.record_change(order_id, change.events, ctx.now(), change.order)
         finally:
             ctx.pending = None
-    if pending:
-        outbox.committed()
 
 
 def _pending(ctx: Context, order_id: str) -> PendingChange:

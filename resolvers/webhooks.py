@@ -173,12 +173,11 @@ async def send_test_webhook(ctx: Context, endpoint_id: str | None) -> WebhookDel
     if isinstance(endpoint, DomainError):
         return endpoint
     now = ctx.now()
-    async with repo.transaction():
+    async with outbox.transaction():
         event_id = await event_log.record_store_event(who.store_id, NewEvent(
             EventType.WEBHOOK_TEST, "A test webhook was sent.", who.actor, {"endpointId": endpoint.id},
         ), now)
         (delivery_id,) = await webhooks.create_deliveries([(event_id, endpoint.id)], now, attempt_limit=1)
-    outbox.committed()
     delivery = await webhooks.get_delivery(delivery_id)
     assert delivery is not None
     return delivery
@@ -190,13 +189,12 @@ async def retry_webhook_delivery(ctx: Context, delivery_id: str | None) -> Webho
     delivery = await webhooks.get_delivery(delivery_id, who.store_id) if delivery_id else None
     if delivery is None:
         return delivery_not_found()
-    async with repo.transaction():
+    async with outbox.transaction():
         current = await webhooks.get_delivery(delivery.id)
         assert current is not None
         if error := check_retry(DeliveryStatus(current.status), current.next_attempt_at):
             return error
         await webhooks.retry_delivery(current, ctx.now())
-    outbox.committed()
     retried = await webhooks.get_delivery(delivery.id)
     assert retried is not None
     return retried

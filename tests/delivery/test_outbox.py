@@ -126,3 +126,18 @@ async def test_shutdown_gives_back_what_cannot_finish_in_time(store, rig, receiv
     assert job["locked_by"] is None and job["attempts"] == 0  # due again at once, for the next worker
     (endpoint,) = await endpoints(store)
     assert endpoint["deliveries"]["nodes"][0]["status"] == "PENDING"
+
+
+async def test_a_commit_in_this_process_wakes_the_waiting_worker(store, rig, receiver):
+    _id, secret = await create_endpoint(store, receiver.url("/awake"), "NOTE_ADDED")
+    receiver.configure("/awake", secrets=[secret])
+    order = await create_order(store, notifyCustomer=False)
+    await rig.deliver()
+    sleepy = Worker(rig.worker.jobs, WorkerConfig(poll_interval=30), name="sleepy", clock=rig.clock)
+    stop = asyncio.Event()
+    running = asyncio.create_task(sleepy.run(stop))
+    await asyncio.sleep(0.3)  # idle, and would stay so for 30 s without a wake-up
+    await store.gql(NOTE, {"input": {"orderId": order["id"], "body": "now"}})
+    await receiver.wait_for(1, "/awake", timeout=3)
+    stop.set()
+    await asyncio.wait_for(running, 10)
