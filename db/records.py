@@ -16,6 +16,7 @@ class StoreRecord:
     self_cancel_policy: str = "REQUEST"
     self_cancel_window_minutes: int = 1440
     notification_settings: dict[str, Any] | None = None
+    refund_amounts_in: str = "CHECKOUT"
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,10 @@ class OrderRecord:
     created_at: datetime
     updated_at: datetime
     version: int = 0
+    store_currency: str | None = None
+    exchange_rate: Decimal | None = None
+    transaction_fee: Decimal | None = None
+    transaction_fee_returnable: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,9 @@ class RefundRecord:
     total: Decimal
     created_at: datetime
     lines: tuple[RefundLineRecord, ...]
+    parts: tuple[RefundPartRecord, ...] = ()
+    #: The part of the order's transaction fee it returned to the merchant.
+    fee_returned: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -256,3 +264,47 @@ class CancellationRequestRecord:
     decided_by_kind: str | None
     decided_by_id: str | None
     decided_by_name: str | None
+
+
+@dataclass(frozen=True)
+class PaymentRecord:
+    id: str
+    order_id: str
+    provider: str
+    reference: str | None
+    currency: str
+    amount: Decimal
+    status: str
+    position: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class RefundPartRecord:
+    id: str
+    refund_id: str
+    order_id: str
+    payment_id: str | None
+    provider: str
+    amount: Decimal
+    status: str
+    reference: str | None
+    failure_reason: str | None
+    retries: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class PaymentAccountRecord:
+    """A store's account at a provider; the secrets as stored (encrypted)."""
+
+    store_id: str
+    provider: str
+    secret_key: str
+    webhook_secret: str | None
+    key_hint: str
+    livemode: bool
+    created_at: datetime
+    updated_at: datetime

@@ -20,9 +20,11 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from db import models as m
+from db import payments as ledger_rows
 from db.records import (
     ApiKeyRecord,
     CancellationRequestRecord,
+    PaymentRecord,
     LineRecord,
     NoteRecord,
     OrderRecord,
@@ -35,6 +37,7 @@ from db.records import (
     StoreRecord,
     SupplierOrderRecord,
 )
+from domain import ledger
 from domain import orders as d
 from domain.access import Actor
 from domain.creation import Address, Customer, NewOrder
@@ -78,6 +81,10 @@ def _order_record(row: m.Order) -> OrderRecord:
         cancellations_managed_externally=row.cancellations_managed_externally,
         test=row.test, payment_pending=row.payment_pending, cancel_reason=row.cancel_reason, canceled_at=row.canceled_at,
         created_at=row.created_at, updated_at=row.updated_at, version=row.version,
+        store_currency=row.store_currency, exchange_rate=row.exchange_rate,
+        transaction_fee=to_currency(row.transaction_fee, c) if row.transaction_fee is not None else None,
+        transaction_fee_returnable=(to_currency(row.transaction_fee_returnable, c)
+                                    if row.transaction_fee_returnable is not None else None),
     )
 
 
@@ -103,13 +110,16 @@ def to_domain(
     returns: Sequence[ReturnRecord] = (),
     supplier_orders: Sequence[SupplierOrderRecord] = (),
     cancellation_requests: Sequence[CancellationRequestRecord] = (),
+    payments: Sequence[PaymentRecord] = (),
 ) -> d.Order:
-    """The order as the policies see it."""
+    """The order as the policies see it; what was paid derives from its payments."""
     latest = cancellation_requests[-1] if cancellation_requests else None
+    ledger_payments = tuple(ledger_rows.to_payment(p) for p in payments)
     return d.Order(
         id=order.id, number=order.number, currency=order.currency, status=d.OrderStatus(order.status),
         subtotal=order.subtotal, shipping=order.shipping, duties=order.duties, taxes=order.taxes,
-        total=order.total, amount_paid=order.amount_paid,
+        total=order.total, amount_paid=ledger.amount_paid(ledger_payments, order.currency),
+        payments=ledger_payments,
         lines=tuple(d.Line(ln.id, ln.sku, ln.name, ln.quantity, ln.unit_price) for ln in lines),
         shipments=tuple(
             d.Shipment(
@@ -125,6 +135,7 @@ def to_domain(
                 id=r.id, subtotal=r.subtotal, shipping=r.shipping, duties=r.duties, taxes=r.taxes,
                 adjustment=r.adjustment, fee=r.fee, total=r.total,
                 lines=tuple(d.RefundLine(rl.line_id, rl.quantity, rl.amount, rl.restock, rl.removed) for rl in r.lines),
+                status=ledger.RefundStatus(r.status), parts=tuple(ledger_rows.to_part(p) for p in r.parts),
             )
             for r in refunds
         ),
@@ -139,7 +150,7 @@ def to_domain(
         tracking_numbers=tuple(s.tracking_number for s in shipments if s.tracking_number),
         payments_managed_externally=order.payments_managed_externally,
         cancellations_managed_externally=order.cancellations_managed_externally,
-        test=order.test, payment_pending=order.payment_pending, placed_at=order.created_at,
+        test=order.test, payment_pending=ledger.payment_pending(ledger_payments), placed_at=order.created_at,
         cancellation_request=d.CancellationRequest(
             id=latest.id, status=d.CancellationRequestStatus(latest.status),
             reason=d.CustomerCancelReason(latest.reason), comment=latest.comment, message=latest.message,
@@ -153,7 +164,7 @@ def _store_record(row: m.Store) -> StoreRecord:
     return StoreRecord(id=str(row.id), name=row.name, created_at=row.created_at,
                        self_cancel_policy=row.self_cancel_policy,
                        self_cancel_window_minutes=row.self_cancel_window_minutes,
-                       notification_settings=row.notification_settings)
+                       notification_settings=row.notification_settings, refund_amounts_in=row.refund_amounts_in)
 
 
 async def create_store(name: str) -> StoreRecord:
@@ -276,7 +287,7 @@ async def order_owner(order_id: str) -> tuple[StoreRecord, str | None] | None:
         return None
     row = await m.Order.filter(id=order_id).select_related("store").only(
         "id", "customer_name", "store__id", "store__name", "store__created_at", "store__self_cancel_policy",
-        "store__self_cancel_window_minutes", "store__notification_settings").first()
+        "store__self_cancel_window_minutes", "store__notification_settings", "store__refund_amounts_in").first()
     return (_store_record(row.store), row.customer_name) if row else None
 
 
@@ -409,6 +420,7 @@ async def refunds_by_order(order_ids: Sequence[str]) -> dict[str, list[RefundRec
     rows = await m.Refund.filter(order_id__in=order_ids).order_by("created_at", "id")
     line_rows = await m.RefundLine.filter(refund_id__in=[r.id for r in rows]) if rows else []
     by_refund = _group(line_rows, "refund_id")
+    parts = await ledger_rows.parts_by_refund([str(r.id) for r in rows], {str(r.id): r.currency for r in rows})
     out: dict[str, list[RefundRecord]] = defaultdict(list)
     for r in rows:
         c = r.currency
@@ -418,7 +430,8 @@ async def refunds_by_order(order_ids: Sequence[str]) -> dict[str, list[RefundRec
                 currency=c, subtotal=to_currency(r.subtotal, c), shipping=to_currency(r.shipping, c),
                 duties=to_currency(r.duties, c), taxes=to_currency(r.taxes, c),
                 adjustment=to_currency(r.adjustment, c), fee=to_currency(r.fee, c),
-                total=to_currency(r.total, c), created_at=r.created_at,
+                total=to_currency(r.total, c), created_at=r.created_at, fee_returned=to_currency(r.fee_returned, c),
+                parts=tuple(parts.get(str(r.id), ())),
                 lines=tuple(
                     RefundLineRecord(str(rl.line_id), rl.quantity, to_currency(rl.amount, c), rl.restock, rl.removed)
                     for rl in by_refund.get(str(r.id), [])
@@ -487,7 +500,8 @@ async def load_domain_order(order: OrderRecord) -> d.Order:
     returns = (await returns_by_order(ids)).get(order.id, [])
     supplier_orders = (await supplier_orders_by_order(ids)).get(order.id, [])
     requests = (await cancellation_requests_by_order(ids)).get(order.id, [])
-    return to_domain(order, lines, shipments, refunds, returns, supplier_orders, requests)
+    payments = (await ledger_rows.payments_by_order(ids)).get(order.id, [])
+    return to_domain(order, lines, shipments, refunds, returns, supplier_orders, requests, payments)
 
 
 def _cancellation_request_record(r: m.CancellationRequest) -> CancellationRequestRecord:
@@ -535,7 +549,7 @@ def order_keys(*, number: str, email: str, name: str | None, total: Decimal) -> 
 
 
 async def create_order(store_id: str, new: NewOrder, *, now: datetime, statuses: tuple[str, str, str]) -> OrderRecord:
-    """Insert the order and its lines. A missing number is the store's next free one.
+    """Insert the order, its lines and its payments. A missing number is the store's next free one.
 
     Raises ``IntegrityError`` when the given number is taken (the caller maps it).
     """
@@ -558,6 +572,8 @@ async def create_order(store_id: str, new: NewOrder, *, now: datetime, statuses:
         amount_paid=new.amount_paid, payments_managed_externally=new.payments_managed_externally,
         cancellations_managed_externally=new.cancellations_managed_externally, test=new.test,
         payment_pending=new.payment_pending, created_at=now, updated_at=now,
+        store_currency=new.store_currency, exchange_rate=new.exchange_rate, transaction_fee=new.transaction_fee,
+        transaction_fee_returnable=new.transaction_fee_returnable,
         **order_keys(number=number, email=new.customer.email, name=new.customer.name, total=new.total),
     )
     await m.OrderLine.bulk_create(
@@ -569,6 +585,7 @@ async def create_order(store_id: str, new: NewOrder, *, now: datetime, statuses:
             for i, ln in enumerate(new.lines)
         ]
     )
+    await ledger_rows.insert_payments(str(row.id), new.currency, new.payments, now, new_id)
     return _order_record(row)
 
 
@@ -577,13 +594,17 @@ async def number_taken(store_id: str, number: str) -> bool:
 
 
 async def insert_refund(
-    order: OrderRecord, refund: d.Refund, *, status: str, reason: str, note: str | None, now: datetime
+    order: OrderRecord, refund: d.Refund, *, reason: str, note: str | None, now: datetime,
+    fee_returned: Decimal = Decimal(0),
 ) -> None:
+    """Insert the refund with its lines and its parts (one per payment it draws on)."""
     await m.Refund.create(
-        id=refund.id, order_id=order.id, status=status, reason=reason, note=note, currency=order.currency,
-        subtotal=refund.subtotal, shipping=refund.shipping, duties=refund.duties, taxes=refund.taxes,
-        adjustment=refund.adjustment, fee=refund.fee, total=refund.total, created_at=now,
+        id=refund.id, order_id=order.id, status=refund.status.value, reason=reason, note=note,
+        currency=order.currency, subtotal=refund.subtotal, shipping=refund.shipping, duties=refund.duties,
+        taxes=refund.taxes, adjustment=refund.adjustment, fee=refund.fee, total=refund.total,
+        fee_returned=fee_returned, created_at=now,
     )
+    await ledger_rows.insert_parts(order.id, refund.id, refund.parts, now)
     if refund.lines:
         await m.RefundLine.bulk_create(
             [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 
 from domain.errors import DomainError, ErrorCode, invalid_input
@@ -18,7 +19,9 @@ from domain.orders import (
     refundable,
     refunded_quantity,
 )
+from domain.ledger import PaymentProvider
 from domain.money import zero
+from domain.payments import check_providers_connected, providers_used
 from domain.refunds import full_refund
 
 MAX_STAFF_NOTE = 2000
@@ -86,8 +89,10 @@ def check_cancel_allowed(order: Order) -> DomainError | None:
     return None
 
 
-def plan_cancel(order: Order, request: CancelRequest, *, refund_id: str) -> CancelPlan | DomainError:
-    """Cancel refunds everything still refundable unless told not to; never once shipped."""
+def plan_cancel(order: Order, request: CancelRequest, *, refund_id: str, new_id: Callable[[], str] | None = None,
+                connected: Collection[PaymentProvider] | None = None) -> CancelPlan | DomainError:
+    """Cancel refunds everything still refundable unless told not to; never once shipped. Its refund
+    goes through the payments' providers like any other (``connected``: see ``plan_refund``)."""
     if error := check_cancel_allowed(order):
         return error
     note = (request.staff_note or "").strip() or None
@@ -110,7 +115,9 @@ def plan_cancel(order: Order, request: CancelRequest, *, refund_id: str) -> Canc
                 "This order's payments are managed by its e-commerce platform: refund it there "
                 "and cancel with refund: false.",
             )
-        refund = full_refund(order, refund_id=refund_id, restock=request.restock)
+        if error := check_providers_connected(providers_used(order), connected):
+            return error
+        refund = full_refund(order, refund_id=refund_id, restock=request.restock, new_id=new_id)
     after = replace(order, status=OrderStatus.CANCELED, refunds=(*order.refunds, *([refund] if refund else [])))
     return CancelPlan(
         reason=request.reason, refund=refund, restock=request.restock,

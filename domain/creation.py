@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from domain.errors import DomainError, invalid_amount, invalid_input
+from domain.ledger import Payment, PaymentProvider, PaymentTransactionStatus
 from domain.money import AmountError, is_currency, parse_amount, to_currency, zero
 from domain.orders import FulfillmentStatus, Order, OrderStatus, PaymentStatus, payment_status
+from domain.payments import PaymentRequest, plan_payments
+from domain.currency import plan_conversion, plan_transaction_fee
 
 MAX_LINES = 250
 MAX_QUANTITY = 100_000
@@ -63,6 +66,14 @@ class CreateOrderRequest:
     cancellations_managed_externally: bool = False
     test: bool = False
     payment_pending: bool = False
+    #: The payments that paid it (None: one payment of ``amount_paid``, MANUAL or PLATFORM).
+    payments: tuple[PaymentRequest, ...] | None = None
+    #: The store's currency and the rate used at checkout (store units for one checkout unit).
+    store_currency: str | None = None
+    exchange_rate: str | None = None
+    #: The checkout transaction fee the merchant paid, and the part of it that comes back on cancel or refund.
+    transaction_fee: str | None = None
+    transaction_fee_returnable: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +104,11 @@ class NewOrder:
     cancellations_managed_externally: bool
     test: bool
     payment_pending: bool
+    payments: tuple[Payment, ...] = ()
+    store_currency: str | None = None
+    exchange_rate: Decimal | None = None
+    transaction_fee: Decimal | None = None
+    transaction_fee_returnable: Decimal | None = None
 
 
 def clean_text(value: str | None, field: str, *, required: bool = False, limit: int = MAX_TEXT) -> str | None | DomainError:
@@ -215,14 +231,47 @@ def plan_create_order(request: CreateOrderRequest) -> NewOrder | DomainError:
             return invalid_amount("amountPaid", str(exc))
         if paid > total:
             return invalid_amount("amountPaid", f"{paid} is more than the order total {total}")
+    payments = _payments(request, currency, total, paid)
+    if isinstance(payments, DomainError):
+        return payments
+    paid = sum((p.amount for p in payments), zero(currency))
+    conversion = plan_conversion(request.store_currency, request.exchange_rate, currency)
+    if isinstance(conversion, DomainError):
+        return conversion
+    fee = plan_transaction_fee(request.transaction_fee, request.transaction_fee_returnable, currency)
+    if isinstance(fee, DomainError):
+        return fee
     return NewOrder(
         number=number, currency=currency, customer=customer,
         shipping_address=shipping_address, billing_address=billing_address,
         lines=tuple(lines), subtotal=subtotal, total=total, amount_paid=paid,
         payments_managed_externally=request.payments_managed_externally,
         cancellations_managed_externally=request.cancellations_managed_externally,
-        test=request.test, payment_pending=request.payment_pending, **amounts,
+        test=request.test, payment_pending=request.payment_pending and paid > 0, payments=tuple(payments),
+        store_currency=conversion[0], exchange_rate=conversion[1], transaction_fee=fee[0],
+        transaction_fee_returnable=fee[1], **amounts,
     )
+
+
+def _payments(request: CreateOrderRequest, currency: str, total: Decimal, paid: Decimal) -> list[Payment] | DomainError:
+    """The order's payments: as given, or one of ``amountPaid`` (the platform's when it runs payments).
+    Given both, they must agree. A payment still processing is PENDING until ``settlePayment``."""
+    managed = request.payments_managed_externally
+    if request.payments is None:
+        provider = PaymentProvider.PLATFORM if managed else PaymentProvider.MANUAL
+        payments = [Payment(id="", provider=provider, amount=paid)] if paid > 0 else []
+    else:
+        planned = plan_payments(request.payments, currency=currency, total=total, managed_externally=managed)
+        if isinstance(planned, DomainError):
+            return planned
+        payments = planned
+        given = sum((p.amount for p in payments), zero(currency))
+        if request.amount_paid is not None and given != paid:
+            return invalid_amount("amountPaid", f"amountPaid {paid} is not what the payments add up to ({given}); "
+                                  "give one or the other")
+    if request.payment_pending:
+        payments = [replace(p, status=PaymentTransactionStatus.PENDING) for p in payments]
+    return payments
 
 
 def initial_statuses(new: NewOrder) -> tuple[OrderStatus, PaymentStatus, FulfillmentStatus]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -60,6 +61,16 @@ class ErrorCode(enum.Enum):
     WEBHOOK_ENDPOINT_LIMIT_REACHED = "WEBHOOK_ENDPOINT_LIMIT_REACHED"
     WEBHOOK_DELIVERY_NOT_FOUND = "WEBHOOK_DELIVERY_NOT_FOUND"
     WEBHOOK_DELIVERY_PENDING = "WEBHOOK_DELIVERY_PENDING"
+    #: The order's money is at a provider the store has not connected (configurePaymentProvider).
+    PAYMENT_PROVIDER_NOT_CONFIGURED = "PAYMENT_PROVIDER_NOT_CONFIGURED"
+    REFUND_NOT_FOUND = "REFUND_NOT_FOUND"
+    #: retryRefund on a refund that did not fail.
+    REFUND_NOT_RETRYABLE = "REFUND_NOT_RETRYABLE"
+    ORDER_ALREADY_PAID = "ORDER_ALREADY_PAID"
+    #: recordPayment beyond what is still to pay; carries ``balance``.
+    PAYMENT_EXCEEDS_BALANCE = "PAYMENT_EXCEEDS_BALANCE"
+    #: recordPlatformRefund / recordPlatformCancellation on an order its platform does not run.
+    NOT_MANAGED_EXTERNALLY = "NOT_MANAGED_EXTERNALLY"
 
 
 @dataclass(frozen=True)
@@ -82,6 +93,12 @@ class DomainError:
     permission: str | None = None
     #: CANCELLATION_WINDOW_CLOSED: when self-service cancellation closed.
     closed_at: datetime | None = None
+    #: PAYMENT_PROVIDER_NOT_CONFIGURED: the provider to connect.
+    provider: str | None = None
+    #: REFUND_NOT_RETRYABLE: the refund's status.
+    refund_status: str | None = None
+    #: PAYMENT_EXCEEDS_BALANCE: what is still to pay.
+    balance: Decimal | None = None
 
 
 def order_not_found() -> DomainError:

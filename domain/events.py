@@ -29,6 +29,17 @@ class EventType(enum.Enum):
     PAYMENT_SETTLED = "PAYMENT_SETTLED"
     PAYMENT_VOIDED = "PAYMENT_VOIDED"
     REFUND_ISSUED = "REFUND_ISSUED"
+    #: A provider sent the money of a refund that was pending.
+    REFUND_SUCCEEDED = "REFUND_SUCCEEDED"
+    #: A provider could not send a refund: its money is refundable again (retryRefund).
+    REFUND_FAILED = "REFUND_FAILED"
+    REFUND_CANCELED = "REFUND_CANCELED"
+    #: The provider needs something done (in its dashboard) before it can send the refund.
+    REFUND_REQUIRES_ACTION = "REFUND_REQUIRES_ACTION"
+    #: A failed refund was sent again, or recorded as sent by hand.
+    REFUND_RETRIED = "REFUND_RETRIED"
+    #: Money received after checkout (recordPayment).
+    PAYMENT_RECORDED = "PAYMENT_RECORDED"
     TRACKING_ADDED = "TRACKING_ADDED"
     SHIPMENT_CREATED = "SHIPMENT_CREATED"
     SHIPMENT_UPDATED = "SHIPMENT_UPDATED"

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from domain.errors import DomainError, ErrorCode, invalid_input
+from domain.ledger import HOLDS, Payment, RefundPart, RefundStatus
 from domain.money import to_currency, zero
 
 
@@ -159,6 +160,25 @@ class Refund:
     fee: Decimal
     total: Decimal
     lines: tuple[RefundLine, ...] = ()
+    #: Derived from the parts (``ledger.refund_status``); SUCCEEDED for a refund recorded at once.
+    status: RefundStatus = RefundStatus.SUCCEEDED
+    #: Its shares of the payments it draws on (none: recorded before the ledger, or a domain test).
+    parts: tuple[RefundPart, ...] = ()
+    #: The part of the order's transaction fee it returns to the merchant.
+    fee_returned: Decimal = Decimal(0)
+
+    @property
+    def holds_components(self) -> bool:
+        """Whether its components and line quantities count as refunded: unless it failed or was
+        canceled with no money moved at all (then it can be asked again, or retried)."""
+        return self.status in HOLDS or any(p.status is RefundStatus.SUCCEEDED for p in self.parts)
+
+    @property
+    def amount_held(self) -> Decimal:
+        """The money it takes from what was paid: its parts that are pending or succeeded."""
+        if not self.parts:
+            return self.total if self.status in HOLDS else Decimal(0)
+        return sum((p.amount for p in self.parts if p.status in HOLDS), Decimal(0))
 
 
 class CancellationRequestStatus(enum.Enum):
@@ -213,6 +233,19 @@ class Order:
     #: When the order was placed (self-service cancellation has a window from then).
     placed_at: datetime | None = None
     cancellation_request: CancellationRequest | None = None
+    #: The payments ledger, oldest first (``amount_paid`` and ``payment_pending`` derive from it).
+    payments: tuple[Payment, ...] = ()
+    #: The store's currency and the checkout's rate to it, when they differ (``domain.currency``).
+    store_currency: str | None = None
+    exchange_rate: Decimal | None = None
+    #: The checkout transaction fee, and the part of it that comes back on cancel or refund.
+    transaction_fee: Decimal | None = None
+    transaction_fee_returnable: Decimal | None = None
+
+    @property
+    def held_refunds(self) -> tuple[Refund, ...]:
+        """Refunds whose components and line quantities count (see ``Refund.holds_components``)."""
+        return tuple(r for r in self.refunds if r.holds_components)
 
     def line(self, line_id: str) -> Line | None:
         """The line with this id, if it is on the order."""
@@ -264,13 +297,13 @@ def _sum(values: Iterable[Decimal], currency: str) -> Decimal:
 
 
 def total_refunded(order: Order) -> Decimal:
-    """Everything refunded so far, net of fees."""
-    return _sum((r.total for r in order.refunds), order.currency)
+    """Everything refunded or being refunded, net of fees (failed and canceled money is released)."""
+    return _sum((r.amount_held for r in order.refunds), order.currency)
 
 
 def refunded_quantity(order: Order, line_id: str) -> int:
     """Units of the line refunded so far."""
-    return sum(rl.quantity for r in order.refunds for rl in r.lines if rl.line_id == line_id)
+    return sum(rl.quantity for r in order.held_refunds for rl in r.lines if rl.line_id == line_id)
 
 
 def shipped_quantity(order: Order, line_id: str) -> int:
@@ -302,7 +335,7 @@ def returned_quantity(order: Order, line_id: str) -> int:
 
 def removed_quantity(order: Order, line_id: str) -> int:
     """Units of the line refunded before they were in any shipment: they will not ship."""
-    return sum(rl.removed for r in order.refunds for rl in r.lines if rl.line_id == line_id)
+    return sum(rl.removed for r in order.held_refunds for rl in r.lines if rl.line_id == line_id)
 
 
 def unshipped_quantity(order: Order, line: Line) -> int:
@@ -314,7 +347,7 @@ def refund_line(order: Order, line: Line, quantity: int, *, restock: bool) -> Re
     """Refunded units are taken first from units that came back and are not refunded yet,
     then from units not yet in a shipment (which then never ship), then from shipped ones."""
     refunded_shipped = sum(
-        rl.quantity - rl.removed for r in order.refunds for rl in r.lines if rl.line_id == line.id
+        rl.quantity - rl.removed for r in order.held_refunds for rl in r.lines if rl.line_id == line.id
     )
     came_back = max(0, returned_quantity(order, line.id) - refunded_shipped)
     from_unshipped = min(quantity - min(quantity, came_back), unshipped_quantity(order, line))
@@ -332,7 +365,7 @@ def refundable(order: Order) -> RefundableAmounts:
     def left(original: Decimal, refunded: Iterable[Decimal]) -> Decimal:
         return max(zero(c), original - _sum(refunded, c))
 
-    rs = order.refunds
+    rs = order.held_refunds
     paid_left = max(zero(c), order.amount_paid - total_refunded(order))
     return RefundableAmounts(
         currency=c,

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from domain.errors import DomainError, ErrorCode, invalid_amount, invalid_input
+from domain.currency import CurrencyChoice, fee_returned, from_store
+from domain.ledger import PaymentProvider
 from domain.money import AmountError, parse_amount, zero
+from domain.payments import allocate, check_providers_connected, providers_used, with_parts
 from domain.orders import (
     Order,
     OrderStatus,
@@ -45,6 +49,8 @@ class RefundRequest:
     adjustment: str = "0"
     fee: str = "0"
     note: str | None = None
+    #: The currency the amounts above are in; the refund itself is always in the checkout currency.
+    amounts_in: CurrencyChoice = CurrencyChoice.CHECKOUT
 
 
 @dataclass(frozen=True)
@@ -57,8 +63,9 @@ class RefundPlan:
     payment_status: PaymentStatus
 
 
-def check_refund_allowed(order: Order) -> DomainError | None:
-    """Order-level guards: can this order be refunded at all right now?"""
+def check_refund_allowed(order: Order, connected: Collection[PaymentProvider] | None = None) -> DomainError | None:
+    """Order-level guards: can this order be refunded at all right now? (``connected``: the store's
+    connected providers; None: not checked.)"""
     if order.payments_managed_externally:
         return DomainError(
             ErrorCode.MANAGED_EXTERNALLY,
@@ -78,7 +85,7 @@ def check_refund_allowed(order: Order) -> DomainError | None:
                 order_status=order.status.value,
             )
         return DomainError(ErrorCode.NOTHING_TO_REFUND, "Everything paid was refunded already.")
-    return None
+    return check_providers_connected(providers_used(order), connected)
 
 
 def exceeds(message: str, left: RefundableAmounts, field: str) -> DomainError:
@@ -87,14 +94,29 @@ def exceeds(message: str, left: RefundableAmounts, field: str) -> DomainError:
     )
 
 
-def plan_refund(order: Order, request: RefundRequest, *, refund_id: str) -> RefundPlan | DomainError:
-    """A refund never exceeds what is left per component and in total, and is in the order's currency."""
-    if error := check_refund_allowed(order):
+def part_ids(refund_id: str) -> Callable[[], str]:
+    """Ids for a refund's parts when the caller gives none (domain tests): derived from the refund's."""
+    count = iter(range(1, 1_000_000))
+    return lambda: f"{refund_id}/{next(count)}"
+
+
+def plan_refund(order: Order, request: RefundRequest, *, refund_id: str, new_id: Callable[[], str] | None = None,
+                connected: Collection[PaymentProvider] | None = None) -> RefundPlan | DomainError:
+    """A refund never exceeds what is left per component and in total, and is in the order's currency.
+    It is split across the payments it draws on, newest first; ``connected`` are the providers the
+    store has connected (a Stripe payment cannot be refunded without its account)."""
+    if error := check_refund_allowed(order, connected):
         return error
     c = order.currency
 
     amounts: dict[str, Decimal] = {}
     for name in ("subtotal", "shipping", "duties", "taxes", "adjustment", "fee"):
+        if request.amounts_in is CurrencyChoice.STORE:
+            converted = from_store(order, getattr(request, name), name)
+            if isinstance(converted, DomainError):
+                return converted
+            amounts[name] = converted
+            continue
         try:
             amounts[name] = parse_amount(getattr(request, name), c)
         except AmountError as exc:
@@ -138,16 +160,16 @@ def plan_refund(order: Order, request: RefundRequest, *, refund_id: str) -> Refu
     if total > left.total:
         return exceeds(f"The refund of {total} exceeds the {left.total} {c} still refundable.", left, "total")
 
-    refund = Refund(
+    refund = with_parts(Refund(
         id=refund_id, subtotal=items, shipping=amounts["shipping"], duties=amounts["duties"],
         taxes=amounts["taxes"], adjustment=amounts["adjustment"], fee=amounts["fee"],
-        total=total, lines=tuple(refund_lines),
-    )
+        total=total, lines=tuple(refund_lines), fee_returned=fee_returned(order, total),
+    ), allocate(order, total, new_id or part_ids(refund_id)))
     after = replace(order, refunds=(*order.refunds, refund))
     return RefundPlan(refund=refund, reason=request.reason, note=note, payment_status=payment_status(after))
 
 
-def full_refund(order: Order, *, refund_id: str, restock: bool) -> Refund | None:
+def full_refund(order: Order, *, refund_id: str, restock: bool, new_id: Callable[[], str] | None = None) -> Refund | None:
     """Everything still refundable (all unrefunded units, shipping, duties, taxes),
     capped by what was paid: used when an order is canceled. None when nothing is left."""
     c = order.currency
@@ -170,10 +192,11 @@ def full_refund(order: Order, *, refund_id: str, restock: bool) -> Refund | None
     total = left.total - budget
     if total <= 0:
         return None
-    return Refund(
+    return with_parts(Refund(
         id=refund_id, subtotal=parts["subtotal"], shipping=parts["shipping"], duties=parts["duties"],
         taxes=parts["taxes"], adjustment=zero(c), fee=zero(c), total=total, lines=lines,
-    )
+        fee_returned=fee_returned(order, total),
+    ), allocate(order, total, new_id or part_ids(refund_id)))
 
 
 def plan_settle_payment(order: Order) -> PaymentStatus | DomainError:

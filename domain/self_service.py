@@ -9,11 +9,13 @@ or REQUEST, where the order shows CANCELLATION_REQUESTED until staff approve
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from domain.cancel import CancelPlan, CancelRequest, plan_cancel
 from domain.errors import DomainError, ErrorCode, invalid_input
+from domain.ledger import PaymentProvider
 from domain.orders import (
     LEFT_WAREHOUSE,
     CancellationRequestStatus,
@@ -118,7 +120,7 @@ def check_self_cancel(order: Order, settings: SelfCancelSettings, now: datetime)
 
 def plan_request_cancellation(
     order: Order, settings: SelfCancelSettings, reason: CustomerCancelReason, comment: str | None, now: datetime,
-    *, refund_id: str,
+    *, refund_id: str, new_id: Callable[[], str] | None = None, connected: Collection[PaymentProvider] | None = None,
 ) -> CancelPlan | QueuedRequest | DomainError:
     """The customer's Cancel button: cancel at once (IMMEDIATE) or queue the request (REQUEST)."""
     if error := check_self_cancel(order, settings, now):
@@ -127,8 +129,11 @@ def plan_request_cancellation(
     if cleaned is not None and len(cleaned) > MAX_COMMENT:
         return invalid_input("comment", f"the comment is limited to {MAX_COMMENT} characters")
     if settings.policy is SelfCancelPolicy.IMMEDIATE:
-        return plan_cancel(order, CancelRequest(reason=CancelReason.CUSTOMER, refund=True, restock=True),
-                           refund_id=refund_id)
+        plan = plan_cancel(order, CancelRequest(reason=CancelReason.CUSTOMER, refund=True, restock=True),
+                           refund_id=refund_id, new_id=new_id, connected=connected)
+        if isinstance(plan, DomainError):  # the store's business (a provider not connected), not the customer's
+            return DomainError(plan.code, "This order can't be canceled online; please contact the store.")
+        return plan
     return QueuedRequest(reason, cleaned)
 
 
@@ -141,12 +146,13 @@ def check_pending_request(order: Order) -> DomainError | None:
     return None
 
 
-def plan_approve_cancellation(order: Order, *, restock: bool, refund_id: str) -> CancelPlan | DomainError:
+def plan_approve_cancellation(order: Order, *, restock: bool, refund_id: str, new_id: Callable[[], str] | None = None,
+                              connected: Collection[PaymentProvider] | None = None) -> CancelPlan | DomainError:
     """Approving runs the cancel the customer asked for: a full refund (the cancel's own guards apply)."""
     if error := check_pending_request(order):
         return error
     return plan_cancel(order, CancelRequest(reason=CancelReason.CUSTOMER, refund=True, restock=restock),
-                       refund_id=refund_id)
+                       refund_id=refund_id, new_id=new_id, connected=connected)
 
 
 def plan_decline_cancellation(order: Order, message: str) -> DeclinePlan | DomainError:

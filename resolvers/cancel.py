@@ -13,6 +13,7 @@ from domain.events import EventType
 from domain.idempotency import check_idempotency_key
 from domain.orders import CancellationRequestStatus
 from resolvers import timeline
+from resolvers.payments import connected, describe, record_refund, void_pending_payments
 from resolvers.common import (
     Forbidden,
     Locked,
@@ -40,7 +41,8 @@ async def cancel_order(
 
     async def decide(locked: Locked) -> tuple[str, str | None] | DomainError:
         await claim(ctx, OPERATION, idempotency_key)
-        plan = plan_cancel(locked.order, request, refund_id=repo.new_id())
+        plan = plan_cancel(locked.order, request, refund_id=repo.new_id(), new_id=repo.new_id,
+                           connected=await connected(ctx))
         if isinstance(plan, DomainError):
             return plan
         if plan.keeps_payment and not who.can(Permission.CANCEL_WITHOUT_REFUND):
@@ -72,9 +74,9 @@ async def record_cancellation(ctx: Context, locked: Locked, plan: CancelPlan, *,
     """Store a planned cancellation: its refund, the order's new state, the timeline. A cancellation
     request still waiting is settled by it, and then the customer's email is the request's answer."""
     now, record, refund = ctx.now(), locked.record, plan.refund
-    if refund is not None:
-        await repo.insert_refund(record, refund, status="SUCCEEDED", reason="OTHER", note="Order canceled", now=now)
     voided = {"payment_pending": False, "amount_paid": 0} if plan.voids_pending_payment else {}
+    if plan.voids_pending_payment:
+        await void_pending_payments(record.id, now)
     timeline.update_order(ctx, record.id, status="CANCELED", cancel_reason=plan.reason.value, canceled_at=now,
                           payment_status=plan.payment_status.value, **voided)
     pending = locked.order.cancellation_request
@@ -98,8 +100,8 @@ async def record_cancellation(ctx: Context, locked: Locked, plan: CancelPlan, *,
         timeline.event(ctx, record.id, EventType.PAYMENT_VOIDED,
                        f"The pending payment of {record.amount_paid} {record.currency} was voided.")
     if refund is not None:
-        # The cancellation email speaks of the refund: no email of its own.
-        timeline.event(
-            ctx, record.id, EventType.REFUND_ISSUED, f"Refunded {refund.total} {record.currency} on cancellation.",
-            {"refundId": refund.id, "total": str(refund.total)}, notify=False,
-        )
+        # The cancellation email speaks of the refund: no email of its own. A refund that fails later
+        # never undoes the cancel: it is tried again or sent by hand, and the order shows it.
+        await record_refund(ctx, record, refund, reason="OTHER", note="Order canceled",
+                            message=f"{describe(refund, record.currency)[:-1]} on cancellation.", data={},
+                            notify=False)

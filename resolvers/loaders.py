@@ -9,6 +9,7 @@ from strawberry.dataloader import DataLoader
 
 from db import events as event_log
 from db import notifications
+from db import payments
 from db import repository as repo
 from db import webhooks
 
@@ -55,12 +56,13 @@ class Loaders:
         #: A webhook delivery's attempts, by delivery id.
         self.attempts: DataLoader[str, list[Any]] = _lists(webhooks.attempts_by_delivery)
         self.cancellation_requests: DataLoader[str, list[Any]] = _lists(repo.cancellation_requests_by_order)
+        self.payments: DataLoader[str, list[Any]] = _lists(payments.payments_by_order)
 
     def forget(self, order_id: str) -> None:
         """After a change to the order, read it and its children afresh."""
         self.orders.clear_all()
         for loader in (self.lines, self.shipments, self.refunds, self.returns, self.supplier_orders, self.notes,
-                       self.events, self.cancellation_requests, self.notifications):
+                       self.events, self.cancellation_requests, self.notifications, self.payments):
             try:
                 loader.clear(order_id)
             except KeyError:  # strawberry's clear() raises for keys never loaded

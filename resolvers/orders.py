@@ -69,7 +69,8 @@ async def domain_order(ctx: Context, record: OrderRecord, *, with_cancellation_r
     returns = await ctx.loaders.returns.load(record.id)
     supplier_orders = await ctx.loaders.supplier_orders.load(record.id)
     requests = await ctx.loaders.cancellation_requests.load(record.id) if with_cancellation_request else []
-    return repo.to_domain(record, lines, shipments, refunds, returns, supplier_orders, requests)
+    payments = await ctx.loaders.payments.load(record.id)
+    return repo.to_domain(record, lines, shipments, refunds, returns, supplier_orders, requests, payments)
 
 
 async def self_cancel_settings(ctx: Context) -> SelfCancelSettings:

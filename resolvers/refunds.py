@@ -11,6 +11,7 @@ from domain.errors import DomainError, order_not_found
 from domain.events import EventType
 from domain.refunds import RefundRequest, plan_refund, plan_settle_payment
 from resolvers import timeline
+from resolvers.payments import connected, describe, record_refund, settle_pending_payments
 from domain.idempotency import check_idempotency_key
 from resolvers.common import Locked, claim, idempotent, remember, request_hash, require, with_locked_order
 from resolvers.context import Context
@@ -30,18 +31,18 @@ async def refund_order(
 
     async def decide(locked: Locked) -> tuple[str, str] | DomainError:
         await claim(ctx, OPERATION, idempotency_key)
-        plan = plan_refund(locked.order, request, refund_id=repo.new_id())
+        plan = plan_refund(locked.order, request, refund_id=repo.new_id(), new_id=repo.new_id,
+                           connected=await connected(ctx))
         if isinstance(plan, DomainError):
             return plan
-        now, record, refund = ctx.now(), locked.record, plan.refund
-        await repo.insert_refund(record, refund, status="SUCCEEDED", reason=plan.reason.value, note=plan.note, now=now)
+        record, refund = locked.record, plan.refund
         timeline.update_order(ctx, record.id, payment_status=plan.payment_status.value)
         restocked = sum(rl.quantity for rl in refund.lines if rl.restock)
-        timeline.event(
-            ctx, record.id, EventType.REFUND_ISSUED,
-            f"Refunded {refund.total} {record.currency} ({plan.reason.value.lower().replace('_', ' ')})."
+        await record_refund(
+            ctx, record, refund, reason=plan.reason.value, note=plan.note,
+            message=f"{describe(refund, record.currency)[:-1]} ({plan.reason.value.lower().replace('_', ' ')})."
             + (f" {restocked} unit(s) restocked." if restocked else ""),
-            {"refundId": refund.id, "total": str(refund.total), "note": plan.note}, notify=notify_customer,
+            data={"note": plan.note}, notify=notify_customer,
         )
         await remember(ctx, OPERATION, idempotency_key, fingerprint, record.id, refund.id)
         return record.id, refund.id
@@ -70,6 +71,7 @@ async def settle_payment(ctx: Context, order_id: str | None) -> OrderRecord | Do
         status = plan_settle_payment(locked.order)
         if isinstance(status, DomainError):
             return status
+        await settle_pending_payments(locked.record.id, ctx.now())
         timeline.update_order(ctx, locked.record.id, payment_pending=False, payment_status=status.value)
         timeline.event(ctx, locked.record.id, EventType.PAYMENT_SETTLED,
                        f"The payment of {locked.record.amount_paid} {locked.record.currency} settled.")

@@ -20,6 +20,7 @@ from resolvers import timeline
 from resolvers.cancel import record_cancellation
 from domain.tokens import check_lifetime
 from resolvers.common import Locked, principal, require, require_customer, with_locked_order
+from resolvers.payments import connected
 from resolvers.context import Context
 from resolvers.orders import customer_token, self_cancel_settings
 
@@ -38,7 +39,8 @@ async def request_cancellation(
 
     async def decide(locked: Locked) -> bool | DomainError:
         now = ctx.now()
-        plan = plan_request_cancellation(locked.order, settings, reason, comment, now, refund_id=repo.new_id())
+        plan = plan_request_cancellation(locked.order, settings, reason, comment, now, refund_id=repo.new_id(),
+                                         new_id=repo.new_id, connected=await connected(ctx))
         if isinstance(plan, DomainError):
             return plan
         if isinstance(plan, QueuedRequest):
@@ -69,7 +71,8 @@ async def approve_cancellation_request(
     require(ctx, Permission.CANCEL_ORDERS)
 
     async def decide(locked: Locked) -> CancelPlan | DomainError:
-        plan = plan_approve_cancellation(locked.order, restock=restock, refund_id=repo.new_id())
+        plan = plan_approve_cancellation(locked.order, restock=restock, refund_id=repo.new_id(), new_id=repo.new_id,
+                                         connected=await connected(ctx))
         if isinstance(plan, DomainError):
             return plan
         await record_cancellation(ctx, locked, plan, notify_customer=notify_customer)

@@ -1,7 +1,8 @@
 """Tortoise models. Only ``db/`` imports this package; rows never leave ``db/``.
 
 One module a feature: ``orders`` (stores, keys, orders and everything on them, the
-timeline), ``delivery`` (the outbox, webhook endpoints, deliveries, attempts). Tortoise
+timeline), ``delivery`` (the outbox, webhook endpoints, deliveries, attempts), ``payments`` (the
+ledger: payments, refund parts, provider accounts). Tortoise
 finds the models through this package (``db.config``), whichever module holds them.
 
 Field descriptions (``#:`` comments) must not contain semicolons: Tortoise puts them
@@ -9,6 +10,7 @@ into the SQL of the migration, which SQLite then splits there.
 """
 
 from db.models.delivery import OutboxJob, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from db.models.payments import Payment, PaymentAccount, RefundPart
 from db.models.orders import (
     ApiKey,
     CancellationRequest,
@@ -31,6 +33,7 @@ from db.models.orders import (
 
 __all__ = [
     "ApiKey", "CancellationRequest", "CustomerNotification", "IdempotencyRecord", "InstanceSetting", "Note",
-    "Order", "OrderEvent", "OrderLine", "OutboxJob", "Refund", "RefundLine", "Return", "ReturnLine", "Shipment",
+    "Order", "OrderEvent", "OrderLine", "OutboxJob", "Payment", "PaymentAccount", "Refund",
+    "RefundLine", "RefundPart", "Return", "ReturnLine", "Shipment",
     "ShipmentLine", "Store", "SupplierOrder", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
 ]

@@ -30,6 +30,8 @@ class Store(Model):
     self_cancel_window_minutes = fields.IntField(default=1440, db_default=1440)
     #: Which emails go out by themselves, to whom, from which name (null: the defaults).
     notification_settings = fields.JSONField(null=True)
+    #: Which currency refund amounts are typed in by default: CHECKOUT or STORE.
+    refund_amounts_in = fields.CharField(max_length=8, default="CHECKOUT", db_default="CHECKOUT")
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -90,6 +92,14 @@ class Order(Model):
     payments_managed_externally = fields.BooleanField(default=False)
     cancellations_managed_externally = fields.BooleanField(default=False)
     test = fields.BooleanField(default=False)
+    #: The store's own currency, when checkout was in another.
+    store_currency = fields.CharField(max_length=3, null=True)
+    #: The rate used at checkout: store currency units for one checkout currency unit.
+    exchange_rate = fields.DecimalField(max_digits=24, decimal_places=10, null=True)
+    #: The checkout transaction fee charged to the merchant.
+    transaction_fee = money(null=True)
+    #: The part of the fee that comes back on cancel or refund (never the card processor's part).
+    transaction_fee_returnable = money(null=True)
     cancel_reason = fields.CharField(max_length=32, null=True)
     canceled_at = fields.DatetimeField(null=True)
     #: Grows by one with every change, and events carry it, so consumers can order and deduplicate.
@@ -175,6 +185,8 @@ class Refund(Model):
     adjustment = money()
     fee = money()
     total = money()
+    #: The part of the order's transaction fee this refund returns to the merchant.
+    fee_returned = money(default=0, db_default=0)
     created_at = fields.DatetimeField()
 
     class Meta:

@@ -206,7 +206,7 @@ async def test_a_page_costs_the_same_number_of_queries_whatever_its_size(store):
         assert len(data["orders"]["nodes"]) == size
         counts[size] = len(queries)
     assert counts[2] == counts[12], counts
-    assert counts[12] <= 15, counts
+    assert counts[12] <= 17, counts  # 15 before the ledger: payments and refund parts (issue 14 folds queries)
 
 
 def test_money_sorts_as_numbers_not_text():

@@ -1,0 +1,179 @@
+"""The payments ledger's rows: payments, refund parts, and the stores' provider accounts.
+
+Part of the repository (only ``db/`` touches models). Writes take domain values; reads give
+records. A refund's own ``status`` column is a copy of what its parts say (``ledger.refund_status``),
+kept for lists; the parts are the truth.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from db import models as m
+from db import sql
+from db.records import PaymentAccountRecord, PaymentRecord, RefundPartRecord
+from domain import ledger
+from domain.money import to_currency
+
+
+def _payment_record(r: m.Payment) -> PaymentRecord:
+    return PaymentRecord(str(r.id), str(r.order_id), r.provider, r.reference, r.currency,
+                         to_currency(r.amount, r.currency), r.status, r.position, r.created_at, r.updated_at)
+
+
+def part_record(r: m.RefundPart, currency: str) -> RefundPartRecord:
+    return RefundPartRecord(str(r.id), str(r.refund_id), str(r.order_id), sql.as_id(r.payment_id), r.provider,
+                            to_currency(r.amount, currency), r.status, r.reference, r.failure_reason, r.retries,
+                            r.created_at, r.updated_at)
+
+
+async def payments_by_order(order_ids: Sequence[str]) -> dict[str, list[PaymentRecord]]:
+    rows = await m.Payment.filter(order_id__in=order_ids).order_by("created_at", "position", "id")
+    out: dict[str, list[PaymentRecord]] = {}
+    for r in rows:
+        out.setdefault(str(r.order_id), []).append(_payment_record(r))
+    return out
+
+
+async def parts_by_refund(refund_ids: Sequence[str], currency_of: dict[str, str]) -> dict[str, list[RefundPartRecord]]:
+    """Each refund's parts, oldest first; ``currency_of`` maps a refund to its currency."""
+    if not refund_ids:
+        return {}
+    rows = await m.RefundPart.filter(refund_id__in=refund_ids).order_by("created_at", "id")
+    out: dict[str, list[RefundPartRecord]] = {}
+    for r in rows:
+        out.setdefault(str(r.refund_id), []).append(part_record(r, currency_of[str(r.refund_id)]))
+    return out
+
+
+def to_payment(r: PaymentRecord) -> ledger.Payment:
+    return ledger.Payment(id=r.id, provider=ledger.PaymentProvider(r.provider), amount=r.amount,
+                          status=ledger.PaymentTransactionStatus(r.status), reference=r.reference,
+                          created_at=r.created_at, position=r.position)
+
+
+def to_part(r: RefundPartRecord) -> ledger.RefundPart:
+    return ledger.RefundPart(id=r.id, amount=r.amount, provider=ledger.PaymentProvider(r.provider),
+                             status=ledger.RefundStatus(r.status), payment_id=r.payment_id, reference=r.reference,
+                             failure_reason=r.failure_reason, retries=r.retries)
+
+
+async def insert_payments(order_id: str, currency: str, payments: Sequence[ledger.Payment], now: datetime,
+                          new_id) -> list[str]:
+    """Add payments to the order; their ids."""
+    ids = [new_id() for _ in payments]
+    await m.Payment.bulk_create([
+        m.Payment(id=pid, order_id=order_id, provider=p.provider.value, reference=p.reference, currency=currency,
+                  amount=p.amount, status=p.status.value, position=p.position, created_at=now, updated_at=now)
+        for pid, p in zip(ids, payments, strict=True)
+    ])
+    return ids
+
+
+async def set_payment_status(order_id: str, old: ledger.PaymentTransactionStatus,
+                             new: ledger.PaymentTransactionStatus, now: datetime) -> int:
+    """Move every payment of the order in status ``old`` to ``new`` (settling, voiding)."""
+    return await m.Payment.filter(order_id=order_id, status=old.value).update(status=new.value, updated_at=now)
+
+
+async def insert_parts(order_id: str, refund_id: str, parts: Sequence[ledger.RefundPart], now: datetime) -> None:
+    await m.RefundPart.bulk_create([
+        m.RefundPart(id=p.id, refund_id=refund_id, order_id=order_id, payment_id=p.payment_id,
+                     provider=p.provider.value, amount=p.amount, status=p.status.value, reference=p.reference,
+                     failure_reason=p.failure_reason, retries=p.retries, created_at=now, updated_at=now)
+        for p in parts
+    ])
+
+
+async def save_part(part: ledger.RefundPart, now: datetime) -> None:
+    """Write what changed on a part (its status at the provider, its reference, a new try)."""
+    await m.RefundPart.filter(id=part.id).update(
+        provider=part.provider.value, status=part.status.value, reference=part.reference,
+        failure_reason=part.failure_reason, retries=part.retries, updated_at=now,
+    )
+
+
+async def set_refund_status(refund_id: str, status: ledger.RefundStatus) -> None:
+    await m.Refund.filter(id=refund_id).update(status=status.value)
+
+
+@dataclass(frozen=True)
+class PartWork:
+    """What the worker needs to send a part to its provider."""
+
+    part: RefundPartRecord
+    store_id: str
+    currency: str
+    payment_reference: str | None
+
+
+async def part_work(part_id: str) -> PartWork | None:
+    part = await m.RefundPart.filter(id=part_id).first()
+    if part is None:
+        return None
+    order = await m.Order.filter(id=part.order_id).only("id", "store_id", "currency").first()
+    payment = await m.Payment.filter(id=part.payment_id).only("id", "reference").first() if part.payment_id else None
+    if order is None:
+        return None
+    return PartWork(part_record(part, order.currency), str(order.store_id), order.currency,
+                    payment.reference if payment else None)
+
+
+async def find_part(store_id: str, provider: ledger.PaymentProvider, reference: str | None,
+                    part_id: str | None) -> tuple[str, str] | None:
+    """(order id, part id) of the store's part the provider knows by ``reference``, or that our own
+    metadata names (a notification can arrive before the worker wrote the reference down)."""
+    query = m.RefundPart.filter(provider=provider.value)
+    found = await query.filter(reference=reference).first() if reference else None
+    if found is None and part_id is not None and _is_uuid(part_id):
+        found = await m.RefundPart.filter(id=part_id).first()
+    if found is None or not await m.Order.filter(id=found.order_id, store_id=store_id).exists():
+        return None
+    return str(found.order_id), str(found.id)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- provider accounts
+
+def _account_record(r: m.PaymentAccount) -> PaymentAccountRecord:
+    return PaymentAccountRecord(str(r.store_id), r.provider, r.secret_key, r.webhook_secret, r.key_hint,
+                                r.livemode, r.created_at, r.updated_at)
+
+
+async def accounts(store_id: str) -> list[PaymentAccountRecord]:
+    return [_account_record(r) for r in await m.PaymentAccount.filter(store_id=store_id).order_by("provider")]
+
+
+async def get_account(store_id: str, provider: ledger.PaymentProvider) -> PaymentAccountRecord | None:
+    row = await m.PaymentAccount.filter(store_id=store_id, provider=provider.value).first()
+    return _account_record(row) if row else None
+
+
+async def connected_providers(store_id: str) -> frozenset[ledger.PaymentProvider]:
+    rows = await m.PaymentAccount.filter(store_id=store_id).values_list("provider", flat=True)
+    return frozenset(ledger.PaymentProvider(p) for p in rows)
+
+
+async def put_account(store_id: str, provider: ledger.PaymentProvider, *, secret_key: str, webhook_secret: str | None,
+                      key_hint: str, livemode: bool, now: datetime, new_id) -> PaymentAccountRecord:
+    """Connect the store to the provider, or replace its credentials (secrets already sealed)."""
+    row = await m.PaymentAccount.filter(store_id=store_id, provider=provider.value).select_for_update().first()
+    if row is None:
+        row = await m.PaymentAccount.create(id=new_id(), store_id=store_id, provider=provider.value,
+                                            secret_key=secret_key, webhook_secret=webhook_secret, key_hint=key_hint,
+                                            livemode=livemode, created_at=now, updated_at=now)
+    else:
+        row.secret_key, row.webhook_secret, row.key_hint, row.livemode, row.updated_at = (
+            secret_key, webhook_secret, key_hint, livemode, now)
+        await row.save()
+    return _account_record(row)

@@ -1,0 +1,158 @@
+"""Money in and out: recording a refund with its parts (and the provider calls it needs), trying a
+failed refund again, recording payments, and what an order's platform reports.
+
+A resolver never calls a provider: it writes the refund's parts and, for each part a provider must
+send, an outbox job; the worker makes the call after commit (``worker.payments``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from db import outbox
+from db import payments as ledger_rows
+from db import repository as repo
+from db.records import OrderRecord, PaymentRecord, RefundRecord
+from domain.access import Permission
+from domain.errors import DomainError, order_not_found
+from domain.events import EventType
+from domain.ledger import SENDS_MONEY, PaymentProvider, PaymentTransactionStatus, RefundPart, RefundStatus
+from domain.orders import Refund
+from domain.payments import PaymentRequest, plan_record_payment, plan_retry_refund
+from resolvers import timeline
+from resolvers.common import Locked, claim, principal, idempotent, remember, request_hash, require, with_locked_order
+from resolvers.context import Context
+
+#: The outbox job that sends one refund part to its provider (and later asks how it went).
+REFUND_JOB = "REFUND"
+
+
+def refund_lane(store_id: str, provider: PaymentProvider) -> str:
+    """One store's calls to one provider share a lane: a slow account holds a few worker slots only."""
+    return f"{provider.value.lower()}:{store_id}"
+
+
+async def send_parts(store_id: str, parts: tuple[RefundPart, ...] | list[RefundPart], now: datetime) -> None:
+    """Queue the provider calls of the parts a provider must send (in the caller's transaction)."""
+    await outbox.enqueue([outbox.NewJob(REFUND_JOB, p.id, now, lane=refund_lane(store_id, p.provider))
+                          for p in parts if p.provider in SENDS_MONEY and p.status is RefundStatus.PENDING])
+
+
+def describe(refund: Refund, currency: str) -> str:
+    """How the timeline tells a new refund: sent at once, or asked of its provider."""
+    waiting = sorted({p.provider.value.title() for p in refund.parts if p.status is RefundStatus.PENDING})
+    if waiting:
+        return f"Refund of {refund.total} {currency} asked of {' and '.join(waiting)}; pending until it is sent."
+    return f"Refunded {refund.total} {currency}."
+
+
+async def record_refund(ctx: Context, record: OrderRecord, refund: Refund, *, reason: str, note: str | None,
+                        message: str, data: dict, notify: bool | None) -> None:
+    """Store a planned refund, its parts and the provider calls, and say so on the timeline."""
+    now = ctx.now()
+    await repo.insert_refund(record, refund, reason=reason, note=note, now=now, fee_returned=refund.fee_returned)
+    await send_parts(record.store_id, refund.parts, now)
+    timeline.event(ctx, record.id, EventType.REFUND_ISSUED, message,
+                   {"refundId": refund.id, "total": str(refund.total), "status": refund.status.value, **data},
+                   notify=notify)
+
+
+async def connected(ctx: Context) -> frozenset[PaymentProvider]:
+    """The providers the caller's store has connected."""
+    return await ledger_rows.connected_providers(principal(ctx).store_id)
+
+
+# ---------------------------------------------------------------- retryRefund
+
+async def retry_refund(ctx: Context, order_id: str | None, refund_id: str, *, by_hand: bool,
+                       idempotency_key: str | None) -> tuple[OrderRecord, RefundRecord] | DomainError:
+    """Ask a failed refund's money again through its provider, or record it as sent by hand."""
+    who = require(ctx, Permission.REFUND_ORDERS)
+    operation = "retryRefund"
+    fingerprint = request_hash({"refundId": refund_id, "byHand": by_hand})
+
+    async def decide(locked: Locked) -> tuple[str, str] | DomainError:
+        await claim(ctx, operation, idempotency_key)
+        plan = plan_retry_refund(locked.order, refund_id, by_hand=by_hand, connected=await connected(ctx))
+        if isinstance(plan, DomainError):
+            return plan
+        now, record = ctx.now(), locked.record
+        for part in plan.retried:
+            await ledger_rows.save_part(part, now)
+        await ledger_rows.set_refund_status(refund_id, plan.refund.status)
+        await send_parts(record.store_id, plan.retried, now)
+        timeline.update_order(ctx, record.id, payment_status=plan.payment_status.value)
+        amount = sum(p.amount for p in plan.retried)
+        timeline.event(
+            ctx, record.id, EventType.REFUND_RETRIED,
+            f"The failed refund of {amount} {record.currency} was recorded as sent by hand." if by_hand else
+            f"The failed refund of {amount} {record.currency} was asked again.",
+            {"refundId": refund_id, "byHand": by_hand, "amount": str(amount), "status": plan.refund.status.value},
+        )
+        await remember(ctx, operation, idempotency_key, fingerprint, record.id, refund_id)
+        return record.id, refund_id
+
+    async def run() -> tuple[OrderRecord, RefundRecord] | DomainError:
+        done = await with_locked_order(ctx, order_id, decide)
+        return done if isinstance(done, DomainError) else await replay(*done)
+
+    async def replay(order_id: str, refund_id: str | None) -> tuple[OrderRecord, RefundRecord] | DomainError:
+        record = await repo.get_order(who.store_id, order_id)
+        refund = await repo.get_refund(order_id, refund_id) if refund_id else None
+        return (record, refund) if record and refund else order_not_found()
+
+    return await idempotent(operation, who.store_id, idempotency_key, fingerprint, run, replay)
+
+
+# ---------------------------------------------------------------- recordPayment
+
+async def record_payment(ctx: Context, order_id: str | None, request: PaymentRequest, *,
+                         idempotency_key: str | None) -> tuple[OrderRecord, PaymentRecord] | DomainError:
+    """Money received after checkout: cash on delivery, a bank transfer."""
+    who = require(ctx, Permission.WRITE_ORDERS)
+    operation = "recordPayment"
+    fingerprint = request_hash({"orderId": order_id, "provider": request.provider.value, "amount": request.amount,
+                                "reference": request.reference})
+
+    async def decide(locked: Locked) -> tuple[str, str] | DomainError:
+        await claim(ctx, operation, idempotency_key)
+        plan = plan_record_payment(locked.order, request)
+        if isinstance(plan, DomainError):
+            return plan
+        now, record = ctx.now(), locked.record
+        [payment_id] = await ledger_rows.insert_payments(record.id, record.currency, [plan.payment], now, repo.new_id)
+        timeline.update_order(ctx, record.id, payment_status=plan.payment_status.value,
+                              amount_paid=locked.order.amount_paid + plan.payment.amount)
+        timeline.event(
+            ctx, record.id, EventType.PAYMENT_RECORDED,
+            f"Payment of {plan.payment.amount} {record.currency} recorded ({plan.payment.provider.value.lower()})."
+            + (f" {plan.balance} {record.currency} still to pay." if plan.balance > 0 else " The order is paid."),
+            {"paymentId": payment_id, "amount": str(plan.payment.amount), "provider": plan.payment.provider.value,
+             "reference": plan.payment.reference, "balance": str(plan.balance)},
+        )
+        await remember(ctx, operation, idempotency_key, fingerprint, record.id, payment_id)
+        return record.id, payment_id
+
+    async def run() -> tuple[OrderRecord, PaymentRecord] | DomainError:
+        done = await with_locked_order(ctx, order_id, decide)
+        return done if isinstance(done, DomainError) else await replay(*done)
+
+    async def replay(order_id: str, payment_id: str | None) -> tuple[OrderRecord, PaymentRecord] | DomainError:
+        record = await repo.get_order(who.store_id, order_id)
+        payments = (await ledger_rows.payments_by_order([order_id])).get(order_id, [])
+        payment = next((p for p in payments if p.id == payment_id), None)
+        return (record, payment) if record and payment else order_not_found()
+
+    return await idempotent(operation, who.store_id, idempotency_key, fingerprint, run, replay)
+
+
+async def settle_pending_payments(order_id: str, now: datetime) -> None:
+    """settlePayment: the payments still processing have settled."""
+    await ledger_rows.set_payment_status(order_id, PaymentTransactionStatus.PENDING,
+                                         PaymentTransactionStatus.SUCCEEDED, now)
+
+
+async def void_pending_payments(order_id: str, now: datetime) -> None:
+    """A cancel before the payment settled drops it."""
+    await ledger_rows.set_payment_status(order_id, PaymentTransactionStatus.PENDING, PaymentTransactionStatus.VOIDED,
+                                         now)
