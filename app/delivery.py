@@ -1,4 +1,4 @@
-"""Putting a delivery worker together from the settings: its webhook sender, mailer, keys,
+"""Putting a delivery worker together from the settings: its webhook sender, mailer, payment gateway, keys,
 and on PostgreSQL a LISTEN connection that wakes it when jobs are committed."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from app.settings import Settings
 from db.crypto import SecretBox
 from db.outbox import CHANNEL
 from integrations.mail import mailer_from_settings
+from integrations.payments import StripeGateway
 from integrations.webhooks import HttpWebhookSender
 from worker.jobs import Jobs
 from worker.runner import Worker, WorkerConfig
@@ -71,12 +72,15 @@ async def delivery_worker(settings: Settings, secret_key: bytes, config: WorkerC
     config = config or WorkerConfig(poll_interval=2.0 if postgres else 0.5)
     # As many connections as jobs at once: an attempt never waits for one (its 15 s would run).
     sender = HttpWebhookSender(allow_private=settings.webhooks_allow_private, max_connections=config.concurrency)
+    gateway = StripeGateway(settings.stripe_api_base)
     jobs = Jobs(
         sender=sender, mailer=mailer_from_settings(settings.smtp_url, settings.mail_dir),
-        secret_box=SecretBox(secret_key), secret_key=secret_key, public_url=settings.base_url,
-        mail_from=settings.mail_from,
+        secret_box=SecretBox(secret_key, settings.encryption_keys), secret_key=secret_key,
+        public_url=settings.base_url, mail_from=settings.mail_from, gateway=gateway,
+        reconcile_after=settings.reconcile_after,
     )
     try:
         yield Worker(jobs, config, listener=pg_listener(settings.database_url) if postgres else None)
     finally:
         await sender.aclose()
+        await gateway.aclose()

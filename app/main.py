@@ -27,6 +27,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 from app.auth import Authentication, authenticate
 from app.delivery import delivery_worker
 from app.mailbox import mailbox_routes
+from app.provider_webhooks import provider_webhook_routes
 from app.settings import Settings, ensure_sqlite_directory
 from db import repository as repo
 from db.crypto import SecretBox
@@ -34,6 +35,7 @@ from db.config import tortoise_config
 from domain.access import ActorKind, RequestLimits
 from domain.ratelimit import RateLimiter
 from domain.webhooks import WebhookPolicy
+from integrations.payments import StripeGateway
 from integrations.webhooks import system_resolver
 from resolvers.context import Context, Limits, utcnow
 from schema import build_schema
@@ -188,19 +190,24 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # under uvicorn (a bare Tortoise.init does not).
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
             state["secret_key"] = await secret_key(settings)
-            state["secret_box"] = SecretBox(state["secret_key"])
-            if settings.worker != "embedded":
-                yield
-                return
-            async with delivery_worker(settings, state["secret_key"]) as worker:
-                stop = asyncio.Event()
-                task = asyncio.create_task(worker.run(stop), name="embedded delivery worker")
-                app.state.worker = worker
-                try:
+            state["secret_box"] = SecretBox(state["secret_key"], settings.encryption_keys)
+            # Reads providers' notifications (no calls out: the worker's own gateway sends refunds).
+            state["gateway"] = StripeGateway(settings.stripe_api_base)
+            try:
+                if settings.worker != "embedded":
                     yield
-                finally:
-                    stop.set()  # finishes what it is sending, gives back the rest
-                    await task
+                    return
+                async with delivery_worker(settings, state["secret_key"]) as worker:
+                    stop = asyncio.Event()
+                    task = asyncio.create_task(worker.run(stop), name="embedded delivery worker")
+                    app.state.worker = worker
+                    try:
+                        yield
+                    finally:
+                        stop.set()  # finishes what it is sending, gives back the rest
+                        await task
+            finally:
+                await state["gateway"].aclose()
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -210,6 +217,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/health", health),
+            *provider_webhook_routes(lambda: state["gateway"], lambda: state["secret_box"], utcnow),
             # GraphiQL's files (graphiql 3.8.3, react 18.3.1 from npm, with their licenses).
             Mount("/graphiql-assets", StaticFiles(directory=STATIC / "graphiql")),
             # Development: where emails go when no SMTP server is configured.

@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from db.crypto import parse_encryption_keys
 from domain.access import LIMITS, ActorKind, RequestLimits
 from domain.creation import clean_email
 from domain.errors import DomainError
@@ -38,6 +41,12 @@ class Settings:
     mail_dir: Path = Path("data/mail")
     #: Let webhooks go to loopback and private addresses (tests, the demo, an operator's own network).
     webhooks_allow_private: bool = False
+    #: Fernet keys that encrypt secrets at rest (provider keys, webhook secrets); the first encrypts.
+    encryption_keys: tuple[str, ...] = ()
+    #: Stripe's API address (None: Stripe itself); tests and proxies name another.
+    stripe_api_base: str | None = None
+    #: A refund still pending at its provider is looked up again after this long (then less often).
+    reconcile_after: timedelta = timedelta(minutes=30)
 
     @property
     def base_url(self) -> str:
@@ -65,6 +74,10 @@ class Settings:
             "mail_dir": Path(env.get("ORDERGRAPH_MAIL_DIR") or Settings.mail_dir),
             "webhooks_allow_private": _flag("ORDERGRAPH_WEBHOOKS_ALLOW_PRIVATE",
                                             env.get("ORDERGRAPH_WEBHOOKS_ALLOW_PRIVATE", "")),
+            "encryption_keys": parse_encryption_keys(env.get("ORDERGRAPH_ENCRYPTION_KEY", "")),
+            "stripe_api_base": _http_url("ORDERGRAPH_STRIPE_API_BASE", env.get("ORDERGRAPH_STRIPE_API_BASE") or None),
+            "reconcile_after": _minutes("ORDERGRAPH_PAYMENTS_RECONCILE_MINUTES",
+                                        env.get("ORDERGRAPH_PAYMENTS_RECONCILE_MINUTES", "30")),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
@@ -91,6 +104,22 @@ def _address(name: str, value: str) -> str:
     if isinstance(checked, DomainError) or checked is None:
         raise ValueError(f"{name}: {value!r} is not an email address (the name comes from the store's settings)")
     return checked
+
+
+def _http_url(name: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{name}: {value!r} is not an http(s) URL such as https://api.stripe.com")
+    return value.strip().rstrip("/")
+
+
+def _minutes(name: str, value: str) -> timedelta:
+    text = value.strip()
+    if not text.isdigit() or not 1 <= int(text) <= 10080:
+        raise ValueError(f"{name}: {value!r} is not a number of minutes from 1 to 10080 (a week)")
+    return timedelta(minutes=int(text))
 
 
 def _flag(name: str, value: str) -> bool:

@@ -25,6 +25,10 @@ from db.config import CONNECTION
 DISPATCH = "DISPATCH"
 WEBHOOK = "WEBHOOK"
 EMAIL = "EMAIL"
+#: Send one refund part to its payment provider, or look it up again while it is pending.
+REFUND = "REFUND"
+#: Jobs run one by one, each in its own task (the others are grouped: see the worker).
+SINGLE = frozenset({EMAIL, REFUND})
 #: PostgreSQL channel the outbox trigger notifies.
 CHANNEL = "ordergraph_outbox"
 

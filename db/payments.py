@@ -100,6 +100,10 @@ async def set_refund_status(refund_id: str, status: ledger.RefundStatus) -> None
     await m.Refund.filter(id=refund_id).update(status=status.value)
 
 
+async def set_refund_fee_returned(refund_id: str, fee_returned) -> None:
+    await m.Refund.filter(id=refund_id).update(fee_returned=fee_returned)
+
+
 @dataclass(frozen=True)
 class PartWork:
     """What the worker needs to send a part to its provider."""
@@ -123,13 +127,16 @@ async def part_work(part_id: str) -> PartWork | None:
 
 
 async def find_part(store_id: str, provider: ledger.PaymentProvider, reference: str | None,
-                    part_id: str | None) -> tuple[str, str] | None:
+                    metadata: dict[str, str]) -> tuple[str, str] | None:
     """(order id, part id) of the store's part the provider knows by ``reference``, or that our own
-    metadata names (a notification can arrive before the worker wrote the reference down)."""
-    query = m.RefundPart.filter(provider=provider.value)
-    found = await query.filter(reference=reference).first() if reference else None
+    metadata names (a notification can arrive before the worker wrote the reference down) for the
+    part's current try: an earlier try's refund is another refund."""
+    found = await m.RefundPart.filter(provider=provider.value, reference=reference).first() if reference else None
+    part_id, attempt = metadata.get("ordergraph_refund_part"), metadata.get("ordergraph_try", "0")
     if found is None and part_id is not None and _is_uuid(part_id):
-        found = await m.RefundPart.filter(id=part_id).first()
+        candidate = await m.RefundPart.filter(id=part_id, provider=provider.value).first()
+        if candidate is not None and str(candidate.retries) == attempt:
+            found = candidate
     if found is None or not await m.Order.filter(id=found.order_id, store_id=store_id).exists():
         return None
     return str(found.order_id), str(found.id)

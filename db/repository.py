@@ -81,11 +81,18 @@ def _order_record(row: m.Order) -> OrderRecord:
         cancellations_managed_externally=row.cancellations_managed_externally,
         test=row.test, payment_pending=row.payment_pending, cancel_reason=row.cancel_reason, canceled_at=row.canceled_at,
         created_at=row.created_at, updated_at=row.updated_at, version=row.version,
-        store_currency=row.store_currency, exchange_rate=row.exchange_rate,
+        store_currency=row.store_currency, exchange_rate=_plain(row.exchange_rate),
         transaction_fee=to_currency(row.transaction_fee, c) if row.transaction_fee is not None else None,
         transaction_fee_returnable=(to_currency(row.transaction_fee_returnable, c)
                                     if row.transaction_fee_returnable is not None else None),
     )
+
+
+def _plain(value: Decimal | None) -> Decimal | None:
+    """A stored rate without the column's trailing zeros (1.0842, not 1.0842000000; 2, not 2E+0)."""
+    if value is None:
+        return None
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
 
 
 def _line_record(row: m.OrderLine, currency: str) -> LineRecord:
@@ -119,7 +126,8 @@ def to_domain(
         id=order.id, number=order.number, currency=order.currency, status=d.OrderStatus(order.status),
         subtotal=order.subtotal, shipping=order.shipping, duties=order.duties, taxes=order.taxes,
         total=order.total, amount_paid=ledger.amount_paid(ledger_payments, order.currency),
-        payments=ledger_payments,
+        payments=ledger_payments, store_currency=order.store_currency, exchange_rate=order.exchange_rate,
+        transaction_fee=order.transaction_fee, transaction_fee_returnable=order.transaction_fee_returnable,
         lines=tuple(d.Line(ln.id, ln.sku, ln.name, ln.quantity, ln.unit_price) for ln in lines),
         shipments=tuple(
             d.Shipment(
@@ -136,6 +144,7 @@ def to_domain(
                 adjustment=r.adjustment, fee=r.fee, total=r.total,
                 lines=tuple(d.RefundLine(rl.line_id, rl.quantity, rl.amount, rl.restock, rl.removed) for rl in r.lines),
                 status=ledger.RefundStatus(r.status), parts=tuple(ledger_rows.to_part(p) for p in r.parts),
+                fee_returned=r.fee_returned,
             )
             for r in refunds
         ),
@@ -190,6 +199,10 @@ async def lock_store(store_id: str) -> None:
 
 async def set_notification_settings(store_id: str, settings: dict[str, Any]) -> None:
     await m.Store.filter(id=store_id).update(notification_settings=settings)
+
+
+async def set_refund_amounts_in(store_id: str, choice: str) -> None:
+    await m.Store.filter(id=store_id).update(refund_amounts_in=choice)
 
 
 async def set_self_cancel_policy(store_id: str, policy: str, window_minutes: int) -> None:
@@ -691,6 +704,14 @@ async def order_id_of_shipment(store_id: str, shipment_id: str) -> str | None:
     if not _is_uuid(shipment_id):
         return None
     row = await m.Shipment.filter(id=shipment_id, order__store_id=store_id).first()
+    return str(row.order_id) if row else None
+
+
+async def order_id_of_refund(store_id: str, refund_id: str) -> str | None:
+    """The order a refund of this store belongs to (None for another store's or no refund)."""
+    if not _is_uuid(refund_id):
+        return None
+    row = await m.Refund.filter(id=refund_id, order__store_id=store_id).only("id", "order_id").first()
     return str(row.order_id) if row else None
 
 

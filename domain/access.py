@@ -19,8 +19,10 @@ class Permission(enum.Enum):
     MANAGE_NOTES = "MANAGE_NOTES"
     #: webhook endpoints, their secrets and deliveries
     MANAGE_WEBHOOKS = "MANAGE_WEBHOOKS"
-    #: the store's settings (notification settings)
+    #: the store's settings (notifications, payment providers and their keys)
     MANAGE_SETTINGS = "MANAGE_SETTINGS"
+    #: for a platform's integration key: report refunds and cancellations the platform ran
+    PLATFORM_SYNC = "PLATFORM_SYNC"
 
 
 #: A customer's link can read the order and, where the store lets customers cancel at once,

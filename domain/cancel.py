@@ -125,3 +125,26 @@ def plan_cancel(order: Order, request: CancelRequest, *, refund_id: str, new_id:
         payment_status=payment_status(after),
         keeps_payment=money_left and not request.refund and not order.payments_managed_externally,
     )
+
+
+def plan_platform_cancellation(order: Order, request: CancelRequest) -> CancelPlan | DomainError:
+    """The order's platform reports a cancellation it ran (``recordPlatformCancellation``): recorded
+    as it happened there, without a refund (the platform reports those with ``recordPlatformRefund``),
+    but never on an order that shipped, and only for orders whose cancellations the platform runs."""
+    if not order.cancellations_managed_externally:
+        return DomainError(ErrorCode.NOT_MANAGED_EXTERNALLY, "This order's cancellations are run here, not by a "
+                           "platform: cancel it with cancelOrder.")
+    if order.status is OrderStatus.CANCELED:
+        return DomainError(ErrorCode.ORDER_CANCELED, "The order is already canceled.", order_status=order.status.value)
+    if any(s.status in LEFT_WAREHOUSE for s in order.shipments):
+        return DomainError(ErrorCode.ORDER_SHIPPED, "A shipment of this order has left the warehouse.")
+    note = (request.staff_note or "").strip() or None
+    if note is not None and len(note) > MAX_STAFF_NOTE:
+        return invalid_input("staffNote", f"the staff note is limited to {MAX_STAFF_NOTE} characters")
+    after = replace(order, status=OrderStatus.CANCELED,
+                    **({"payment_pending": False, "amount_paid": zero(order.currency)} if order.payment_pending else {}))
+    return CancelPlan(
+        reason=request.reason, refund=None, restock=request.restock,
+        restock_units=_unrefunded_units(order) if request.restock else 0, staff_note=note,
+        payment_status=payment_status(after), keeps_payment=False, voids_pending_payment=order.payment_pending,
+    )

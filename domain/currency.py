@@ -63,9 +63,12 @@ def plan_transaction_fee(fee: str | None, returnable: str | None,
         return None, None
     try:
         amount = parse_amount(fee, currency)
+    except AmountError as exc:
+        return invalid_amount("transactionFee", str(exc))
+    try:
         back = parse_amount(returnable, currency) if returnable is not None else zero(currency)
     except AmountError as exc:
-        return invalid_amount("transactionFee" if returnable is None else "transactionFeeReturnable", str(exc))
+        return invalid_amount("transactionFeeReturnable", str(exc))
     if back > amount:
         return invalid_amount("transactionFeeReturnable", f"{back} is more than the fee {amount}")
     return amount, back
@@ -74,9 +77,15 @@ def plan_transaction_fee(fee: str | None, returnable: str | None,
 def to_store(order: Order, amount: Decimal) -> tuple[Decimal, str]:
     """An amount of the checkout currency in the store's, at the order's rate (itself when the order
     has one currency)."""
-    if order.store_currency is None or order.exchange_rate is None:
-        return amount, order.currency
-    return to_currency(amount * order.exchange_rate, order.store_currency), order.store_currency
+    return to_store_amount(amount, order.currency, order.store_currency, order.exchange_rate)
+
+
+def to_store_amount(amount: Decimal, checkout_currency: str, store_currency: str | None,
+                    rate: Decimal | None) -> tuple[Decimal, str]:
+    """``to_store`` for an amount and an order's currencies and rate, rounded half to even."""
+    if store_currency is None or rate is None:
+        return amount, checkout_currency
+    return to_currency(amount * rate, store_currency), store_currency
 
 
 def from_store(order: Order, text: str, field: str) -> Decimal | DomainError:

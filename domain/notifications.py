@@ -30,6 +30,8 @@ class Template(enum.Enum):
     ORDER_TRANSFERRED = "ORDER_TRANSFERRED"
     #: To the merchant: an order was placed.
     NEW_ORDER = "NEW_ORDER"
+    #: To the merchant: a payment provider could not send a refund.
+    REFUND_FAILED = "REFUND_FAILED"
 
 
 class Audience(enum.Enum):
@@ -58,7 +60,8 @@ CUSTOMER_TEMPLATES: dict[EventType, Template] = {
     EventType.CUSTOMER_CHANGED: Template.ORDER_TRANSFERRED,
 }
 #: The merchant's message for each event that has one.
-MERCHANT_TEMPLATES: dict[EventType, Template] = {EventType.ORDER_CREATED: Template.NEW_ORDER}
+MERCHANT_TEMPLATES: dict[EventType, Template] = {EventType.ORDER_CREATED: Template.NEW_ORDER,
+                                                 EventType.REFUND_FAILED: Template.REFUND_FAILED}
 
 #: What a new store sends without being asked: every step of the order the customer waits
 #: for (the store-builder manual: the customer hears of every status change), and the
@@ -66,7 +69,7 @@ MERCHANT_TEMPLATES: dict[EventType, Template] = {EventType.ORDER_CREATED: Templa
 DEFAULT_AUTOMATIC = frozenset({
     Template.ORDER_CONFIRMATION, Template.ORDER_CANCELED, Template.REFUND_ISSUED, Template.SHIPMENT_SENT,
     Template.SHIPMENT_DELIVERED, Template.CANCELLATION_APPROVED, Template.CANCELLATION_DECLINED,
-    Template.NEW_ORDER,
+    Template.NEW_ORDER, Template.REFUND_FAILED,
 })
 
 MAX_SENDER_NAME = 100

@@ -12,6 +12,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from domain.currency import fee_returned
 from domain.errors import DomainError, ErrorCode, invalid_amount, invalid_input
 from domain.events import EventType
 from domain.ledger import (
@@ -135,15 +136,20 @@ class PartOutcome:
     message: str
 
 
-def plan_part_outcome(order: Order, part_id: str, status: RefundStatus, *, reference: str | None = None,
-                      failure_reason: str | None = None) -> PartOutcome | None:
+def plan_part_outcome(order: Order, part_id: str, status: RefundStatus, *, provider: PaymentProvider,
+                      reference: str | None = None, failure_reason: str | None = None) -> PartOutcome | None:
     """Apply a provider's word on one refund part. None when it changes nothing: the part is unknown,
-    already in that status, or the word arrives late (a notification older than what is known;
-    failed and canceled are final), so a duplicate or out-of-order notification is harmless."""
+    not that provider's (sent by hand since), about another of the provider's refunds (an earlier try),
+    already in that status, or the word arrives late (a notification older than what is known; failed
+    and canceled are final), so a duplicate or out-of-order notification is harmless."""
     found = next(((r, p) for r in order.refunds for p in r.parts if p.id == part_id), None)
     if found is None:
         return None
     refund, part = found
+    if part.provider is not provider:
+        return None
+    if reference is not None and part.reference is not None and reference != part.reference:
+        return None
     moves = status in PART_TRANSITIONS[part.status]
     learns_reference = reference is not None and part.reference is None
     if not moves and not learns_reference:
@@ -164,7 +170,7 @@ def _outcome_message(order: Order, refund: Refund, part: RefundPart) -> str:
     c, provider = order.currency, part.provider.value.title()
     match refund.status:
         case RefundStatus.SUCCEEDED:
-            return f"{provider} sent the refund of {refund.total} {c}."
+            return f"{provider} sent {part.amount} {c}: the refund of {refund.total} {c} has gone out."
         case RefundStatus.FAILED:
             return (f"The refund of {part.amount} {c} through {provider} failed: {part.failure_reason} "
                     "The amount can be refunded again (retryRefund), or sent by hand.")
@@ -204,6 +210,10 @@ def overdrawn(order: Order) -> DomainError | None:
     if sum((r.amount_held for r in order.refunds), zero(c)) > order.amount_paid:
         return DomainError(ErrorCode.REFUND_EXCEEDS_REFUNDABLE, "More would be refunded than was paid.",
                            field="total", maximum_refundable=left)
+    for payment in order.payments:
+        if _refunded_from(order, payment.id) > payment.amount:
+            return DomainError(ErrorCode.REFUND_EXCEEDS_REFUNDABLE, "A payment would be refunded beyond what it "
+                               "paid: another refund has taken it.", field="total", maximum_refundable=left)
     return None
 
 
@@ -228,11 +238,14 @@ def plan_retry_refund(order: Order, refund_id: str, *, by_hand: bool,
     # Each failed part is tried again in place: through its provider with a new idempotency key, or
     # recorded as sent by hand (the timeline keeps why it failed).
     retried = {p.id: replace(p, provider=PaymentProvider.MANUAL, status=RefundStatus.SUCCEEDED, failure_reason=None,
-                             retries=p.retries + 1)
+                             reference=None, retries=p.retries + 1)
                if by_hand or p.provider not in SENDS_MONEY else
                replace(p, status=RefundStatus.PENDING, reference=None, failure_reason=None, retries=p.retries + 1)
                for p in failed}
     new_refund = with_parts(refund, tuple(retried.get(p.id, p) for p in refund.parts))
+    # Its share of the transaction fee, as if asked now (what others returned meanwhile counts first).
+    others = replace(order, refunds=tuple(r for r in order.refunds if r.id != refund.id))
+    new_refund = replace(new_refund, fee_returned=fee_returned(others, new_refund.amount_held))
     after = replace(order, refunds=tuple(new_refund if r.id == refund.id else r for r in order.refunds))
     if error := overdrawn(after):
         return DomainError(ErrorCode.REFUND_EXCEEDS_REFUNDABLE,

@@ -101,11 +101,16 @@ def part_ids(refund_id: str) -> Callable[[], str]:
 
 
 def plan_refund(order: Order, request: RefundRequest, *, refund_id: str, new_id: Callable[[], str] | None = None,
-                connected: Collection[PaymentProvider] | None = None) -> RefundPlan | DomainError:
+                connected: Collection[PaymentProvider] | None = None, platform: bool = False) -> RefundPlan | DomainError:
     """A refund never exceeds what is left per component and in total, and is in the order's currency.
     It is split across the payments it draws on, newest first; ``connected`` are the providers the
-    store has connected (a Stripe payment cannot be refunded without its account)."""
-    if error := check_refund_allowed(order, connected):
+    store has connected (a Stripe payment cannot be refunded without its account). ``platform``: the
+    order's platform reports a refund it ran (``recordPlatformRefund``), the only way such an order's
+    refunds are recorded."""
+    if platform and not order.payments_managed_externally:
+        return DomainError(ErrorCode.NOT_MANAGED_EXTERNALLY, "This order's payments are run here, not by a "
+                           "platform: refund it with refundOrder.")
+    if error := check_refund_allowed(replace(order, payments_managed_externally=False) if platform else order):
         return error
     c = order.currency
 
@@ -165,6 +170,9 @@ def plan_refund(order: Order, request: RefundRequest, *, refund_id: str, new_id:
         taxes=amounts["taxes"], adjustment=amounts["adjustment"], fee=amounts["fee"],
         total=total, lines=tuple(refund_lines), fee_returned=fee_returned(order, total),
     ), allocate(order, total, new_id or part_ids(refund_id)))
+    # Only the providers this refund draws on need to be connected.
+    if error := check_providers_connected({p.provider for p in refund.parts}, connected):
+        return error
     after = replace(order, refunds=(*order.refunds, refund))
     return RefundPlan(refund=refund, reason=request.reason, note=note, payment_status=payment_status(after))
 

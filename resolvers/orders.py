@@ -180,6 +180,11 @@ async def orders_page(
 
 # ---------------------------------------------------------------- createOrder
 
+#: CreateOrderRequest fields added after idempotency keys were first stored (issue 10).
+LATER_FIELDS = frozenset({"payments", "store_currency", "exchange_rate", "transaction_fee",
+                          "transaction_fee_returnable"})
+
+
 async def create_order(
     ctx: Context, request: CreateOrderRequest, *, idempotency_key: str | None, notify_customer: bool | None = None,
 ) -> tuple[OrderRecord, str] | DomainError:
@@ -192,7 +197,9 @@ async def create_order(
         return new
     # notifyCustomer joins the fingerprint only when given, so keys stored before it existed still match.
     given = {"notify": notify_customer} if notify_customer is not None else {}
-    fingerprint = request_hash({**asdict(request), **given})
+    # Fields added later join the fingerprint only when given, so keys stored before them still match.
+    asked = {k: v for k, v in asdict(request).items() if k not in LATER_FIELDS or v is not None}
+    fingerprint = request_hash({**asked, **given})
 
     def taken(number: str) -> DomainError:
         return DomainError(ErrorCode.ORDER_NUMBER_TAKEN, f"Order number {number} is taken in this store.",

@@ -14,7 +14,8 @@ from db import payments as ledger_rows
 from db import repository as repo
 from db.records import OrderRecord, PaymentRecord, RefundRecord
 from domain.access import Permission
-from domain.errors import DomainError, order_not_found
+from domain.errors import DomainError, ErrorCode, order_not_found
+from domain.idempotency import check_idempotency_key
 from domain.events import EventType
 from domain.ledger import SENDS_MONEY, PaymentProvider, PaymentTransactionStatus, RefundPart, RefundStatus
 from domain.orders import Refund
@@ -23,10 +24,6 @@ from resolvers import timeline
 from resolvers.common import Locked, claim, principal, idempotent, remember, request_hash, require, with_locked_order
 from resolvers.context import Context
 
-#: The outbox job that sends one refund part to its provider (and later asks how it went).
-REFUND_JOB = "REFUND"
-
-
 def refund_lane(store_id: str, provider: PaymentProvider) -> str:
     """One store's calls to one provider share a lane: a slow account holds a few worker slots only."""
     return f"{provider.value.lower()}:{store_id}"
@@ -34,7 +31,7 @@ def refund_lane(store_id: str, provider: PaymentProvider) -> str:
 
 async def send_parts(store_id: str, parts: tuple[RefundPart, ...] | list[RefundPart], now: datetime) -> None:
     """Queue the provider calls of the parts a provider must send (in the caller's transaction)."""
-    await outbox.enqueue([outbox.NewJob(REFUND_JOB, p.id, now, lane=refund_lane(store_id, p.provider))
+    await outbox.enqueue([outbox.NewJob(outbox.REFUND, p.id, now, lane=refund_lane(store_id, p.provider))
                           for p in parts if p.provider in SENDS_MONEY and p.status is RefundStatus.PENDING])
 
 
@@ -64,11 +61,16 @@ async def connected(ctx: Context) -> frozenset[PaymentProvider]:
 
 # ---------------------------------------------------------------- retryRefund
 
-async def retry_refund(ctx: Context, order_id: str | None, refund_id: str, *, by_hand: bool,
+async def retry_refund(ctx: Context, refund_id: str | None, *, by_hand: bool,
                        idempotency_key: str | None) -> tuple[OrderRecord, RefundRecord] | DomainError:
     """Ask a failed refund's money again through its provider, or record it as sent by hand."""
     who = require(ctx, Permission.REFUND_ORDERS)
     operation = "retryRefund"
+    if error := check_idempotency_key(idempotency_key, required=False):
+        return error
+    order_id = await repo.order_id_of_refund(who.store_id, refund_id) if refund_id else None
+    if order_id is None or not who.sees_order(order_id):
+        return DomainError(ErrorCode.REFUND_NOT_FOUND, "No refund with this id is on an order of your store.")
     fingerprint = request_hash({"refundId": refund_id, "byHand": by_hand})
 
     async def decide(locked: Locked) -> tuple[str, str] | DomainError:
@@ -80,6 +82,7 @@ async def retry_refund(ctx: Context, order_id: str | None, refund_id: str, *, by
         for part in plan.retried:
             await ledger_rows.save_part(part, now)
         await ledger_rows.set_refund_status(refund_id, plan.refund.status)
+        await ledger_rows.set_refund_fee_returned(refund_id, plan.refund.fee_returned)
         await send_parts(record.store_id, plan.retried, now)
         timeline.update_order(ctx, record.id, payment_status=plan.payment_status.value)
         amount = sum(p.amount for p in plan.retried)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from db import repository as repo
 from db.records import OrderRecord, RefundRecord
 from domain.access import Permission
+from domain.currency import CurrencyChoice
 from domain.errors import DomainError, order_not_found
 from domain.events import EventType
 from domain.refunds import RefundRequest, plan_refund, plan_settle_payment
 from resolvers import timeline
+from resolvers.payment_settings import refund_amounts_in
 from resolvers.payments import connected, describe, record_refund, settle_pending_payments
 from domain.idempotency import check_idempotency_key
 from resolvers.common import Locked, claim, idempotent, remember, request_hash, require, with_locked_order
@@ -21,13 +23,18 @@ OPERATION = "refundOrder"
 
 async def refund_order(
     ctx: Context, order_id: str | None, client_order_id: str, request: RefundRequest, *, idempotency_key: str,
-    notify_customer: bool | None,
+    notify_customer: bool | None, amounts_in: CurrencyChoice | None = None,
 ) -> tuple[OrderRecord, RefundRecord] | DomainError:
-    """Refund what was asked, once per idempotency key."""
+    """Refund what was asked, once per idempotency key; amounts in the store's default currency unless
+    the request names one."""
     who = require(ctx, Permission.REFUND_ORDERS)
     if error := check_idempotency_key(idempotency_key, required=True):
         return error
-    fingerprint = request_hash({"orderId": client_order_id, "request": asdict(request), "notify": notify_customer})
+    request = replace(request, amounts_in=amounts_in or await refund_amounts_in(ctx, who.store_id))
+    asked = asdict(request)
+    if request.amounts_in is CurrencyChoice.CHECKOUT:
+        del asked["amounts_in"]  # as keys stored before amountsIn existed were fingerprinted
+    fingerprint = request_hash({"orderId": client_order_id, "request": asked, "notify": notify_customer})
 
     async def decide(locked: Locked) -> tuple[str, str] | DomainError:
         await claim(ctx, OPERATION, idempotency_key)

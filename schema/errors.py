@@ -12,6 +12,7 @@ from domain.errors import DomainError
 from domain.errors import ErrorCode as DomainErrorCode
 from schema.ids import to_global_id
 from schema.money import RefundableAmounts
+from schema.scalars import Decimal
 
 ErrorCode = strawberry.enum(
     DomainErrorCode, name="ErrorCode",
@@ -103,6 +104,12 @@ WebhookDeliveryNotFoundError = _error_type(
 WebhookDeliveryPendingError = _error_type(
     DomainErrorCode.WEBHOOK_DELIVERY_PENDING, "The delivery is already queued for its next attempt."
 )
+RefundNotFoundError = _error_type(DomainErrorCode.REFUND_NOT_FOUND, "No such refund is on an order visible to you.")
+OrderAlreadyPaidError = _error_type(DomainErrorCode.ORDER_ALREADY_PAID, "The order is paid in full.")
+NotManagedExternallyError = _error_type(
+    DomainErrorCode.NOT_MANAGED_EXTERNALLY,
+    "The order's payments or cancellations are run here, not by a platform: use the order's own mutations.",
+)
 NoCancellationRequestError = _error_type(
     DomainErrorCode.NO_CANCELLATION_REQUEST, "The order has no cancellation request waiting for a decision."
 )
@@ -179,6 +186,24 @@ class ForbiddenError(Error):
     )
 
 
+@strawberry.type(description="The order's money is at a payment provider the store has not connected.")
+class PaymentProviderNotConfiguredError(Error):
+    provider: str | None = strawberry.field(default=None, description="The provider to connect "
+                                            "(configurePaymentProvider).")
+
+
+@strawberry.type(description="Only a failed or canceled refund can be tried again.")
+class RefundNotRetryableError(Error):
+    refund_status: str | None = strawberry.field(default=None, description="The refund's status.")
+
+
+@strawberry.type(description="The payment is more than what is still to pay.")
+class PaymentExceedsBalanceError(Error):
+    balance: Decimal | None = strawberry.field(default=None, description="What is still to pay, in the order's "
+                                               "currency.")
+    field: str | None = strawberry.field(default=None, description="The input field at fault.")
+
+
 @strawberry.type(description="Self-service cancellation was possible only for a while after the order was placed.")
 class CancellationWindowClosedError(Error):
     closed_at: datetime | None = strawberry.field(default=None, description="When the window closed.")
@@ -212,6 +237,9 @@ _SIMPLE = {
     DomainErrorCode.WEBHOOK_ENDPOINT_LIMIT_REACHED: WebhookEndpointLimitReachedError,
     DomainErrorCode.WEBHOOK_DELIVERY_NOT_FOUND: WebhookDeliveryNotFoundError,
     DomainErrorCode.WEBHOOK_DELIVERY_PENDING: WebhookDeliveryPendingError,
+    DomainErrorCode.REFUND_NOT_FOUND: RefundNotFoundError,
+    DomainErrorCode.ORDER_ALREADY_PAID: OrderAlreadyPaidError,
+    DomainErrorCode.NOT_MANAGED_EXTERNALLY: NotManagedExternallyError,
 }
 
 
@@ -268,6 +296,12 @@ def to_error(error: DomainError) -> Error:
     if code is C.FORBIDDEN:
         return ForbiddenError(code=code, message=message,
                               permission=DomainPermission(error.permission) if error.permission else None)
+    if code is C.PAYMENT_PROVIDER_NOT_CONFIGURED:
+        return PaymentProviderNotConfiguredError(code=code, message=message, provider=error.provider)
+    if code is C.REFUND_NOT_RETRYABLE:
+        return RefundNotRetryableError(code=code, message=message, refund_status=error.refund_status)
+    if code is C.PAYMENT_EXCEEDS_BALANCE:
+        return PaymentExceedsBalanceError(code=code, message=message, balance=error.balance, field=error.field)
     if code is C.CANCELLATION_WINDOW_CLOSED:
         return CancellationWindowClosedError(code=code, message=message, closed_at=error.closed_at)
     assert code is C.INVALID_INPUT, code
@@ -278,5 +312,6 @@ ALL_ERROR_TYPES = (
     *_SIMPLE.values(), OrderCanceledError, RefundExceedsRefundableError, InvalidAmountError, LineNotFoundError,
     QuantityExceedsAvailableError, NoteTooLongError, InvalidInputError, OrderNumberTakenError,
     InvalidShipmentTransitionError, ShipmentAlreadyShippedError, SupplierOrderNotCancelableError,
-    SupplierOrderActiveError, ForbiddenError, CancellationWindowClosedError,
+    SupplierOrderActiveError, ForbiddenError, CancellationWindowClosedError, PaymentProviderNotConfiguredError,
+    RefundNotRetryableError, PaymentExceedsBalanceError,
 )

@@ -9,6 +9,7 @@ from datetime import date
 
 import strawberry
 
+from schema.ledger import CurrencyChoice, PaymentProvider
 from schema.scalars import Decimal
 from schema.types import CancelReason, RefundReason, ShipmentStatus
 
@@ -53,6 +54,16 @@ class OrderLineInput:
     unit_price: Decimal = strawberry.field(description="Price of one unit, in the order's currency.")
 
 
+@strawberry.input(description="A payment that paid (part of) an order.")
+class PaymentInput:
+    provider: PaymentProvider = strawberry.field(description="Who holds the money.")
+    amount: Decimal = strawberry.field(description="How much, in the checkout currency.")
+    reference: str | None = strawberry.field(
+        default=None, description="The provider's id of the payment; for STRIPE its PaymentIntent (pi_...) or "
+        "charge (ch_...), where refunds go back to.",
+    )
+
+
 @strawberry.input(description="A new order, as a platform integration or partner app reports it.")
 class CreateOrderInput:
     currency: str = strawberry.field(description="ISO 4217 code of the currency paid at checkout.")
@@ -78,6 +89,24 @@ class CreateOrderInput:
         "The order confirmation email, with its \"View order details\" link (importing past orders: false)"))
     payment_pending: bool | None = strawberry.field(
         default=False, description="The payment is still processing (status PENDING): no refunds until it settles."
+    )
+    payments: list[PaymentInput] | None = strawberry.field(
+        default=None, description="The payments that paid it (refunds go back to them, newest first). Absent: one "
+        "MANUAL payment of `amountPaid` (PLATFORM when the platform runs payments). With `amountPaid`, they must "
+        "add up to it.",
+    )
+    store_currency: str | None = strawberry.field(
+        default=None, description="The store's own currency, when checkout was in another (with `exchangeRate`)."
+    )
+    exchange_rate: Decimal | None = strawberry.field(
+        default=None, description="The rate used at checkout: store currency units for one checkout currency unit."
+    )
+    transaction_fee: Decimal | None = strawberry.field(
+        default=None, description="The checkout transaction fee the merchant paid, in the checkout currency."
+    )
+    transaction_fee_returnable: Decimal | None = strawberry.field(
+        default=None, description="The part of that fee that comes back to the merchant on cancel or refund (the "
+        "card processor's part never does); default none.",
     )
     idempotency_key: str | None = strawberry.field(
         default=None, description="Retries with the same key and input return the first order."
@@ -125,6 +154,11 @@ class RefundOrderInput:
     note: str | None = strawberry.field(default=None, description="A note about the refund.")
     notify_customer: bool | None = strawberry.field(default=None, description=notify_description(
         "The refund email"))
+    amounts_in: CurrencyChoice | None = strawberry.field(
+        default=None, description="The currency the amounts above are in (default: the store's paymentSettings). "
+        "STORE amounts are converted at the order's rate and rounded to the checkout currency's decimals; the "
+        "refund itself is always in the checkout currency.",
+    )
 
 
 @strawberry.input(description="Units of one line in a shipment.")

@@ -13,12 +13,16 @@ from domain.creation import Address as DomainAddress
 from domain.creation import CreateOrderRequest, Customer, LineRequest
 from domain.edits import WARNING_MESSAGES, AddressWarning
 from domain.errors import DomainError
+from domain.currency import CurrencyChoice
+from domain.ledger import PaymentProvider
+from domain.payments import PaymentRequest
 from domain.refunds import RefundLineRequest, RefundRequest
 from domain.returns import ReturnLineRequest
 from domain.shipments import FulfillRequest, ShipmentUpdate
 from domain.tracking import ShipmentLineRequest, TrackingRequest
 from resolvers import cancel, edits, notes, orders, refunds, shipments, suppliers, tracking
 from schema.errors import (
+    PaymentProviderNotConfiguredError,
     DuplicateTrackingNumberError,
     FulfillmentInProgressError,
     IdempotencyKeyReusedError,
@@ -77,6 +81,7 @@ from schema.inputs import (
 from schema.inputs import or_default as _or
 from schema.keys import KeyMutations
 from schema.notifications import NotificationMutations
+from schema.payments import PaymentMutations
 from schema.webhooks import WebhookMutations
 from schema.self_service import SelfServiceMutations
 from schema.types import Info, Note, Order, OrderReturn, Refund, Shipment, SupplierOrder
@@ -136,14 +141,15 @@ CreateOrderResult = Annotated[
 ]
 CancelOrderResult = Annotated[
     CancelOrderSuccess | OrderNotFoundError | OrderCanceledError | ManagedExternallyError | OrderShippedError
-    | FulfillmentInProgressError | SupplierOrderActiveError | InvalidInputError | IdempotencyKeyReusedError,
+    | FulfillmentInProgressError | SupplierOrderActiveError | InvalidInputError | IdempotencyKeyReusedError
+    | PaymentProviderNotConfiguredError,
     strawberry.union("CancelOrderResult", description="The canceled order, or why it was refused."),
 ]
 RefundOrderResult = Annotated[
     RefundOrderSuccess | OrderNotFoundError | ManagedExternallyError | OrderNotPaidError | PaymentPendingError
     | OrderCanceledError
     | NothingToRefundError | RefundExceedsRefundableError | InvalidAmountError | LineNotFoundError
-    | QuantityExceedsAvailableError | InvalidInputError | IdempotencyKeyReusedError,
+    | QuantityExceedsAvailableError | InvalidInputError | IdempotencyKeyReusedError | PaymentProviderNotConfiguredError,
     strawberry.union("RefundOrderResult", description="The refund, or why it was refused."),
 ]
 AddTrackingNumberResult = Annotated[
@@ -346,7 +352,7 @@ SettlePaymentResult = Annotated[
 
 
 @strawberry.type(description="Everything that changes an order, and the store's API keys.")
-class Mutation(SelfServiceMutations, KeyMutations, WebhookMutations, NotificationMutations):
+class Mutation(SelfServiceMutations, KeyMutations, WebhookMutations, NotificationMutations, PaymentMutations):
     @strawberry.mutation(description="Create an order (platform integrations and partner apps). Needs WRITE_ORDERS.")
     async def create_order(self, info: Info, input: CreateOrderInput) -> CreateOrderResult:
         request = CreateOrderRequest(
@@ -359,6 +365,10 @@ class Mutation(SelfServiceMutations, KeyMutations, WebhookMutations, Notificatio
             payments_managed_externally=_or(input.payments_managed_externally, False),
             cancellations_managed_externally=_or(input.cancellations_managed_externally, False),
             test=_or(input.test, False), payment_pending=_or(input.payment_pending, False),
+            payments=None if input.payments is None else tuple(
+                PaymentRequest(PaymentProvider(p.provider.value), p.amount, p.reference) for p in input.payments),
+            store_currency=input.store_currency, exchange_rate=input.exchange_rate,
+            transaction_fee=input.transaction_fee, transaction_fee_returnable=input.transaction_fee_returnable,
         )
         result = await orders.create_order(info.context, request, idempotency_key=input.idempotency_key,
                                            notify_customer=input.notify_customer)
@@ -399,6 +409,7 @@ class Mutation(SelfServiceMutations, KeyMutations, WebhookMutations, Notificatio
         result = await refunds.refund_order(
             info.context, decode(input.order_id, "Order"), input.order_id, request,
             idempotency_key=input.idempotency_key, notify_customer=input.notify_customer,
+            amounts_in=CurrencyChoice(input.amounts_in.value) if input.amounts_in else None,
         )
         if isinstance(result, DomainError):
             return to_error(result)

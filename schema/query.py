@@ -17,6 +17,7 @@ from schema.feed import FeedQueries
 from schema.ids import from_global_id
 from schema.keys import KeyQueries
 from schema.notifications import NotificationQueries
+from schema.payments import PaymentQueries
 from schema.webhooks import WebhookQueries
 from schema.types import (
     FulfillmentStatus,
@@ -68,7 +69,7 @@ class OrderSortInput:
 
 
 @strawberry.type(description="Everything that reads orders, and the store's API keys.")
-class Query(KeyQueries, FeedQueries, WebhookQueries, NotificationQueries):
+class Query(KeyQueries, FeedQueries, WebhookQueries, NotificationQueries, PaymentQueries):
     @strawberry.field(description="The order with this global id, or null. Needs READ_ORDERS, or the order's "
                       "customer access token.")
     async def order(self, info: Info, id: strawberry.ID) -> Order | None:

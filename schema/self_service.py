@@ -12,6 +12,7 @@ from domain.errors import DomainError
 from domain.tokens import DEFAULT_LIFETIME_DAYS
 from resolvers import self_service
 from schema.errors import (
+    PaymentProviderNotConfiguredError,
     CancellationAlreadyRequestedError,
     CancellationRequestDeclinedError,
     CancellationWindowClosedError,
@@ -94,12 +95,14 @@ class IssueCustomerAccessTokenSuccess:
 RequestCancellationResult = Annotated[
     RequestCancellationSuccess | OrderNotFoundError | OrderCanceledError | SelfCancellationDisabledError
     | CancellationAlreadyRequestedError | CancellationRequestDeclinedError | OrderShippedError
-    | FulfillmentInProgressError | CancellationWindowClosedError | ManagedExternallyError | InvalidInputError,
+    | FulfillmentInProgressError | CancellationWindowClosedError | ManagedExternallyError | InvalidInputError
+    | PaymentProviderNotConfiguredError,
     strawberry.union("RequestCancellationResult", description="What the request did, or why it was refused."),
 ]
 ApproveCancellationRequestResult = Annotated[
     ApproveCancellationRequestSuccess | OrderNotFoundError | NoCancellationRequestError | OrderCanceledError
-    | ManagedExternallyError | OrderShippedError | FulfillmentInProgressError | SupplierOrderActiveError,
+    | ManagedExternallyError | OrderShippedError | FulfillmentInProgressError | SupplierOrderActiveError
+    | PaymentProviderNotConfiguredError,
     strawberry.union("ApproveCancellationRequestResult", description="The canceled order, or why it was refused."),
 ]
 DeclineCancellationRequestResult = Annotated[

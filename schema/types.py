@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
-from typing import Any
+from decimal import Decimal as D
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info as StrawberryInfo
@@ -20,18 +20,28 @@ from db.records import (
     ShipmentRecord,
     SupplierOrderRecord,
 )
+from db import payments as rows
+from domain import ledger
 from domain import orders as d
+from domain import currency as d_currency
+from domain.currency import to_store_amount
+from domain.payments import MANUAL_REFUND_INSTRUCTION
 from domain.access import ActorKind as DomainActorKind
 from domain.errors import DomainError
 from resolvers import orders as order_resolvers
 from resolvers.context import Context
 from schema.errors import Error, to_error
 from schema.ids import to_global_id
+from schema.ledger import CurrencyChoice, Payment, RefundPart, RefundStatus, TransactionFee
 from schema.money import Money, RefundableAmounts
+from schema.scalars import Decimal
 from schema.notifications import CustomerNotification
 from schema.visibility import staff_only
 
 Info = StrawberryInfo[Context, None]
+#: ``in``: the currency an amount is shown in (the checkout currency unless asked).
+InCurrency = Annotated[CurrencyChoice | None, strawberry.argument(
+    name="in", description="CHECKOUT (the default) or STORE: the store's currency at the order's rate.")]
 
 OrderStatus = strawberry.enum(d.OrderStatus, description="Where the order stands as a whole.")
 PaymentStatus = strawberry.enum(d.PaymentStatus, description="What was paid and refunded.")
@@ -40,13 +50,6 @@ ShipmentStatus = strawberry.enum(d.ShipmentStatus, description="Where a shipment
 CancelReason = strawberry.enum(d.CancelReason, description="Why an order was canceled.")
 RefundReason = strawberry.enum(d.RefundReason, description="Why money was given back.")
 ActorKind = strawberry.enum(DomainActorKind, description="What kind of principal acted.")
-
-
-@strawberry.enum(description="Whether a refund went through.")
-class RefundStatus(enum.Enum):
-    PENDING = "PENDING"
-    SUCCEEDED = "SUCCEEDED"
-    FAILED = "FAILED"
 
 
 @strawberry.interface(description="An object that can be fetched again by its global id with `node(id:)`.")
@@ -232,12 +235,32 @@ class Refund:
     total: Money = strawberry.field(description="What the customer gets back.")
     lines: list[RefundLine] = strawberry.field(description="Units refunded, by line.")
     created_at: datetime = strawberry.field(description="When the refund was issued.")
+    failure_reason: str | None = strawberry.field(
+        description="Why it failed or was canceled at its provider (the money is refundable again)."
+    )
+    instructions: str | None = strawberry.field(
+        description="What the merchant must still do: for a MANUAL refund, send the money from the payment "
+        "system's dashboard (Ordergraph records it but moves no money). Not for customers.", extensions=staff_only(),
+    )
+    parts: list[RefundPart] = strawberry.field(
+        description="Its shares of the payments it draws on (newest payment first), each one provider call. "
+        "Not for customers.", extensions=staff_only(),
+    )
+    fee_returned: Money = strawberry.field(
+        description="The part of the order's transaction fee it returns to the merchant. Not for customers.",
+        extensions=staff_only(),
+    )
 
     @classmethod
     def of(cls, r: RefundRecord) -> Refund:
         c = r.currency
+        manual = [p for p in r.parts if p.provider == ledger.PaymentProvider.MANUAL.value and p.status == "SUCCEEDED"]
         return cls(
-            id=to_global_id("Refund", r.id), status=RefundStatus(r.status), reason=d.RefundReason(r.reason),
+            id=to_global_id("Refund", r.id), status=ledger.RefundStatus(r.status), reason=d.RefundReason(r.reason),
+            failure_reason=ledger.failure_reason(rows.to_part(p) for p in r.parts)
+            if r.status in ("FAILED", "CANCELED") else None,
+            instructions=MANUAL_REFUND_INSTRUCTION if manual else None,
+            parts=[RefundPart.of(p, c) for p in r.parts], fee_returned=Money.of(r.fee_returned, c),
             note=r.note, subtotal=Money.of(r.subtotal, c), shipping=Money.of(r.shipping, c),
             duties=Money.of(r.duties, c), taxes=Money.of(r.taxes, c), adjustment=Money.of(r.adjustment, c),
             fee=Money.of(r.fee, c), total=Money.of(r.total, c),
@@ -381,12 +404,13 @@ class Order(Node):
     customer: Customer = strawberry.field(description="Who placed the order.")
     shipping_address: Address | None = strawberry.field(description="Where the order ships.")
     billing_address: Address | None = strawberry.field(description="The billing address.")
-    subtotal: Money = strawberry.field(description="Sum of the lines.")
-    shipping: Money = strawberry.field(description="Shipping charged.")
-    duties: Money = strawberry.field(description="Duties charged.")
-    taxes: Money = strawberry.field(description="Taxes charged.")
-    total: Money = strawberry.field(description="Subtotal plus shipping, duties and taxes.")
-    total_paid: Money = strawberry.field(description="What the customer paid.")
+    store_currency: str | None = strawberry.field(
+        description="The store's own currency, when checkout was in another (amounts can be asked in it with "
+        "`in: STORE`); null: the store's currency is the checkout currency."
+    )
+    exchange_rate: Decimal | None = strawberry.field(
+        description="The rate used at checkout: store currency units for one checkout currency unit."
+    )
     payments_managed_externally: bool = strawberry.field(
         description="Refunds happen on the order's e-commerce platform, not here. Not for customers.",
         extensions=staff_only(),
@@ -413,18 +437,62 @@ class Order(Node):
             payment_status=d.PaymentStatus(r.payment_status), fulfillment_status=d.FulfillmentStatus(r.fulfillment_status),
             currency=c, customer=Customer(email=r.customer_email, name=r.customer_name, phone=r.customer_phone),
             shipping_address=Address.of(r.shipping_address), billing_address=Address.of(r.billing_address),
-            subtotal=Money.of(r.subtotal, c), shipping=Money.of(r.shipping, c), duties=Money.of(r.duties, c),
-            taxes=Money.of(r.taxes, c), total=Money.of(r.total, c), total_paid=Money.of(r.amount_paid, c),
+            store_currency=r.store_currency, exchange_rate=r.exchange_rate,
             payments_managed_externally=r.payments_managed_externally,
             cancellations_managed_externally=r.cancellations_managed_externally,
             cancel_reason=d.CancelReason(r.cancel_reason) if r.cancel_reason else None, canceled_at=r.canceled_at,
             test=r.test, created_at=r.created_at, updated_at=r.updated_at, version=r.version, record=r,
         )
 
-    @strawberry.field(description="Everything refunded so far, net of fees.")
-    async def total_refunded(self, info: Info) -> Money:
+    def _money(self, amount: D, in_: d_currency.CurrencyChoice | None) -> Money:
+        if in_ is d_currency.CurrencyChoice.STORE:
+            return Money.of(*to_store_amount(amount, self.currency, self.record.store_currency,
+                                             self.record.exchange_rate))
+        return Money.of(amount, self.currency)
+
+    @strawberry.field(description="Sum of the lines.")
+    def subtotal(self, in_: InCurrency = None) -> Money:
+        return self._money(self.record.subtotal, in_)
+
+    @strawberry.field(description="Shipping charged.")
+    def shipping(self, in_: InCurrency = None) -> Money:
+        return self._money(self.record.shipping, in_)
+
+    @strawberry.field(description="Duties charged.")
+    def duties(self, in_: InCurrency = None) -> Money:
+        return self._money(self.record.duties, in_)
+
+    @strawberry.field(description="Taxes charged.")
+    def taxes(self, in_: InCurrency = None) -> Money:
+        return self._money(self.record.taxes, in_)
+
+    @strawberry.field(description="Subtotal plus shipping, duties and taxes.")
+    def total(self, in_: InCurrency = None) -> Money:
+        return self._money(self.record.total, in_)
+
+    @strawberry.field(description="What the customer paid: the payments that succeeded or are still processing.")
+    def total_paid(self, in_: InCurrency = None) -> Money:
+        return self._money(self.record.amount_paid, in_)
+
+    @strawberry.field(description="Everything refunded or being refunded, net of fees (failed refunds release "
+                      "their money).")
+    async def total_refunded(self, info: Info, in_: InCurrency = None) -> Money:
         order = await order_resolvers.domain_order(info.context, self.record)
-        return Money.of(d.total_refunded(order), self.currency)
+        return self._money(d.total_refunded(order), in_)
+
+    @strawberry.field(description="The payments ledger, oldest first. Not for customers.", extensions=staff_only())
+    async def payments(self, info: Info) -> list[Payment]:
+        return [Payment.of(p) for p in await info.context.loaders.payments.load(self.record.id)]
+
+    @strawberry.field(description="The checkout transaction fee and what of it came back; null when none was "
+                      "recorded. Not for customers.", extensions=staff_only())
+    async def transaction_fee(self, info: Info) -> TransactionFee | None:
+        r = self.record
+        if r.transaction_fee is None:
+            return None
+        order = await order_resolvers.domain_order(info.context, r)
+        returned = sum((x.fee_returned for x in order.held_refunds), D(0))
+        return TransactionFee.of(r.transaction_fee, r.transaction_fee_returnable or D(0), returned, r.currency)
 
     @strawberry.field(description="What can still be refunded, per component and in total.")
     async def refundable(self, info: Info) -> RefundableAmounts:

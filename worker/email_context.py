@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from db import repository as repo
@@ -32,7 +33,10 @@ async def email_context(store: StoreRecord, order: OrderRecord, event: EventReco
     if refund_id := data.get("refundId"):
         found = await repo.get_refund(order.id, refund_id)
         if found is not None:
-            refund = {"total": str(found.total), "currency": found.currency, "reason": found.reason}
+            failed = [p for p in found.parts if p.status in ("FAILED", "CANCELED")]
+            refund = {"total": str(found.total), "currency": found.currency, "reason": found.reason,
+                      "status": found.status, "failed_amount": str(sum((p.amount for p in failed), Decimal(0))),
+                      "failure_reason": next((p.failure_reason for p in failed if p.failure_reason), None)}
     if shipment_id := data.get("shipmentId"):
         shipments = (await repo.shipments_by_order([order.id])).get(order.id, [])
         found_shipment = next((s for s in shipments if s.id == shipment_id), None)

@@ -33,7 +33,7 @@ from domain.notifications import (
     plan_after_send,
     plan_notifications,
 )
-from domain.ports import Mailer, WebhookSender
+from domain.ports import Mailer, PaymentGateway, WebhookSender
 from domain.tokens import DEFAULT_LIFETIME_DAYS, issue_customer_token
 from domain.webhooks import (
     AttemptErrorKind,
@@ -47,6 +47,7 @@ from domain.webhooks import (
 )
 from integrations.mail import new_message_id, render, sender_address
 from worker.email_context import email_context
+from worker.payments import RefundSender
 
 log = logging.getLogger("ordergraph.worker")
 
@@ -76,14 +77,27 @@ class Jobs:
     mail_from: str
     clock: Callable[[], datetime] = _utcnow
     jitter: Callable[[], float] = field(default_factory=lambda: random.random)
+    #: Refunds through payment providers (None: this worker has no gateway and leaves them).
+    gateway: PaymentGateway | None = None
+    #: A refund still pending at its provider is looked up again after this long.
+    reconcile_after: timedelta = timedelta(minutes=30)
+
+    def __post_init__(self) -> None:
+        self.refunds = (RefundSender(self.gateway, self.secret_box, self.clock, self.jitter, self.reconcile_after)
+                        if self.gateway is not None else None)
 
     async def run(self, jobs: Sequence[outbox.Job], worker: str) -> None:
         """Run jobs of one kind: DISPATCH jobs are fanned out together, WEBHOOK jobs (of one endpoint)
-        sent together and recorded in one transaction, EMAIL jobs one by one."""
+        sent together and recorded in one transaction, EMAIL and REFUND jobs one by one."""
         if jobs[0].kind == outbox.DISPATCH:
             await self.dispatch(jobs, worker)
         elif jobs[0].kind == outbox.WEBHOOK:
             await self.deliver(jobs, worker)
+        elif jobs[0].kind == outbox.REFUND:
+            if self.refunds is None:
+                raise RuntimeError("this worker has no payment gateway")
+            for job in jobs:
+                await self.refunds.run(job, worker)
         else:
             for job in jobs:
                 await self.email(job, worker)

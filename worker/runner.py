@@ -123,7 +123,7 @@ class Worker:
         for job in jobs:
             if job.lane is not None and self._lanes[job.lane] + len(groups.get(job.lane, ())) >= self.config.lane_cap:
                 over.append(job.id)
-            elif job.kind == outbox.EMAIL:
+            elif job.kind in outbox.SINGLE:
                 self._start([job])
             else:  # fanned out together; a lane's deliveries sent together and recorded at once
                 groups.setdefault(job.lane or job.kind, []).append(job)

@@ -182,6 +182,29 @@ async def with_failed_delivery(store: Store) -> Subject:
     return s
 
 
+async def unpaid(store: Store) -> Subject:
+    order, token = await new_order(store, amountPaid="0")
+    return Subject(order, token)
+
+
+async def with_failed_refund(store: Store) -> Subject:
+    s = await plain(store)
+    done = await run(store, "mutation($input: RefundOrderInput!) { refundOrder(input: $input) { __typename "
+                     "... on RefundOrderSuccess { refund { id } } } }",
+                     {**oid(s), "reason": "OTHER", "shipping": "1.00", "idempotencyKey": uuid.uuid4().hex})
+    s.ids["refund"] = done["refund"]["id"]
+    # As the worker records it once the provider said the refund failed.
+    refund_id = decode(s.ids["refund"], "Refund")
+    await sql.execute('UPDATE "refund_parts" SET "status" = $1 WHERE "refund_id" = $2', "FAILED", refund_id)
+    await sql.execute('UPDATE "refunds" SET "status" = $1 WHERE "id" = $2', "FAILED", refund_id)
+    return s
+
+
+async def platform_run(store: Store) -> Subject:
+    order, token = await new_order(store, paymentsManagedExternally=True, cancellationsManagedExternally=True)
+    return Subject(order, token, {"line": order["lines"][0]["id"]})
+
+
 # ---------------------------------------------------------------- the table
 
 @dataclass(frozen=True)
@@ -260,6 +283,17 @@ OPERATIONS = [
               "{ notificationSettings { senderName } }", targeted=False),
     Operation("updateNotificationSettings", (P.MANAGE_SETTINGS,), plain, lambda s: {"senderName": "Matrix shop"},
               targeted=False),
+    Operation("recordPayment", W, unpaid, lambda s: {**oid(s), "amount": "1.00"}),
+    Operation("retryRefund", R, with_failed_refund, lambda s: {"refundId": s.ids["refund"], "byHand": True}),
+    Operation("paymentSettings", (P.MANAGE_SETTINGS,), plain, lambda s: {},
+              "{ paymentSettings { refundAmountsIn providers { keyHint } } }", targeted=False),
+    Operation("configurePaymentProvider", (P.MANAGE_SETTINGS,), plain,
+              lambda s: {"provider": "STRIPE", "secretKey": "sk_test_matrix0000000000"}, targeted=False),
+    Operation("updatePaymentSettings", (P.MANAGE_SETTINGS,), plain, lambda s: {"refundAmountsIn": "CHECKOUT"},
+              targeted=False),
+    Operation("recordPlatformRefund", (P.PLATFORM_SYNC,), platform_run,
+              lambda s: {**oid(s), "reason": "OTHER", "shipping": "1.00", "idempotencyKey": uuid.uuid4().hex}),
+    Operation("recordPlatformCancellation", (P.PLATFORM_SYNC,), platform_run, lambda s: {**oid(s), "reason": "OTHER"}),
 ]
 BY_NAME = {op.name: op for op in OPERATIONS}
 

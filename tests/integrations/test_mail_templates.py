@@ -65,7 +65,7 @@ def test_every_template_renders_a_subject_a_text_and_balanced_html(template, var
     assert "{{" not in email.text + email.html and "{%" not in email.text + email.html
     assert "&amp;" not in email.text and "&lt;" not in email.text and "&#39;" not in email.text
     assert ctx["store_name"] in email.text and ctx["store_name"] in email.html
-    customer = template is not Template.NEW_ORDER
+    customer = template not in (Template.NEW_ORDER, Template.REFUND_FAILED)
     if ctx["order_url"] and customer:
         assert "View order details" in email.html and f'href="{ORDER_URL}"' in email.html
         assert f"View order details: {ORDER_URL}" in email.text
@@ -77,7 +77,7 @@ def test_every_template_renders_a_subject_a_text_and_balanced_html(template, var
     else:
         assert "[TEST]" not in email.subject and "test order" not in email.text.lower()
     if variant == "minimal":
-        assert "Hi there," in email.text or template is Template.NEW_ORDER
+        assert "Hi there," in email.text or not customer
         assert "None" not in email.text and "None" not in email.html
 
 
@@ -197,3 +197,12 @@ def test_a_missing_key_is_a_loud_error():
         render(Template.ORDER_CONFIRMATION, ctx)
     with pytest.raises(jinja2.UndefinedError):
         render(Template.REFUND_ISSUED, context(refund=None))
+
+
+def test_the_merchant_hears_of_a_failed_refund_with_its_reason_and_what_to_do():
+    email = render(Template.REFUND_FAILED, context())
+    assert email.subject == "Refund failed on order #1001: 12.50 USD"
+    for text in (email.text, email.html.replace("&#39;", "'")):
+        assert "The customer's card was closed (expired_or_canceled_card)." in text
+        assert "retryRefund" in text and "dashboard" in text
+    assert "View order details" not in email.text + email.html

@@ -8,6 +8,9 @@ from decimal import Decimal
 
 from domain.access import Actor, ActorKind, Permission, Principal
 from domain.actions import OrderActions, available_actions
+from domain.ledger import Payment, PaymentProvider, PaymentTransactionStatus, RefundPart, RefundStatus, refund_status
+from domain.ledger import amount_paid as ledger_amount_paid
+from domain.ledger import payment_pending as ledger_payment_pending
 from domain.self_service import SelfCancelPolicy, SelfCancelSettings
 from domain.orders import Line, Order, OrderStatus, Refund, RefundLine, Shipment, ShipmentLine, ShipmentStatus
 
@@ -66,3 +69,56 @@ REQUEST_WITHIN_A_DAY = SelfCancelSettings(SelfCancelPolicy.REQUEST, timedelta(da
 def staff_actions(o: Order) -> OrderActions:
     """What a staff member holding every permission may do to the order."""
     return available_actions(o, STAFF, REQUEST_WITHIN_A_DAY, NOW)
+
+
+# ---------------------------------------------------------------- the payments ledger
+
+def payment(
+    amount: str, provider: PaymentProvider = PaymentProvider.MANUAL, *, id: str = "P1", position: int = 0,
+    status: PaymentTransactionStatus = PaymentTransactionStatus.SUCCEEDED, reference: str | None = None,
+    created_at: datetime | None = None,
+) -> Payment:
+    """A payment; a STRIPE one gets a ``pi_`` reference unless told otherwise."""
+    if reference is None and provider is PaymentProvider.STRIPE:
+        reference = f"pi_{id}"
+    return Payment(id=id, provider=provider, amount=Decimal(amount), status=status, reference=reference,
+                   created_at=created_at, position=position)
+
+
+def paid_by(*payments: Payment, **overrides) -> Order:
+    """An order paid by these payments: amount paid and payment pending derive from them, as for a
+    stored order (``db.repository``)."""
+    currency = overrides.get("currency", "USD")
+    paid = str(ledger_amount_paid(payments, currency))
+    return order(paid=paid, payments=payments, payment_pending=ledger_payment_pending(payments), **overrides)
+
+
+def part(
+    amount: str, status: RefundStatus = RefundStatus.PENDING, provider: PaymentProvider = PaymentProvider.STRIPE, *,
+    id: str = "X1", payment_id: str | None = "P1", reference: str | None = None, failure_reason: str | None = None,
+    retries: int = 0,
+) -> RefundPart:
+    return RefundPart(id=id, amount=Decimal(amount), provider=provider, status=status, payment_id=payment_id,
+                      reference=reference, failure_reason=failure_reason, retries=retries)
+
+
+def split_refund(
+    total: str, *parts: RefundPart, id: str = "R", subtotal: str = "0", shipping: str = "0", taxes: str = "0",
+    adjustment: str = "0", lines: tuple[tuple[str, int, str], ...] = (),
+) -> Refund:
+    """A refund (see ``refund``) split into these parts, its status derived from them."""
+    base = refund(total, subtotal=subtotal, shipping=shipping, lines=lines)
+    return replace(base, id=id, taxes=Decimal(taxes), adjustment=Decimal(adjustment), parts=parts,
+                   status=refund_status(parts))
+
+
+def answer(o: Order, part_id: str, status, **kw):
+    """A provider's word on a part, from the part's own provider (``plan_part_outcome``)."""
+    from domain.payments import plan_part_outcome
+
+    provider = next(p.provider for r in o.refunds for p in r.parts if p.id == part_id) \
+        if any(p.id == part_id for r in o.refunds for p in r.parts) else None
+    if provider is None:
+        from domain.ledger import PaymentProvider
+        provider = PaymentProvider.STRIPE
+    return plan_part_outcome(o, part_id, status, provider=provider, **kw)

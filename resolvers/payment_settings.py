@@ -1,0 +1,54 @@
+"""The store's payment settings: its accounts at providers (``configurePaymentProvider``) and the
+currency refund amounts are typed in by default. Needs MANAGE_SETTINGS.
+
+A provider's keys are sealed (``db.crypto``) before they are stored and are never read back
+through the API: it shows which key is connected (``sk_test_…4242``), never the key.
+"""
+
+from __future__ import annotations
+
+from db import payments as ledger_rows
+from db import repository as repo
+from db.records import PaymentAccountRecord
+from domain.access import Permission
+from domain.accounts import check_credentials
+from domain.currency import CurrencyChoice
+from domain.errors import DomainError
+from domain.ledger import PaymentProvider
+from resolvers.common import require
+from resolvers.context import Context
+
+
+async def payment_accounts(ctx: Context) -> list[PaymentAccountRecord]:
+    who = require(ctx, Permission.MANAGE_SETTINGS)
+    return await ledger_rows.accounts(who.store_id)
+
+
+async def refund_amounts_in(ctx: Context, store_id: str) -> CurrencyChoice:
+    """The store's default for ``refundOrder(amountsIn:)``."""
+    store = ctx.store if ctx.store is not None and ctx.store.id == store_id else await repo.get_store(store_id)
+    assert store is not None
+    return CurrencyChoice(store.refund_amounts_in)
+
+
+async def configure_payment_provider(ctx: Context, provider: PaymentProvider, secret_key: str,
+                                     webhook_secret: str | None) -> PaymentAccountRecord | DomainError:
+    """Connect the store to a provider, or replace its keys; on an error nothing changes."""
+    who = require(ctx, Permission.MANAGE_SETTINGS)
+    checked = check_credentials(provider, secret_key, webhook_secret)
+    if isinstance(checked, DomainError):
+        return checked
+    assert ctx.secret_box is not None
+    async with repo.transaction():
+        return await ledger_rows.put_account(
+            who.store_id, provider, secret_key=ctx.secret_box.seal(checked.secret_key),
+            webhook_secret=ctx.secret_box.seal(checked.webhook_secret) if checked.webhook_secret else None,
+            key_hint=checked.key_hint, livemode=checked.livemode, now=ctx.now(), new_id=repo.new_id,
+        )
+
+
+async def update_payment_settings(ctx: Context, amounts_in: CurrencyChoice) -> CurrencyChoice:
+    who = require(ctx, Permission.MANAGE_SETTINGS)
+    await repo.set_refund_amounts_in(who.store_id, amounts_in.value)
+    ctx.store = None
+    return amounts_in

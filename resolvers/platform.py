@@ -1,0 +1,87 @@
+"""What an order's e-commerce platform reports: refunds and cancellations it ran itself.
+
+Orders whose payments or cancellations the platform runs refuse ``refundOrder`` / ``cancelOrder``
+(MANAGED_EXTERNALLY); the platform's integration key (PLATFORM_SYNC) records what happened there,
+so the ledger, the timeline, the change feed and webhooks stay true.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+
+from db import repository as repo
+from db.records import OrderRecord, RefundRecord
+from domain.access import Permission
+from domain.cancel import CancelRequest, plan_platform_cancellation
+from domain.errors import DomainError, order_not_found
+from domain.idempotency import check_idempotency_key
+from domain.payments import with_parts
+from domain.refunds import RefundRequest, plan_refund
+from resolvers import timeline
+from resolvers.cancel import record_cancellation
+from resolvers.common import Locked, claim, idempotent, remember, request_hash, require, with_locked_order
+from resolvers.context import Context
+from resolvers.payments import record_refund
+
+
+async def record_platform_refund(
+    ctx: Context, order_id: str | None, client_order_id: str, request: RefundRequest, *, reference: str | None,
+    idempotency_key: str,
+) -> tuple[OrderRecord, RefundRecord] | DomainError:
+    """A refund the platform made: recorded against the platform's payments, succeeded."""
+    who = require(ctx, Permission.PLATFORM_SYNC)
+    operation = "recordPlatformRefund"
+    if error := check_idempotency_key(idempotency_key, required=True):
+        return error
+    fingerprint = request_hash({"orderId": client_order_id, "request": asdict(request), "reference": reference})
+
+    async def decide(locked: Locked) -> tuple[str, str] | DomainError:
+        await claim(ctx, operation, idempotency_key)
+        plan = plan_refund(locked.order, request, refund_id=repo.new_id(), new_id=repo.new_id, platform=True)
+        if isinstance(plan, DomainError):
+            return plan
+        record = locked.record
+        refund = with_parts(plan.refund, tuple(replace(p, reference=reference) for p in plan.refund.parts))
+        timeline.update_order(ctx, record.id, payment_status=plan.payment_status.value)
+        await record_refund(ctx, record, refund, reason=plan.reason.value, note=plan.note,
+                            message=f"The platform refunded {refund.total} {record.currency}"
+                            f" ({plan.reason.value.lower().replace('_', ' ')}).",
+                            data={"note": plan.note, "platformReference": reference}, notify=False)
+        await remember(ctx, operation, idempotency_key, fingerprint, record.id, refund.id)
+        return record.id, refund.id
+
+    async def run() -> tuple[OrderRecord, RefundRecord] | DomainError:
+        done = await with_locked_order(ctx, order_id, decide)
+        return done if isinstance(done, DomainError) else await replay(*done)
+
+    async def replay(order_id: str, refund_id: str | None) -> tuple[OrderRecord, RefundRecord] | DomainError:
+        record = await repo.get_order(who.store_id, order_id)
+        refund = await repo.get_refund(order_id, refund_id) if refund_id else None
+        return (record, refund) if record and refund else order_not_found()
+
+    return await idempotent(operation, who.store_id, idempotency_key, fingerprint, run, replay)
+
+
+async def record_platform_cancellation(
+    ctx: Context, order_id: str | None, request: CancelRequest, *, reference: str | None,
+) -> OrderRecord | DomainError:
+    """A cancellation the platform made: the order is canceled here as it is there."""
+    who = require(ctx, Permission.PLATFORM_SYNC)
+
+    said = " ".join(filter(None, ["Canceled on the platform" + (f" ({reference})." if reference else "."),
+                                  request.staff_note]))
+    request = replace(request, staff_note=said)
+
+    async def decide(locked: Locked) -> str | DomainError:
+        plan = plan_platform_cancellation(locked.order, request)
+        if isinstance(plan, DomainError):
+            return plan
+        # The platform told its customer already: no email from here.
+        await record_cancellation(ctx, locked, plan, notify_customer=False)
+        return locked.record.id
+
+    done = await with_locked_order(ctx, order_id, decide)
+    if isinstance(done, DomainError):
+        return done
+    record = await repo.get_order(who.store_id, done)
+    return record if record is not None else order_not_found()
