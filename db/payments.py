@@ -39,10 +39,10 @@ async def payments_by_order(order_ids: Sequence[str]) -> dict[str, list[PaymentR
 
 
 async def parts_by_refund(refund_ids: Sequence[str], currency_of: dict[str, str]) -> dict[str, list[RefundPartRecord]]:
-    """Each refund's parts, oldest first; ``currency_of`` maps a refund to its currency."""
+    """Each refund's parts in the refund's order; ``currency_of`` maps a refund to its currency."""
     if not refund_ids:
         return {}
-    rows = await m.RefundPart.filter(refund_id__in=refund_ids).order_by("created_at", "id")
+    rows = await m.RefundPart.filter(refund_id__in=refund_ids).order_by("position", "id")
     out: dict[str, list[RefundPartRecord]] = {}
     for r in rows:
         out.setdefault(str(r.refund_id), []).append(part_record(r, currency_of[str(r.refund_id)]))
@@ -83,8 +83,8 @@ async def insert_parts(order_id: str, refund_id: str, parts: Sequence[ledger.Ref
     await m.RefundPart.bulk_create([
         m.RefundPart(id=p.id, refund_id=refund_id, order_id=order_id, payment_id=p.payment_id,
                      provider=p.provider.value, amount=p.amount, status=p.status.value, reference=p.reference,
-                     failure_reason=p.failure_reason, retries=p.retries, created_at=now, updated_at=now)
-        for p in parts
+                     failure_reason=p.failure_reason, retries=p.retries, position=i, created_at=now, updated_at=now)
+        for i, p in enumerate(parts)
     ])
 
 

@@ -114,6 +114,7 @@ class Migration(migrations.Migration):
                 ('reference', fields.CharField(null=True, description="The provider's id of the refund (Stripe re_), once it answered.", max_length=255)),
                 ('failure_reason', fields.TextField(null=True, unique=False)),
                 ('retries', fields.IntField(default=0, description='Tries after a failure (each with its own idempotency key).')),
+                ('position', fields.IntField(default=0, description="Its place in the refund: the newest payment's part first.")),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('updated_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],

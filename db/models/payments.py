@@ -50,6 +50,8 @@ class RefundPart(Model):
     failure_reason = fields.TextField(null=True)
     #: Tries after a failure (each with its own idempotency key).
     retries = fields.IntField(default=0)
+    #: Its place in the refund: the newest payment's part first.
+    position = fields.IntField(default=0)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
 

@@ -161,3 +161,101 @@ async def notifications_of(store, order: dict[str, Any]) -> list[dict[str, Any]]
 async def event_types(store, order: dict[str, Any]) -> list[str]:
     """The order's timeline, oldest first."""
     return [e["type"] for e in (await store.gql(NOTIFICATIONS, {"id": order["id"]}))["order"]["events"]]
+
+
+# ---------------------------------------------------------------- payments, currencies and fees
+
+#: The payments ledger, the order's two currencies and its transaction fee, as staff see them.
+LEDGER_FIELDS = """
+  payments { id provider reference amount { amount currency } status }
+  storeCurrency exchangeRate
+  transactionFee { total { amount currency } returnable { amount } returned { amount } }
+  refunds { id status failureReason instructions total { amount currency } feeReturned { amount }
+            parts { provider amount { amount currency } status paymentId reference failureReason retries } }
+"""
+LEDGER_ORDER_FIELDS = ORDER_FIELDS + LEDGER_FIELDS
+LEDGER_ORDER = f"query($id: ID!) {{ order(id: $id) {{ {LEDGER_ORDER_FIELDS} }} }}"
+
+_LEDGER_REFUND = """id status failureReason instructions total { amount currency } subtotal { amount }
+  shipping { amount } duties { amount } taxes { amount } feeReturned { amount }
+  parts { provider amount { amount currency } status paymentId reference failureReason retries }"""
+
+LEDGER_CREATE = f"""
+mutation($input: CreateOrderInput!) {{
+  createOrder(input: $input) {{
+    __typename
+    ... on CreateOrderSuccess {{ customerAccessToken order {{ {LEDGER_ORDER_FIELDS} }} }}
+    {error_fields("InvalidInputError", "InvalidAmountError")}
+  }}
+}}"""
+
+LEDGER_REFUND = f"""
+mutation($input: RefundOrderInput!) {{
+  refundOrder(input: $input) {{
+    __typename
+    ... on RefundOrderSuccess {{ refund {{ {_LEDGER_REFUND} }} order {{ {LEDGER_ORDER_FIELDS} }} }}
+    ... on PaymentProviderNotConfiguredError {{ provider }}
+    {error_fields("RefundExceedsRefundableError", "InvalidAmountError", "InvalidInputError")}
+  }}
+}}"""
+
+LEDGER_CANCEL = f"""
+mutation($input: CancelOrderInput!) {{
+  cancelOrder(input: $input) {{
+    __typename
+    ... on CancelOrderSuccess {{ refund {{ {_LEDGER_REFUND} }} order {{ {LEDGER_ORDER_FIELDS} }} }}
+    ... on PaymentProviderNotConfiguredError {{ provider }}
+    {error_fields("OrderCanceledError", "InvalidInputError")}
+  }}
+}}"""
+
+_ACCOUNT = "provider keyHint livemode webhookConfigured webhookPath connectedAt updatedAt"
+
+CONFIGURE_PROVIDER = f"""
+mutation($input: ConfigurePaymentProviderInput!) {{
+  configurePaymentProvider(input: $input) {{
+    __typename
+    ... on ConfigurePaymentProviderSuccess {{ account {{ {_ACCOUNT} }} }}
+    {error_fields("InvalidInputError")}
+  }}
+}}"""
+
+PAYMENT_SETTINGS = f"{{ paymentSettings {{ refundAmountsIn providers {{ {_ACCOUNT} }} }} }}"
+
+UPDATE_PAYMENT_SETTINGS = f"""
+mutation($input: UpdatePaymentSettingsInput!) {{
+  updatePaymentSettings(input: $input) {{
+    __typename
+    ... on UpdatePaymentSettingsSuccess {{ paymentSettings {{ refundAmountsIn providers {{ {_ACCOUNT} }} }} }}
+    {error_fields("InvalidInputError")}
+  }}
+}}"""
+
+#: A Stripe test key as the dashboard shows it (never a real one).
+STRIPE_TEST_KEY = "sk_test_51OrdergraphTestKey0000abcd"
+
+
+async def create_ledger_order(store, **overrides: Any) -> dict[str, Any]:
+    """A new order (``order_input`` with ``overrides``), read back with its ledger."""
+    result = (await store.gql(LEDGER_CREATE, {"input": order_input(**overrides)}))["createOrder"]
+    assert result["__typename"] == "CreateOrderSuccess", result
+    return result["order"]
+
+
+async def ledger_order(store, order: dict[str, Any]) -> dict[str, Any]:
+    """The order as it is now, with its ledger."""
+    return (await store.gql(LEDGER_ORDER, {"id": order["id"]}))["order"]
+
+
+async def connect_stripe(store, secret_key: str = STRIPE_TEST_KEY, webhook_secret: str | None = None) -> dict[str, Any]:
+    """Connect the store's Stripe account; the account as the answer shows it."""
+    result = (await store.gql(CONFIGURE_PROVIDER, {"input": {"provider": "STRIPE", "secretKey": secret_key,
+                                                             "webhookSecret": webhook_secret}}))
+    answer = result["configurePaymentProvider"]
+    assert answer["__typename"] == "ConfigurePaymentProviderSuccess", answer
+    return answer["account"]
+
+
+def stripe_paid(amount: str = "141.00", reference: str = "pi_3OrdergraphTest") -> list[dict[str, Any]]:
+    """``payments`` of an order paid in one Stripe payment."""
+    return [{"provider": "STRIPE", "reference": reference, "amount": amount}]

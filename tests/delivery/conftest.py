@@ -13,11 +13,13 @@ import pytest_asyncio
 
 from db import sql
 from db.crypto import SecretBox
-from domain.ports import Mailer
+from domain.ports import Mailer, PaymentGateway
 from integrations.mail import FileMailer
+from integrations.payments import StripeGateway
 from integrations.webhooks import HttpWebhookSender
 from tests.conftest import Delivery, Store
 from tests.fakes.receiver import FakeReceiver
+from tests.fakes.stripe import FakeStripe
 from worker.jobs import Jobs
 from worker.runner import Worker, WorkerConfig
 
@@ -58,21 +60,39 @@ async def receiver() -> AsyncIterator[FakeReceiver]:
         yield fake
 
 
-def make_jobs(clock: Clock, mailer: Mailer, sender: HttpWebhookSender) -> Jobs:
+#: How long the test rig's worker waits before looking up a refund still pending at its provider.
+RECONCILE_AFTER = timedelta(minutes=30)
+
+
+def make_jobs(clock: Clock, mailer: Mailer, sender: HttpWebhookSender, gateway: PaymentGateway | None = None) -> Jobs:
     return Jobs(sender=sender, mailer=mailer, secret_box=SecretBox(SECRET), secret_key=SECRET,
-                public_url="https://shop.test", mail_from="orders@shop.test", clock=clock, jitter=lambda: 0.5)
+                public_url="https://shop.test", mail_from="orders@shop.test", clock=clock, jitter=lambda: 0.5,
+                gateway=gateway, reconcile_after=RECONCILE_AFTER)
 
 
 @pytest_asyncio.fixture
-async def rig(app, tmp_path: Path) -> AsyncIterator[Rig]:
-    """A worker with a movable clock (jitter fixed at none), a 2 s webhook timeout, mail to files.
+async def stripe() -> AsyncIterator[FakeStripe]:
+    async with FakeStripe() as fake:
+        yield fake
+
+
+@pytest_asyncio.fixture
+async def rig(app, tmp_path: Path, request) -> AsyncIterator[Rig]:
+    """A worker with a movable clock (jitter fixed at none), a 2 s webhook timeout, mail to files, and
+    (when the test also asks for the ``stripe`` fake) refunds sent to the fake Stripe with a 2 s deadline.
     Jobs left by earlier tests are dropped first."""
     await sql.execute('DELETE FROM "outbox_jobs"')
     clock = Clock()
+    fake = request.getfixturevalue("stripe") if "stripe" in request.fixturenames else None
     async with HttpWebhookSender(allow_private=True, timeout=timedelta(seconds=2)) as sender:
-        jobs = make_jobs(clock, FileMailer(tmp_path / "mail"), sender)
-        worker = Worker(jobs, WorkerConfig(grace=5, lease=timedelta(seconds=30)), name="test-worker", clock=clock)
-        yield Rig(worker, clock, Delivery(worker, tmp_path / "mail"))
+        gateway = StripeGateway(fake.url, timeout=2.0) if fake is not None else None
+        try:
+            jobs = make_jobs(clock, FileMailer(tmp_path / "mail"), sender, gateway)
+            worker = Worker(jobs, WorkerConfig(grace=5, lease=timedelta(seconds=30)), name="test-worker", clock=clock)
+            yield Rig(worker, clock, Delivery(worker, tmp_path / "mail"))
+        finally:
+            if gateway is not None:
+                await gateway.aclose()
 
 
 CREATE_ENDPOINT = """mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) {
