@@ -55,7 +55,7 @@ async def fill_ledger(apps, schema_editor) -> None:
     if parts:
         await client.execute_many(sql(
             'INSERT INTO "refund_parts" ("id", "refund_id", "order_id", "payment_id", "provider", "amount", "status", '
-            '"retries", "created_at", "updated_at") VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9)'), parts)
+            '"retries", "position", "created_at", "updated_at") VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 0, $8, $9)'), parts)
 
 
 async def nothing_to_undo(apps, schema_editor) -> None:

@@ -26,6 +26,7 @@ ORDER_ID = str(uuid.uuid4())
 LINE_ID = str(uuid.uuid4())
 EVENT_ID = str(uuid.uuid4())
 NOTIFICATION_ID = str(uuid.uuid4())
+REFUND_ID = str(uuid.uuid4())
 
 # Rows as the first migration's schema has them.
 ROWS = [
@@ -44,6 +45,9 @@ ROWS = [
     ("order_events", {"id": EVENT_ID, "order_id": ORDER_ID, "type": "ORDER_CREATED", "message": "Order placed.",
                       "actor_kind": "STAFF", "actor_id": None, "actor_name": "Old staff", "data": '{"test": false}',
                       "created_at": "2025-01-02T00:00:00+00:00"}),
+    ("refunds", {"id": REFUND_ID, "order_id": ORDER_ID, "status": "SUCCEEDED", "reason": "OTHER", "note": None,
+                 "currency": "USD", "subtotal": "0.00", "shipping": "5.00", "duties": "0.00", "taxes": "0.00",
+                 "adjustment": "0.00", "fee": "0.00", "total": "5.00", "created_at": "2025-01-04T00:00:00+00:00"}),
     ("customer_notifications", {"id": NOTIFICATION_ID, "order_id": ORDER_ID, "kind": "SHIPMENT_SHIPPED",
                                 "channel": "EMAIL", "recipient": "old@example.com", "status": "QUEUED",
                                 "payload": "{}", "created_at": "2025-01-03T00:00:00+00:00", "sent_at": None}),
@@ -71,7 +75,11 @@ async def main():
                                int(keys["total_key"]), bool(keys["payment_pending"])],
                       "version": record.version,
                       "event": [event.type, event.store_id, event.feed_key[1], event.order_version, event.data],
-                      "notification": [note.template, note.status, note.error, note.audience]}))
+                      "notification": [note.template, note.status, note.error, note.audience],
+                      "payments": [[p.provider.value, str(p.amount), p.status.value] for p in order.payments],
+                      "refund": [[r.status.value, str(r.total), [[p.provider.value, str(p.amount), p.status.value,
+                                  p.payment_id == order.payments[0].id] for p in r.parts]] for r in order.refunds],
+                      "refundable": str(order.amount_paid)}))
     await Tortoise.close_connections()
 asyncio.run(main())
 """
@@ -134,7 +142,11 @@ async def test_migrating_a_database_that_holds_orders_keeps_them(empty_db):
                     "event": ["ORDER_CREATED", STORE_ID, 1, None, {"test": False}],
                     # A message queued before anything sent email is not sent years late.
                     "notification": ["SHIPMENT_SENT", "FAILED", "Queued before Ordergraph sent email: never sent.",
-                                     "CUSTOMER"]}
+                                     "CUSTOMER"],
+                    # What was paid becomes the ledger's payment, and the refund its one part of it.
+                    "payments": [["MANUAL", "26.50", "SUCCEEDED"]],
+                    "refund": [["SUCCEEDED", "5.00", [["MANUAL", "5.00", "SUCCEEDED", True]]]],
+                    "refundable": "26.50"}
 
 
 def test_every_model_change_has_its_migration():
