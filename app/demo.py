@@ -11,9 +11,17 @@ from domain.notifications import NotificationSettings
 from domain.refunds import RefundLineRequest, RefundRequest
 from domain.shipments import FulfillRequest
 from domain.tracking import TrackingRequest
+from db import outbox as outbox_rows
+from db import payments as ledger_rows
 from db import repository as repo
+from domain.gateway import ProviderRefund
+from domain.ledger import PaymentProvider, RefundStatus
+from domain.payments import PaymentRequest
+from integrations.payments.stripe import failure_reason
+from worker.payments import apply_outcome
 from domain.self_service import SelfCancelPolicy
-from resolvers import cancel, notes, orders, refunds, self_service, shipments, suppliers, tracking
+from resolvers import cancel, notes, orders, payment_settings, refunds, self_service, shipments, suppliers, tracking
+from db.crypto import SecretBox
 from resolvers.context import Context
 
 DEMO_STORE_SETTING = "demo_store_id"
@@ -46,7 +54,7 @@ async def seed_demo_store(secret_key: bytes) -> str | None:
         merchant_email="owner@demo-store.example", sender_name="Demo Store", reply_to="help@demo-store.example",
     ).to_json())
     seeder = Principal(store.id, Actor(ActorKind.STAFF, None, "Demo seed"), frozenset(Permission))
-    ctx = Context(principal=seeder, secret_key=secret_key)
+    ctx = Context(principal=seeder, secret_key=secret_key, secret_box=SecretBox(secret_key))
 
     async def create(request: CreateOrderRequest):
         record, _token = _ok(await orders.create_order(ctx, request, idempotency_key=None))
@@ -96,5 +104,41 @@ async def seed_demo_store(secret_key: bytes) -> str | None:
         Context(principal=customer, secret_key=secret_key), asked.id, d.CustomerCancelReason.ORDERED_BY_MISTAKE,
         "I meant to order the 20 cm globe.",
     ))
+    await _payments_demo(ctx, create)
     await repo.get_or_create_setting(DEMO_STORE_SETTING, store.id)
     return store.id
+
+
+async def _payments_demo(ctx: Context, create) -> None:
+    """Stripe-style orders, one with a refund pending at Stripe and one whose refund Stripe failed, and a
+    Zonos-style order paid in EUR by a store that keeps its books in USD, with a transaction fee.
+
+    The demo store is not connected to Stripe (no key of ours would work there): the refunds are made
+    with a throwaway account that is removed afterwards, their calls to Stripe are taken out of the
+    outbox, and Stripe's answers are applied as the worker would apply them. Refunding these orders
+    again answers PAYMENT_PROVIDER_NOT_CONFIGURED until the store connects Stripe (see the README)."""
+    _ok(await payment_settings.configure_payment_provider(ctx, PaymentProvider.STRIPE, "sk_test_demo0000000000", None))
+    pending = await create(_order("1013", "donald@example.com", "Donald Knuth",
+                                  [("TAOCP-1", "The Art of Computer Programming, Vol. 1", 1, "79.99")], shipping="6.00",
+                                  payments=(PaymentRequest(PaymentProvider.STRIPE, "85.99", "pi_3Demo1013Pending"),)))
+    failed = await create(_order("1014", "radia@example.com", "Radia Perlman",
+                                 [("SPAN-T", "Spanning-tree poster", 2, "22.50")], shipping="5.00",
+                                 payments=(PaymentRequest(PaymentProvider.STRIPE, "50.00", "pi_3Demo1014Failed"),)))
+    for order, request in ((pending, RefundRequest(d.RefundReason.NOT_RECEIVED, shipping="6.00")),
+                           (failed, RefundRequest(d.RefundReason.DAMAGED, subtotal="22.50"))):
+        _ok(await refunds.refund_order(ctx, order.id, order.id, request, idempotency_key=f"demo-refund-{order.number}",
+                                       notify_customer=False))
+    await ledger_rows.remove_account(ctx.principal.store_id, PaymentProvider.STRIPE)
+    for order, answer in ((pending, ProviderRefund("re_3Demo1013Pending", RefundStatus.PENDING, 600, "USD")),
+                          (failed, ProviderRefund("re_3Demo1014Failed", RefundStatus.FAILED, 2250, "USD",
+                                                  failure_reason=failure_reason("expired_or_canceled_card")))):
+        (refund,) = (await repo.refunds_by_order([order.id]))[order.id]
+        (part,) = refund.parts
+        await outbox_rows.drop_jobs(outbox_rows.REFUND, [part.id])
+        await apply_outcome(ctx.principal.store_id, order.id, part.id, answer, PaymentProvider.STRIPE, ctx.now())
+    zonos = await create(_order("1015", "ines@example.fr", "Inès Dupont", [("SCARF-W", "Wool scarf", 1, "85.00")],
+                                currency="EUR", shipping="12.00", duties="9.40", taxes="18.50",
+                                store_currency="USD", exchange_rate="1.0842", transaction_fee="4.90",
+                                transaction_fee_returnable="1.25"))
+    _ok(await refunds.refund_order(ctx, zonos.id, zonos.id, RefundRequest(d.RefundReason.CUSTOMER_REQUEST,
+                                   shipping="12.00"), idempotency_key="demo-refund-1015", notify_customer=False))

@@ -125,6 +125,14 @@ async def release(job_ids: Sequence[str], worker: str) -> int:
     )
 
 
+async def drop_jobs(kind: str, ref_ids: Sequence[str]) -> int:
+    """Delete the jobs of this kind about these rows (nothing is to be done for them any more)."""
+    if not ref_ids:
+        return 0
+    return await sql.execute(f'DELETE FROM "outbox_jobs" WHERE "kind" = $1 AND "ref_id" IN '
+                             f'({sql.placeholders(2, len(ref_ids))})', kind, *ref_ids)
+
+
 async def next_due() -> datetime | None:
     """When the next job becomes due (or its lease runs out)."""
     rows = await sql.fetch('SELECT MIN(COALESCE("locked_until", "run_after")) AS "due" FROM "outbox_jobs"')

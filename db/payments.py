@@ -184,3 +184,8 @@ async def put_account(store_id: str, provider: ledger.PaymentProvider, *, secret
             secret_key, webhook_secret, key_hint, livemode, now)
         await row.save()
     return _account_record(row)
+
+
+async def remove_account(store_id: str, provider: ledger.PaymentProvider) -> None:
+    """Disconnect the store from the provider (its sealed keys are deleted)."""
+    await m.PaymentAccount.filter(store_id=store_id, provider=provider.value).delete()

@@ -1,6 +1,8 @@
 """The demo store `make serve` seeds: every state a newcomer wants to try, reachable over the API."""
 
 from app.demo import seed_demo_store
+from db import repository as repo
+from db import sql
 from resolvers.keys import new_api_key
 from tests.conftest import Store
 
@@ -18,9 +20,33 @@ async def test_the_demo_store_has_an_order_in_each_state_and_a_request_waiting(h
                            "nodes { number status paymentStatus fulfillmentStatus "
                            "cancellationRequest { status comment } } } }")
     by_number = {o["number"]: o for o in data["orders"]["nodes"]}
-    assert sorted(by_number) == [str(n) for n in range(1001, 1013)]
+    assert sorted(by_number) == [str(n) for n in range(1001, 1016)]
     assert by_number["1012"]["status"] == "CANCELLATION_REQUESTED"
     assert by_number["1012"]["cancellationRequest"] == {"status": "PENDING",
                                                         "comment": "I meant to order the 20 cm globe."}
     assert by_number["1004"]["status"] == "CANCELED" and by_number["1003"]["paymentStatus"] == "PARTIALLY_REFUNDED"
     assert {o["fulfillmentStatus"] for o in by_number.values()} >= {"UNFULFILLED", "FULFILLED", "IN_PROGRESS"}
+
+
+
+async def test_the_demo_store_shows_refunds_pending_and_failed_at_stripe_and_an_order_in_two_currencies(http):
+    store_id = await seed_demo_store(SECRET) or await repo.get_setting("demo_store_id")
+    made = await new_api_key(store_id, kind="STAFF", name="Demo payments", permissions=None)
+    assert isinstance(made, tuple)
+    staff = Store(store_id, made[1], http)
+    query = """query($n: String!) { orderByNumber(number: $n) { paymentStatus total { amount currency }
+      total_usd: total(in: STORE) { amount currency }
+      refunds { status failureReason parts { provider status reference } }
+      availableActions { refund { allowed reason { code } } } } }"""
+    pending = (await staff.gql(query, {"n": "1013"}))["orderByNumber"]
+    assert [(r["status"], r["parts"][0]["provider"]) for r in pending["refunds"]] == [("PENDING", "STRIPE")]
+    failed = (await staff.gql(query, {"n": "1014"}))["orderByNumber"]
+    assert failed["refunds"][0]["status"] == "FAILED" and "expired" in failed["refunds"][0]["failureReason"]
+    assert failed["paymentStatus"] == "PAID"  # the failed money is the customer's again to refund
+    zonos = (await staff.gql(query, {"n": "1015"}))["orderByNumber"]
+    assert zonos["total"] == {"amount": "124.90", "currency": "EUR"}
+    assert zonos["total_usd"] == {"amount": "135.42", "currency": "USD"}
+    # No Ordergraph outbox job may call Stripe for the demo (its key would not work there).
+    assert not await sql.fetch(
+        'SELECT j."id" FROM "outbox_jobs" AS j JOIN "refund_parts" AS p ON p."id" = j."ref_id" '
+        'JOIN "orders" AS o ON o."id" = p."order_id" WHERE j."kind" = $1 AND o."store_id" = $2', "REFUND", store_id)
