@@ -136,7 +136,7 @@ async def part_ids(refund_id: str) -> dict[str, str]:
 
 
 async def refund_jobs(refund_id: str) -> list[str]:
-    """The provider of each queued REFUND job (a provider call) for the refund's parts."""
+    """The queued REFUND jobs (provider calls) of the refund's parts: each job's part's provider now."""
     parts = await part_ids(refund_id)
     jobs = await sql.fetch('SELECT "kind", "ref_id" FROM "outbox_jobs" WHERE "kind" = $1', "REFUND")
     return sorted(parts[str(j["ref_id"])] for j in jobs if str(j["ref_id"]) in parts)
