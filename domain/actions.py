@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 
 from domain.access import Permission, Principal
 from domain.cancel import CancelRequest, plan_cancel
 from domain.errors import DomainError, ErrorCode
-from domain.orders import CancelReason, Order, Shipment
+from domain.ledger import PaymentProvider
+from domain.orders import CancelReason, Order, Refund, Shipment
+from domain.payments import plan_retry_refund
 from domain.returns import check_return_allowed
 from domain.edits import NoteRef, check_shipping_address_editable, may_edit_note
 from domain.refunds import plan_settle_payment
@@ -62,17 +64,19 @@ class OrderActions:
     decline_cancellation_request: DomainError | None
 
 
-def available_actions(order: Order, who: Principal, self_cancel: SelfCancelSettings, now: datetime) -> OrderActions:
+def available_actions(order: Order, who: Principal, self_cancel: SelfCancelSettings, now: datetime,
+                      connected: Collection[PaymentProvider] | None = None) -> OrderActions:
     """What this caller may do to the order now. Each action's availability is its
     policy's answer for the mutation's defaults (cancel: with a full refund), or the
     policy's order-level guard where the mutation has no sensible default (a refund
     of what, a tracking number of which units); before that, the caller's permission.
-    Renumbering, the billing address, the customer and notes are open in every state."""
+    Renumbering, the billing address, the customer and notes are open in every state. ``connected``:
+    the store's connected payment providers (a refund through one that is not cannot be made)."""
     W = Permission.WRITE_ORDERS
     return OrderActions(
         cancel=_for(who, Permission.CANCEL_ORDERS, lambda: _error(
-            plan_cancel(order, CancelRequest(reason=CancelReason.OTHER), refund_id=""))),
-        refund=_for(who, Permission.REFUND_ORDERS, lambda: check_refund_allowed(order)),
+            plan_cancel(order, CancelRequest(reason=CancelReason.OTHER), refund_id="", connected=connected))),
+        refund=_for(who, Permission.REFUND_ORDERS, lambda: check_refund_allowed(order, connected)),
         add_tracking_number=_for(who, W, lambda: check_tracking_allowed(order)),
         add_note=_for(who, W, lambda: None),  # notes may be added in every state, canceled orders included
         fulfill=_for(who, W, lambda: check_fulfill_allowed(order)),
@@ -82,7 +86,7 @@ def available_actions(order: Order, who: Principal, self_cancel: SelfCancelSetti
         settle_payment=_for(who, W, lambda: _error(plan_settle_payment(order))),
         request_cancellation=_for(who, None, lambda: check_self_cancel(order, self_cancel, now)),
         approve_cancellation_request=_for(who, Permission.CANCEL_ORDERS, lambda: _error(
-            plan_approve_cancellation(order, restock=True, refund_id=""))),
+            plan_approve_cancellation(order, restock=True, refund_id="", connected=connected))),
         decline_cancellation_request=_for(who, Permission.CANCEL_ORDERS, lambda: check_pending_request(order)),
     )
 
@@ -136,3 +140,19 @@ def supplier_order_actions(order: Order, supplier_order_id: str, who: Principal)
         cancel=_for(who, W, lambda: _error(plan_cancel_supplier_order(order, supplier_order_id))),
         mark_shipped=_for(who, W, lambda: _error(plan_mark_supplier_order_shipped(order, supplier_order_id))),
     )
+
+
+@dataclass(frozen=True)
+class RefundActions:
+    retry: DomainError | None
+    retry_by_hand: DomainError | None
+
+
+def refund_actions(order: Order, refund: Refund, who: Principal,
+                   connected: Collection[PaymentProvider] | None = None) -> RefundActions:
+    """Whether a refund can be tried again through its provider, or recorded as sent by hand."""
+    def retry(by_hand: bool) -> DomainError | None:
+        return _error(plan_retry_refund(order, refund.id, by_hand=by_hand, connected=connected))
+
+    return RefundActions(retry=_for(who, Permission.REFUND_ORDERS, lambda: retry(False)),
+                         retry_by_hand=_for(who, Permission.REFUND_ORDERS, lambda: retry(True)))

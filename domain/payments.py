@@ -17,7 +17,6 @@ from domain.errors import DomainError, ErrorCode, invalid_amount, invalid_input
 from domain.events import EventType
 from domain.ledger import (
     HOLDS,
-    OPEN,
     SENDS_MONEY,
     Payment,
     PaymentProvider,

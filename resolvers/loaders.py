@@ -37,6 +37,10 @@ async def _orders(keys: list[tuple[str, str]]) -> list[Any]:
     return [found.get(k) for k in keys]
 
 
+async def _connected(store_ids: list[str]) -> list[frozenset[Any]]:
+    return [await payments.connected_providers(store_id) for store_id in store_ids]
+
+
 class Loaders:
     """Created fresh for each request, so nothing cached outlives it."""
 
@@ -57,6 +61,8 @@ class Loaders:
         self.attempts: DataLoader[str, list[Any]] = _lists(webhooks.attempts_by_delivery)
         self.cancellation_requests: DataLoader[str, list[Any]] = _lists(repo.cancellation_requests_by_order)
         self.payments: DataLoader[str, list[Any]] = _lists(payments.payments_by_order)
+        #: The payment providers each store has connected, read once per request however many orders ask.
+        self.connected_providers: DataLoader[str, frozenset[Any]] = DataLoader(load_fn=_connected)
 
     def forget(self, order_id: str) -> None:
         """After a change to the order, read it and its children afresh."""

@@ -10,9 +10,17 @@ from typing import Any
 import orjson
 
 from db import repository as repo
-from db.records import NoteRecord, OrderRecord, ShipmentRecord, SupplierOrderRecord
+from db.records import NoteRecord, OrderRecord, RefundRecord, ShipmentRecord, SupplierOrderRecord
 from domain.access import Permission
-from domain.actions import NoteActions, OrderActions, ShipmentActions, SupplierOrderActions, available_actions
+from domain.actions import (
+    NoteActions,
+    OrderActions,
+    RefundActions,
+    ShipmentActions,
+    SupplierOrderActions,
+    available_actions,
+)
+from domain.actions import refund_actions as domain_refund_actions
 from domain.actions import note_actions as domain_note_actions
 from domain.actions import supplier_order_actions as domain_supplier_order_actions
 from domain.actions import shipment_actions as domain_shipment_actions
@@ -88,7 +96,18 @@ async def order_actions(ctx: Context, record: OrderRecord) -> OrderActions:
     """What the caller may do to the order now, by the same guards the mutations run."""
     who = principal(ctx)
     order = await domain_order(ctx, record, with_cancellation_request=True)
-    return available_actions(order, who, await self_cancel_settings(ctx), ctx.now())
+    return available_actions(order, who, await self_cancel_settings(ctx), ctx.now(),
+                             await ctx.loaders.connected_providers.load(who.store_id))
+
+
+async def refund_actions(ctx: Context, refund: RefundRecord) -> RefundActions:
+    """Whether the caller may try a failed refund again, by the retry policy itself."""
+    who = principal(ctx)
+    record = await ctx.loaders.orders.load((who.store_id, refund.order_id))
+    assert record is not None
+    order = await domain_order(ctx, record)
+    found = next(r for r in order.refunds if r.id == refund.id)
+    return domain_refund_actions(order, found, who, await ctx.loaders.connected_providers.load(who.store_id))
 
 
 def note_actions(ctx: Context, note: NoteRecord) -> NoteActions:

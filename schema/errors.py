@@ -315,3 +315,18 @@ ALL_ERROR_TYPES = (
     SupplierOrderActiveError, ForbiddenError, CancellationWindowClosedError, PaymentProviderNotConfiguredError,
     RefundNotRetryableError, PaymentExceedsBalanceError,
 )
+
+
+@strawberry.type(description="Whether you may do an action now and, if not, why.")
+class ActionAvailability:
+    allowed: bool = strawberry.field(
+        description="True when the mutation would be accepted, for you, in the order's state."
+    )
+    reason: Error | None = strawberry.field(
+        description="Why not: the very error the mutation would return, or `ForbiddenError` when you may not "
+        "do it at all (the mutation answers that with a top-level FORBIDDEN error)."
+    )
+
+    @classmethod
+    def of(cls, error: DomainError | None) -> ActionAvailability:
+        return cls(allowed=error is None, reason=to_error(error) if error else None)

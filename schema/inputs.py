@@ -11,7 +11,8 @@ import strawberry
 
 from schema.ledger import CurrencyChoice, PaymentProvider
 from schema.scalars import Decimal
-from schema.types import CancelReason, RefundReason, ShipmentStatus
+from schema.refunds import RefundReason
+from schema.types import CancelReason, ShipmentStatus
 
 
 def or_default(value, default):

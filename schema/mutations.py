@@ -84,7 +84,8 @@ from schema.notifications import NotificationMutations
 from schema.payments import PaymentMutations
 from schema.webhooks import WebhookMutations
 from schema.self_service import SelfServiceMutations
-from schema.types import Info, Note, Order, OrderReturn, Refund, Shipment, SupplierOrder
+from schema.refunds import Refund
+from schema.types import Info, Note, Order, OrderReturn, Shipment, SupplierOrder
 
 
 def _line_id(global_id: str) -> str:

@@ -45,7 +45,8 @@ from schema.inputs import RefundLineInput
 from schema.inputs import or_default as _or
 from schema.ledger import CurrencyChoice, Payment, PaymentProvider
 from schema.scalars import Decimal
-from schema.types import CancelReason, Order, Refund, RefundReason
+from schema.refunds import Refund, RefundReason
+from schema.types import CancelReason, Order
 
 Info = strawberry.Info[Context, None]
 

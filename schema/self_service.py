@@ -30,7 +30,8 @@ from schema.errors import (
 from schema.ids import decode
 from schema.inputs import notify_description
 from schema.inputs import or_default as _or
-from schema.types import CustomerCancelReason, Info, Order, Refund
+from schema.refunds import Refund
+from schema.types import CustomerCancelReason, Info, Order
 
 
 @strawberry.enum(description="What the customer's cancellation request did.")

@@ -15,24 +15,20 @@ from db.records import (
     LineRecord,
     NoteRecord,
     OrderRecord,
-    RefundRecord,
     ReturnRecord,
     ShipmentRecord,
     SupplierOrderRecord,
 )
-from db import payments as rows
-from domain import ledger
 from domain import orders as d
 from domain import currency as d_currency
 from domain.currency import to_store_amount
-from domain.payments import MANUAL_REFUND_INSTRUCTION
 from domain.access import ActorKind as DomainActorKind
-from domain.errors import DomainError
 from resolvers import orders as order_resolvers
 from resolvers.context import Context
-from schema.errors import Error, to_error
+from schema.errors import ActionAvailability
+from schema.refunds import Refund
 from schema.ids import to_global_id
-from schema.ledger import CurrencyChoice, Payment, RefundPart, RefundStatus, TransactionFee
+from schema.ledger import CurrencyChoice, Payment, TransactionFee
 from schema.money import Money, RefundableAmounts
 from schema.scalars import Decimal
 from schema.notifications import CustomerNotification
@@ -48,7 +44,6 @@ PaymentStatus = strawberry.enum(d.PaymentStatus, description="What was paid and 
 FulfillmentStatus = strawberry.enum(d.FulfillmentStatus, description="How far the order is shipped.")
 ShipmentStatus = strawberry.enum(d.ShipmentStatus, description="Where a shipment is on its way.")
 CancelReason = strawberry.enum(d.CancelReason, description="Why an order was canceled.")
-RefundReason = strawberry.enum(d.RefundReason, description="Why money was given back.")
 ActorKind = strawberry.enum(DomainActorKind, description="What kind of principal acted.")
 
 
@@ -126,21 +121,6 @@ class OrderLine:
         )
 
 
-@strawberry.type(description="Whether you may do an action now and, if not, why.")
-class ActionAvailability:
-    allowed: bool = strawberry.field(
-        description="True when the mutation would be accepted, for you, in the order's state."
-    )
-    reason: Error | None = strawberry.field(
-        description="Why not: the very error the mutation would return, or `ForbiddenError` when you may not "
-        "do it at all (the mutation answers that with a top-level FORBIDDEN error)."
-    )
-
-    @classmethod
-    def of(cls, error: DomainError | None) -> ActionAvailability:
-        return cls(allowed=error is None, reason=to_error(error) if error else None)
-
-
 @strawberry.type(description="Units of one line in a shipment.")
 class ShipmentLine:
     line_id: strawberry.ID = strawberry.field(description="The order line's global id.")
@@ -208,68 +188,6 @@ class OrderReturn:
             id=to_global_id("Return", r.id), created_at=r.created_at,
             lines=[ReturnLine(line_id=to_global_id("OrderLine", rl.line_id), quantity=rl.quantity, restock=rl.restock)
                    for rl in r.lines],
-        )
-
-
-@strawberry.type(description="Refunded units of one line.")
-class RefundLine:
-    line_id: strawberry.ID = strawberry.field(description="The order line's global id.")
-    quantity: int = strawberry.field(description="Units refunded.")
-    amount: Money = strawberry.field(description="What those units cost.")
-    restock: bool = strawberry.field(description="Whether the units go back to stock.")
-
-
-@strawberry.type(description="Money given back to the customer, in the currency paid at checkout.")
-class Refund:
-    id: strawberry.ID = strawberry.field(description="The refund's global id.")
-    status: RefundStatus = strawberry.field(description="Whether the refund went through.")
-    reason: RefundReason = strawberry.field(description="Why the money was given back.")
-    note: str | None = strawberry.field(description="Staff's note about the refund. Not for customers.",
-                                        extensions=staff_only())
-    subtotal: Money = strawberry.field(description="Items refunded: line amounts plus free item amounts.")
-    shipping: Money = strawberry.field(description="Shipping refunded.")
-    duties: Money = strawberry.field(description="Duties refunded.")
-    taxes: Money = strawberry.field(description="Taxes refunded.")
-    adjustment: Money = strawberry.field(description="Extra goodwill amount.")
-    fee: Money = strawberry.field(description="Fee deducted (e.g. restocking).")
-    total: Money = strawberry.field(description="What the customer gets back.")
-    lines: list[RefundLine] = strawberry.field(description="Units refunded, by line.")
-    created_at: datetime = strawberry.field(description="When the refund was issued.")
-    failure_reason: str | None = strawberry.field(
-        description="Why it failed or was canceled at its provider (the money is refundable again)."
-    )
-    instructions: str | None = strawberry.field(
-        description="What the merchant must still do: for a MANUAL refund, send the money from the payment "
-        "system's dashboard (Ordergraph records it but moves no money). Not for customers.", extensions=staff_only(),
-    )
-    parts: list[RefundPart] = strawberry.field(
-        description="Its shares of the payments it draws on (newest payment first), each one provider call. "
-        "Not for customers.", extensions=staff_only(),
-    )
-    fee_returned: Money = strawberry.field(
-        description="The part of the order's transaction fee it returns to the merchant. Not for customers.",
-        extensions=staff_only(),
-    )
-
-    @classmethod
-    def of(cls, r: RefundRecord) -> Refund:
-        c = r.currency
-        manual = [p for p in r.parts if p.provider == ledger.PaymentProvider.MANUAL.value and p.status == "SUCCEEDED"]
-        return cls(
-            id=to_global_id("Refund", r.id), status=ledger.RefundStatus(r.status), reason=d.RefundReason(r.reason),
-            failure_reason=ledger.failure_reason(rows.to_part(p) for p in r.parts)
-            if r.status in ("FAILED", "CANCELED") else None,
-            instructions=MANUAL_REFUND_INSTRUCTION if manual else None,
-            parts=[RefundPart.of(p, c) for p in r.parts], fee_returned=Money.of(r.fee_returned, c),
-            note=r.note, subtotal=Money.of(r.subtotal, c), shipping=Money.of(r.shipping, c),
-            duties=Money.of(r.duties, c), taxes=Money.of(r.taxes, c), adjustment=Money.of(r.adjustment, c),
-            fee=Money.of(r.fee, c), total=Money.of(r.total, c),
-            lines=[
-                RefundLine(line_id=to_global_id("OrderLine", rl.line_id), quantity=rl.quantity,
-                           amount=Money.of(rl.amount, c), restock=rl.restock)
-                for rl in r.lines
-            ],
-            created_at=r.created_at,
         )
 
 

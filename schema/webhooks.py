@@ -23,7 +23,8 @@ from schema.errors import (
 )
 from schema.feed import Event, EventType
 from schema.ids import decode, to_global_id
-from schema.types import ActionAvailability, Info, Node
+from schema.errors import ActionAvailability
+from schema.types import Info, Node
 
 WebhookDeliveryStatus = strawberry.enum(w.DeliveryStatus, name="WebhookDeliveryStatus",
                                         description="Whether a delivery got through: still trying, done, or given up.")

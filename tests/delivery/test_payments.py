@@ -15,7 +15,7 @@ from db import sql
 from schema.ids import decode
 from tests.api.helpers import order_input
 from tests.conftest import Store
-from tests.delivery.conftest import RECONCILE_AFTER, Rig, create_endpoint
+from tests.delivery.conftest import RECONCILE_AFTER, create_endpoint
 from tests.fakes.receiver import FakeReceiver
 from tests.fakes.stripe import FakeStripe
 

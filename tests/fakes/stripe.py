@@ -36,7 +36,7 @@ import secrets
 import socket
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl
@@ -68,6 +68,8 @@ class Call:
     idempotency_key: str | None
     #: What was answered; None: never (``hang``).
     status: int | None = None
+    #: When it arrived (``time.time()``).
+    received_at: float = field(default_factory=time.time)
 
 
 @dataclass
