@@ -21,7 +21,7 @@ from domain.orders import (
 )
 from domain.ledger import PaymentProvider
 from domain.money import zero
-from domain.payments import check_providers_connected, providers_used
+from domain.payments import check_providers_connected, check_reference, providers_used
 from domain.refunds import full_refund
 
 MAX_STAFF_NOTE = 2000
@@ -127,7 +127,8 @@ def plan_cancel(order: Order, request: CancelRequest, *, refund_id: str, new_id:
     )
 
 
-def plan_platform_cancellation(order: Order, request: CancelRequest) -> CancelPlan | DomainError:
+def plan_platform_cancellation(order: Order, request: CancelRequest, reference: str | None = None
+                               ) -> CancelPlan | DomainError:
     """The order's platform reports a cancellation it ran (``recordPlatformCancellation``): recorded
     as it happened there, without a refund (the platform reports those with ``recordPlatformRefund``),
     but never on an order that shipped, and only for orders whose cancellations the platform runs."""
@@ -141,6 +142,10 @@ def plan_platform_cancellation(order: Order, request: CancelRequest) -> CancelPl
     note = (request.staff_note or "").strip() or None
     if note is not None and len(note) > MAX_STAFF_NOTE:
         return invalid_input("staffNote", f"the staff note is limited to {MAX_STAFF_NOTE} characters")
+    said = check_reference(reference)
+    if isinstance(said, DomainError):
+        return said
+    note = " ".join(filter(None, ["Canceled on the platform" + (f" ({said})." if said else "."), note]))
     after = replace(order, status=OrderStatus.CANCELED,
                     **({"payment_pending": False, "amount_paid": zero(order.currency)} if order.payment_pending else {}))
     return CancelPlan(

@@ -264,18 +264,30 @@ class PaymentRequest:
     reference: str | None = None
 
 
-def check_payment(request: PaymentRequest, currency: str, field: str) -> Payment | DomainError:
+def check_reference(value: str | None, field: str = "reference") -> str | None | DomainError:
+    """A provider's or platform's reference: trimmed, at most 255 printable characters (None when blank)."""
+    reference = (value or "").strip() or None
+    if reference is not None and (len(reference) > MAX_REFERENCE or not reference.isprintable()):
+        return invalid_input(field, f"a reference is at most {MAX_REFERENCE} printable characters")
+    return reference
+
+
+def check_payment(request: PaymentRequest, currency: str, field: str = "") -> Payment | DomainError:
     """A payment has a positive amount in the order's currency and, for Stripe, its PaymentIntent
-    or charge id (the refund goes back to it)."""
+    or charge id (the refund goes back to it). ``field``: where the payment is in the input ("" when
+    it is the input itself)."""
+    def named(name: str) -> str:
+        return f"{field}.{name}" if field else name
+
     try:
         amount = parse_amount(request.amount, currency, allow_zero=False)
     except AmountError as exc:
-        return invalid_amount(f"{field}.amount", str(exc))
-    reference = (request.reference or "").strip() or None
-    if reference is not None and (len(reference) > MAX_REFERENCE or not reference.isprintable()):
-        return invalid_input(f"{field}.reference", f"a reference is at most {MAX_REFERENCE} printable characters")
+        return invalid_amount(named("amount"), str(exc))
+    reference = check_reference(request.reference, named("reference"))
+    if isinstance(reference, DomainError):
+        return reference
     if request.provider is PaymentProvider.STRIPE and (reference is None or not STRIPE_REFERENCE.match(reference)):
-        return invalid_input(f"{field}.reference", "a Stripe payment's reference is its PaymentIntent id (pi_...) "
+        return invalid_input(named("reference"), "a Stripe payment's reference is its PaymentIntent id (pi_...) "
                              "or charge id (ch_...): refunds go back to it")
     return Payment(id="", provider=request.provider, amount=amount, reference=reference)
 
@@ -321,7 +333,7 @@ def plan_record_payment(order: Order, request: PaymentRequest) -> RecordPaymentP
     balance = order.total - order.amount_paid
     if balance <= 0:
         return DomainError(ErrorCode.ORDER_ALREADY_PAID, "The order is paid in full.")
-    checked = check_payment(request, order.currency, "input")
+    checked = check_payment(request, order.currency)
     if isinstance(checked, DomainError):
         return checked
     if checked.amount > balance:

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 from domain.errors import DomainError, ErrorCode, invalid_amount, invalid_input
 from domain.currency import CurrencyChoice, fee_returned, from_store
-from domain.ledger import SENDS_MONEY, PaymentProvider
+from domain.ledger import PaymentProvider
 from domain.money import AmountError, parse_amount, zero
-from domain.payments import allocate, check_providers_connected, providers_used, with_parts
+from domain.payments import allocate, check_providers_connected, refundable_payments, with_parts
 from domain.orders import (
     Order,
     OrderStatus,
@@ -85,12 +85,10 @@ def check_refund_allowed(order: Order, connected: Collection[PaymentProvider] | 
                 order_status=order.status.value,
             )
         return DomainError(ErrorCode.NOTHING_TO_REFUND, "Everything paid was refunded already.")
-    # Refundable at all: some payment with money left can be refunded (the others' providers are
-    # checked when a refund draws on them).
-    used = providers_used(order)
-    if connected is not None and used and all(p in SENDS_MONEY and p not in connected for p in used):
-        return check_providers_connected(used, connected)
-    return None
+    # Every refund draws first on the newest payment with money left: its provider must be connected
+    # (the others' are checked when a refund reaches them).
+    newest = refundable_payments(order)[:1]
+    return check_providers_connected({p.provider for p, _left in newest}, connected)
 
 
 def exceeds(message: str, left: RefundableAmounts, field: str) -> DomainError:

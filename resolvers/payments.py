@@ -7,6 +7,7 @@ send, an outbox job; the worker makes the call after commit (``worker.payments``
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from db import outbox
@@ -59,6 +60,26 @@ async def connected(ctx: Context) -> frozenset[PaymentProvider]:
     return await ledger_rows.connected_providers(principal(ctx).store_id)
 
 
+async def refund_once(
+    ctx: Context, operation: str, order_id: str | None, idempotency_key: str | None, fingerprint: str,
+    decide: Callable[[Locked], Awaitable[tuple[str, str] | DomainError]],
+) -> tuple[OrderRecord, RefundRecord] | DomainError:
+    """Run a mutation that makes or changes a refund under the order's lock, once per idempotency key;
+    ``decide`` answers (order id, refund id), and a retry with the key reads the same refund back."""
+    store_id = principal(ctx).store_id
+
+    async def run() -> tuple[OrderRecord, RefundRecord] | DomainError:
+        done = await with_locked_order(ctx, order_id, decide)
+        return done if isinstance(done, DomainError) else await replay(*done)
+
+    async def replay(order_id: str, refund_id: str | None) -> tuple[OrderRecord, RefundRecord] | DomainError:
+        record = await repo.get_order(store_id, order_id)
+        refund = await repo.get_refund(order_id, refund_id) if refund_id else None
+        return (record, refund) if record and refund else order_not_found()
+
+    return await idempotent(operation, store_id, idempotency_key, fingerprint, run, replay)
+
+
 # ---------------------------------------------------------------- retryRefund
 
 async def retry_refund(ctx: Context, refund_id: str | None, *, by_hand: bool,
@@ -95,16 +116,7 @@ async def retry_refund(ctx: Context, refund_id: str | None, *, by_hand: bool,
         await remember(ctx, operation, idempotency_key, fingerprint, record.id, refund_id)
         return record.id, refund_id
 
-    async def run() -> tuple[OrderRecord, RefundRecord] | DomainError:
-        done = await with_locked_order(ctx, order_id, decide)
-        return done if isinstance(done, DomainError) else await replay(*done)
-
-    async def replay(order_id: str, refund_id: str | None) -> tuple[OrderRecord, RefundRecord] | DomainError:
-        record = await repo.get_order(who.store_id, order_id)
-        refund = await repo.get_refund(order_id, refund_id) if refund_id else None
-        return (record, refund) if record and refund else order_not_found()
-
-    return await idempotent(operation, who.store_id, idempotency_key, fingerprint, run, replay)
+    return await refund_once(ctx, operation, order_id, idempotency_key, fingerprint, decide)
 
 
 # ---------------------------------------------------------------- recordPayment

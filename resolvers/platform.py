@@ -15,13 +15,13 @@ from domain.access import Permission
 from domain.cancel import CancelRequest, plan_platform_cancellation
 from domain.errors import DomainError, order_not_found
 from domain.idempotency import check_idempotency_key
-from domain.payments import with_parts
+from domain.payments import check_reference, with_parts
 from domain.refunds import RefundRequest, plan_refund
 from resolvers import timeline
 from resolvers.cancel import record_cancellation
-from resolvers.common import Locked, claim, idempotent, remember, request_hash, require, with_locked_order
+from resolvers.common import Locked, claim, remember, request_hash, require, with_locked_order
 from resolvers.context import Context
-from resolvers.payments import record_refund
+from resolvers.payments import record_refund, refund_once
 
 
 async def record_platform_refund(
@@ -29,11 +29,14 @@ async def record_platform_refund(
     idempotency_key: str,
 ) -> tuple[OrderRecord, RefundRecord] | DomainError:
     """A refund the platform made: recorded against the platform's payments, succeeded."""
-    who = require(ctx, Permission.PLATFORM_SYNC)
+    require(ctx, Permission.PLATFORM_SYNC)
     operation = "recordPlatformRefund"
     if error := check_idempotency_key(idempotency_key, required=True):
         return error
-    fingerprint = request_hash({"orderId": client_order_id, "request": asdict(request), "reference": reference})
+    checked = check_reference(reference)
+    if isinstance(checked, DomainError):
+        return checked
+    fingerprint = request_hash({"orderId": client_order_id, "request": asdict(request), "reference": checked})
 
     async def decide(locked: Locked) -> tuple[str, str] | DomainError:
         await claim(ctx, operation, idempotency_key)
@@ -41,25 +44,16 @@ async def record_platform_refund(
         if isinstance(plan, DomainError):
             return plan
         record = locked.record
-        refund = with_parts(plan.refund, tuple(replace(p, reference=reference) for p in plan.refund.parts))
+        refund = with_parts(plan.refund, tuple(replace(p, reference=checked) for p in plan.refund.parts))
         timeline.update_order(ctx, record.id, payment_status=plan.payment_status.value)
         await record_refund(ctx, record, refund, reason=plan.reason.value, note=plan.note,
                             message=f"The platform refunded {refund.total} {record.currency}"
                             f" ({plan.reason.value.lower().replace('_', ' ')}).",
-                            data={"note": plan.note, "platformReference": reference}, notify=False)
+                            data={"note": plan.note, "platformReference": checked}, notify=False)
         await remember(ctx, operation, idempotency_key, fingerprint, record.id, refund.id)
         return record.id, refund.id
 
-    async def run() -> tuple[OrderRecord, RefundRecord] | DomainError:
-        done = await with_locked_order(ctx, order_id, decide)
-        return done if isinstance(done, DomainError) else await replay(*done)
-
-    async def replay(order_id: str, refund_id: str | None) -> tuple[OrderRecord, RefundRecord] | DomainError:
-        record = await repo.get_order(who.store_id, order_id)
-        refund = await repo.get_refund(order_id, refund_id) if refund_id else None
-        return (record, refund) if record and refund else order_not_found()
-
-    return await idempotent(operation, who.store_id, idempotency_key, fingerprint, run, replay)
+    return await refund_once(ctx, operation, order_id, idempotency_key, fingerprint, decide)
 
 
 async def record_platform_cancellation(
@@ -68,12 +62,8 @@ async def record_platform_cancellation(
     """A cancellation the platform made: the order is canceled here as it is there."""
     who = require(ctx, Permission.PLATFORM_SYNC)
 
-    said = " ".join(filter(None, ["Canceled on the platform" + (f" ({reference})." if reference else "."),
-                                  request.staff_note]))
-    request = replace(request, staff_note=said)
-
     async def decide(locked: Locked) -> str | DomainError:
-        plan = plan_platform_cancellation(locked.order, request)
+        plan = plan_platform_cancellation(locked.order, request, reference)
         if isinstance(plan, DomainError):
             return plan
         # The platform told its customer already: no email from here.

@@ -8,14 +8,14 @@ from db import repository as repo
 from db.records import OrderRecord, RefundRecord
 from domain.access import Permission
 from domain.currency import CurrencyChoice
-from domain.errors import DomainError, order_not_found
+from domain.errors import DomainError
 from domain.events import EventType
 from domain.refunds import RefundRequest, plan_refund, plan_settle_payment
 from resolvers import timeline
 from resolvers.payment_settings import refund_amounts_in
-from resolvers.payments import connected, describe, record_refund, settle_pending_payments
+from resolvers.payments import connected, describe, record_refund, refund_once, settle_pending_payments
 from domain.idempotency import check_idempotency_key
-from resolvers.common import Locked, claim, idempotent, remember, request_hash, require, with_locked_order
+from resolvers.common import Locked, claim, remember, request_hash, require, with_locked_order
 from resolvers.context import Context
 
 OPERATION = "refundOrder"
@@ -54,20 +54,7 @@ async def refund_order(
         await remember(ctx, OPERATION, idempotency_key, fingerprint, record.id, refund.id)
         return record.id, refund.id
 
-    async def run() -> tuple[OrderRecord, RefundRecord] | DomainError:
-        done = await with_locked_order(ctx, order_id, decide)
-        if isinstance(done, DomainError):
-            return done
-        return await replay(*done)
-
-    async def replay(order_id: str, refund_id: str | None) -> tuple[OrderRecord, RefundRecord] | DomainError:
-        record = await repo.get_order(who.store_id, order_id)
-        refund = await repo.get_refund(order_id, refund_id) if refund_id else None
-        if record is None or refund is None:
-            return order_not_found()
-        return record, refund
-
-    return await idempotent(OPERATION, who.store_id, idempotency_key, fingerprint, run, replay)
+    return await refund_once(ctx, OPERATION, order_id, idempotency_key, fingerprint, decide)
 
 
 async def settle_payment(ctx: Context, order_id: str | None) -> OrderRecord | DomainError:

@@ -22,6 +22,7 @@ from db.records import (
 from domain import orders as d
 from domain import currency as d_currency
 from domain.currency import to_store_amount
+from domain.money import to_currency, zero
 from domain.access import ActorKind as DomainActorKind
 from resolvers import orders as order_resolvers
 from resolvers.context import Context
@@ -409,8 +410,9 @@ class Order(Node):
         if r.transaction_fee is None:
             return None
         order = await order_resolvers.domain_order(info.context, r)
-        returned = sum((x.fee_returned for x in order.held_refunds), D(0))
-        return TransactionFee.of(r.transaction_fee, r.transaction_fee_returnable or D(0), returned, r.currency)
+        returned = sum((x.fee_returned for x in order.held_refunds), zero(r.currency))
+        return TransactionFee.of(r.transaction_fee, r.transaction_fee_returnable or zero(r.currency),
+                                 to_currency(returned, r.currency), r.currency)
 
     @strawberry.field(description="What can still be refunded, per component and in total.")
     async def refundable(self, info: Info) -> RefundableAmounts:

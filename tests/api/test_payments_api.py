@@ -77,6 +77,7 @@ mutation($input: RecordPlatformRefundInput!) {{
       order {{ paymentStatus totalRefunded {{ amount }} refundable {{ total {{ amount }} }} events {{ type message }} }}
     }}
     ... on Error {{ code message }}
+    ... on InvalidInputError {{ field }}
   }}
 }}"""
 
@@ -87,12 +88,17 @@ mutation($input: RecordPlatformCancellationInput!) {
     ... on RecordPlatformCancellationSuccess { order { status paymentStatus cancelReason events { type message } } }
     ... on Error { code message }
     ... on OrderCanceledError { orderStatus }
+    ... on InvalidInputError { field }
   }
 }"""
 
 SETTLE = """mutation($input: OrderInput!) { settlePayment(input: $input) { __typename ... on Error { code } } }"""
 
 ORDER_COUNT = "{ orders(filter: {test: false}) { totalCount } }"
+
+#: Paid by hand first (41.00), then through Stripe (100.00): the Stripe payment is the newer.
+MANUAL_THEN_STRIPE = [{"provider": "MANUAL", "amount": "41.00"},
+                      {"provider": "STRIPE", "reference": "pi_3Newer", "amount": "100.00"}]
 
 
 # ---------------------------------------------------------------- helpers
@@ -113,7 +119,8 @@ async def refund(store, order: dict[str, Any], key: str = "r1", **amounts: Any) 
 
 
 async def record_payment(store, order: dict[str, Any], amount: str, **kw: Any) -> dict[str, Any]:
-    return (await store.gql(RECORD_PAYMENT, {"input": {"orderId": order["id"], "amount": amount, **kw}}))["recordPayment"]
+    variables = {"input": {"orderId": order["id"], "amount": amount, **kw}}
+    return (await store.gql(RECORD_PAYMENT, variables))["recordPayment"]
 
 
 async def order_count(store) -> int:
@@ -214,7 +221,8 @@ async def test_the_payments_given_at_checkout_are_the_ledger_and_add_up_to_what_
     assert money(order["totalPaid"]) == "131.00" and order["paymentStatus"] == "PARTIALLY_PAID"
     assert money(order["refundable"]["total"]) == "131.00"
     both = await create_ledger_order(store, amountPaid="141.00", payments=[
-        {"provider": "MANUAL", "amount": "41.00"}, {"provider": "STRIPE", "reference": "ch_3Charge", "amount": "100.00"}])
+        {"provider": "MANUAL", "amount": "41.00"},
+        {"provider": "STRIPE", "reference": "ch_3Charge", "amount": "100.00"}])
     assert (money(both["totalPaid"]), both["paymentStatus"]) == ("141.00", "PAID")
     assert len({p["id"] for p in order["payments"] + both["payments"]}) == 4
 
@@ -339,9 +347,6 @@ async def test_a_recorded_payment_is_checked_like_one_at_checkout_and_refusals_c
     assert await ledger_order(store, order) == before
 
 
-@pytest.mark.xfail(strict=True, reason="recordPayment names its fields 'input.amount' / 'input.reference' "
-                   "(domain/payments.py plan_record_payment -> check_payment(request, currency, 'input')), unlike "
-                   "every other error, PaymentExceedsBalanceError of the same mutation included ('amount')")
 async def test_a_recorded_payment_error_names_the_input_field(store):
     order = await create_ledger_order(store, amountPaid="0")
     bad_amount = await record_payment(store, order, "1.001")
@@ -410,13 +415,24 @@ async def test_refunding_a_stripe_payment_without_the_stripe_account_is_refused_
     assert await ledger_order(store, order) == before
 
 
-@pytest.mark.xfail(strict=True, reason="availableActions.refund says allowed while refundOrder answers "
-                   "PAYMENT_PROVIDER_NOT_CONFIGURED: domain/actions.py available_actions calls "
-                   "check_refund_allowed(order) without the store's connected providers (connected=None skips "
-                   "the check), so the policy shown is not the one the mutation runs")
-async def test_the_refund_action_is_closed_while_the_payment_provider_is_not_connected(store):
+async def test_the_refund_and_cancel_actions_are_closed_while_the_payment_provider_is_not_connected(store):
     order = await create_ledger_order(store, payments=stripe_paid())
     refused = (await store.gql(LEDGER_REFUND, refund_input(order, shipping="5.00")))["refundOrder"]
+    assert refused["__typename"] == "PaymentProviderNotConfiguredError"
+    actions = (await ledger_order(store, order))["availableActions"]
+    for name in ("refund", "cancel"):
+        assert actions[name]["allowed"] is False, name
+        assert actions[name]["reason"]["code"] == "PAYMENT_PROVIDER_NOT_CONFIGURED", name
+    await connect_stripe(store)
+    actions = (await ledger_order(store, order))["availableActions"]
+    assert actions["refund"] == {"allowed": True, "reason": None}
+    assert actions["cancel"] == {"allowed": True, "reason": None}
+
+
+async def test_the_refund_action_is_closed_when_the_newest_payment_is_at_an_unconnected_provider(store):
+    order = await create_ledger_order(store, payments=[
+        *MANUAL_THEN_STRIPE])
+    refused = (await store.gql(LEDGER_REFUND, refund_input(order, shipping="1.00")))["refundOrder"]
     assert refused["__typename"] == "PaymentProviderNotConfiguredError"
     action = (await ledger_order(store, order))["availableActions"]["refund"]
     assert action["allowed"] is False and action["reason"]["code"] == "PAYMENT_PROVIDER_NOT_CONFIGURED"
@@ -439,7 +455,7 @@ async def test_canceling_a_stripe_paid_order_without_the_stripe_account_is_refus
 async def test_a_refund_spanning_two_payments_draws_on_the_newest_first(store):
     await connect_stripe(store)
     order = await create_ledger_order(store, payments=[
-        {"provider": "MANUAL", "amount": "41.00"}, {"provider": "STRIPE", "reference": "pi_3Newer", "amount": "100.00"}])
+        *MANUAL_THEN_STRIPE])
     manual, card = order["payments"]
     done = await refund(store, order, lines=[{"lineId": order["lines"][0]["id"], "quantity": 8}], taxes="10.00",
                         shipping="5.00", duties="1.00")
@@ -463,7 +479,7 @@ async def test_a_refund_spanning_two_payments_draws_on_the_newest_first(store):
 async def test_a_refunds_parts_are_listed_newest_payment_first_whatever_their_ids(store):
     await connect_stripe(store)
     order = await create_ledger_order(store, payments=[
-        {"provider": "MANUAL", "amount": "41.00"}, {"provider": "STRIPE", "reference": "pi_3Newer", "amount": "100.00"}])
+        *MANUAL_THEN_STRIPE])
     issued = (await refund(store, order, subtotal="120.00"))["refund"]
     # Ids are random: give the parts two that uuid4 may well draw, the manual part's sorting first.
     raw = decode(issued["id"], "Refund")
@@ -649,7 +665,8 @@ async def test_payment_settings_need_manage_settings_and_a_refusal_changes_nothi
 
 async def test_the_currency_refund_amounts_are_in_is_a_store_setting(store, http):
     assert (await store.gql(PAYMENT_SETTINGS))["paymentSettings"]["refundAmountsIn"] == "CHECKOUT"
-    changed = (await store.gql(UPDATE_PAYMENT_SETTINGS, {"input": {"refundAmountsIn": "STORE"}}))["updatePaymentSettings"]
+    changed = (await store.gql(UPDATE_PAYMENT_SETTINGS,
+                               {"input": {"refundAmountsIn": "STORE"}}))["updatePaymentSettings"]
     assert changed["__typename"] == "UpdatePaymentSettingsSuccess"
     assert changed["paymentSettings"]["refundAmountsIn"] == "STORE"
     assert (await store.gql(PAYMENT_SETTINGS))["paymentSettings"]["refundAmountsIn"] == "STORE"
@@ -750,3 +767,26 @@ async def test_platform_reports_need_the_platform_sync_permission(store):
         assert body["errors"][0]["extensions"] == {"code": "FORBIDDEN", "permission": "PLATFORM_SYNC"}
         assert body["data"] is None
     assert await ledger_order(store, order) == before
+
+
+
+async def test_an_overlong_platform_refund_reference_is_invalid_input_and_changes_nothing(store):
+    order = await create_ledger_order(store, paymentsManagedExternally=True)
+    key = await platform_key(store)
+    before = await ledger_order(store, order)
+    body = (await store.post(PLATFORM_REFUND, platform_refund_input(order, reference="r" * 300, shipping="1.00"),
+                             key=key)).json()
+    assert await ledger_order(store, order) == before
+    assert "errors" not in body, body["errors"]
+    result = body["data"]["recordPlatformRefund"]
+    assert result["__typename"] == "InvalidInputError" and result["field"] == "reference"
+
+
+async def test_an_overlong_platform_cancellation_reference_is_refused_as_the_reference(store):
+    order = await create_ledger_order(store, cancellationsManagedExternally=True)
+    key = await platform_key(store)
+    before = await ledger_order(store, order)
+    variables = {"input": {"orderId": order["id"], "reason": "OTHER", "reference": "c" * 2100}}
+    result = (await store.gql(PLATFORM_CANCEL, variables, key=key))["recordPlatformCancellation"]
+    assert await ledger_order(store, order) == before
+    assert result["__typename"] == "InvalidInputError" and result["field"] == "reference"

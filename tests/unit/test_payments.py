@@ -672,8 +672,8 @@ def test_an_order_whose_platform_runs_payments_takes_them_from_the_platform_only
 
 def test_a_recorded_payment_is_checked_like_any_payment():
     o = paid_by(payment("10.00"))
-    assert plan_record_payment(o, PaymentRequest(STRIPE, "1.00")).field == "input.reference"
-    assert plan_record_payment(o, PaymentRequest(MANUAL, "0")).field == "input.amount"
+    assert plan_record_payment(o, PaymentRequest(STRIPE, "1.00")).field == "reference"
+    assert plan_record_payment(o, PaymentRequest(MANUAL, "0")).field == "amount"
 
 
 # ---------------------------------------------------------------- random histories
