@@ -13,6 +13,7 @@ from domain import currency
 from domain import ledger
 from schema.ids import to_global_id
 from schema.money import Money
+from schema.node import Node
 
 PaymentProvider = strawberry.enum(
     ledger.PaymentProvider, name="PaymentProvider",
@@ -36,8 +37,7 @@ CurrencyChoice = strawberry.enum(
 
 
 @strawberry.type(description="Money that came in for the order.")
-class Payment:
-    id: strawberry.ID = strawberry.field(description="The payment's global id.")
+class Payment(Node):
     provider: PaymentProvider = strawberry.field(description="Who holds the money.")
     reference: str | None = strawberry.field(
         description="The provider's id of the payment: a Stripe PaymentIntent (pi_...) or charge (ch_...)."

@@ -29,6 +29,7 @@ from resolvers.context import Context
 from schema.errors import ActionAvailability
 from schema.refunds import Refund
 from schema.ids import to_global_id
+from schema.node import Node
 from schema.ledger import CurrencyChoice, Payment, TransactionFee
 from schema.money import Money, RefundableAmounts
 from schema.scalars import Decimal
@@ -46,11 +47,6 @@ FulfillmentStatus = strawberry.enum(d.FulfillmentStatus, description="How far th
 ShipmentStatus = strawberry.enum(d.ShipmentStatus, description="Where a shipment is on its way.")
 CancelReason = strawberry.enum(d.CancelReason, description="Why an order was canceled.")
 ActorKind = strawberry.enum(DomainActorKind, description="What kind of principal acted.")
-
-
-@strawberry.interface(description="An object that can be fetched again by its global id with `node(id:)`.")
-class Node:
-    id: strawberry.ID = strawberry.field(description="The object's opaque global id.")
 
 
 @strawberry.type(description="Who placed the order.")
