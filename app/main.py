@@ -191,6 +191,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
             state["secret_key"] = await secret_key(settings)
             state["secret_box"] = SecretBox(state["secret_key"], settings.encryption_keys)
+            if settings.production and not settings.encryption_keys:
+                log.warning("ORDERGRAPH_ENCRYPTION_KEY is not set: payment provider keys and webhook secrets are "
+                            "encrypted with a key derived from the server's secret; set an encryption key of "
+                            "their own (see the README)")
             # Reads providers' notifications (no calls out: the worker's own gateway sends refunds).
             state["gateway"] = StripeGateway(settings.stripe_api_base)
             try:
