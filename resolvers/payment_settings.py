@@ -13,8 +13,8 @@ from db.records import PaymentAccountRecord
 from domain.access import Permission
 from domain.accounts import check_credentials
 from domain.currency import CurrencyChoice
-from domain.errors import DomainError
-from domain.ledger import PaymentProvider
+from domain.errors import DomainError, invalid_input
+from domain.ledger import SENDS_MONEY, PaymentProvider
 from resolvers.common import require
 from resolvers.context import Context
 
@@ -45,6 +45,18 @@ async def configure_payment_provider(ctx: Context, provider: PaymentProvider, se
             webhook_secret=ctx.secret_box.seal(checked.webhook_secret) if checked.webhook_secret else None,
             key_hint=checked.key_hint, livemode=checked.livemode, now=ctx.now(), new_id=repo.new_id,
         )
+
+
+async def disconnect_payment_provider(ctx: Context, provider: PaymentProvider) -> DomainError | None:
+    """Forget the store's keys at the provider (nothing to do when it is not connected). Refunds still
+    pending there are no longer sent or looked up: the worker fails them with the reason, and they can
+    be retried by hand or once connected again."""
+    who = require(ctx, Permission.MANAGE_SETTINGS)
+    if provider not in SENDS_MONEY:
+        return invalid_input("provider", f"{provider.value} payments are not sent through Ordergraph: there is "
+                             "nothing to disconnect")
+    await ledger_rows.remove_account(who.store_id, provider)
+    return None
 
 
 async def update_payment_settings(ctx: Context, amounts_in: CurrencyChoice) -> CurrencyChoice:

@@ -100,6 +100,16 @@ class ConfigurePaymentProviderSuccess:
     account: PaymentProviderAccount = strawberry.field(description="The account as it is now.")
 
 
+@strawberry.input(description="Disconnect the store from a payment provider: its keys are deleted.")
+class DisconnectPaymentProviderInput:
+    provider: PaymentProvider = strawberry.field(description="The provider (STRIPE).")
+
+
+@strawberry.type(description="The provider is disconnected.")
+class DisconnectPaymentProviderSuccess:
+    payment_settings: PaymentSettings = strawberry.field(description="The settings now.")
+
+
 @strawberry.input(description="The payment settings to change.")
 class UpdatePaymentSettingsInput:
     refund_amounts_in: CurrencyChoice = strawberry.field(description="The default for `refundOrder(amountsIn:)`.")
@@ -113,6 +123,10 @@ class UpdatePaymentSettingsSuccess:
 ConfigurePaymentProviderResult = Annotated[
     ConfigurePaymentProviderSuccess | InvalidInputError,
     strawberry.union("ConfigurePaymentProviderResult", description="The account, or why the keys were refused."),
+]
+DisconnectPaymentProviderResult = Annotated[
+    DisconnectPaymentProviderSuccess | InvalidInputError,
+    strawberry.union("DisconnectPaymentProviderResult", description="The settings, or why nothing changed."),
 ]
 UpdatePaymentSettingsResult = Annotated[
     UpdatePaymentSettingsSuccess | InvalidInputError,
@@ -231,14 +245,18 @@ def _refund_request(input: RecordPlatformRefundInput) -> RefundRequest:
     )
 
 
+async def _settings(info: Info) -> PaymentSettings:
+    accounts = await payment_settings.payment_accounts(info.context)
+    assert info.context.principal is not None
+    choice = await payment_settings.refund_amounts_in(info.context, info.context.principal.store_id)
+    return PaymentSettings(refund_amounts_in=choice, providers=[PaymentProviderAccount.of(a) for a in accounts])
+
+
 @strawberry.type
 class PaymentQueries:
     @strawberry.field(description="How the store takes and returns money. Needs MANAGE_SETTINGS.")
     async def payment_settings(self, info: Info) -> PaymentSettings:
-        accounts = await payment_settings.payment_accounts(info.context)
-        assert info.context.principal is not None
-        choice = await payment_settings.refund_amounts_in(info.context, info.context.principal.store_id)
-        return PaymentSettings(refund_amounts_in=choice, providers=[PaymentProviderAccount.of(a) for a in accounts])
+        return await _settings(info)
 
 
 @strawberry.type
@@ -274,13 +292,22 @@ class PaymentMutations:
             return to_error(result)
         return ConfigurePaymentProviderSuccess(account=PaymentProviderAccount.of(result))
 
+    @strawberry.mutation(description="Disconnect the store from a payment provider; its keys are deleted. Refunds "
+                         "still pending there fail (retry them by hand, or once connected again). Needs "
+                         "MANAGE_SETTINGS.")
+    async def disconnect_payment_provider(self, info: Info,
+                                          input: DisconnectPaymentProviderInput) -> DisconnectPaymentProviderResult:
+        error = await payment_settings.disconnect_payment_provider(info.context,
+                                                                   ledger.PaymentProvider(input.provider.value))
+        if error is not None:
+            return to_error(error)
+        return DisconnectPaymentProviderSuccess(payment_settings=await _settings(info))
+
     @strawberry.mutation(description="Change the store's payment settings. Needs MANAGE_SETTINGS.")
     async def update_payment_settings(self, info: Info, input: UpdatePaymentSettingsInput) -> UpdatePaymentSettingsResult:
-        choice = await payment_settings.update_payment_settings(info.context,
-                                                                currency.CurrencyChoice(input.refund_amounts_in.value))
-        accounts = await payment_settings.payment_accounts(info.context)
-        return UpdatePaymentSettingsSuccess(payment_settings=PaymentSettings(
-            refund_amounts_in=choice, providers=[PaymentProviderAccount.of(a) for a in accounts]))
+        await payment_settings.update_payment_settings(info.context,
+                                                       currency.CurrencyChoice(input.refund_amounts_in.value))
+        return UpdatePaymentSettingsSuccess(payment_settings=await _settings(info))
 
     @strawberry.mutation(description="Record a refund the order's platform made (orders whose payments it runs). "
                          "Needs PLATFORM_SYNC.")

@@ -200,6 +200,13 @@ async def with_failed_refund(store: Store) -> Subject:
     return s
 
 
+async def with_stripe(store: Store) -> Subject:
+    s = await plain(store)
+    await run(store, "mutation($input: ConfigurePaymentProviderInput!) { configurePaymentProvider(input: $input) { "
+              "__typename } }", {"provider": "STRIPE", "secretKey": "sk_test_matrix0000000000"})
+    return s
+
+
 async def platform_run(store: Store) -> Subject:
     order, token = await new_order(store, paymentsManagedExternally=True, cancellationsManagedExternally=True)
     return Subject(order, token, {"line": order["lines"][0]["id"]})
@@ -290,6 +297,8 @@ OPERATIONS = [
     Operation("configurePaymentProvider", (P.MANAGE_SETTINGS,), plain,
               lambda s: {"provider": "STRIPE", "secretKey": "sk_test_matrix0000000000"}, targeted=False),
     Operation("updatePaymentSettings", (P.MANAGE_SETTINGS,), plain, lambda s: {"refundAmountsIn": "CHECKOUT"},
+              targeted=False),
+    Operation("disconnectPaymentProvider", (P.MANAGE_SETTINGS,), with_stripe, lambda s: {"provider": "STRIPE"},
               targeted=False),
     Operation("recordPlatformRefund", (P.PLATFORM_SYNC,), platform_run,
               lambda s: {**oid(s), "reason": "OTHER", "shipping": "1.00", "idempotencyKey": uuid.uuid4().hex}),

@@ -338,3 +338,28 @@ async def test_a_customers_immediate_self_cancel_refunds_through_stripe_like_any
     after = await read(store, order["id"])
     assert after["status"] == "CANCELED" and after["refunds"][0]["status"] == "SUCCEEDED"
     assert after["paymentStatus"] == "REFUNDED"
+
+
+async def test_a_store_that_disconnects_stripe_has_its_pending_refund_failed_with_the_reason(store, stripe, rig):
+    key = await connect_stripe(store, stripe)
+    order, intent = await stripe_order(store, stripe, key)
+    asked = await refund(store, order["id"], shipping="15.00")
+    disconnect = """mutation($input: DisconnectPaymentProviderInput!) { disconnectPaymentProvider(input: $input) {
+      __typename ... on DisconnectPaymentProviderSuccess { paymentSettings { providers { provider } } }
+      ... on InvalidInputError { field } } }"""
+    done = (await store.gql(disconnect, {"input": {"provider": "STRIPE"}}))["disconnectPaymentProvider"]
+    assert done["paymentSettings"]["providers"] == []
+    assert not await sql.fetch('SELECT "id" FROM "payment_accounts" WHERE "store_id" = $1', store.id)
+    manual = (await store.gql(disconnect, {"input": {"provider": "MANUAL"}}))["disconnectPaymentProvider"]
+    assert manual == {"__typename": "InvalidInputError", "field": "provider"}
+
+    await rig.deliver()
+    assert stripe.created_refunds(intent) == []  # no key, no call
+    after = await read(store, order["id"])
+    assert after["refunds"][0]["status"] == "FAILED" and "no longer connected" in after["refunds"][0]["failureReason"]
+    refused = (await store.gql(REFUND, {"input": {"orderId": order["id"], "reason": "OTHER", "shipping": "1.00",
+                                                   "idempotencyKey": uuid.uuid4().hex}}))["refundOrder"]
+    assert refused["code"] == "PAYMENT_PROVIDER_NOT_CONFIGURED"
+    assert after["availableActions"]["refund"]["allowed"] is False
+    by_hand = (await store.gql(RETRY, {"input": {"refundId": asked["id"], "byHand": True}}))["retryRefund"]
+    assert by_hand["refund"]["status"] == "SUCCEEDED"
