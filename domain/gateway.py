@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from domain.ledger import RefundStatus
 
@@ -93,3 +93,38 @@ class ProviderNotification:
     type: str
     created_at: datetime
     refund: ProviderRefund | None = None
+
+
+# ---------------------------------------------------------------- when to ask again
+
+#: Keep trying a refund the provider could not be asked for this long (inside Stripe's 24 h key memory:
+#: after that, the same key could make a second refund).
+GIVE_UP_AFTER = timedelta(hours=23)
+#: The longest wait between two looks at a refund still pending at its provider.
+MAX_RECONCILE_INTERVAL = timedelta(hours=24)
+
+
+def reconcile_delay(attempt: int, reconcile_after: timedelta) -> timedelta:
+    """When to look again at a refund still pending: ``reconcile_after``, then twice as long each time,
+    at most daily (``attempt``: looks so far, this one included)."""
+    return min(MAX_RECONCILE_INTERVAL, reconcile_after * 2 ** min(max(attempt - 1, 0), 10))
+
+
+def plan_after_error(error: ProviderError, *, part_id: str, provider_name: str, looking_up: bool, attempt: int,
+                     waiting: timedelta, jitter: float, reconcile_after: timedelta) -> timedelta | str:
+    """What a provider's error means for a refund part: a wait before asking again (the same
+    idempotency key), or the reason it fails. Looking up a refund the provider has is never a failure
+    (money may have moved): it waits for the next look. Sending one fails at once when refused, and
+    after ``GIVE_UP_AFTER`` of transient errors (30 s, 1 min, ... at most an hour apart, ±10%)."""
+    if looking_up:
+        return reconcile_delay(attempt, reconcile_after)
+    if not error.transient:
+        return error.message
+    if waiting > GIVE_UP_AFTER:
+        return (f"{provider_name} could not be reached for {GIVE_UP_AFTER.total_seconds() / 3600:.0f} hours "
+                f"({error.message}). Look in its dashboard for a refund with metadata ordergraph_refund_part="
+                f"{part_id} before trying again.")
+    backoff = timedelta(seconds=min(3600, 30 * 2 ** min(attempt - 1, 7)) * (0.9 + 0.2 * jitter))
+    if error.retry_after is not None and error.kind is ProviderErrorKind.RATE_LIMITED:
+        backoff = max(backoff, timedelta(seconds=min(error.retry_after, 3600)))
+    return backoff

@@ -103,5 +103,5 @@ async def record_cancellation(ctx: Context, locked: Locked, plan: CancelPlan, *,
         # The cancellation email speaks of the refund: no email of its own. A refund that fails later
         # never undoes the cancel: it is tried again or sent by hand, and the order shows it.
         await record_refund(ctx, record, refund, reason="OTHER", note="Order canceled",
-                            message=f"{describe(refund, record.currency)[:-1]} on cancellation.", data={},
+                            message=describe(refund, record.currency, "on cancellation"), data={},
                             notify=False)

@@ -36,12 +36,13 @@ async def send_parts(store_id: str, parts: tuple[RefundPart, ...] | list[RefundP
                           for p in parts if p.provider in SENDS_MONEY and p.status is RefundStatus.PENDING])
 
 
-def describe(refund: Refund, currency: str) -> str:
+def describe(refund: Refund, currency: str, why: str) -> str:
     """How the timeline tells a new refund: sent at once, or asked of its provider."""
     waiting = sorted({p.provider.value.title() for p in refund.parts if p.status is RefundStatus.PENDING})
     if waiting:
-        return f"Refund of {refund.total} {currency} asked of {' and '.join(waiting)}; pending until it is sent."
-    return f"Refunded {refund.total} {currency}."
+        return (f"Refund of {refund.total} {currency} ({why}) asked of {' and '.join(waiting)}; pending until it is "
+                "sent.")
+    return f"Refunded {refund.total} {currency} ({why})."
 
 
 async def record_refund(ctx: Context, record: OrderRecord, refund: Refund, *, reason: str, note: str | None,

@@ -47,7 +47,7 @@ async def refund_order(
         restocked = sum(rl.quantity for rl in refund.lines if rl.restock)
         await record_refund(
             ctx, record, refund, reason=plan.reason.value, note=plan.note,
-            message=f"{describe(refund, record.currency)[:-1]} ({plan.reason.value.lower().replace('_', ' ')})."
+            message=describe(refund, record.currency, plan.reason.value.lower().replace('_', ' '))
             + (f" {restocked} unit(s) restocked." if restocked else ""),
             data={"note": plan.note}, notify=notify_customer,
         )

@@ -3,10 +3,9 @@ while it is pending, and applies what the provider says, through ``domain.paymen
 
 - **Never twice.** The call carries the part's id (and its try) as the idempotency key: a worker that
   dies between the call and the write sends the same key again and gets the same refund back.
-- **Transient failures** (the provider unreachable, rate-limited, failing on its side) are tried again
-  with the same key, later each time, for up to ``GIVE_UP_AFTER`` (Stripe forgets keys after 24 h);
-  then the part fails with a reason that tells the merchant to look in the provider's dashboard first.
-- **Refusals** (a bad key, an already refunded charge) fail the part at once, with the provider's words.
+- **Errors** follow ``domain.gateway.plan_after_error``: transient ones are tried again with the same key,
+  later each time, for up to 23 h (Stripe forgets keys after 24 h), then the part fails with a reason that
+  tells the merchant to look in the provider's dashboard first; refusals fail it at once.
 - **Pending** is looked up again after ``reconcile_after``, then less and less often (at most daily), until
   the provider or one of its notifications settles it: the reconciliation pass.
 """
@@ -24,18 +23,19 @@ from db import repository as repo
 from db.crypto import InvalidToken, SecretBox
 from domain.access import Actor, ActorKind
 from domain.events import NewEvent
-from domain.gateway import ProviderCredentials, ProviderError, ProviderErrorKind, ProviderRefund, RefundCall
+from domain.gateway import (
+    ProviderCredentials,
+    ProviderError,
+    ProviderRefund,
+    RefundCall,
+    plan_after_error,
+    reconcile_delay,
+)
 from domain.ledger import OPEN, PaymentProvider, RefundStatus, to_minor
 from domain.payments import PartOutcome, plan_part_outcome
 from domain.ports import PaymentGateway
 
 log = logging.getLogger("ordergraph.worker")
-
-#: Keep trying a refund the provider could not be asked for this long (inside Stripe's 24 h key memory).
-GIVE_UP_AFTER = timedelta(hours=23)
-#: The longest wait between two looks at a pending refund.
-MAX_RECONCILE_INTERVAL = timedelta(hours=24)
-
 
 def idempotency_key(part_id: str, retries: int) -> str:
     """One key per try of a part: a retry after a failure is a new refund, a resend of a try is not."""
@@ -97,7 +97,7 @@ class RefundSender:
         outcome = await apply_outcome(work.store_id, part.order_id, part.id, answer, provider, self.clock())
         status = outcome.part.status if outcome else answer.status
         if status in OPEN:
-            await self._later(job, worker, self._reconcile_delay(job))
+            await self._later(job, worker, reconcile_delay(job.attempts, self.reconcile_after))
         else:
             await self._finish(job, worker)
 
@@ -135,32 +135,24 @@ class RefundSender:
     def _after_error(self, error: ProviderError, work: ledger_rows.PartWork,
                      job: outbox.Job) -> ProviderRefund | timedelta:
         part = work.part
-        if part.reference is not None:
-            # Looking up a refund the provider has: never fail it for that (money may have moved).
-            if not error.transient:
-                log.warning("refund part %s: looking it up failed (%s): %s", part.id, error.kind.value, error.message)
-            return self._reconcile_delay(job)
-        if not error.transient:
-            return self._failed(None, error.message)
-        if self.clock() - part.updated_at > GIVE_UP_AFTER:
-            return self._failed(None, f"{part.provider.title()} could not be reached for "
-                                f"{GIVE_UP_AFTER.total_seconds() / 3600:.0f} hours ({error.message}). Look in its "
-                                f"dashboard for a refund with metadata ordergraph_refund_part={part.id} before "
-                                "trying again.")
-        backoff = timedelta(seconds=min(3600, 30 * 2 ** min(job.attempts - 1, 7)) * (0.9 + 0.2 * self.jitter()))
-        if error.retry_after is not None and error.kind is ProviderErrorKind.RATE_LIMITED:
-            backoff = max(backoff, timedelta(seconds=min(error.retry_after, 3600)))
-        log.info("refund part %s: %s; trying again in %s", part.id, error.message, backoff)
-        return backoff
+        after = plan_after_error(error, part_id=part.id, provider_name=part.provider.title(),
+                                 looking_up=part.reference is not None, attempt=job.attempts,
+                                 waiting=self.clock() - part.updated_at, jitter=self.jitter(),
+                                 reconcile_after=self.reconcile_after)
+        if isinstance(after, str):
+            return self._failed(None, after)
+        if part.reference is not None and not error.transient:  # e.g. the store's key was revoked meanwhile
+            log.warning("refund part %s: looking it up was refused (%s); asking again in %s", part.id,
+                        error.message, after)
+        else:
+            log.info("refund part %s: %s; asking again in %s", part.id, error.message, after)
+        return after
 
     @staticmethod
     def _failed(reference: str | None, reason: str) -> ProviderRefund:
         """A refund that cannot be sent, as an answer the domain applies like the provider's own."""
         return ProviderRefund(reference=reference or "", status=RefundStatus.FAILED, amount_minor=0, currency="",
                               failure_reason=reason)
-
-    def _reconcile_delay(self, job: outbox.Job) -> timedelta:
-        return min(MAX_RECONCILE_INTERVAL, self.reconcile_after * 2 ** min(max(job.attempts - 1, 0), 10))
 
     async def _later(self, job: outbox.Job, worker: str, delay: timedelta) -> None:
         async with repo.transaction():
