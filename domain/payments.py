@@ -160,16 +160,21 @@ def plan_part_outcome(order: Order, part_id: str, status: RefundStatus, *, provi
                        failure_reason=reason)
     new_refund = with_parts(refund, tuple(new_part if p.id == part_id else p for p in refund.parts))
     after = replace(order, refunds=tuple(new_refund if r.id == refund.id else r for r in order.refunds))
+    # Said when the refund as a whole changes, and whenever money is released (a part failed while
+    # another still waits): the merchant must hear of money that did not go out.
     event = STATUS_EVENTS.get(new_refund.status) if new_refund.status is not refund.status else None
+    if event is None and moves and status not in HOLDS:
+        event = STATUS_EVENTS[status]
     return PartOutcome(new_part, new_refund, event, payment_status(after),
                        _outcome_message(order, new_refund, new_part))
 
 
 def _outcome_message(order: Order, refund: Refund, part: RefundPart) -> str:
     c, provider = order.currency, part.provider.value.title()
-    match refund.status:
+    match part.status:
         case RefundStatus.SUCCEEDED:
-            return f"{provider} sent {part.amount} {c}: the refund of {refund.total} {c} has gone out."
+            done = f": the refund of {refund.total} {c} has gone out" if refund.status is RefundStatus.SUCCEEDED else ""
+            return f"{provider} sent {part.amount} {c}{done}."
         case RefundStatus.FAILED:
             return (f"The refund of {part.amount} {c} through {provider} failed: {part.failure_reason} "
                     "The amount can be refunded again (retryRefund), or sent by hand.")

@@ -770,3 +770,16 @@ def test_refunds_provider_answers_and_retries_never_overdraw_the_order(drawn, st
 def test_a_word_from_another_provider_than_the_parts_changes_nothing():
     o = one_part_order(PENDING)
     assert plan_part_outcome(o, "X1", FAILED, provider=PaymentProvider.MANUAL, failure_reason="no") is None
+
+
+def test_a_part_that_fails_while_another_waits_is_told_at_once_and_releases_its_money():
+    r = split_refund("20.00", part("10.00", PENDING, id="X1", payment_id="P2"),
+                     part("10.00", PENDING, id="X2", payment_id="P1"), id="R1", subtotal="13.00", shipping="5.00",
+                     taxes="2.00")
+    o = paid_by(payment("17.00", STRIPE, id="P1", created_at=T0),
+                payment("10.00", STRIPE, id="P2", created_at=T0 + timedelta(hours=1)), refunds=(r,))
+    failed = answer(o, "X1", FAILED, failure_reason="card closed")
+    assert failed.refund.status is PENDING  # the other part still waits
+    assert failed.event is EventType.REFUND_FAILED and "10.00" in failed.message and "card closed" in failed.message
+    assert failed.refund.amount_held == Decimal("10.00")
+    assert refundable(with_refund(o, failed.refund)).total == Decimal("17.00")
