@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The GraphQL-over-HTTP audit (graphql-http, from the npm registry), run by the test suite.
+AUDIT := tests/http_audit/node_modules/.package-lock.json
 
 .PHONY: install serve test test-sqlite test-postgres schema migration bench-tools clean
 
@@ -19,8 +21,12 @@ $(STAMP): pyproject.toml
 serve: install
 	$(BIN)/python -m app serve --demo
 
+$(AUDIT): tests/http_audit/package.json tests/http_audit/package-lock.json
+	cd tests/http_audit && npm ci --no-audit --no-fund --silent
+	touch $(AUDIT)
+
 # SQLite always; PostgreSQL when reachable (required under CI=true).
-test: install
+test: install $(AUDIT)
 	bash scripts/test.sh
 
 test-sqlite: install
@@ -42,4 +48,4 @@ bench-tools: install
 	command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) data .pytest_cache tests/http_audit/node_modules

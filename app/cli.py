@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from tortoise import Tortoise
 
-from app.settings import Settings, ensure_sqlite_directory
+from app.settings import Settings, demo_cors_origins, ensure_sqlite_directory
 from db.config import tortoise_config
 from db.migrate import migrate
 
@@ -159,8 +159,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     host, port = args.host or settings.host, args.port or settings.port
     settings = replace(settings, host=host, port=port)
     if args.demo and not settings.production:
-        # The demo is for trying things on this machine: webhooks to a local receiver included.
-        settings = replace(settings, webhooks_allow_private=True)
+        # The demo is for trying things on this machine: webhooks to a local receiver included, and
+        # pages on local development servers (unless ORDERGRAPH_CORS_ORIGINS says which).
+        settings = replace(settings, webhooks_allow_private=True,
+                           cors_origins=settings.cors_origins or demo_cors_origins(port))
     if args.demo:
         async def work() -> int:
             store_id, key, customer = await _demo_credentials(settings)

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from app.http import parse_cors_origins
 from db.crypto import parse_encryption_keys
 from domain.access import LIMITS, ActorKind, RequestLimits
 from domain.creation import clean_email
@@ -47,6 +48,8 @@ class Settings:
     stripe_api_base: str | None = None
     #: A refund still pending at its provider is looked up again after this long (then less often).
     reconcile_after: timedelta = timedelta(minutes=30)
+    #: Origins whose pages may call the API (CORS); none until configured.
+    cors_origins: tuple[str, ...] = ()
 
     @property
     def base_url(self) -> str:
@@ -78,6 +81,7 @@ class Settings:
             "stripe_api_base": _http_url("ORDERGRAPH_STRIPE_API_BASE", env.get("ORDERGRAPH_STRIPE_API_BASE") or None),
             "reconcile_after": _minutes("ORDERGRAPH_PAYMENTS_RECONCILE_MINUTES",
                                         env.get("ORDERGRAPH_PAYMENTS_RECONCILE_MINUTES", "30")),
+            "cors_origins": parse_cors_origins(env.get("ORDERGRAPH_CORS_ORIGINS", "")),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
@@ -153,3 +157,14 @@ def ensure_sqlite_directory(database_url: str) -> None:
     if database_url.startswith("sqlite://") and ":memory:" not in database_url:
         path = Path(database_url.removeprefix("sqlite://").split("?", 1)[0])
         path.parent.mkdir(parents=True, exist_ok=True)
+
+
+#: Where a newcomer's own pages run while trying the demo: common local development servers
+#: (Vite, Create React App and Next.js, Angular, a static server), and the server's own address
+#: under its other name (a page served from 127.0.0.1 calling localhost is another origin).
+DEV_SERVER_PORTS = (3000, 4200, 5173, 8080)
+
+
+def demo_cors_origins(port: int) -> tuple[str, ...]:
+    """``serve --demo``: the bundled pages' origins and common local development servers."""
+    return tuple(f"http://{host}:{p}" for p in (port, *DEV_SERVER_PORTS) for host in ("127.0.0.1", "localhost"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 #: Buckets idle this long are full again, so forgetting them changes nothing.
@@ -28,6 +29,14 @@ class RateLimiter:
             return 0.0
         self._buckets[caller] = (tokens, now)
         return (1.0 - tokens) / rate
+
+    def quota(self, caller: str, per_minute: int, now: float) -> tuple[int, int]:
+        """What is left for the caller now: whole requests, and seconds until its bucket is full again
+        (the ``RateLimit`` header's ``r`` and ``t``)."""
+        rate = per_minute / 60.0
+        tokens, updated = self._buckets.get(caller, (float(per_minute), now))
+        tokens = min(float(per_minute), tokens + (now - updated) * rate)
+        return int(tokens), max(0, math.ceil((per_minute - tokens) / rate))
 
     def _forget_idle(self, now: float) -> None:
         for caller in [c for c, (_t, updated) in self._buckets.items() if now - updated >= FULL_AFTER_SECONDS]:

@@ -160,3 +160,12 @@ def test_rate_limits_can_be_tuned_from_the_environment():
     for bad in ("staff", "staff=0", "robots=5", "staff=fast"):
         with pytest.raises(ValueError, match="ORDERGRAPH_RATE_LIMITS"):
             with_rate_limits(LIMITS, bad)
+
+
+def test_the_quota_says_what_is_left_and_when_the_bucket_is_full_again():
+    limiter = RateLimiter()
+    assert limiter.quota("k", 60, 100.0) == (60, 0)  # never seen: full
+    for _ in range(30):
+        limiter.take("k", 60, 100.0)
+    assert limiter.quota("k", 60, 100.0) == (30, 30)
+    assert limiter.quota("k", 60, 110.0) == (40, 20)  # one a second comes back
