@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # The GraphQL-over-HTTP audit (graphql-http, from the npm registry), run by the test suite.
 AUDIT := tests/http_audit/node_modules/.package-lock.json
 
-.PHONY: install serve test test-sqlite test-postgres schema migration bench-tools clean
+.PHONY: install serve test browser screenshots test-sqlite test-postgres schema migration bench-tools clean
 
 install: $(STAMP)
 
@@ -25,9 +25,17 @@ $(AUDIT): tests/http_audit/package.json tests/http_audit/package-lock.json
 	cd tests/http_audit && npm ci --no-audit --no-fund --silent
 	touch $(AUDIT)
 
+# The browser tests drive Debian's chromium (Playwright's own browser download is not reachable).
+browser:
+	command -v chromium >/dev/null || apt-get install -y chromium || (apt-get update && apt-get install -y chromium)
+
 # SQLite always; PostgreSQL when reachable (required under CI=true).
-test: install $(AUDIT)
+test: install $(AUDIT) browser
 	bash scripts/test.sh
+
+# The order page's screenshots in docs/ (README), taken by the browser tests.
+screenshots: install browser
+	ORDERGRAPH_SCREENSHOTS=docs $(BIN)/python -m pytest tests/browser -k customer_page
 
 test-sqlite: install
 	ORDERGRAPH_TEST_ENGINE=sqlite $(BIN)/python -m pytest

@@ -51,6 +51,15 @@ log = logging.getLogger("ordergraph")
 
 STATIC = Path(__file__).parent / "static"
 GRAPHIQL_PAGE = STATIC / "graphiql" / "index.html"
+ORDER_PAGE = STATIC / "order" / "index.html"
+#: The order page runs only its own script, talks only to this server, and is never framed or cached.
+ORDER_PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+                               "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
 
 
 class GraphQLApp(GraphQL):
@@ -283,6 +292,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    async def order_page(request: Request) -> Response:
+        return HTMLResponse(ORDER_PAGE.read_text(), headers=ORDER_PAGE_HEADERS)
+
     graphql = GraphQLEndpoint(settings, state)
     app = Starlette(
         routes=[
@@ -291,6 +303,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *provider_webhook_routes(lambda: state["gateway"], lambda: state["secret_box"], utcnow),
             # GraphiQL's files (graphiql 3.8.3, react 18.3.1 from npm, with their licenses).
             Mount("/graphiql-assets", StaticFiles(directory=STATIC / "graphiql")),
+            # The customer's order page ("View order details"): the token travels in the fragment.
+            Route("/order", order_page, methods=["GET", "HEAD"]),
+            Mount("/order-assets", StaticFiles(directory=STATIC / "order")),
             # Development: where emails go when no SMTP server is configured.
             *([] if settings.production or settings.smtp_url else mailbox_routes(settings.mail_dir)),
         ],
