@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import math
 import secrets
@@ -24,7 +25,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.schema.exceptions import InvalidOperationTypeError
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from cross_web import HTTPException
@@ -34,6 +35,7 @@ from app.auth import Authentication, authenticate
 from app.delivery import delivery_worker
 from app.http import GRAPHQL_RESPONSE, JSON, AllowlistCORS, ResponseHeaders, error_response, negotiate
 from app.mailbox import mailbox_routes
+from app.persisted import PersistedQueries, PersistedQueryError, load_manifest, sha256
 from app.provider_webhooks import provider_webhook_routes
 from app.settings import Settings, ensure_sqlite_directory
 from db import repository as repo
@@ -52,6 +54,7 @@ log = logging.getLogger("ordergraph")
 STATIC = Path(__file__).parent / "static"
 GRAPHIQL_PAGE = STATIC / "graphiql" / "index.html"
 ORDER_PAGE = STATIC / "order" / "index.html"
+ORDER_PAGE_DOCUMENTS = STATIC / "order" / "documents.json"
 #: The order page runs only its own script, talks only to this server, and is never framed or cached.
 ORDER_PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
@@ -60,6 +63,12 @@ ORDER_PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
 }
+
+
+def order_page_documents() -> dict[str, str]:
+    """The GraphQL documents the bundled order page sends, by their SHA-256."""
+    documents = orjson.loads(ORDER_PAGE_DOCUMENTS.read_bytes())
+    return {sha256(text): text for text in documents.values()}
 
 
 class GraphQLApp(GraphQL):
@@ -75,6 +84,7 @@ class GraphQLApp(GraphQL):
         )
         self.state = state
         self.limits = limits
+        self.persisted: PersistedQueries = state["persisted"]
         self.webhook_policy = WebhookPolicy(production=settings.production,
                                             allow_private=settings.webhooks_allow_private)
 
@@ -96,6 +106,9 @@ class GraphQLApp(GraphQL):
             scope.setdefault("state", {})["media_type"] = media
             try:
                 response = await self.run(request)
+            except PersistedQueryError as refused:
+                response = error_response(refused.status, refused.message, media, code=refused.code,
+                                          headers={"Vary": "Accept"})
             except HTTPException as refused:
                 if request.method == "GET" and isinstance(refused.__cause__, InvalidOperationTypeError):
                     response = error_response(405, "Mutations are sent with POST.", media, headers={"Allow": "POST"})
@@ -126,6 +139,20 @@ class GraphQLApp(GraphQL):
         if state.get("status"):
             response.status_code = state["status"]
         return response
+
+    def should_render_graphql_ide(self, request) -> bool:  # type: ignore[no-untyped-def]
+        # Only for a browser asking for a page: a GET by hash alone (APQ) or "Accept: */*" is a request.
+        return (request.method == "GET" and "text/html" in request.headers.get("accept", "")
+                and request.query_params.get("query") is None and request.query_params.get("extensions") is None)
+
+    async def parse_http_body(self, request):  # type: ignore[no-untyped-def,override]
+        """The request, its document taken from the persisted-query store when it names one by hash."""
+        data = await super().parse_http_body(request)
+        if isinstance(data, GraphQLRequestData):
+            auth: Authentication = request._request.scope["state"]["auth"]
+            public = auth.principal is None or auth.principal.is_customer
+            data = dataclasses.replace(data, query=self.persisted.document(data.query, data.extensions, public=public))
+        return data
 
     def decode_json(self, data: str | bytes) -> object:
         # orjson is faster, and reports bad UTF-8 as a JSONDecodeError (a 400)
@@ -258,7 +285,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     """The whole server. The lifespan opens the database (migrated beforehand with ``migrate``)."""
     settings = settings or Settings.from_env()
     ensure_sqlite_directory(settings.database_url)
-    state: dict[str, Any] = {}
+    state: dict[str, Any] = {"persisted": PersistedQueries(
+        load_manifest(settings.trusted_documents) if settings.trusted_documents else None)}
+    # The bundled customer page's own documents are always trusted.
+    state["persisted"].trust(order_page_documents())
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -318,4 +348,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     # Outermost, so that 413s and 429s carry CORS headers too (a page can read why it was refused).
     app.add_middleware(AllowlistCORS, origins=settings.cors_origins)
     app.state.settings = settings
+    #: What the lifespan makes (keys, the gateway): a second app in tests shares the first one's.
+    app.state.shared = state
     return app

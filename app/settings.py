@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from app.http import parse_cors_origins
+from app.persisted import load_manifest
 from db.crypto import parse_encryption_keys
 from domain.access import LIMITS, ActorKind, RequestLimits
 from domain.creation import clean_email
@@ -50,6 +51,8 @@ class Settings:
     reconcile_after: timedelta = timedelta(minutes=30)
     #: Origins whose pages may call the API (CORS); none until configured.
     cors_origins: tuple[str, ...] = ()
+    #: A manifest of the only documents public callers (customer tokens, no credential) may run.
+    trusted_documents: Path | None = None
 
     @property
     def base_url(self) -> str:
@@ -82,6 +85,7 @@ class Settings:
             "reconcile_after": _minutes("ORDERGRAPH_PAYMENTS_RECONCILE_MINUTES",
                                         env.get("ORDERGRAPH_PAYMENTS_RECONCILE_MINUTES", "30")),
             "cors_origins": parse_cors_origins(env.get("ORDERGRAPH_CORS_ORIGINS", "")),
+            "trusted_documents": _manifest(env.get("ORDERGRAPH_TRUSTED_DOCUMENTS") or None),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
@@ -117,6 +121,14 @@ def _http_url(name: str, value: str | None) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{name}: {value!r} is not an http(s) URL such as https://api.stripe.com")
     return value.strip().rstrip("/")
+
+
+def _manifest(value: str | None) -> Path | None:
+    """The trusted-documents manifest, read now so that a bad one stops the start with a clear line."""
+    if value is None:
+        return None
+    load_manifest(Path(value))
+    return Path(value)
 
 
 def _minutes(name: str, value: str) -> timedelta:

@@ -127,13 +127,14 @@ async def test_a_large_answer_travels_gzipped_when_the_client_accepts_it(store):
 # ---------------------------------------------------------------- CORS
 
 @pytest_asyncio.fixture
-async def cors_http(database_url, tmp_path) -> AsyncIterator[httpx.AsyncClient]:
+async def cors_http(app, database_url, tmp_path) -> AsyncIterator[httpx.AsyncClient]:
     """The application with one origin allowed."""
-    app = create_app(Settings(database_url=database_url, secret_key="test-secret-key", limits=TEST_LIMITS,
+    session, app = app, create_app(Settings(database_url=database_url, secret_key="test-secret-key", limits=TEST_LIMITS,
                               worker="off", mail_dir=tmp_path / "mail", cors_origins=(ALLOWED,)))
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://og.test") as client:
-            yield client
+    # Not its own lifespan: that would close the session's database connections when it ends.
+    app.state.shared.update({k: v for k, v in session.state.shared.items() if k != "persisted"})
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://og.test") as client:
+        yield client
 
 
 def preflight(origin: str, headers: str = "authorization, content-type") -> dict[str, str]:

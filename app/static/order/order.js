@@ -5,19 +5,8 @@
 
 (function () {
   const API = "/graphql";
-  const ORDER_FIELDS = `
-    id number status paymentStatus fulfillmentStatus createdAt currency
-    subtotal { amount currency } shipping { amount currency } duties { amount currency }
-    taxes { amount currency } total { amount currency } totalRefunded { amount currency }
-    lines { name sku quantity unitPrice { amount currency } total { amount currency } }
-    shipments { status carrier trackingNumber trackingUrl estimatedDelivery lines { quantity } }
-    refunds { status total { amount currency } createdAt }
-    cancellationRequest { status message }
-    availableActions { requestCancellation { allowed reason { code message } } }`;
-  const ORDER = `query($id: ID!) { order(id: $id) { ${ORDER_FIELDS} } }`;
-  const CANCEL = `mutation($input: RequestCancellationInput!) { requestCancellation(input: $input) {
-    __typename ... on RequestCancellationSuccess { outcome order { ${ORDER_FIELDS} } }
-    ... on Error { code message } } }`;
+  // The page's GraphQL documents (also the ones a server in trusted-documents mode lets it run).
+  const DOCUMENTS = "/order-assets/documents.json";
   const REASONS = [
     ["CHANGED_MIND", "I changed my mind"], ["ORDERED_BY_MISTAKE", "I ordered by mistake"],
     ["FOUND_BETTER_PRICE", "I found a better price"], ["DELIVERY_TOO_SLOW", "Delivery would take too long"],
@@ -35,6 +24,7 @@
   };
 
   const page = document.getElementById("page");
+  let documents = null;
   const token = decodeURIComponent(window.location.hash.replace(/^#/, ""));
 
   function words(value) { return WORDS[value] || String(value).toLowerCase().replace(/_/g, " "); }
@@ -162,7 +152,7 @@
     const input = { orderId: order.id, reason: form.reason.value };
     if (form.comment.value.trim()) input.comment = form.comment.value.trim();
     try {
-      const result = (await call(CANCEL, { input })).requestCancellation;
+      const result = (await call(documents.cancel, { input })).requestCancellation;
       if (result.__typename !== "RequestCancellationSuccess") throw new Error(result.message);
       render(result.order);
       const done = document.getElementById("cancel-result");
@@ -185,7 +175,8 @@
       return;
     }
     try {
-      const data = await call(ORDER, { id: orderIdFromToken(token) });
+      documents = await (await fetch(DOCUMENTS)).json();
+      const data = await call(documents.order, { id: orderIdFromToken(token) });
       if (!data.order) throw new Error("This order could not be found.");
       document.title = `Order #${data.order.number}`;
       render(data.order);
