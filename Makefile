@@ -43,9 +43,10 @@ test-sqlite: install
 test-postgres: install
 	ORDERGRAPH_TEST_ENGINE=postgres $(BIN)/python -m pytest
 
-# Re-export schema.graphql after changing the schema (a test fails while it is stale).
+# Re-export schema.graphql and possibleTypes.json after changing the schema (a test fails while either is stale).
 schema: install
 	$(BIN)/python -m app export-schema > schema.graphql
+	$(BIN)/python -m app export-possible-types > possibleTypes.json
 
 # Write the migration for a model change: make migration name=add_something (then review it).
 migration: install

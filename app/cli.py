@@ -244,6 +244,14 @@ def cmd_export_schema(_settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_possible_types(_settings: Settings, _args: argparse.Namespace) -> int:
+    from schema import schema
+    from schema.possible_types import possible_types_json
+
+    print(possible_types_json(schema._schema), end="")
+    return 0
+
+
 def _safe_url(url: str) -> str:
     """The database URL without its password."""
     if "@" in url and "://" in url:
@@ -305,6 +313,10 @@ def main(argv: list[str] | None = None) -> int:
 
     sub.add_parser("export-schema", help="Print the schema in SDL (make schema writes schema.graphql).").set_defaults(
         run=cmd_export_schema
+    )
+    sub.add_parser("export-possible-types", help="Print possibleTypes for Apollo Client as JSON: the object types "
+                   "of each interface and union (make schema writes possibleTypes.json).").set_defaults(
+        run=cmd_export_possible_types
     )
 
     args = parser.parse_args(argv)

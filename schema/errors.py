@@ -10,19 +10,118 @@ import strawberry
 from domain.access import Permission as DomainPermission
 from domain.errors import DomainError
 from domain.errors import ErrorCode as DomainErrorCode
+from schema.enums import described_enum
 from schema.ids import to_global_id
 from schema.money import RefundableAmounts
 from schema.scalars import Decimal
 
-ErrorCode = strawberry.enum(
+ErrorCode = described_enum(
     DomainErrorCode, name="ErrorCode",
     description="Stable codes of expected failures. Clients branch on these; they are never renamed.",
+    values={
+        "ORDER_NOT_FOUND": "No order with this id or number is visible to you: it does not exist, or it belongs "
+        "to another store (the answer never says which).",
+        "ORDER_CANCELED": "The order is canceled, which is final: it takes no further cancel, shipment, tracking "
+        "number, shipping address, payment or supplier order, and no refund once everything paid is refunded. "
+        "Carries `orderStatus`.",
+        "ORDER_SHIPPED": "A cancel (or a shipping address change) was asked, but a shipment of the order has left "
+        "the warehouse or a supplier has shipped its goods.",
+        "FULFILLMENT_IN_PROGRESS": "A cancel was asked, but a shipment awaits dispatch: void it first "
+        "(`voidShipment`). A customer's request is also refused while a supplier order is placed.",
+        "MANAGED_EXTERNALLY": "The order's payments (refunds, recorded payments) or cancellations are run by its "
+        "e-commerce platform: do it there.",
+        "ORDER_NOT_PAID": "A refund was asked, but nothing was paid for the order.",
+        "NOTHING_TO_REFUND": "The refund adds up to zero, or everything paid is refunded already.",
+        "REFUND_EXCEEDS_REFUNDABLE": "A refund component, or the total, is more than what is left to refund. "
+        "Carries `maximumRefundable` and the `field` at fault.",
+        "INVALID_AMOUNT": "An amount is negative, malformed, or has more decimals than its currency. Carries the "
+        "`field` holding it.",
+        "LINE_NOT_FOUND": "A line id is not a line of this order. Carries the `lineId` given.",
+        "QUANTITY_EXCEEDS_AVAILABLE": "A line quantity is more than can still be refunded, fulfilled or returned. "
+        "Carries `lineId` and `available`.",
+        "INVALID_TRACKING_NUMBER": "The tracking number is empty, too long, or has characters no carrier uses.",
+        "DUPLICATE_TRACKING_NUMBER": "That tracking number is already on this order.",
+        "NOTHING_TO_FULFILL": "Every unit of the order is already in a shipment.",
+        "NOTE_EMPTY": "The note body is blank.",
+        "NOTE_TOO_LONG": "The note body is longer than a note may be. Carries `maxLength`.",
+        "IDEMPOTENCY_KEY_REUSED": "The idempotency key was used before with a different input (the same key with "
+        "the same input replays the first answer instead).",
+        "INVALID_INPUT": "Any other invalid argument. Carries the `field` at fault. An invalid query argument "
+        "(a page size, a cursor) is a top-level error with this `extensions.code` instead.",
+        "SHIPMENT_NOT_FOUND": "No shipment with this id is on an order visible to you (to add a tracking number "
+        "to: no open one; a voided shipment takes none).",
+        "ORDER_NUMBER_TAKEN": "Another order of this store already has that order number. Carries the `field`.",
+        "SHIPMENT_NOT_EDITABLE": "The shipment cannot be edited here: it was voided, or its label was bought "
+        "through a carrier, which updates it.",
+        "INVALID_SHIPMENT_TRANSITION": "The shipment cannot go to the status asked from the one it is in "
+        "(DELIVERED and CANCELED are final). Carries `shipmentStatus` and `requestedStatus`.",
+        "SHIPMENT_ALREADY_SHIPPED": "The shipment has left with its carrier, so it can no longer be voided. "
+        "Carries `shipmentStatus`.",
+        "NOTHING_TO_RETURN": "No shipped unit of the order is left to return.",
+        "PAYMENT_PENDING": "The order's payment is still processing: nothing can be refunded until it settles.",
+        "NOTE_NOT_FOUND": "No note with this id is on an order visible to you.",
+        "SUPPLIER_ORDER_NOT_FOUND": "No supplier order with this id is on an order visible to you.",
+        "SUPPLIER_ORDER_NOT_CANCELABLE": "Only a PLACED supplier order can be canceled; this one has shipped or "
+        "is canceled already. Carries `supplierOrderStatus`.",
+        "SUPPLIER_ORDER_ACTIVE": "A supplier order for the order is still placed: cancel it with the supplier "
+        "(`cancelSupplierOrder`) before canceling the order. Carries `supplierOrderId`.",
+        "PAYMENT_NOT_PENDING": "`settlePayment` was asked, but the order has no payment waiting to settle.",
+        "API_KEY_NOT_FOUND": "No API key with this id is in your store.",
+        "FORBIDDEN": "Only in `availableActions` (`ForbiddenError`): you lack the permission the action needs, or "
+        "it is not for your kind of caller. The mutation itself answers with a top-level error whose "
+        "`extensions.code` is FORBIDDEN.",
+        "SELF_CANCELLATION_DISABLED": "The customer asked to cancel, but the store does not let customers cancel "
+        "orders themselves.",
+        "CANCELLATION_WINDOW_CLOSED": "The customer asked to cancel after the store's self-service window, "
+        "counted from when the order was placed, had closed. Carries `closedAt`.",
+        "CANCELLATION_ALREADY_REQUESTED": "The customer's cancellation request is already waiting for the store's "
+        "decision.",
+        "CANCELLATION_REQUEST_DECLINED": "The store declined this order's cancellation request: the customer "
+        "cannot ask again online and should contact the store.",
+        "NO_CANCELLATION_REQUEST": "An approval or a decline was asked, but the order has no cancellation request "
+        "waiting for a decision.",
+        "WEBHOOK_ENDPOINT_NOT_FOUND": "No webhook endpoint with this id is in your store.",
+        "WEBHOOK_ENDPOINT_LIMIT_REACHED": "The store has as many webhook endpoints as it may have: delete one "
+        "first.",
+        "WEBHOOK_DELIVERY_NOT_FOUND": "No webhook delivery with this id is in your store.",
+        "WEBHOOK_DELIVERY_PENDING": "`retryWebhookDelivery` was asked, but the delivery is still PENDING: its next "
+        "attempt is already queued.",
+        "PAYMENT_PROVIDER_NOT_CONFIGURED": "The order's money is at a payment provider the store has not "
+        "connected: connect it (`configurePaymentProvider`) or refund from the provider's dashboard. Carries "
+        "`provider`.",
+        "REFUND_NOT_FOUND": "No refund with this id is on an order visible to you.",
+        "REFUND_NOT_RETRYABLE": "`retryRefund` was asked for a refund that did not fail: only a FAILED or CANCELED "
+        "refund is tried again. Carries `refundStatus`.",
+        "ORDER_ALREADY_PAID": "`recordPayment` was asked, but the order is paid in full.",
+        "PAYMENT_EXCEEDS_BALANCE": "`recordPayment` was asked for more than is still to pay. Carries `balance`.",
+        "NOT_MANAGED_EXTERNALLY": "`recordPlatformRefund` or `recordPlatformCancellation` was asked for an order "
+        "whose payments or cancellations are run here, not by its platform: use `refundOrder` or `cancelOrder`.",
+    },
 )
 
-Permission = strawberry.enum(
+Permission = described_enum(
     DomainPermission, name="Permission",
     description="What an API key may do. Customer tokens hold none: they read their order and request its "
     "cancellation.",
+    values={
+        "READ_ORDERS": "Read the store's orders (`order`, `orderByNumber`, `orders`, `node`) and its event feed "
+        "(`events`).",
+        "WRITE_ORDERS": "Create orders and change them: notes, tracking numbers, shipments, returns, edits, "
+        "supplier orders, recorded payments.",
+        "CANCEL_ORDERS": "Cancel orders (refunding what is left), and approve or decline customers' cancellation "
+        "requests.",
+        "REFUND_ORDERS": "Refund orders, and try failed refunds again.",
+        "CANCEL_WITHOUT_REFUND": "Cancel a paid order and keep the money (`cancelOrder` with `refund: false`). "
+        "Elevated: granted on purpose, never by default.",
+        "MANAGE_KEYS": "List, create and revoke the store's API keys. Elevated: granted on purpose, never by "
+        "default, and never to partner apps.",
+        "MANAGE_NOTES": "Edit and delete notes written by others (an author may always edit their own).",
+        "MANAGE_WEBHOOKS": "Manage webhook endpoints, their secrets and their deliveries.",
+        "MANAGE_SETTINGS": "Change the store's settings: notifications, payment providers and their keys, payment "
+        "settings.",
+        "PLATFORM_SYNC": "For a platform's integration key: report the refunds and cancellations the platform ran "
+        "(`recordPlatformRefund`, `recordPlatformCancellation`).",
+    },
 )
 
 

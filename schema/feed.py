@@ -14,13 +14,58 @@ from domain.events import EventType as DomainEventType
 from domain.events import event_payload
 from resolvers import feed
 from resolvers import orders as order_resolvers
+from schema.arguments import After
+from schema.enums import described_enum
 from schema.errors import InvalidArgument
 from schema.ids import decode, to_global_id
 from schema.types import Info, Node, Order
 
-EventType = strawberry.enum(
+EventType = described_enum(
     DomainEventType, name="EventType",
     description="What happened. Webhooks carry it in lower-case dotted form (ORDER_CANCELED -> order.canceled).",
+    values={
+        "ORDER_CREATED": "An order was created (`createOrder`, `createTestOrder`).",
+        "ORDER_CANCELED": "The order was canceled: by staff, by its customer (at once, or on approval of their "
+        "request), or as its platform reported.",
+        "ORDER_RETURNED": "Shipped units came back (`returnOrder`).",
+        "ORDER_NUMBER_CHANGED": "The order got another number (`updateOrderNumber`).",
+        "ADDRESS_CHANGED": "The shipping or billing address changed (`updateOrderAddresses`).",
+        "CUSTOMER_CHANGED": "The order moved to another customer's contact details (`changeOrderCustomer`).",
+        "PAYMENT_SETTLED": "A pending payment settled (`settlePayment`): the order can be refunded.",
+        "PAYMENT_VOIDED": "A pending payment was dropped because the order was canceled before it settled.",
+        "REFUND_ISSUED": "A refund was issued: by `refundOrder`, by a cancel, or as the order's platform reported.",
+        "REFUND_SUCCEEDED": "A provider sent the money of a refund that was pending.",
+        "REFUND_FAILED": "A provider could not send a refund: its money is refundable again (`retryRefund`).",
+        "REFUND_CANCELED": "A refund was canceled at its provider before its money went out: the money is "
+        "refundable again.",
+        "REFUND_REQUIRES_ACTION": "The provider needs something done (in its dashboard) before it can send a "
+        "refund.",
+        "REFUND_RETRIED": "A failed refund was sent again, or recorded as sent by hand (`retryRefund`).",
+        "PAYMENT_RECORDED": "Money received after checkout was recorded (`recordPayment`).",
+        "TRACKING_ADDED": "A tracking number was added and its units shipped (`addTrackingNumber`).",
+        "SHIPMENT_CREATED": "A shipment awaiting dispatch was created (`fulfillOrder`).",
+        "SHIPMENT_UPDATED": "A shipment was edited: status, carrier, tracking or expected delivery "
+        "(`updateShipment`).",
+        "SHIPMENT_DELIVERED": "A shipment was marked delivered (`markShipmentDelivered`).",
+        "SHIPMENT_VOIDED": "A shipment was voided before it left (`voidShipment`): its units can ship again.",
+        "NOTE_ADDED": "An internal note was added (`addNote`).",
+        "NOTE_EDITED": "An internal note was edited (`updateNote`).",
+        "NOTE_DELETED": "An internal note was deleted (`deleteNote`); the event keeps what it said.",
+        "SUPPLIER_ORDER_PLACED": "A dropship supplier order was recorded (`recordSupplierOrder`).",
+        "SUPPLIER_ORDER_CANCELED": "A supplier order was canceled with the supplier (`cancelSupplierOrder`).",
+        "SUPPLIER_ORDER_SHIPPED": "A supplier shipped its order (`markSupplierOrderShipped`).",
+        "CANCELLATION_REQUESTED": "The customer asked to cancel, and the request waits for the store "
+        "(`requestCancellation`).",
+        "CANCELLATION_APPROVED": "The store approved the customer's cancellation request; the order is canceled.",
+        "CANCELLATION_DECLINED": "The store declined the customer's cancellation request, with a message.",
+        "CUSTOMER_LINK_ISSUED": "A new customer access token, the order page link, was issued "
+        "(`issueCustomerAccessToken`).",
+        "CUSTOMER_NOTIFIED": "An email about the order went out (written when the mail server accepted it, never "
+        "before).",
+        "NOTIFICATION_FAILED": "An email about the order could not be sent.",
+        "WEBHOOK_TEST": "A test ping to one endpoint (`sendTestWebhook`), about no order: not in the change feed, "
+        "and no endpoint can subscribe to it.",
+    },
 )
 
 
@@ -85,7 +130,7 @@ class FeedQueries:
     async def events(
         self, info: Info,
         first: Annotated[int | None, strawberry.argument(description="Page size (default 50, at most 100).")] = None,
-        after: Annotated[str | None, strawberry.argument(description="Continue after this cursor.")] = None,
+        after: After = None,
         types: Annotated[list[EventType] | None, strawberry.argument(description="Only these types.")] = None,
         order_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only this order's events.")] = None,
     ) -> EventConnection:

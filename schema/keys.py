@@ -13,12 +13,16 @@ from domain.access import Permission as DomainPermission
 from domain.access import parse_permissions
 from domain.errors import DomainError
 from resolvers import keys
+from schema.enums import described_enum
 from schema.errors import ApiKeyNotFoundError, InvalidInputError, Permission, to_error
 from schema.ids import decode, to_global_id
 from schema.types import Info
 
 
-@strawberry.enum(description="Who holds an API key.")
+@described_enum(description="Who holds an API key.", values={
+    "STAFF": "A member of the store's team (the admin app).",
+    "PARTNER": "A partner's app acting for the store; it never gets MANAGE_KEYS.",
+})
 class ApiKeyKind(enum.Enum):
     STAFF = "STAFF"
     PARTNER = "PARTNER"
@@ -101,7 +105,11 @@ class KeyQueries:
 @strawberry.type
 class KeyMutations:
     @strawberry.mutation(description="Create an API key; its secret is in the answer, once. Needs MANAGE_KEYS.")
-    async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> CreateApiKeyResult:
+    async def create_api_key(
+        self, info: Info,
+        input: Annotated[CreateApiKeyInput, strawberry.argument(
+            description="The key's kind, its holder, and its permissions.")],
+    ) -> CreateApiKeyResult:
         permissions = (None if input.permissions is None
                        else frozenset(DomainPermission(p.value) for p in input.permissions))
         result = await keys.create_api_key(info.context, kind=input.kind.value, name=input.name,
@@ -113,6 +121,9 @@ class KeyMutations:
 
     @strawberry.mutation(description="Revoke an API key at once; revoking it again changes nothing. "
                          "Needs MANAGE_KEYS.")
-    async def revoke_api_key(self, info: Info, input: RevokeApiKeyInput) -> RevokeApiKeyResult:
+    async def revoke_api_key(
+        self, info: Info,
+        input: Annotated[RevokeApiKeyInput, strawberry.argument(description="The key to revoke.")],
+    ) -> RevokeApiKeyResult:
         result = await keys.revoke_api_key(info.context, decode(input.api_key_id, "ApiKey"))
         return to_error(result) if isinstance(result, DomainError) else RevokeApiKeySuccess(api_key=ApiKey.of(result))

@@ -11,28 +11,57 @@ import strawberry
 from db.records import PaymentRecord, RefundPartRecord
 from domain import currency
 from domain import ledger
+from schema.enums import described_enum
 from schema.ids import to_global_id
 from schema.money import Money
 from schema.node import Node
 
-PaymentProvider = strawberry.enum(
+PaymentProvider = described_enum(
     ledger.PaymentProvider, name="PaymentProvider",
     description="Who holds the money: MANUAL (the merchant's own payment system; refunds are sent from its "
     "dashboard), STRIPE (Ordergraph sends refunds through Stripe), PLATFORM (the order's platform runs payments).",
+    values={
+        "MANUAL": "The merchant's own payment system (cash, a bank transfer, a card terminal): Ordergraph records "
+        "refunds, and the merchant sends their money from that system's dashboard.",
+        "STRIPE": "Stripe: Ordergraph sends refunds through the store's connected Stripe account.",
+        "PLATFORM": "The order's e-commerce platform runs its payments and reports its refunds "
+        "(`recordPlatformRefund`).",
+    },
 )
-PaymentTransactionStatus = strawberry.enum(
+PaymentTransactionStatus = described_enum(
     ledger.PaymentTransactionStatus, name="PaymentTransactionStatus",
     description="Where a payment stands: PENDING (processing), SUCCEEDED, FAILED, VOIDED (dropped on cancel).",
+    values={
+        "PENDING": "Still processing: it counts as paid, but nothing is refundable until it settles "
+        "(`settlePayment`).",
+        "SUCCEEDED": "The money came in.",
+        "FAILED": "The payment did not go through: it counts for nothing.",
+        "VOIDED": "Dropped: the order was canceled before the payment settled.",
+    },
 )
-RefundStatus = strawberry.enum(
+RefundStatus = described_enum(
     ledger.RefundStatus, name="RefundStatus",
     description="Whether a refund's money went out: PENDING at its provider (it counts against what is "
     "refundable), REQUIRES_ACTION (the provider needs something done), SUCCEEDED, FAILED or CANCELED (the money "
     "is refundable again; retryRefund).",
+    values={
+        "PENDING": "Sent to the provider, which has not answered yet; its money counts against what is refundable.",
+        "REQUIRES_ACTION": "The provider needs something done (in its dashboard) before it sends the money; it "
+        "still counts against what is refundable.",
+        "SUCCEEDED": "The money went back (for a MANUAL refund: recorded, for the merchant to send; see "
+        "`instructions`).",
+        "FAILED": "The provider could not send it: its money is refundable again, and `retryRefund` tries again.",
+        "CANCELED": "Canceled at the provider before the money went out: its money is refundable again, and "
+        "`retryRefund` tries again.",
+    },
 )
-CurrencyChoice = strawberry.enum(
+CurrencyChoice = described_enum(
     currency.CurrencyChoice, name="CurrencyChoice",
     description="CHECKOUT: the currency the customer paid in; STORE: the store's own, at the order's rate.",
+    values={
+        "CHECKOUT": "The currency the customer paid in (the order's `currency`).",
+        "STORE": "The store's own currency (the order's `storeCurrency`), converted at the order's `exchangeRate`.",
+    },
 )
 
 

@@ -21,6 +21,7 @@ from domain.returns import ReturnLineRequest
 from domain.shipments import FulfillRequest, ShipmentUpdate
 from domain.tracking import ShipmentLineRequest, TrackingRequest
 from resolvers import cancel, edits, notes, orders, refunds, shipments, suppliers, tracking
+from schema.enums import described_enum
 from schema.errors import (
     PaymentProviderNotConfiguredError,
     DuplicateTrackingNumberError,
@@ -229,8 +230,15 @@ def _shipment_success(success_type, result):
     return success_type(order=Order.of(record), shipment=Shipment.of(shipment))
 
 
-AddressWarningCode = strawberry.enum(AddressWarning, name="AddressWarningCode",
-                                     description="What changing an address may have put at risk.")
+AddressWarningCode = described_enum(
+    AddressWarning, name="AddressWarningCode", description="What changing an address may have put at risk.",
+    values={
+        "FRAUD_PROTECTION_MAY_BE_VOID": "Any address change after checkout: it may void the order's fraud "
+        "protection.",
+        "LANDED_COST_MAY_BE_INACCURATE": "A new shipping address on an order that charged duties or taxes: they "
+        "were computed for the old address and may now be wrong.",
+    },
+)
 
 
 @strawberry.type(description="Something the UI must tell the merchant after an address change.")
@@ -355,7 +363,11 @@ SettlePaymentResult = Annotated[
 @strawberry.type(description="Everything that changes an order, and the store's API keys.")
 class Mutation(SelfServiceMutations, KeyMutations, WebhookMutations, NotificationMutations, PaymentMutations):
     @strawberry.mutation(description="Create an order (platform integrations and partner apps). Needs WRITE_ORDERS.")
-    async def create_order(self, info: Info, input: CreateOrderInput) -> CreateOrderResult:
+    async def create_order(
+        self, info: Info,
+        input: Annotated[CreateOrderInput, strawberry.argument(
+            description="The order as placed at checkout: customer, lines, amounts and payments.")],
+    ) -> CreateOrderResult:
         request = CreateOrderRequest(
             currency=input.currency,
             customer=Customer(email=input.customer.email, name=input.customer.name, phone=input.customer.phone),
@@ -381,7 +393,11 @@ class Mutation(SelfServiceMutations, KeyMutations, WebhookMutations, Notificatio
     @strawberry.mutation(
         description="Cancel an order, refunding what is left unless `refund: false`. Irreversible. Needs CANCEL_ORDERS."
     )
-    async def cancel_order(self, info: Info, input: CancelOrderInput) -> CancelOrderResult:
+    async def cancel_order(
+        self, info: Info,
+        input: Annotated[CancelOrderInput, strawberry.argument(
+            description="The order to cancel, why, and whether to refund, restock and email the customer.")],
+    ) -> CancelOrderResult:
         request = CancelRequest(
             reason=d.CancelReason(input.reason.value), refund=_or(input.refund, True), restock=_or(input.restock, True),
             staff_note=input.staff_note,
@@ -396,7 +412,11 @@ class Mutation(SelfServiceMutations, KeyMutations, WebhookMutations, Notificatio
         return CancelOrderSuccess(order=Order.of(record), refund=Refund.of(refund) if refund else None)
 
     @strawberry.mutation(description="Refund part or all of an order, once per idempotency key. Needs REFUND_ORDERS.")
-    async def refund_order(self, info: Info, input: RefundOrderInput) -> RefundOrderResult:
+    async def refund_order(
+        self, info: Info,
+        input: Annotated[RefundOrderInput, strawberry.argument(
+            description="The order, what to refund (units and amounts) and why, under an idempotency key.")],
+    ) -> RefundOrderResult:
         request = RefundRequest(
             reason=d.RefundReason(input.reason.value),
             lines=tuple(
@@ -418,7 +438,11 @@ class Mutation(SelfServiceMutations, KeyMutations, WebhookMutations, Notificatio
         return RefundOrderSuccess(order=Order.of(record), refund=Refund.of(refund))
 
     @strawberry.mutation(description="Add a tracking number: its units ship. Needs WRITE_ORDERS.")
-    async def add_tracking_number(self, info: Info, input: AddTrackingNumberInput) -> AddTrackingNumberResult:
+    async def add_tracking_number(
+        self, info: Info,
+        input: Annotated[AddTrackingNumberInput, strawberry.argument(
+            description="The order, the tracking number, and the units or awaiting shipment it ships.")],
+    ) -> AddTrackingNumberResult:
         shipment_id = None
         if input.shipment_id is not None:
             # An id that is not one of our shipment ids matches no shipment.
@@ -439,7 +463,11 @@ class Mutation(SelfServiceMutations, KeyMutations, WebhookMutations, Notificatio
         return AddTrackingNumberSuccess(order=Order.of(record), shipment=Shipment.of(shipment))
 
     @strawberry.mutation(description="Create a shipment awaiting dispatch for chosen units. Needs WRITE_ORDERS.")
-    async def fulfill_order(self, info: Info, input: FulfillOrderInput) -> FulfillOrderResult:
+    async def fulfill_order(
+        self, info: Info,
+        input: Annotated[FulfillOrderInput, strawberry.argument(
+            description="The order, and the units to put in the shipment (default: every unit not yet in one).")],
+    ) -> FulfillOrderResult:
         request = FulfillRequest(
             lines=None if input.lines is None else tuple(
                 ShipmentLineRequest(_line_id(ln.line_id), ln.quantity) for ln in input.lines
@@ -451,7 +479,11 @@ class Mutation(SelfServiceMutations, KeyMutations, WebhookMutations, Notificatio
         return _shipment_success(FulfillOrderSuccess, result)
 
     @strawberry.mutation(description="Edit a shipment created by hand. Needs WRITE_ORDERS.")
-    async def update_shipment(self, info: Info, input: UpdateShipmentInput) -> UpdateShipmentResult:
+    async def update_shipment(
+        self, info: Info,
+        input: Annotated[UpdateShipmentInput, strawberry.argument(
+            description="The shipment, and the fields to change.")],
+    ) -> UpdateShipmentResult:
         update = ShipmentUpdate(
             carrier=input.carrier, tracking_number=input.tracking_number, tracking_url=input.tracking_url,
             status=d.ShipmentStatus(input.status.value) if input.status else None,
@@ -463,19 +495,27 @@ class Mutation(SelfServiceMutations, KeyMutations, WebhookMutations, Notificatio
 
     @strawberry.mutation(description="Mark a shipment delivered. Needs WRITE_ORDERS.")
     async def mark_shipment_delivered(
-        self, info: Info, input: MarkShipmentDeliveredInput
+        self, info: Info,
+        input: Annotated[MarkShipmentDeliveredInput, strawberry.argument(
+            description="The shipment that was delivered.")],
     ) -> MarkShipmentDeliveredResult:
         result = await shipments.mark_shipment_delivered(info.context, decode(input.shipment_id, "Shipment"),
                                                          notify_customer=input.notify_customer)
         return _shipment_success(MarkShipmentDeliveredSuccess, result)
 
     @strawberry.mutation(description="Void a shipment that has not left; its units can ship again. Needs WRITE_ORDERS.")
-    async def void_shipment(self, info: Info, input: VoidShipmentInput) -> VoidShipmentResult:
+    async def void_shipment(
+        self, info: Info,
+        input: Annotated[VoidShipmentInput, strawberry.argument(description="The shipment to void.")],
+    ) -> VoidShipmentResult:
         result = await shipments.void_shipment(info.context, decode(input.shipment_id, "Shipment"))
         return _shipment_success(VoidShipmentSuccess, result)
 
     @strawberry.mutation(description="Record shipped units that came back. Needs WRITE_ORDERS.")
-    async def return_order(self, info: Info, input: ReturnOrderInput) -> ReturnOrderResult:
+    async def return_order(
+        self, info: Info,
+        input: Annotated[ReturnOrderInput, strawberry.argument(description="The order, and the units that came back.")],
+    ) -> ReturnOrderResult:
         lines = tuple(ReturnLineRequest(_line_id(ln.line_id), ln.quantity, _or(ln.restock, False)) for ln in input.lines)
         result = await shipments.return_order(info.context, decode(input.order_id, "Order"), lines,
                                               notify_customer=input.notify_customer)
@@ -485,13 +525,18 @@ class Mutation(SelfServiceMutations, KeyMutations, WebhookMutations, Notificatio
         return ReturnOrderSuccess(order=Order.of(record), order_return=OrderReturn.of(returned))
 
     @strawberry.mutation(description="Give the order another number, unique in the store. Needs WRITE_ORDERS.")
-    async def update_order_number(self, info: Info, input: UpdateOrderNumberInput) -> UpdateOrderNumberResult:
+    async def update_order_number(
+        self, info: Info,
+        input: Annotated[UpdateOrderNumberInput, strawberry.argument(description="The order, and its new number.")],
+    ) -> UpdateOrderNumberResult:
         result = await edits.update_order_number(info.context, decode(input.order_id, "Order"), input.number)
         return to_error(result) if isinstance(result, DomainError) else UpdateOrderNumberSuccess(order=Order.of(result))
 
     @strawberry.mutation(description="Change the shipping and/or billing address. Needs WRITE_ORDERS.")
     async def update_order_addresses(
-        self, info: Info, input: UpdateOrderAddressesInput
+        self, info: Info,
+        input: Annotated[UpdateOrderAddressesInput, strawberry.argument(
+            description="The order, and the address or addresses to replace.")],
     ) -> UpdateOrderAddressesResult:
         result = await edits.update_order_addresses(
             info.context, decode(input.order_id, "Order"), shipping=_address(input.shipping_address),
@@ -506,14 +551,21 @@ class Mutation(SelfServiceMutations, KeyMutations, WebhookMutations, Notificatio
         )
 
     @strawberry.mutation(description="Move the order to another customer's contact details. Needs WRITE_ORDERS.")
-    async def change_order_customer(self, info: Info, input: ChangeOrderCustomerInput) -> ChangeOrderCustomerResult:
+    async def change_order_customer(
+        self, info: Info,
+        input: Annotated[ChangeOrderCustomerInput, strawberry.argument(
+            description="The order, and the new customer's contact details.")],
+    ) -> ChangeOrderCustomerResult:
         customer = Customer(email=input.customer.email, name=input.customer.name, phone=input.customer.phone)
         result = await edits.change_order_customer(info.context, decode(input.order_id, "Order"), customer,
                                                    notify_customer=input.notify_customer)
         return to_error(result) if isinstance(result, DomainError) else ChangeOrderCustomerSuccess(order=Order.of(result))
 
     @strawberry.mutation(description="Edit a note. Needs WRITE_ORDERS, and MANAGE_NOTES for others' notes.")
-    async def update_note(self, info: Info, input: UpdateNoteInput) -> UpdateNoteResult:
+    async def update_note(
+        self, info: Info,
+        input: Annotated[UpdateNoteInput, strawberry.argument(description="The note, and its new text.")],
+    ) -> UpdateNoteResult:
         result = await edits.update_note(info.context, decode(input.note_id, "Note"), input.body)
         if isinstance(result, DomainError):
             return to_error(result)
@@ -521,7 +573,10 @@ class Mutation(SelfServiceMutations, KeyMutations, WebhookMutations, Notificatio
         return UpdateNoteSuccess(order=Order.of(record), note=Note.of(note))
 
     @strawberry.mutation(description="Delete a note. Needs WRITE_ORDERS, and MANAGE_NOTES for others' notes.")
-    async def delete_note(self, info: Info, input: DeleteNoteInput) -> DeleteNoteResult:
+    async def delete_note(
+        self, info: Info,
+        input: Annotated[DeleteNoteInput, strawberry.argument(description="The note to delete.")],
+    ) -> DeleteNoteResult:
         result = await edits.delete_note(info.context, decode(input.note_id, "Note"))
         if isinstance(result, DomainError):
             return to_error(result)
@@ -529,20 +584,30 @@ class Mutation(SelfServiceMutations, KeyMutations, WebhookMutations, Notificatio
         return DeleteNoteSuccess(order=Order.of(record), deleted_note_id=to_global_id("Note", note_id))
 
     @strawberry.mutation(description="Record a purchase order placed with a dropship supplier. Needs WRITE_ORDERS.")
-    async def record_supplier_order(self, info: Info, input: RecordSupplierOrderInput) -> RecordSupplierOrderResult:
+    async def record_supplier_order(
+        self, info: Info,
+        input: Annotated[RecordSupplierOrderInput, strawberry.argument(
+            description="The order, the supplier, and the supplier's reference.")],
+    ) -> RecordSupplierOrderResult:
         result = await suppliers.record_supplier_order(info.context, decode(input.order_id, "Order"),
                                                        input.supplier_name, input.external_id)
         return _supplier_success(RecordSupplierOrderSuccess, result)
 
     @strawberry.mutation(description="Record that a placed supplier order was canceled with the supplier. "
                          "Needs WRITE_ORDERS.")
-    async def cancel_supplier_order(self, info: Info, input: SupplierOrderInput) -> CancelSupplierOrderResult:
+    async def cancel_supplier_order(
+        self, info: Info,
+        input: Annotated[SupplierOrderInput, strawberry.argument(
+            description="The supplier order that was canceled with the supplier.")],
+    ) -> CancelSupplierOrderResult:
         result = await suppliers.cancel_supplier_order(info.context, decode(input.supplier_order_id, "SupplierOrder"))
         return _supplier_success(CancelSupplierOrderSuccess, result)
 
     @strawberry.mutation(description="Record that the supplier shipped. Needs WRITE_ORDERS.")
     async def mark_supplier_order_shipped(
-        self, info: Info, input: SupplierOrderInput
+        self, info: Info,
+        input: Annotated[SupplierOrderInput, strawberry.argument(
+            description="The supplier order the supplier shipped.")],
     ) -> MarkSupplierOrderShippedResult:
         result = await suppliers.mark_supplier_order_shipped(info.context,
                                                              decode(input.supplier_order_id, "SupplierOrder"))
@@ -550,7 +615,11 @@ class Mutation(SelfServiceMutations, KeyMutations, WebhookMutations, Notificatio
 
     @strawberry.mutation(description="Place a realistic test order, left out of lists unless asked for. "
                          "Needs WRITE_ORDERS.")
-    async def create_test_order(self, info: Info, input: CreateTestOrderInput | None = None) -> CreateTestOrderResult:
+    async def create_test_order(
+        self, info: Info,
+        input: Annotated[CreateTestOrderInput | None, strawberry.argument(
+            description="Its currency, and whether it is paid; absent: a paid order in USD.")] = None,
+    ) -> CreateTestOrderResult:
         input = input or CreateTestOrderInput()
         result = await orders.create_test_order(info.context, _or(input.currency, "USD"), paid=_or(input.paid, True))
         if isinstance(result, DomainError):
@@ -559,12 +628,18 @@ class Mutation(SelfServiceMutations, KeyMutations, WebhookMutations, Notificatio
         return CreateTestOrderSuccess(order=Order.of(record), customer_access_token=token)
 
     @strawberry.mutation(description="A pending payment has settled; the order becomes refundable. Needs WRITE_ORDERS.")
-    async def settle_payment(self, info: Info, input: OrderInput) -> SettlePaymentResult:
+    async def settle_payment(
+        self, info: Info,
+        input: Annotated[OrderInput, strawberry.argument(description="The order whose pending payment settled.")],
+    ) -> SettlePaymentResult:
         result = await refunds.settle_payment(info.context, decode(input.order_id, "Order"))
         return to_error(result) if isinstance(result, DomainError) else SettlePaymentSuccess(order=Order.of(result))
 
     @strawberry.mutation(description="Add an internal note (never shown to customers). Needs WRITE_ORDERS.")
-    async def add_note(self, info: Info, input: AddNoteInput) -> AddNoteResult:
+    async def add_note(
+        self, info: Info,
+        input: Annotated[AddNoteInput, strawberry.argument(description="The order, and the note's text.")],
+    ) -> AddNoteResult:
         result = await notes.add_note(info.context, decode(input.order_id, "Order"), input.body)
         if isinstance(result, DomainError):
             return to_error(result)

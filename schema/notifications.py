@@ -12,17 +12,57 @@ from domain import notifications as n
 from domain.errors import DomainError
 from resolvers import settings
 from resolvers.context import Context
+from schema.enums import described_enum
 from schema.errors import InvalidInputError, to_error
 from schema.ids import to_global_id
 
 Info = strawberry.Info[Context, None]
 
-NotificationTemplate = strawberry.enum(n.Template, name="NotificationTemplate",
-                                       description="The messages Ordergraph sends about orders.")
-NotificationAudience = strawberry.enum(n.Audience, name="NotificationAudience",
-                                       description="Who a message is for: the customer, or the merchant.")
-NotificationStatus = strawberry.enum(n.NotificationStatus, name="NotificationStatus",
-                                     description="Whether a message went out: waiting, sent, or failed for good.")
+#: When each message is sent, and to whom.
+_TEMPLATES = {
+    "ORDER_CONFIRMATION": "To the customer when the order is created: what they bought, and the \"View order "
+    "details\" link.",
+    "ORDER_CANCELED": "To the customer when the order is canceled.",
+    "REFUND_ISSUED": "To the customer when a refund is issued.",
+    "SHIPMENT_PREPARING": "To the customer when a shipment is created, awaiting dispatch (`fulfillOrder`).",
+    "SHIPMENT_SENT": "To the customer when a tracking number is added: the parcel is on its way, with its "
+    "tracking link.",
+    "SHIPMENT_UPDATED": "To the customer when a shipment changes: status, tracking or expected delivery "
+    "(`updateShipment`).",
+    "SHIPMENT_DELIVERED": "To the customer when a shipment is marked delivered.",
+    "RETURN_RECEIVED": "To the customer when returned units are recorded (`returnOrder`).",
+    "CANCELLATION_APPROVED": "To the customer when the store approves their cancellation request.",
+    "CANCELLATION_DECLINED": "To the customer when the store declines their cancellation request, with the "
+    "store's message.",
+    "ORDER_TRANSFERRED": "To the new customer when the order moves to their contact details "
+    "(`changeOrderCustomer`).",
+    "NEW_ORDER": "To the merchant, at `merchantEmail`, when an order is placed.",
+    "REFUND_FAILED": "To the merchant, at `merchantEmail`, when a payment provider could not send a refund.",
+}
+#: Said of the templates a new store does not send by themselves.
+_ON_REQUEST = " Not automatic unless the store makes it so: sent when the mutation says `notifyCustomer: true`."
+
+NotificationTemplate = described_enum(
+    n.Template, name="NotificationTemplate", description="The messages Ordergraph sends about orders.",
+    values={name: text + ("" if n.Template[name] in n.DEFAULT_AUTOMATIC else _ON_REQUEST)
+            for name, text in _TEMPLATES.items()},
+)
+NotificationAudience = described_enum(
+    n.Audience, name="NotificationAudience", description="Who a message is for: the customer, or the merchant.",
+    values={
+        "CUSTOMER": "The order's customer, at the order's email address.",
+        "MERCHANT": "The merchant, at the store's `merchantEmail`.",
+    },
+)
+NotificationStatus = described_enum(
+    n.NotificationStatus, name="NotificationStatus",
+    description="Whether a message went out: waiting, sent, or failed for good.",
+    values={
+        "PENDING": "Waiting to be sent, or to be tried again at `nextAttemptAt`.",
+        "SENT": "The mail server accepted it (`sentAt`).",
+        "FAILED": "Refused for good, or out of attempts: it will not be sent (`error` says why).",
+    },
+)
 
 
 @strawberry.type(description="An email about the order, to its customer or to the merchant, and whether it went out.")
@@ -107,7 +147,9 @@ class NotificationQueries:
 class NotificationMutations:
     @strawberry.mutation(description="Change the store's notification settings. Needs MANAGE_SETTINGS.")
     async def update_notification_settings(
-        self, info: Info, input: UpdateNotificationSettingsInput
+        self, info: Info,
+        input: Annotated[UpdateNotificationSettingsInput, strawberry.argument(
+            description="The settings to change; those not given stay as they are.")],
     ) -> UpdateNotificationSettingsResult:
         change = n.SettingsChange(
             automatic=None if input.automatic_emails is None else frozenset(

@@ -263,7 +263,11 @@ class PaymentQueries:
 class PaymentMutations:
     @strawberry.mutation(description="Record money received after checkout (cash on delivery, a bank transfer). "
                          "Needs WRITE_ORDERS.")
-    async def record_payment(self, info: Info, input: RecordPaymentInput) -> RecordPaymentResult:
+    async def record_payment(
+        self, info: Info,
+        input: Annotated[RecordPaymentInput, strawberry.argument(
+            description="The order, the amount received, and who holds the money.")],
+    ) -> RecordPaymentResult:
         request = PaymentRequest(ledger.PaymentProvider(input.provider.value), input.amount, input.reference)
         result = await payments.record_payment(info.context, decode(input.order_id, "Order"), request,
                                                idempotency_key=input.idempotency_key)
@@ -274,7 +278,11 @@ class PaymentMutations:
 
     @strawberry.mutation(description="Try a failed or canceled refund again through its provider, or record it as "
                          "sent by hand. Needs REFUND_ORDERS.")
-    async def retry_refund(self, info: Info, input: RetryRefundInput) -> RetryRefundResult:
+    async def retry_refund(
+        self, info: Info,
+        input: Annotated[RetryRefundInput, strawberry.argument(
+            description="The refund to try again, or to record as sent by hand.")],
+    ) -> RetryRefundResult:
         result = await payments.retry_refund(info.context, decode(input.refund_id, "Refund"), by_hand=input.by_hand,
                                              idempotency_key=input.idempotency_key)
         if isinstance(result, DomainError):
@@ -284,8 +292,11 @@ class PaymentMutations:
 
     @strawberry.mutation(description="Connect the store to a payment provider (its keys are stored encrypted and "
                          "never shown again). Needs MANAGE_SETTINGS.")
-    async def configure_payment_provider(self, info: Info,
-                                         input: ConfigurePaymentProviderInput) -> ConfigurePaymentProviderResult:
+    async def configure_payment_provider(
+        self, info: Info,
+        input: Annotated[ConfigurePaymentProviderInput, strawberry.argument(
+            description="The provider, and the store's keys for it.")],
+    ) -> ConfigurePaymentProviderResult:
         result = await payment_settings.configure_payment_provider(
             info.context, ledger.PaymentProvider(input.provider.value), input.secret_key, input.webhook_secret)
         if isinstance(result, DomainError):
@@ -295,8 +306,11 @@ class PaymentMutations:
     @strawberry.mutation(description="Disconnect the store from a payment provider; its keys are deleted. Refunds "
                          "still pending there fail (retry them by hand, or once connected again). Needs "
                          "MANAGE_SETTINGS.")
-    async def disconnect_payment_provider(self, info: Info,
-                                          input: DisconnectPaymentProviderInput) -> DisconnectPaymentProviderResult:
+    async def disconnect_payment_provider(
+        self, info: Info,
+        input: Annotated[DisconnectPaymentProviderInput, strawberry.argument(
+            description="The provider to disconnect.")],
+    ) -> DisconnectPaymentProviderResult:
         error = await payment_settings.disconnect_payment_provider(info.context,
                                                                    ledger.PaymentProvider(input.provider.value))
         if error is not None:
@@ -304,14 +318,21 @@ class PaymentMutations:
         return DisconnectPaymentProviderSuccess(payment_settings=await _settings(info))
 
     @strawberry.mutation(description="Change the store's payment settings. Needs MANAGE_SETTINGS.")
-    async def update_payment_settings(self, info: Info, input: UpdatePaymentSettingsInput) -> UpdatePaymentSettingsResult:
+    async def update_payment_settings(
+        self, info: Info,
+        input: Annotated[UpdatePaymentSettingsInput, strawberry.argument(description="The settings to change.")],
+    ) -> UpdatePaymentSettingsResult:
         await payment_settings.update_payment_settings(info.context,
                                                        currency.CurrencyChoice(input.refund_amounts_in.value))
         return UpdatePaymentSettingsSuccess(payment_settings=await _settings(info))
 
     @strawberry.mutation(description="Record a refund the order's platform made (orders whose payments it runs). "
                          "Needs PLATFORM_SYNC.")
-    async def record_platform_refund(self, info: Info, input: RecordPlatformRefundInput) -> RecordPlatformRefundResult:
+    async def record_platform_refund(
+        self, info: Info,
+        input: Annotated[RecordPlatformRefundInput, strawberry.argument(
+            description="The order, and the refund as the platform made it.")],
+    ) -> RecordPlatformRefundResult:
         result = await platform.record_platform_refund(
             info.context, decode(input.order_id, "Order"), input.order_id, _refund_request(input),
             reference=input.reference, idempotency_key=input.idempotency_key)
@@ -322,8 +343,11 @@ class PaymentMutations:
 
     @strawberry.mutation(description="Record a cancellation the order's platform made (orders whose cancellations "
                          "it runs). Needs PLATFORM_SYNC.")
-    async def record_platform_cancellation(self, info: Info,
-                                           input: RecordPlatformCancellationInput) -> RecordPlatformCancellationResult:
+    async def record_platform_cancellation(
+        self, info: Info,
+        input: Annotated[RecordPlatformCancellationInput, strawberry.argument(
+            description="The order, and the cancellation as the platform made it.")],
+    ) -> RecordPlatformCancellationResult:
         request = CancelRequest(reason=d.CancelReason(input.reason.value), refund=False, restock=input.restock,
                                 staff_note=input.staff_note)
         result = await platform.record_platform_cancellation(info.context, decode(input.order_id, "Order"), request,

@@ -12,6 +12,7 @@ from domain.errors import DomainError
 from domain.listing import OrderFilter as DomainOrderFilter
 from domain.listing import SortDirection, SortField
 from resolvers import orders
+from schema.enums import described_enum
 from schema.errors import InvalidArgument
 from schema.feed import FeedQueries
 from schema.ids import from_global_id
@@ -32,8 +33,21 @@ from schema.types import (
 )
 
 
-OrderSortField = strawberry.enum(SortField, name="OrderSortField", description="What the orders list is sorted by.")
-SortDirectionEnum = strawberry.enum(SortDirection, name="SortDirection", description="Ascending or descending.")
+OrderSortField = described_enum(
+    SortField, name="OrderSortField", description="What the orders list is sorted by.", values={
+        "CREATED_AT": "When the order was placed (the default).",
+        "NUMBER": "The store's order number.",
+        "TOTAL": "The order's total, as a number in its checkout currency (currencies are not converted).",
+        "CUSTOMER_NAME": "The customer's name, ignoring case.",
+        "UPDATED_AT": "When the order last changed: a partner catching up reads ascending from its last sync.",
+    },
+)
+SortDirectionEnum = described_enum(
+    SortDirection, name="SortDirection", description="Ascending or descending.", values={
+        "ASC": "Ascending: oldest, lowest or A first.",
+        "DESC": "Descending: newest, highest or Z first (the default).",
+    },
+)
 
 
 @strawberry.input(name="OrderFilter", description="Criteria for the orders list; each given one must match.")
@@ -72,14 +86,21 @@ class OrderSortInput:
 class Query(KeyQueries, FeedQueries, WebhookQueries, NotificationQueries, PaymentQueries):
     @strawberry.field(description="The order with this global id, or null. Needs READ_ORDERS, or the order's "
                       "customer access token.")
-    async def order(self, info: Info, id: strawberry.ID) -> Order | None:
+    async def order(
+        self, info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The order's global id (`Order.id`).")],
+    ) -> Order | None:
         found = from_global_id(id, "Order")
         record = await orders.order(info.context, found[1] if found else None)
         return Order.of(record) if record else None
 
     @strawberry.field(description="The order with this store order number, or null. Needs READ_ORDERS, or the "
                       "order's customer access token.")
-    async def order_by_number(self, info: Info, number: str) -> Order | None:
+    async def order_by_number(
+        self, info: Info,
+        number: Annotated[str, strawberry.argument(description="The store's order number, as `Order.number` "
+                                                   "shows it.")],
+    ) -> Order | None:
         record = await orders.order_by_number(info.context, number)
         return Order.of(record) if record else None
 
@@ -121,7 +142,11 @@ class Query(KeyQueries, FeedQueries, WebhookQueries, NotificationQueries, Paymen
 
     @strawberry.field(description="Any object by its global id, or null. Needs READ_ORDERS (a customer access "
                       "token: its order only).")
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    async def node(
+        self, info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A global id, as an object's `id` field "
+                                                         "gives it.")],
+    ) -> Node | None:
         type_name, raw_id = from_global_id(id) or (None, None)
         record = await orders.node(info.context, type_name, raw_id)
         return Order.of(record) if record else None

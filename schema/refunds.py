@@ -15,6 +15,7 @@ from domain import orders as d
 from domain.payments import MANUAL_REFUND_INSTRUCTION
 from resolvers import orders as order_resolvers
 from resolvers.context import Context
+from schema.enums import described_enum
 from schema.errors import ActionAvailability
 from schema.ids import to_global_id
 from schema.ledger import RefundPart, RefundStatus
@@ -23,7 +24,13 @@ from schema.visibility import staff_only
 
 Info = StrawberryInfo[Context, None]
 
-RefundReason = strawberry.enum(d.RefundReason, description="Why money was given back.")
+RefundReason = described_enum(d.RefundReason, description="Why money was given back.", values={
+    "RETURN": "The goods came back.",
+    "DAMAGED": "The goods arrived damaged or faulty.",
+    "NOT_RECEIVED": "The goods never arrived.",
+    "CUSTOMER_REQUEST": "The customer asked for it (a goodwill gesture, a price adjustment, a cancellation).",
+    "OTHER": "Another reason (say which in the refund's note).",
+})
 
 
 @strawberry.type(description="Refunded units of one line.")

@@ -11,6 +11,7 @@ from domain import orders as d
 from domain.errors import DomainError
 from domain.tokens import DEFAULT_LIFETIME_DAYS
 from resolvers import self_service
+from schema.enums import described_enum
 from schema.errors import (
     PaymentProviderNotConfiguredError,
     CancellationAlreadyRequestedError,
@@ -34,7 +35,10 @@ from schema.refunds import Refund
 from schema.types import CustomerCancelReason, Info, Order
 
 
-@strawberry.enum(description="What the customer's cancellation request did.")
+@described_enum(description="What the customer's cancellation request did.", values={
+    "CANCELED": "The store cancels at once: the order is canceled, with a full refund.",
+    "REQUESTED": "The store decides: the order shows CANCELLATION_REQUESTED until staff approve or decline.",
+})
 class CancellationOutcome(enum.Enum):
     CANCELED = "CANCELED"
     REQUESTED = "REQUESTED"
@@ -120,7 +124,11 @@ IssueCustomerAccessTokenResult = Annotated[
 class SelfServiceMutations:
     @strawberry.mutation(description="The customer's Cancel button (customer access token only). Depending on the "
                          "store: canceled at once with a full refund, or queued for staff as CANCELLATION_REQUESTED.")
-    async def request_cancellation(self, info: Info, input: RequestCancellationInput) -> RequestCancellationResult:
+    async def request_cancellation(
+        self, info: Info,
+        input: Annotated[RequestCancellationInput, strawberry.argument(
+            description="The order, and why the customer wants to cancel it.")],
+    ) -> RequestCancellationResult:
         result = await self_service.request_cancellation(
             info.context, decode(input.order_id, "Order"), d.CustomerCancelReason(input.reason.value), input.comment
         )
@@ -134,7 +142,9 @@ class SelfServiceMutations:
     @strawberry.mutation(description="Approve a waiting cancellation request: cancel with a full refund. "
                          "Needs CANCEL_ORDERS.")
     async def approve_cancellation_request(
-        self, info: Info, input: ApproveCancellationRequestInput
+        self, info: Info,
+        input: Annotated[ApproveCancellationRequestInput, strawberry.argument(
+            description="The order whose request to approve, and whether to restock and email.")],
     ) -> ApproveCancellationRequestResult:
         result = await self_service.approve_cancellation_request(
             info.context, decode(input.order_id, "Order"), restock=_or(input.restock, True),
@@ -148,7 +158,9 @@ class SelfServiceMutations:
     @strawberry.mutation(description="Decline a waiting cancellation request with a message for the customer. "
                          "Needs CANCEL_ORDERS.")
     async def decline_cancellation_request(
-        self, info: Info, input: DeclineCancellationRequestInput
+        self, info: Info,
+        input: Annotated[DeclineCancellationRequestInput, strawberry.argument(
+            description="The order whose request to decline, and the message for the customer.")],
     ) -> DeclineCancellationRequestResult:
         result = await self_service.decline_cancellation_request(
             info.context, decode(input.order_id, "Order"), input.message,
@@ -161,7 +173,9 @@ class SelfServiceMutations:
                          "until they expire. Needs READ_ORDERS, CANCEL_ORDERS and REFUND_ORDERS (the link can "
                          "cancel the order).")
     async def issue_customer_access_token(
-        self, info: Info, input: IssueCustomerAccessTokenInput
+        self, info: Info,
+        input: Annotated[IssueCustomerAccessTokenInput, strawberry.argument(
+            description="The order, and for how many days the link works.")],
     ) -> IssueCustomerAccessTokenResult:
         result = await self_service.issue_customer_access_token(
             info.context, decode(input.order_id, "Order"), _or(input.valid_days, DEFAULT_LIFETIME_DAYS)

@@ -26,6 +26,7 @@ from domain.money import to_currency, zero
 from domain.access import ActorKind as DomainActorKind
 from resolvers import orders as order_resolvers
 from resolvers.context import Context
+from schema.enums import described_enum
 from schema.errors import ActionAvailability
 from schema.refunds import Refund
 from schema.ids import to_global_id
@@ -41,12 +42,53 @@ Info = StrawberryInfo[Context, None]
 InCurrency = Annotated[CurrencyChoice | None, strawberry.argument(
     name="in", description="CHECKOUT (the default) or STORE: the store's currency at the order's rate.")]
 
-OrderStatus = strawberry.enum(d.OrderStatus, description="Where the order stands as a whole.")
-PaymentStatus = strawberry.enum(d.PaymentStatus, description="What was paid and refunded.")
-FulfillmentStatus = strawberry.enum(d.FulfillmentStatus, description="How far the order is shipped.")
-ShipmentStatus = strawberry.enum(d.ShipmentStatus, description="Where a shipment is on its way.")
-CancelReason = strawberry.enum(d.CancelReason, description="Why an order was canceled.")
-ActorKind = strawberry.enum(DomainActorKind, description="What kind of principal acted.")
+OrderStatus = described_enum(d.OrderStatus, description="Where the order stands as a whole.", values={
+    "OPEN": "The order stands: it can be shipped, refunded, edited and canceled.",
+    "CANCELLATION_REQUESTED": "The customer asked to cancel and the request waits for the store to approve or "
+    "decline it (`cancellationRequest`); until then the order is otherwise open.",
+    "CANCELED": "The order is canceled. Final: a cancellation cannot be undone.",
+})
+PaymentStatus = described_enum(d.PaymentStatus, description="What was paid and refunded.", values={
+    "UNPAID": "Nothing was paid.",
+    "PENDING": "A payment is still processing: nothing can be refunded until it settles.",
+    "PARTIALLY_PAID": "Part of the total was paid (the rest is to come, e.g. cash on delivery); nothing refunded.",
+    "PAID": "The whole total was paid; nothing refunded.",
+    "PARTIALLY_REFUNDED": "Part of what was paid is refunded or being refunded.",
+    "REFUNDED": "Everything paid is refunded or being refunded.",
+})
+FulfillmentStatus = described_enum(d.FulfillmentStatus, description="How far the order is shipped.", values={
+    "UNFULFILLED": "No unit is in a shipment yet.",
+    "IN_PROGRESS": "Units are in shipments, but none has left the warehouse yet: they await dispatch.",
+    "PARTIALLY_FULFILLED": "Some units have left the warehouse; others still await dispatch or are in no "
+    "shipment yet.",
+    "FULFILLED": "Every unit has left the warehouse; not every shipment is delivered yet.",
+    "DELIVERED": "Every unit has left the warehouse and every shipment is delivered.",
+    "PARTIALLY_RETURNED": "Some shipped units came back.",
+    "RETURNED": "Every shipped unit came back, and nothing is left to ship.",
+})
+ShipmentStatus = described_enum(d.ShipmentStatus, description="Where a shipment is on its way.", values={
+    "AWAITING_SHIPMENT": "Created, not yet handed to the carrier: it can still be voided.",
+    "SHIPPED": "Handed to the carrier: its units count as shipped.",
+    "IN_TRANSIT": "On its way with the carrier.",
+    "OUT_FOR_DELIVERY": "With the courier for delivery.",
+    "DELIVERED": "Delivered. Final.",
+    "DELIVERY_FAILED": "The carrier could not deliver it; it may still go back in transit, out for delivery or "
+    "be delivered.",
+    "CANCELED": "Voided before it left (`voidShipment`): its units can ship again. Final.",
+})
+CancelReason = described_enum(d.CancelReason, description="Why an order was canceled.", values={
+    "CUSTOMER": "The customer asked for it (self-service cancellations always use it).",
+    "FRAUD": "The order looked fraudulent.",
+    "INVENTORY": "The goods are out of stock or cannot be supplied.",
+    "DECLINED": "The payment was declined.",
+    "OTHER": "Another reason (say which in the staff note).",
+})
+ActorKind = described_enum(DomainActorKind, description="What kind of principal acted.", values={
+    "STAFF": "A member of the store's team, with a STAFF API key.",
+    "PARTNER": "A partner app, with a PARTNER API key.",
+    "CUSTOMER": "The order's customer, with their customer access token (the order page).",
+    "SYSTEM": "Ordergraph itself, or a payment provider's report (e.g. Stripe sending a refund): no person.",
+})
 
 
 @strawberry.type(description="Who placed the order.")
@@ -228,7 +270,14 @@ class OrderEvent:
                    actor=Actor.of(e.actor_kind, e.actor_id, e.actor_name), created_at=e.created_at)
 
 
-SupplierOrderStatus = strawberry.enum(d.SupplierOrderStatus, description="Where a dropship supplier order stands.")
+SupplierOrderStatus = described_enum(
+    d.SupplierOrderStatus, description="Where a dropship supplier order stands.", values={
+        "PLACED": "Placed with the supplier, not yet shipped: the order cannot be canceled until this is "
+        "canceled with the supplier.",
+        "SHIPPED": "The supplier shipped the goods: the order can no longer be canceled.",
+        "CANCELED": "Canceled with the supplier. Final.",
+    },
+)
 
 
 @strawberry.type(description="What can be done to a supplier order now.")
@@ -283,9 +332,24 @@ class OrderActions:
     )
 
 
-CancellationRequestStatus = strawberry.enum(d.CancellationRequestStatus,
-                                            description="Whether staff have decided on a cancellation request.")
-CustomerCancelReason = strawberry.enum(d.CustomerCancelReason, description="Why the customer wants to cancel.")
+CancellationRequestStatus = described_enum(
+    d.CancellationRequestStatus, description="Whether staff have decided on a cancellation request.", values={
+        "PENDING": "Waiting for the store's decision; the order shows CANCELLATION_REQUESTED.",
+        "APPROVED": "The store approved it: the order is canceled, with a full refund.",
+        "DECLINED": "The store declined it with a message: the order is open again, and the customer cannot ask "
+        "again online.",
+    },
+)
+CustomerCancelReason = described_enum(
+    d.CustomerCancelReason, description="Why the customer wants to cancel.", values={
+        "CHANGED_MIND": "The customer changed their mind.",
+        "ORDERED_BY_MISTAKE": "The customer ordered by mistake.",
+        "FOUND_BETTER_PRICE": "The customer found a better price elsewhere.",
+        "DELIVERY_TOO_SLOW": "The delivery would take too long.",
+        "WRONG_ADDRESS_OR_ITEMS": "The order has the wrong address or the wrong items.",
+        "OTHER": "Another reason, in the request's comment.",
+    },
+)
 
 
 @strawberry.type(description="A customer's request to cancel the order, and the store's answer.")

@@ -12,6 +12,8 @@ from domain import webhooks as w
 from domain.errors import DomainError
 from domain.events import EventType as DomainEventType
 from resolvers import webhooks
+from schema.arguments import After
+from schema.enums import described_enum
 from schema.errors import (
     InvalidArgument,
     InvalidInputError,
@@ -26,10 +28,32 @@ from schema.ids import decode, to_global_id
 from schema.errors import ActionAvailability
 from schema.types import Info, Node
 
-WebhookDeliveryStatus = strawberry.enum(w.DeliveryStatus, name="WebhookDeliveryStatus",
-                                        description="Whether a delivery got through: still trying, done, or given up.")
-WebhookAttemptErrorKind = strawberry.enum(w.AttemptErrorKind, name="WebhookAttemptErrorKind",
-                                          description="Why a delivery attempt failed.")
+WebhookDeliveryStatus = described_enum(
+    w.DeliveryStatus, name="WebhookDeliveryStatus",
+    description="Whether a delivery got through: still trying, done, or given up.",
+    values={
+        "PENDING": "Not delivered yet, and attempts remain: the next is at `nextAttemptAt`.",
+        "SUCCEEDED": "The receiver answered with a 2xx status.",
+        "FAILED": "Given up: the attempts ran out, the receiver answered 410 Gone, or the endpoint was disabled "
+        "(`failureReason` says which). `retryWebhookDelivery` sends it once more.",
+    },
+)
+WebhookAttemptErrorKind = described_enum(
+    w.AttemptErrorKind, name="WebhookAttemptErrorKind", description="Why a delivery attempt failed.",
+    values={
+        "HTTP_STATUS": "The receiver answered with a status other than 2xx (and not 3xx).",
+        "REDIRECT": "The receiver answered 3xx: redirects are not followed.",
+        "TIMEOUT": f"The receiver did not answer within {int(w.TIMEOUT.total_seconds())} seconds.",
+        "CONNECTION": "The connection could not be made, or broke (refused, reset, no such host).",
+        "TLS": "The TLS handshake failed, or the certificate did not verify (untrusted, expired, another host's).",
+        "INVALID_RESPONSE": "The answer was not HTTP.",
+        "DISALLOWED_ADDRESS": "The URL resolved to an address webhooks may not reach (loopback, private, "
+        "link-local...): nothing was sent.",
+        "WORKER_LOST": "The worker sending it stopped before it recorded the outcome; another one took over.",
+        "SIGNING_FAILED": "The endpoint's secret could not be read with the server's key (ORDERGRAPH_SECRET_KEY "
+        "changed): nothing was sent. Rotating the secret mends it.",
+    },
+)
 
 
 @strawberry.type(description="One try at delivering a webhook.")
@@ -133,7 +157,7 @@ class WebhookEndpoint(Node):
     async def deliveries(
         self, info: Info,
         first: Annotated[int | None, strawberry.argument(description="Page size (default 20, at most 100).")] = None,
-        after: Annotated[str | None, strawberry.argument(description="Continue after this cursor.")] = None,
+        after: After = None,
         status: Annotated[WebhookDeliveryStatus | None, strawberry.argument(description="Only these.")] = None,
     ) -> WebhookDeliveryConnection:
         page = await webhooks.deliveries(info.context, self.record, first=first, after=after,
@@ -266,7 +290,9 @@ class WebhookMutations:
     @strawberry.mutation(description="Create a webhook endpoint; its secret is in the answer, once. "
                          "Needs MANAGE_WEBHOOKS.")
     async def create_webhook_endpoint(
-        self, info: Info, input: CreateWebhookEndpointInput
+        self, info: Info,
+        input: Annotated[CreateWebhookEndpointInput, strawberry.argument(
+            description="The URL, the event types it receives, and what it is for.")],
     ) -> CreateWebhookEndpointResult:
         result = await webhooks.create_webhook_endpoint(info.context, url=input.url,
                                                         event_types=_types(input.event_types),
@@ -276,7 +302,9 @@ class WebhookMutations:
 
     @strawberry.mutation(description="Change a webhook endpoint. Needs MANAGE_WEBHOOKS.")
     async def update_webhook_endpoint(
-        self, info: Info, input: UpdateWebhookEndpointInput
+        self, info: Info,
+        input: Annotated[UpdateWebhookEndpointInput, strawberry.argument(
+            description="The endpoint, and the fields to change.")],
     ) -> UpdateWebhookEndpointResult:
         change = w.EndpointChange(
             url=input.url, event_types=None if input.event_types is None else _types(input.event_types),
@@ -288,7 +316,8 @@ class WebhookMutations:
 
     @strawberry.mutation(description="Delete a webhook endpoint and its deliveries. Needs MANAGE_WEBHOOKS.")
     async def delete_webhook_endpoint(
-        self, info: Info, input: DeleteWebhookEndpointInput
+        self, info: Info,
+        input: Annotated[DeleteWebhookEndpointInput, strawberry.argument(description="The endpoint to delete.")],
     ) -> DeleteWebhookEndpointResult:
         result = await webhooks.delete_webhook_endpoint(info.context, decode(input.endpoint_id, "WebhookEndpoint"))
         return _or_error(result, lambda r: DeleteWebhookEndpointSuccess(
@@ -296,19 +325,29 @@ class WebhookMutations:
 
     @strawberry.mutation(description="Give an endpoint a new secret; the old one also signs for 24 hours. "
                          "Needs MANAGE_WEBHOOKS.")
-    async def rotate_webhook_secret(self, info: Info, input: RotateWebhookSecretInput) -> RotateWebhookSecretResult:
+    async def rotate_webhook_secret(
+        self, info: Info,
+        input: Annotated[RotateWebhookSecretInput, strawberry.argument(
+            description="The endpoint whose secret to replace.")],
+    ) -> RotateWebhookSecretResult:
         result = await webhooks.rotate_webhook_secret(info.context, decode(input.endpoint_id, "WebhookEndpoint"))
         return _or_error(result, lambda r: RotateWebhookSecretSuccess(endpoint=WebhookEndpoint.of(r[0]), secret=r[1]))
 
     @strawberry.mutation(description="Send a webhook.test delivery to an endpoint, once (disabled endpoints too). "
                          "Needs MANAGE_WEBHOOKS.")
-    async def send_test_webhook(self, info: Info, input: SendTestWebhookInput) -> SendTestWebhookResult:
+    async def send_test_webhook(
+        self, info: Info,
+        input: Annotated[SendTestWebhookInput, strawberry.argument(description="The endpoint to ping.")],
+    ) -> SendTestWebhookResult:
         result = await webhooks.send_test_webhook(info.context, decode(input.endpoint_id, "WebhookEndpoint"))
         return _or_error(result, lambda r: SendTestWebhookSuccess(delivery=WebhookDelivery.of(r)))
 
     @strawberry.mutation(description="Send a failed or succeeded delivery once more, now, with the same webhook-id. "
                          "Needs MANAGE_WEBHOOKS.")
-    async def retry_webhook_delivery(self, info: Info, input: RetryWebhookDeliveryInput) -> RetryWebhookDeliveryResult:
+    async def retry_webhook_delivery(
+        self, info: Info,
+        input: Annotated[RetryWebhookDeliveryInput, strawberry.argument(description="The delivery to send once more.")],
+    ) -> RetryWebhookDeliveryResult:
         result = await webhooks.retry_webhook_delivery(info.context, decode(input.delivery_id, "WebhookDelivery"))
         return _or_error(result, lambda r: RetryWebhookDeliverySuccess(delivery=WebhookDelivery.of(r)))
 
