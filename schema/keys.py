@@ -16,6 +16,7 @@ from resolvers import keys
 from schema.enums import described_enum
 from schema.errors import ApiKeyNotFoundError, InvalidInputError, Permission, to_error
 from schema.ids import decode, to_global_id
+from schema.node import Node
 from schema.types import Info
 
 
@@ -29,7 +30,7 @@ class ApiKeyKind(enum.Enum):
 
 
 @strawberry.type(description="An API key of the store. Its secret was shown once, at creation, and is not stored.")
-class ApiKey:
+class ApiKey(Node):
     id: strawberry.ID = strawberry.field(description="The key's global id.")
     kind: ApiKeyKind = strawberry.field(description="A staff member or a partner app.")
     name: str = strawberry.field(description="The person or app it is for.")

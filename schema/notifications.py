@@ -15,6 +15,7 @@ from resolvers.context import Context
 from schema.enums import described_enum
 from schema.errors import InvalidInputError, to_error
 from schema.ids import to_global_id
+from schema.node import Node
 
 Info = strawberry.Info[Context, None]
 
@@ -66,7 +67,7 @@ NotificationStatus = described_enum(
 
 
 @strawberry.type(description="An email about the order, to its customer or to the merchant, and whether it went out.")
-class CustomerNotification:
+class CustomerNotification(Node):
     id: strawberry.ID = strawberry.field(description="The notification's global id.")
     template: NotificationTemplate = strawberry.field(description="Which message it is.")
     audience: NotificationAudience = strawberry.field(description="The customer or the merchant.")

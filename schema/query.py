@@ -8,10 +8,12 @@ from typing import Annotated
 import strawberry
 
 from domain import orders as d
-from domain.errors import DomainError
+from domain.errors import DomainError, invalid_input
 from domain.listing import OrderFilter as DomainOrderFilter
 from domain.listing import SortDirection, SortField
+from resolvers import nodes as lookup
 from resolvers import orders
+from schema import nodes
 from schema.enums import described_enum
 from schema.errors import InvalidArgument
 from schema.feed import FeedQueries
@@ -147,6 +149,15 @@ class Query(KeyQueries, FeedQueries, WebhookQueries, NotificationQueries, Paymen
         id: Annotated[strawberry.ID, strawberry.argument(description="A global id, as an object's `id` field "
                                                          "gives it.")],
     ) -> Node | None:
-        type_name, raw_id = from_global_id(id) or (None, None)
-        record = await orders.node(info.context, type_name, raw_id)
-        return Order.of(record) if record else None
+        return await nodes.resolve(info.context, id)
+
+    @strawberry.field(description="Objects by their global ids, in the order asked, each null when it does not "
+                      "exist for you (at most 100). Each follows the rules of `node(id:)`.")
+    async def nodes(
+        self, info: Info,
+        ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global ids, as objects' `id` fields "
+                                                                "give them (at most 100).")],
+    ) -> list[Node | None]:
+        if len(ids) > lookup.MAX_IDS:
+            raise InvalidArgument(invalid_input("ids", f"at most {lookup.MAX_IDS} ids at once"))
+        return [await nodes.resolve(info.context, global_id) for global_id in ids]

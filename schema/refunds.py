@@ -18,6 +18,7 @@ from resolvers.context import Context
 from schema.enums import described_enum
 from schema.errors import ActionAvailability
 from schema.ids import to_global_id
+from schema.node import Node
 from schema.ledger import RefundPart, RefundStatus
 from schema.money import Money
 from schema.visibility import staff_only
@@ -48,7 +49,7 @@ class RefundActions:
 
 
 @strawberry.type(description="Money given back to the customer, in the currency paid at checkout.")
-class Refund:
+class Refund(Node):
     id: strawberry.ID = strawberry.field(description="The refund's global id.")
     status: RefundStatus = strawberry.field(description="Whether the refund went through.")
     reason: RefundReason = strawberry.field(description="Why the money was given back.")

@@ -131,7 +131,7 @@ class Actor:
 
 
 @strawberry.type(description="A product line of the order.")
-class OrderLine:
+class OrderLine(Node):
     id: strawberry.ID = strawberry.field(description="The line's global id.")
     sku: str = strawberry.field(description="Stock keeping unit.")
     name: str = strawberry.field(description="Product name at checkout.")
@@ -174,7 +174,7 @@ class ShipmentActions:
 
 
 @strawberry.type(description="A parcel: units of the order on their way, with tracking.")
-class Shipment:
+class Shipment(Node):
     id: strawberry.ID = strawberry.field(description="The shipment's global id.")
     status: ShipmentStatus = strawberry.field(description="Where the shipment is.")
     carrier: str | None = strawberry.field(description="The carrier, e.g. UPS.")
@@ -216,7 +216,7 @@ class ReturnLine:
 
 
 @strawberry.type(description="Shipped units that came back from the customer.")
-class OrderReturn:
+class OrderReturn(Node):
     id: strawberry.ID = strawberry.field(description="The return's global id.")
     lines: list[ReturnLine] = strawberry.field(description="What came back, by line.")
     created_at: datetime = strawberry.field(description="When the return was recorded.")
@@ -237,7 +237,7 @@ class NoteActions:
 
 
 @strawberry.type(description="An internal note: the team sees it, customers never do.")
-class Note:
+class Note(Node):
     id: strawberry.ID = strawberry.field(description="The note's global id.")
     body: str = strawberry.field(description="What the note says.")
     author: Actor = strawberry.field(description="Who wrote it.")
@@ -257,7 +257,7 @@ class Note:
 
 
 @strawberry.type(description="One entry of the order's audit timeline.")
-class OrderEvent:
+class OrderEvent(Node):
     id: strawberry.ID = strawberry.field(description="The event's global id.")
     type: str = strawberry.field(description="What happened, e.g. REFUND_ISSUED.")
     message: str = strawberry.field(description="What happened, for a person to read.")
@@ -287,7 +287,7 @@ class SupplierOrderActions:
 
 
 @strawberry.type(description="A dropship purchase order placed with a supplier for this order's goods.")
-class SupplierOrder:
+class SupplierOrder(Node):
     id: strawberry.ID = strawberry.field(description="The supplier order's global id.")
     supplier_name: str = strawberry.field(description="The supplier.")
     external_id: str | None = strawberry.field(description="The supplier's reference for it.")
@@ -353,7 +353,7 @@ CustomerCancelReason = described_enum(
 
 
 @strawberry.type(description="A customer's request to cancel the order, and the store's answer.")
-class CancellationRequest:
+class CancellationRequest(Node):
     id: strawberry.ID = strawberry.field(description="The request's global id.")
     status: CancellationRequestStatus = strawberry.field(description="Waiting, approved or declined.")
     reason: CustomerCancelReason = strawberry.field(description="Why the customer wants to cancel.")

@@ -239,6 +239,8 @@ OPERATIONS = [
               "query($number: String!) { orderByNumber(number: $number) { id } }"),
     Operation("node", READER, plain, lambda s: {"id": s.order["id"]},
               "query($id: ID!) { node(id: $id) { id } }"),
+    Operation("nodes", READER, plain, lambda s: {"ids": [s.order["id"]]},
+              "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"),
     Operation("orders", (P.READ_ORDERS,), plain, lambda s: {"search": s.order["number"]},
               "query($search: String) { orders(search: $search) { nodes { id } } }"),
     Operation("apiKeys", (P.MANAGE_KEYS,), with_key, lambda s: {}, "{ apiKeys { id } }"),
@@ -381,6 +383,8 @@ def found(op: Operation, data: dict[str, Any], subject: Subject) -> bool:
         return subject.ids["endpoint"] in [e["id"] for e in value]
     if op.name == "events":
         return value["nodes"] != []
+    if op.name == "nodes":
+        return value[0] is not None
     if op.document:
         return value is not None
     return value["__typename"].endswith("Success")
