@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.access import Permission, Principal
-from domain.cancel import CancelRequest, plan_cancel
+from domain.cancel import CancelPlan, CancelRequest, cancel_permissions, permission_lacking, plan_cancel
 from domain.errors import DomainError, ErrorCode
 from domain.ledger import PaymentProvider
 from domain.orders import CancelReason, Order, Refund, Shipment
@@ -42,8 +42,24 @@ def _for(who: Principal, needs: Permission | None, decide: Callable[[], DomainEr
     return decide()
 
 
+def _for_all(who: Principal, needs: tuple[Permission, ...], decide: Callable[[], DomainError | None]
+             ) -> DomainError | None:
+    """``_for`` for an action that needs several permissions: the first one lacking answers."""
+    missing = next((p for p in needs if not who.can(p)), None)
+    return _for(who, missing or needs[0], decide)
+
+
 def _error(result: object) -> DomainError | None:
     return result if isinstance(result, DomainError) else None
+
+
+def _cancel_answer(plan: CancelPlan | DomainError, who: Principal) -> DomainError | None:
+    """A cancel's answer: its policy's, then the permissions what it does needs (a refund: REFUND_ORDERS)."""
+    if isinstance(plan, DomainError):
+        return plan
+    if lacking := permission_lacking(plan, who.can):
+        return forbidden(*lacking)
+    return None
 
 
 @dataclass(frozen=True)
@@ -74,8 +90,8 @@ def available_actions(order: Order, who: Principal, self_cancel: SelfCancelSetti
     the store's connected payment providers (a refund through one that is not cannot be made)."""
     W = Permission.WRITE_ORDERS
     return OrderActions(
-        cancel=_for(who, Permission.CANCEL_ORDERS, lambda: _error(
-            plan_cancel(order, CancelRequest(reason=CancelReason.OTHER), refund_id="", connected=connected))),
+        cancel=_for_all(who, cancel_permissions(CancelRequest(reason=CancelReason.OTHER)), lambda: _cancel_answer(
+            plan_cancel(order, CancelRequest(reason=CancelReason.OTHER), refund_id="", connected=connected), who)),
         refund=_for(who, Permission.REFUND_ORDERS, lambda: check_refund_allowed(order, connected)),
         add_tracking_number=_for(who, W, lambda: check_tracking_allowed(order)),
         add_note=_for(who, W, lambda: None),  # notes may be added in every state, canceled orders included
@@ -85,8 +101,9 @@ def available_actions(order: Order, who: Principal, self_cancel: SelfCancelSetti
         record_supplier_order=_for(who, W, lambda: check_supplier_order_allowed(order)),
         settle_payment=_for(who, W, lambda: _error(plan_settle_payment(order))),
         request_cancellation=_for(who, None, lambda: check_self_cancel(order, self_cancel, now)),
-        approve_cancellation_request=_for(who, Permission.CANCEL_ORDERS, lambda: _error(
-            plan_approve_cancellation(order, restock=True, refund_id="", connected=connected))),
+        approve_cancellation_request=_for_all(
+            who, (Permission.CANCEL_ORDERS, Permission.REFUND_ORDERS), lambda: _cancel_answer(
+                plan_approve_cancellation(order, restock=True, refund_id="", connected=connected), who)),
         decline_cancellation_request=_for(who, Permission.CANCEL_ORDERS, lambda: check_pending_request(order)),
     )
 

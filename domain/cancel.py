@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 
+from domain.access import Permission
 from domain.errors import DomainError, ErrorCode, invalid_input
 from domain.orders import (
     LEFT_WAREHOUSE,
@@ -51,6 +52,21 @@ class CancelPlan:
     keeps_payment: bool
     #: The payment was still processing: it is voided instead of refunded.
     voids_pending_payment: bool = False
+
+
+def cancel_permissions(request: CancelRequest) -> tuple[Permission, ...]:
+    """What a cancel asks of the caller, by what it is asked to do: CANCEL_ORDERS, and REFUND_ORDERS
+    when it refunds (the default): a key that may not refund cannot move money by canceling."""
+    return (Permission.CANCEL_ORDERS, Permission.REFUND_ORDERS) if request.refund else (Permission.CANCEL_ORDERS,)
+
+
+def permission_lacking(plan: CancelPlan, holds: Callable[[Permission], bool]) -> tuple[Permission, str] | None:
+    """What a planned cancel needs beyond ``cancel_permissions``: keeping the money of a paid order
+    needs CANCEL_WITHOUT_REFUND. The permission the caller lacks, and why; None when it has it."""
+    if plan.keeps_payment and not holds(Permission.CANCEL_WITHOUT_REFUND):
+        return Permission.CANCEL_WITHOUT_REFUND, ("Canceling a paid order without refunding it needs the "
+                                                  "CANCEL_WITHOUT_REFUND permission.")
+    return None
 
 
 def _unrefunded_units(order: Order) -> int:

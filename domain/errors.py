@@ -71,6 +71,8 @@ class ErrorCode(enum.Enum):
     PAYMENT_EXCEEDS_BALANCE = "PAYMENT_EXCEEDS_BALANCE"
     #: recordPlatformRefund / recordPlatformCancellation on an order its platform does not run.
     NOT_MANAGED_EXTERNALLY = "NOT_MANAGED_EXTERNALLY"
+    #: revokeApiKey on the store's last active key that can manage keys.
+    LAST_KEY_MANAGER = "LAST_KEY_MANAGER"
 
 
 @dataclass(frozen=True)

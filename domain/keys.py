@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.access import DEFAULT_PERMISSIONS, ActorKind, Permission
-from domain.errors import DomainError, invalid_input
+from domain.access import DEFAULT_PERMISSIONS, ActorKind, Permission, missing_grant
+from domain.errors import DomainError, ErrorCode, invalid_input
 
 MAX_KEY_NAME = 200
 KEY_KINDS = (ActorKind.STAFF, ActorKind.PARTNER)
@@ -36,3 +36,16 @@ def plan_create_key(kind: str, name: str, permissions: frozenset[Permission] | N
     if actor_kind is ActorKind.PARTNER and Permission.MANAGE_KEYS in chosen:
         return invalid_input("permissions", "partner apps cannot manage keys")
     return NewKey(actor_kind, cleaned, frozenset(chosen))
+
+
+def plan_revoke_key(target: frozenset[Permission], *, target_revoked: bool, revoker: frozenset[Permission],
+                    other_key_managers: int) -> Permission | DomainError | None:
+    """A key revokes only keys whose permissions it holds all of (a read-only key with MANAGE_KEYS
+    cannot take an all-powerful key away); the answer is then the first permission it lacks. The
+    store keeps at least one active key that can manage keys. None: the key may be revoked."""
+    if (lacking := missing_grant(revoker, target)) is not None:
+        return lacking
+    if not target_revoked and Permission.MANAGE_KEYS in target and other_key_managers == 0:
+        return DomainError(ErrorCode.LAST_KEY_MANAGER, "This is the store's last key that can manage keys: create "
+                           "another one first (or revoke it with the command line).")
+    return None

@@ -6,8 +6,7 @@ from dataclasses import asdict
 
 from db import repository as repo
 from db.records import OrderRecord, RefundRecord
-from domain.access import Permission
-from domain.cancel import CancelPlan, CancelRequest, plan_cancel
+from domain.cancel import CancelPlan, CancelRequest, cancel_permissions, permission_lacking, plan_cancel
 from domain.errors import DomainError, order_not_found
 from domain.events import EventType
 from domain.idempotency import check_idempotency_key
@@ -34,7 +33,7 @@ async def cancel_order(
     idempotency_key: str | None,
 ) -> tuple[OrderRecord, RefundRecord | None] | DomainError:
     """Cancel the order (irreversibly), refunding what is left unless told not to."""
-    who = require(ctx, Permission.CANCEL_ORDERS)
+    who = require(ctx, *cancel_permissions(request))
     if error := check_idempotency_key(idempotency_key, required=False):
         return error
     fingerprint = request_hash({"orderId": client_order_id, "request": asdict(request), "notify": notify_customer})
@@ -45,11 +44,8 @@ async def cancel_order(
                            connected=await connected(ctx))
         if isinstance(plan, DomainError):
             return plan
-        if plan.keeps_payment and not who.can(Permission.CANCEL_WITHOUT_REFUND):
-            raise Forbidden(
-                Permission.CANCEL_WITHOUT_REFUND,
-                "Canceling a paid order without refunding it needs the CANCEL_WITHOUT_REFUND permission.",
-            )
+        if lacking := permission_lacking(plan, who.can):
+            raise Forbidden(*lacking)
         await record_cancellation(ctx, locked, plan, notify_customer=notify_customer)
         record, refund = locked.record, plan.refund
         await remember(ctx, OPERATION, idempotency_key, fingerprint, record.id, refund.id if refund else None)

@@ -44,12 +44,13 @@ def principal(ctx: Context) -> Principal:
     return ctx.principal
 
 
-def require(ctx: Context, permission: Permission) -> Principal:
-    """The principal, if it holds the permission (customers hold none)."""
+def require(ctx: Context, *permissions: Permission) -> Principal:
+    """The principal, if it holds every permission (customers hold none); else FORBIDDEN naming the first lacking."""
     who = principal(ctx)
-    if not who.can(permission):
-        raise Forbidden(permission, f"{CUSTOMER_ONLY} This needs the {permission.value} permission."
-                        if who.is_customer else None)
+    for permission in permissions:
+        if not who.can(permission):
+            raise Forbidden(permission, f"{CUSTOMER_ONLY} This needs the {permission.value} permission."
+                            if who.is_customer else None)
     return who
 
 

@@ -8,9 +8,9 @@ from datetime import datetime
 
 from db import repository as repo
 from db.records import ApiKeyRecord
-from domain.access import Permission, Principal, missing_grant
+from domain.access import Permission, Principal, missing_grant, parse_permissions
 from domain.errors import DomainError, ErrorCode, invalid_input
-from domain.keys import plan_create_key
+from domain.keys import plan_create_key, plan_revoke_key
 from resolvers.common import Forbidden, require
 from resolvers.context import Context
 
@@ -78,7 +78,21 @@ async def create_api_key(
 
 
 async def revoke_api_key(ctx: Context, key_id: str | None) -> ApiKeyRecord | DomainError:
+    """Revoke a key of the store: only one whose permissions the caller holds all of, and never the
+    store's last key that can manage keys."""
     who = require(ctx, Permission.MANAGE_KEYS)
-    if key_id is None:
+    target = await repo.get_api_key(key_id, who.store_id) if key_id else None
+    if target is None:
         return key_not_found()
-    return await revoke(key_id, ctx.now(), store_id=who.store_id, by_key_id=who.key_id)
+    async with repo.transaction():
+        await repo.lock_store(who.store_id)  # two managers revoking each other cannot both succeed
+        managers = [k for k in await repo.list_api_keys(who.store_id) if k.revoked_at is None and k.id != target.id
+                    and Permission.MANAGE_KEYS.value in k.permissions.split(",")]
+        decided = plan_revoke_key(parse_permissions(target.permissions), target_revoked=target.revoked_at is not None,
+                                  revoker=who.permissions, other_key_managers=len(managers))
+        if isinstance(decided, Permission):
+            raise Forbidden(decided, f"A key can only revoke keys whose permissions it holds; this one lacks "
+                            f"{decided.value}.")
+        if isinstance(decided, DomainError):
+            return decided
+        return await revoke(target.id, ctx.now(), store_id=who.store_id, by_key_id=who.key_id)

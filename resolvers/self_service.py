@@ -6,7 +6,7 @@ from __future__ import annotations
 from db import repository as repo
 from db.records import OrderRecord, RefundRecord
 from domain.access import CUSTOMER_LINK_PERMISSIONS, Permission
-from domain.cancel import CancelPlan
+from domain.cancel import CancelPlan, permission_lacking
 from domain.errors import DomainError, order_not_found
 from domain.events import EventType
 from domain.orders import CustomerCancelReason
@@ -19,7 +19,7 @@ from domain.self_service import (
 from resolvers import timeline
 from resolvers.cancel import record_cancellation
 from domain.tokens import check_lifetime
-from resolvers.common import Locked, principal, require, require_customer, with_locked_order
+from resolvers.common import Forbidden, Locked, principal, require, require_customer, with_locked_order
 from resolvers.payments import connected
 from resolvers.context import Context
 from resolvers.orders import customer_token, self_cancel_settings
@@ -68,13 +68,16 @@ async def approve_cancellation_request(
     ctx: Context, order_id: str | None, *, restock: bool, notify_customer: bool | None
 ) -> tuple[OrderRecord, RefundRecord | None] | DomainError:
     """Staff approve the customer's request: the order is canceled with a full refund."""
-    require(ctx, Permission.CANCEL_ORDERS)
+    # Approving runs a cancel with a full refund: it moves money.
+    who = require(ctx, Permission.CANCEL_ORDERS, Permission.REFUND_ORDERS)
 
     async def decide(locked: Locked) -> CancelPlan | DomainError:
         plan = plan_approve_cancellation(locked.order, restock=restock, refund_id=repo.new_id(), new_id=repo.new_id,
                                          connected=await connected(ctx))
         if isinstance(plan, DomainError):
             return plan
+        if lacking := permission_lacking(plan, who.can):
+            raise Forbidden(*lacking)
         await record_cancellation(ctx, locked, plan, notify_customer=notify_customer)
         return plan
 

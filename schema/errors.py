@@ -96,6 +96,8 @@ ErrorCode = described_enum(
         "PAYMENT_EXCEEDS_BALANCE": "`recordPayment` was asked for more than is still to pay. Carries `balance`.",
         "NOT_MANAGED_EXTERNALLY": "`recordPlatformRefund` or `recordPlatformCancellation` was asked for an order "
         "whose payments or cancellations are run here, not by its platform: use `refundOrder` or `cancelOrder`.",
+        "LAST_KEY_MANAGER": "`revokeApiKey` would revoke the store's last active key that can manage keys: create "
+        "another one first, or revoke it with the command line.",
     },
 )
 
@@ -208,6 +210,9 @@ OrderAlreadyPaidError = _error_type(DomainErrorCode.ORDER_ALREADY_PAID, "The ord
 NotManagedExternallyError = _error_type(
     DomainErrorCode.NOT_MANAGED_EXTERNALLY,
     "The order's payments or cancellations are run here, not by a platform: use the order's own mutations.",
+)
+LastKeyManagerError = _error_type(
+    DomainErrorCode.LAST_KEY_MANAGER, "The store's last key that can manage keys cannot be revoked over the API."
 )
 NoCancellationRequestError = _error_type(
     DomainErrorCode.NO_CANCELLATION_REQUEST, "The order has no cancellation request waiting for a decision."
@@ -339,6 +344,7 @@ _SIMPLE = {
     DomainErrorCode.REFUND_NOT_FOUND: RefundNotFoundError,
     DomainErrorCode.ORDER_ALREADY_PAID: OrderAlreadyPaidError,
     DomainErrorCode.NOT_MANAGED_EXTERNALLY: NotManagedExternallyError,
+    DomainErrorCode.LAST_KEY_MANAGER: LastKeyManagerError,
 }
 
 

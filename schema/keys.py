@@ -14,7 +14,7 @@ from domain.access import parse_permissions
 from domain.errors import DomainError
 from resolvers import keys
 from schema.enums import described_enum
-from schema.errors import ApiKeyNotFoundError, InvalidInputError, Permission, to_error
+from schema.errors import ApiKeyNotFoundError, LastKeyManagerError, InvalidInputError, Permission, to_error
 from schema.ids import decode, to_global_id
 from schema.node import Node
 from schema.types import Info
@@ -91,7 +91,7 @@ CreateApiKeyResult = Annotated[
     strawberry.union("CreateApiKeyResult", description="The new key and its secret, or why it was refused."),
 ]
 RevokeApiKeyResult = Annotated[
-    RevokeApiKeySuccess | ApiKeyNotFoundError,
+    RevokeApiKeySuccess | ApiKeyNotFoundError | LastKeyManagerError,
     strawberry.union("RevokeApiKeyResult", description="The revoked key, or why it was refused."),
 ]
 

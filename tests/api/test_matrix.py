@@ -246,7 +246,8 @@ OPERATIONS = [
     Operation("apiKeys", (P.MANAGE_KEYS,), with_key, lambda s: {}, "{ apiKeys { id } }"),
     Operation("createOrder", W, plain, lambda s: order_input(number=f"N-{uuid.uuid4().hex[:8]}"), targeted=False),
     Operation("createTestOrder", W, plain, lambda s: {"currency": "EUR"}, targeted=False),
-    Operation("cancelOrder", C, plain, lambda s: {**oid(s), "reason": "FRAUD"}),
+    # A cancel refunds by default: it moves money, so it needs REFUND_ORDERS too.
+    Operation("cancelOrder", (P.CANCEL_ORDERS, P.REFUND_ORDERS), plain, lambda s: {**oid(s), "reason": "FRAUD"}),
     Operation("refundOrder", R, plain, lambda s: {**oid(s), "reason": "OTHER", "shipping": "1.00",
                                                   "idempotencyKey": uuid.uuid4().hex}),
     Operation("addTrackingNumber", W, plain, lambda s: {**oid(s), "trackingNumber": "1Z999AA10123456784"}),
@@ -267,7 +268,7 @@ OPERATIONS = [
               lambda s: {"supplierOrderId": s.ids["supplier_order"]}),
     Operation("settlePayment", W, pending_payment, oid),
     Operation("requestCancellation", CUSTOMER, plain, lambda s: {**oid(s), "reason": "CHANGED_MIND"}),
-    Operation("approveCancellationRequest", C, cancellation_requested, oid),
+    Operation("approveCancellationRequest", (P.CANCEL_ORDERS, P.REFUND_ORDERS), cancellation_requested, oid),
     Operation("declineCancellationRequest", C, cancellation_requested, lambda s: {**oid(s), "message": "Packed"}),
     Operation("issueCustomerAccessToken", (P.READ_ORDERS, P.CANCEL_ORDERS, P.REFUND_ORDERS), plain, oid),
     Operation("createApiKey", (P.MANAGE_KEYS,), plain,
