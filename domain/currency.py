@@ -18,7 +18,7 @@ from domain.money import AmountError, is_currency, parse_amount, quantum, to_cur
 from domain.orders import Order
 
 #: A rate is a plain positive decimal: digits, an optional point, at most 10 decimals.
-_RATE = re.compile(r"^\d{1,14}(\.\d{1,10})?$")
+_RATE = re.compile(r"[0-9]{1,14}(?:\.[0-9]{1,10})?", re.ASCII)
 
 
 class CurrencyChoice(enum.Enum):
@@ -40,8 +40,8 @@ def plan_conversion(store_currency: str | None, rate: str | None,
     code = store_currency.strip().upper()
     if not is_currency(code):
         return invalid_input("storeCurrency", f"{store_currency[:10]!r} is not an ISO 4217 currency code")
-    text = rate.strip()
-    if not _RATE.match(text):
+    text = rate
+    if not _RATE.fullmatch(text):
         return invalid_input("exchangeRate", f"{rate[:30]!r} is not a rate such as \"1.0842\"")
     value = Decimal(text)
     if value <= 0:

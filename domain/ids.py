@@ -22,7 +22,10 @@ def from_global_id(global_id: str, expected_type: str | None = None) -> tuple[st
     try:
         text = base64.b64decode(global_id.encode(), validate=True).decode()
         type_name, raw = text.split(":", 1)
-        uuid.UUID(raw)
+        # Only the spelling we hand out: "{...}", "urn:uuid:...", upper case or no hyphens would reach
+        # the database as text PostgreSQL refuses (or another id than the one given).
+        if str(uuid.UUID(raw)) != raw:
+            return None
     except (binascii.Error, ValueError, UnicodeError):
         return None
     if expected_type is not None and type_name != expected_type:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_EVEN, Decimal
 
 # ISO 4217 minor units for the currencies whose exponent is not 2.
 _MINOR_UNITS_NOT_TWO: dict[str, int] = {
@@ -65,33 +66,35 @@ class AmountError(ValueError):
     """Why a text is not a valid amount; the message is meant for the client."""
 
 
+#: The one grammar of an amount: ASCII digits, then optionally one point with ASCII digits on both
+#: sides. No sign, exponent, spaces, underscores, or digits of other scripts ("１２", "١٢").
+AMOUNT = re.compile(r"[0-9]+(?:\.[0-9]+)?", re.ASCII)
+
+
 def parse_amount(text: str, currency: str, *, allow_zero: bool = True) -> Decimal:
     """Parse a decimal string as a non-negative amount in the currency.
 
-    Raises ``AmountError`` when the text is not a plain decimal number, is
+    Raises ``AmountError`` when the text is not in the one grammar of amounts (``AMOUNT``), is
     negative, has more decimals than the currency, or is absurdly large.
     """
     if not isinstance(text, str):
         raise AmountError("amounts are decimal strings such as \"12.50\"")
-    stripped = text.strip()
-    if not stripped or len(stripped) > 40:
-        raise AmountError(f"{text[:40]!r} is not a decimal amount")
-    try:
-        value = Decimal(stripped)
-    except InvalidOperation:
-        raise AmountError(f"{stripped!r} is not a decimal amount") from None
-    if not value.is_finite():
-        raise AmountError(f"{stripped!r} is not a decimal amount")
-    if value < 0 or stripped.startswith("-"):
-        raise AmountError(f"{stripped} is negative")
+    if len(text) > 40:
+        raise AmountError(f"{text[:40]!r}... is not a decimal amount")
+    if text.startswith("-") and AMOUNT.fullmatch(text[1:]):
+        raise AmountError(f"{text} is negative")
+    if not AMOUNT.fullmatch(text):
+        raise AmountError(f"{text!r} is not a decimal amount: ASCII digits with an optional point and digits after "
+                          "it, such as \"12.50\" (no sign, spaces, exponent or separators)")
+    value = Decimal(text)
     digits = minor_units(currency)
     exponent = value.as_tuple().exponent
-    assert isinstance(exponent, int)  # finite values have an int exponent
+    assert isinstance(exponent, int)  # the grammar admits finite values only
     # "12.500" is fine for USD: only significant decimals count.
     if -exponent > digits and value != value.quantize(quantum(currency)):
-        raise AmountError(f"{stripped} has more than {digits} decimals, the most {currency} has")
+        raise AmountError(f"{text} has more than {digits} decimals, the most {currency} has")
     if value > MAX_AMOUNT:
-        raise AmountError(f"{stripped} is larger than the largest accepted amount")
+        raise AmountError(f"{text} is larger than the largest accepted amount")
     if not allow_zero and value == 0:
         raise AmountError("the amount must be greater than zero")
     return to_currency(value, currency)

@@ -25,7 +25,7 @@ MAX_CARRIER_LENGTH = 60
 MAX_URL_LENGTH = 2048
 
 # Carriers use letters, digits and (rarely) hyphens; people paste them with spaces.
-_TRACKING_CHARS = re.compile(r"^[A-Z0-9-]+$")
+_TRACKING_CHARS = re.compile(r"[A-Z0-9-]+", re.ASCII)
 
 _CARRIERS: dict[str, tuple[str, str]] = {
     # key: (display name, tracking URL template)
@@ -82,11 +82,13 @@ def normalize_tracking_number(text: str) -> str | DomainError:
             ErrorCode.INVALID_TRACKING_NUMBER,
             f"A tracking number has {MIN_TRACKING_LENGTH} to {MAX_TRACKING_LENGTH} characters.",
         )
-    if not _TRACKING_CHARS.match(number):
+    if not _TRACKING_CHARS.fullmatch(number):
         return DomainError(
             ErrorCode.INVALID_TRACKING_NUMBER,
             "A tracking number has only letters, digits and hyphens.",
         )
+    if number.strip("-") == "":
+        return DomainError(ErrorCode.INVALID_TRACKING_NUMBER, "A tracking number has at least one letter or digit.")
     return number
 
 

@@ -11,7 +11,7 @@ from strawberry.schema.config import StrawberryConfig
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from schema.errors import ALL_ERROR_TYPES
-from schema.extensions import ErrorPolicy
+from schema.extensions import ErrorPolicy, RequestPolicy
 from schema.mutations import Mutation
 from schema.query import Query
 from schema.scalars import DECIMAL_SCALAR, Decimal
@@ -48,6 +48,8 @@ def build_schema(*, max_depth: int = MAX_DEPTH, max_aliases: int = MAX_ALIASES, 
         partial(AddValidationRules, rules),
         partial(ParserCache, maxsize=512),
         partial(ValidationCache, maxsize=512),
+        # After the cache, which sets the validation's errors: these join them.
+        RequestPolicy,
     ]
     return Schema(
         query=Query, mutation=Mutation, types=[*ALL_ERROR_TYPES, Order], extensions=extensions,

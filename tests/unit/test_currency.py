@@ -59,8 +59,13 @@ def test_an_order_in_one_currency_has_no_conversion():
 
 
 def test_a_store_currency_and_its_rate_are_normalised():
-    code, rate = plan_conversion(" usd ", " 1.0842 ", "EUR")
+    code, rate = plan_conversion(" usd ", "1.0842", "EUR")
     assert (code, rate) == ("USD", Decimal("1.0842")) and isinstance(rate, Decimal)
+
+
+@pytest.mark.parametrize("rate", [" 1.0842 ", "１.０８", "١.٥", "1e0", "+1.1", ".5"])
+def test_a_rate_is_written_as_amounts_are(rate):
+    assert isinstance(plan_conversion("USD", rate, "EUR"), DomainError)
 
 
 @pytest.mark.parametrize(("store_currency", "rate", "field"), [("USD", None, "exchangeRate"),

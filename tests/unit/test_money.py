@@ -27,9 +27,6 @@ def test_trailing_zeros_beyond_the_currency_decimals_are_not_over_precise():
      ("", "USD"), ("NaN", "USD"), ("Infinity", "USD"), ("1e3", "USD"), ("1" * 41, "USD"), ("10000000000000", "USD")],
 )
 def test_malformed_negative_over_precise_or_huge_amounts_are_refused(text, currency):
-    if text == "1e3":  # scientific notation is a valid decimal string and means 1000
-        assert parse_amount(text, currency) == Decimal("1000.00")
-        return
     with pytest.raises(AmountError):
         parse_amount(text, currency)
 
@@ -41,3 +38,17 @@ def test_json_numbers_are_refused_because_they_travel_as_floats():
 
 def test_to_currency_rounds_half_even():
     assert to_currency(Decimal("0.125"), "USD") == Decimal("0.12")
+
+
+
+@pytest.mark.parametrize("text", ["１２", "١٢", "1_000", "+5", " 5", "5 ", "\t5", ".5", "5.", "1E+2", "1e3", "5.0.0",
+                                  "0x10", "5,00", "٥.٠٠", "5\x00"])
+def test_an_amount_is_ascii_digits_with_an_optional_point_and_nothing_else(text):
+    with pytest.raises(AmountError, match="not a decimal amount"):
+        parse_amount(text, "USD")
+
+
+@pytest.mark.parametrize(("text", "value"), [("0", "0.00"), ("5", "5.00"), ("0.5", "0.50"), ("12.50", "12.50"),
+                                             ("12.500", "12.50"), ("007", "7.00")])
+def test_what_the_grammar_accepts_means_what_it_says(text, value):
+    assert parse_amount(text, "USD") == Decimal(value)

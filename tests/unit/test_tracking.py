@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from domain.errors import ErrorCode
+from domain.errors import DomainError, ErrorCode
 from domain.orders import FulfillmentStatus, OrderStatus, RefundReason, ShipmentStatus
 from domain.refunds import RefundLineRequest, RefundRequest, plan_refund
 from domain.shipments import (
@@ -164,3 +164,8 @@ def test_an_over_long_carrier_name_is_refused_everywhere_a_carrier_is_given():
     assert plan_fulfill(order(), FulfillRequest(carrier=long), shipment_id="S").field == "carrier"
     o = order(shipments=(shipment(ShipmentStatus.AWAITING_SHIPMENT, ("L1", 1), id="S1"),))
     assert plan_update_shipment(o, "S1", ShipmentUpdate(carrier=long), today=date(2026, 1, 1)).field == "carrier"
+
+
+@pytest.mark.parametrize("text", ["----", "- - - -", "１Z99", "1Z99é"])
+def test_a_tracking_number_needs_ascii_letters_or_digits(text):
+    assert isinstance(normalize_tracking_number(text), DomainError)
