@@ -7,9 +7,9 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from app.settings import Settings
+from db.config import asyncpg_dsn
 from db.crypto import SecretBox
 from db.outbox import CHANNEL
 from integrations.mail import mailer_from_settings
@@ -19,13 +19,6 @@ from worker.jobs import Jobs
 from worker.runner import Worker, WorkerConfig
 
 log = logging.getLogger("ordergraph.worker")
-
-
-def _asyncpg_dsn(database_url: str) -> str:
-    """The URL for a plain asyncpg connection: Tortoise's own options (pool sizes...) removed."""
-    parts = urlsplit(database_url.replace("postgres://", "postgresql://", 1))
-    kept = [(k, v) for k, v in parse_qsl(parts.query) if k in ("sslmode", "ssl", "sslrootcert")]
-    return urlunsplit(parts._replace(query=urlencode(kept)))
 
 
 def pg_listener(database_url: str) -> Callable[[Callable[[], None]], Awaitable[Callable[[], Awaitable[None]]]]:
@@ -38,7 +31,7 @@ def pg_listener(database_url: str) -> Callable[[Callable[[], None]], Awaitable[C
         async def keep_listening() -> None:
             while True:
                 try:
-                    connection = await asyncpg.connect(_asyncpg_dsn(database_url), timeout=10)
+                    connection = await asyncpg.connect(asyncpg_dsn(database_url), timeout=10)
                     try:
                         await connection.add_listener(CHANNEL, lambda *_args: wake())
                         wake()  # jobs may have been committed while we were not listening

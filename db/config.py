@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 APP_LABEL = "ordergraph"
 CONNECTION = "default"
@@ -26,3 +27,14 @@ def tortoise_config(db_url: str) -> dict[str, Any]:
 
 #: For Tortoise's own CLI: ``tortoise -c db.config.TORTOISE_ORM makemigrations`` (see ``make migration``).
 TORTOISE_ORM = tortoise_config("sqlite://:memory:")
+
+
+def is_postgres(database_url: str) -> bool:
+    return database_url.startswith(("postgres://", "postgresql://"))
+
+
+def asyncpg_dsn(database_url: str) -> str:
+    """The URL for a plain asyncpg connection: Tortoise's own options (pool sizes...) removed."""
+    parts = urlsplit(database_url.replace("postgres://", "postgresql://", 1))
+    kept = [(k, v) for k, v in parse_qsl(parts.query) if k in ("sslmode", "ssl", "sslrootcert")]
+    return urlunsplit(parts._replace(query=urlencode(kept)))
