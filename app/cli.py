@@ -5,14 +5,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import uuid
+from datetime import UTC, datetime
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from tortoise import Tortoise
 
+from app.failures import CommandFailed, check_database_url, explain
 from app.settings import Settings, demo_cors_origins, ensure_sqlite_directory
 from db.config import tortoise_config
-from db.migrate import migrate
+from db.migrate import migrate, migration_names
 
 
 async def _with_db(settings: Settings, work: Callable[[], Awaitable[int]]) -> int:
@@ -23,7 +26,20 @@ async def _with_db(settings: Settings, work: Callable[[], Awaitable[int]]) -> in
         await Tortoise.close_connections()
 
 
+#: The name of the key ``serve --demo`` prints.
+DEMO_KEY_NAME = "Demo staff"
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        return str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
+
+
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    if args.target is not None and args.target not in migration_names():
+        raise CommandFailed(f"--target {args.target!r} is no migration; one of: {', '.join(migration_names())}")
     ensure_sqlite_directory(settings.database_url)
     asyncio.run(migrate(settings.database_url, target=args.target))
     print(f"Database is up to date: {_safe_url(settings.database_url)}")
@@ -84,6 +100,8 @@ def cmd_list_keys(settings: Settings, args: argparse.Namespace) -> int:
     from db import repository as repo
 
     async def work() -> int:
+        if not _is_uuid(args.store) or await repo.get_store(args.store) is None:
+            raise CommandFailed(f"no store {args.store!r} (list-stores shows them)")
         for k in await repo.list_api_keys(args.store):
             state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else (
                 f"last used {k.last_used_at:%Y-%m-%d %H:%M}" if k.last_used_at else "never used")
@@ -144,7 +162,13 @@ async def _demo_credentials(settings: Settings) -> tuple[str, str, str]:
     await seed_demo_store(secret)
     store_id = await repo.get_setting(DEMO_STORE_SETTING)
     assert store_id is not None
-    made = await new_api_key(store_id, kind="STAFF", name="Demo staff", permissions=frozenset(Permission))
+    # One demo key at a time: the one printed now (keys are stored hashed, so an old one cannot be
+    # shown again; it is revoked instead of piling up with every start).
+    now = datetime.now(UTC)
+    for old in await repo.list_api_keys(store_id):
+        if old.name == DEMO_KEY_NAME and old.revoked_at is None:
+            await repo.revoke_api_key(old.id, now, None)
+    made = await new_api_key(store_id, kind="STAFF", name=DEMO_KEY_NAME, permissions=frozenset(Permission))
     assert isinstance(made, tuple), made
     order = await repo.get_order_by_number(store_id, "1001")
     assert order is not None
@@ -266,14 +290,14 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="Migrate the database and start the server.")
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
+    serve.add_argument("--host", help="Where to listen (default: ORDERGRAPH_HOST, else 127.0.0.1).")
+    serve.add_argument("--port", type=int, help="The port (default: ORDERGRAPH_PORT, else 8000).")
     serve.add_argument("--demo", action="store_true", help="Seed a demo store and print a demo staff key.")
     serve.set_defaults(run=cmd_serve)
 
     migrate_parser = sub.add_parser("migrate", help="Apply database migrations.")
-    migrate_parser.add_argument("--target", help="Migrate to this migration (e.g. ordergraph.0001_initial), "
-                                "forwards or backwards; default: the latest.")
+    migrate_parser.add_argument("--target", help="Migrate up to this migration (one of: "
+                                f"{', '.join(migration_names())}); default: the latest.")
     migrate_parser.set_defaults(run=cmd_migrate)
 
     store = sub.add_parser("create-store", help="Create a store; prints its id.")
@@ -320,7 +344,31 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     args = parser.parse_args(argv)
-    return args.run(Settings.from_env(), args)
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:  # each says which variable and what it should be
+        return _fail(str(exc))
+    if args.run not in (cmd_export_schema, cmd_export_possible_types):
+        try:
+            check_database_url(settings.database_url, creating=args.run in (cmd_migrate, cmd_serve))
+        except CommandFailed as exc:
+            return _fail(str(exc))
+    try:
+        return args.run(settings, args)
+    except CommandFailed as exc:
+        return _fail(str(exc))
+    except Exception as exc:  # noqa: BLE001 - the failures an operator can fix get one line; bugs keep theirs
+        cause = exc
+        while cause is not None and (line := explain(cause, settings.database_url)) is None:
+            cause = cause.__cause__ or cause.__context__
+        if cause is None:
+            raise
+        return _fail(line)
+
+
+def _fail(message: str) -> int:
+    print(f"ordergraph: {message}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

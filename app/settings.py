@@ -71,7 +71,7 @@ class Settings:
             "secret_key": env.get("ORDERGRAPH_SECRET_KEY") or None,
             "environment": env.get("ORDERGRAPH_ENV", "development"),
             "host": env.get("ORDERGRAPH_HOST", "127.0.0.1"),
-            "port": int(env.get("ORDERGRAPH_PORT", "8000")),
+            "port": _port(env.get("ORDERGRAPH_PORT", "8000")),
             "limits": with_rate_limits(LIMITS, env.get("ORDERGRAPH_RATE_LIMITS", "")),
             "worker": _choice("ORDERGRAPH_WORKER", env.get("ORDERGRAPH_WORKER", "embedded"), ("embedded", "off")),
             "public_url": env.get("ORDERGRAPH_PUBLIC_URL") or None,
@@ -121,6 +121,13 @@ def _http_url(name: str, value: str | None) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{name}: {value!r} is not an http(s) URL such as https://api.stripe.com")
     return value.strip().rstrip("/")
+
+
+def _port(value: str) -> int:
+    text = value.strip()
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise ValueError(f"ORDERGRAPH_PORT: {value!r} is not a port number (1 to 65535)")
+    return int(text)
 
 
 def _manifest(value: str | None) -> Path | None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate as tortoise_migrate
 
-from db.config import asyncpg_dsn, is_postgres, tortoise_config
+from db.config import APP_LABEL, asyncpg_dsn, is_postgres, tortoise_config
 
 #: The advisory lock's key: the same for every Ordergraph process on a database.
 LOCK_KEY = int.from_bytes(hashlib.sha256(b"ordergraph: migrate").digest()[:8], "big", signed=True)
@@ -60,3 +60,9 @@ async def migrate(database_url: str, target: str | None = None) -> None:
             await tortoise_migrate(config=tortoise_config(database_url), target=target)
         finally:
             await Tortoise.close_connections()
+
+
+def migration_names() -> list[str]:
+    """Every migration as ``--target`` names it, oldest first (``ordergraph.0001_initial``...)."""
+    folder = Path(__file__).parent / "migrations"
+    return [f"{APP_LABEL}.{p.stem}" for p in sorted(folder.glob("[0-9][0-9][0-9][0-9]_*.py"))]
