@@ -348,7 +348,9 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env()
     except ValueError as exc:  # each says which variable and what it should be
         return _fail(str(exc))
-    if args.run not in (cmd_export_schema, cmd_export_possible_types):
+    # (The worker's own refusal of SQLite says more than "no database there" would.)
+    if args.run not in (cmd_export_schema, cmd_export_possible_types) and not (
+            args.run is cmd_worker and _is_sqlite(settings.database_url)):
         try:
             check_database_url(settings.database_url, creating=args.run in (cmd_migrate, cmd_serve))
         except CommandFailed as exc:
