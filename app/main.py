@@ -285,6 +285,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     """The whole server. The lifespan opens the database (migrated beforehand with ``migrate``)."""
     settings = settings or Settings.from_env()
     ensure_sqlite_directory(settings.database_url)
+    repo.set_idempotency_ttl(settings.idempotency_ttl)
     state: dict[str, Any] = {"persisted": PersistedQueries(
         load_manifest(settings.trusted_documents) if settings.trusted_documents else None)}
     # The bundled customer page's own documents are always trusted.

@@ -53,6 +53,8 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     #: A manifest of the only documents public callers (customer tokens, no credential) may run.
     trusted_documents: Path | None = None
+    #: How long an idempotency key is remembered.
+    idempotency_ttl: timedelta = timedelta(hours=24)
 
     @property
     def base_url(self) -> str:
@@ -86,8 +88,14 @@ class Settings:
                                         env.get("ORDERGRAPH_PAYMENTS_RECONCILE_MINUTES", "30")),
             "cors_origins": parse_cors_origins(env.get("ORDERGRAPH_CORS_ORIGINS", "")),
             "trusted_documents": _manifest(env.get("ORDERGRAPH_TRUSTED_DOCUMENTS") or None),
+            "idempotency_ttl": _hours("ORDERGRAPH_IDEMPOTENCY_HOURS", env.get("ORDERGRAPH_IDEMPOTENCY_HOURS", "24")),
         }
         values.update(overrides)
+        if values["environment"] == "production" and not values["secret_key"]:
+            # Without it, a random one is kept in the database in plain text: fine on a laptop, not for a
+            # deployment, where a copy of the database would then forge every customer link.
+            raise ValueError("ORDERGRAPH_SECRET_KEY must be set in production (a long random string, e.g. "
+                             "python -c 'import secrets; print(secrets.token_urlsafe(48))')")
         return cls(**values)  # type: ignore[arg-type]
 
 
@@ -121,6 +129,13 @@ def _http_url(name: str, value: str | None) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{name}: {value!r} is not an http(s) URL such as https://api.stripe.com")
     return value.strip().rstrip("/")
+
+
+def _hours(name: str, value: str) -> timedelta:
+    text = value.strip()
+    if not text.isdigit() or not 1 <= int(text) <= 24 * 365:
+        raise ValueError(f"{name}: {value!r} is not a number of hours from 1 to 8760 (a year)")
+    return timedelta(hours=int(text))
 
 
 def _port(value: str) -> int:

@@ -11,7 +11,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -717,12 +717,31 @@ async def order_id_of_refund(store_id: str, refund_id: str) -> str | None:
 
 # ---------------------------------------------------------------- idempotency
 
+#: How long an idempotency key is remembered (``ORDERGRAPH_IDEMPOTENCY_HOURS``; payment providers keep
+#: theirs a day): after that, the same key is a new request, and the worker purges the record.
+IDEMPOTENCY_TTL = timedelta(hours=24)
+
+
+def set_idempotency_ttl(ttl: timedelta) -> None:
+    global IDEMPOTENCY_TTL
+    IDEMPOTENCY_TTL = ttl
+
+
 async def get_idempotency(store_id: str, operation: str, key: str) -> tuple[str, str, str | None] | None:
-    """(request hash, order id, result id) of the first request made with this key."""
+    """(request hash, order id, result id) of the first request made with this key, while it is
+    remembered; an expired record is forgotten here (the key is free again)."""
     row = await m.IdempotencyRecord.get_or_none(store_id=store_id, operation=operation, key=key)
     if row is None:
         return None
+    if row.created_at < datetime.now(UTC) - IDEMPOTENCY_TTL:
+        await m.IdempotencyRecord.filter(id=row.id).delete()
+        return None
     return row.request_hash, str(row.order_id), (str(row.result_id) if row.result_id else None)
+
+
+async def purge_idempotency(now: datetime) -> int:
+    """Forget every idempotency record older than the time they are kept; how many."""
+    return await m.IdempotencyRecord.filter(created_at__lt=now - IDEMPOTENCY_TTL).delete()
 
 
 async def put_idempotency(

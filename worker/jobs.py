@@ -86,6 +86,12 @@ class Jobs:
         self.refunds = (RefundSender(self.gateway, self.secret_box, self.clock, self.jitter, self.reconcile_after)
                         if self.gateway is not None else None)
 
+    async def housekeeping(self) -> None:
+        """What no job asks for but must happen now and then: forget expired idempotency keys."""
+        purged = await repo.purge_idempotency(self.clock())
+        if purged:
+            log.info("forgot %d expired idempotency key(s)", purged)
+
     async def run(self, jobs: Sequence[outbox.Job], worker: str) -> None:
         """Run jobs of one kind: DISPATCH jobs are fanned out together, WEBHOOK jobs (of one endpoint)
         sent together and recorded in one transaction, EMAIL and REFUND jobs one by one."""

@@ -41,6 +41,8 @@ class WorkerConfig:
     poll_interval: float = 1.0
     #: How long running jobs may take to finish on shutdown.
     grace: float = 20.0
+    #: How often the worker tidies up (expired idempotency keys), at most.
+    housekeeping_every: timedelta = timedelta(minutes=10)
 
 
 def worker_name() -> str:
@@ -63,6 +65,7 @@ class Worker:
         self._lanes: Counter[str] = Counter()
         #: Jobs finished by this worker (tests and benchmarks read it).
         self.done = 0
+        self._next_housekeeping: datetime | None = None
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -170,6 +173,7 @@ class Worker:
             log.exception("job %s could not be rescheduled; its lease will run out", job.id)
 
     async def _idle(self, stop: asyncio.Event) -> None:
+        await self._housekeeping()
         timeout = self.config.poll_interval
         try:
             due = await outbox.next_due()
@@ -183,6 +187,16 @@ class Worker:
         finally:
             for w in waits:
                 w.cancel()
+
+    async def _housekeeping(self) -> None:
+        now = self.clock()
+        if self._next_housekeeping is not None and now < self._next_housekeeping:
+            return
+        self._next_housekeeping = now + self.config.housekeeping_every
+        try:
+            await self.jobs.housekeeping()
+        except Exception:  # noqa: BLE001 - it is tried again next time
+            log.exception("worker %s: housekeeping failed", self.name)
 
     async def _shutdown(self) -> None:
         if not self._running:

@@ -56,3 +56,19 @@ def test_payment_settings_are_checked_at_start(name, value, monkeypatch):
     monkeypatch.setenv(name, value)
     with pytest.raises(ValueError, match=name):
         Settings.from_env()
+
+
+def test_production_needs_a_secret_key_of_its_own(monkeypatch):
+    monkeypatch.setenv("ORDERGRAPH_ENV", "production")
+    monkeypatch.delenv("ORDERGRAPH_SECRET_KEY", raising=False)
+    with pytest.raises(ValueError, match="ORDERGRAPH_SECRET_KEY must be set in production"):
+        Settings.from_env()
+    monkeypatch.setenv("ORDERGRAPH_SECRET_KEY", "a-long-random-string")
+    assert Settings.from_env().production
+
+
+@pytest.mark.parametrize("value", ["0", "soon", "9999999"])
+def test_idempotency_hours_are_checked_at_start(value, monkeypatch):
+    monkeypatch.setenv("ORDERGRAPH_IDEMPOTENCY_HOURS", value)
+    with pytest.raises(ValueError, match="ORDERGRAPH_IDEMPOTENCY_HOURS"):
+        Settings.from_env()
