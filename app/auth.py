@@ -9,7 +9,7 @@ from db import repository as repo
 from db.records import StoreRecord
 from domain.access import Actor, ActorKind, Principal, parse_permissions
 from domain.tokens import PREFIX as CUSTOMER_TOKEN_PREFIX
-from domain.tokens import verify_customer_token
+from domain.tokens import read_customer_token
 from resolvers.keys import KEY_PREFIX, hash_key
 
 #: last_used_at is written at most this often per key, not on every request.
@@ -63,11 +63,14 @@ async def authenticate(header: str | None, secret: bytes, now: datetime) -> Auth
 
 
 async def _customer(token: str, secret: bytes, now: datetime) -> Authentication:
-    order_id = verify_customer_token(secret, token, now)
-    owner = await repo.order_owner(order_id) if order_id else None
-    if order_id is None or owner is None:
+    read = read_customer_token(secret, token, now)
+    owner = await repo.order_owner(read[0]) if read else None
+    if read is None or owner is None:
         return Authentication(None, "The order access token is invalid or has expired; ask the store for a new link.")
-    store, customer_name = owner
+    order_id, generation = read
+    store, customer_name, current = owner
+    if generation != current:
+        return Authentication(None, "This order link was revoked by the store; ask the store for a new link.")
     return Authentication(Principal(
         store_id=store.id, actor=Actor(ActorKind.CUSTOMER, None, customer_name or "Customer"),
         permissions=frozenset(), order_id=order_id,

@@ -55,7 +55,7 @@ async def _insert(rows: list[tuple[Any, ...]]) -> None:
 
 #: What a change may set on the order row besides its version (``record_change``).
 ORDER_COLUMNS = frozenset({"status", "payment_status", "fulfillment_status", "payment_pending", "amount_paid",
-                           "cancel_reason", "canceled_at"})
+                           "cancel_reason", "canceled_at", "customer_token_generation"})
 
 
 async def record_change(

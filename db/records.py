@@ -67,6 +67,7 @@ class OrderRecord:
     exchange_rate: Decimal | None = None
     transaction_fee: Decimal | None = None
     transaction_fee_returnable: Decimal | None = None
+    customer_token_generation: int = 0
 
 
 @dataclass(frozen=True)

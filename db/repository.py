@@ -85,6 +85,7 @@ def _order_record(row: m.Order) -> OrderRecord:
         transaction_fee=to_currency(row.transaction_fee, c) if row.transaction_fee is not None else None,
         transaction_fee_returnable=(to_currency(row.transaction_fee_returnable, c)
                                     if row.transaction_fee_returnable is not None else None),
+        customer_token_generation=row.customer_token_generation,
     )
 
 
@@ -294,14 +295,16 @@ async def get_order(store_id: str, order_id: str, *, lock: bool = False) -> Orde
     return _order_record(row) if row else None
 
 
-async def order_owner(order_id: str) -> tuple[StoreRecord, str | None] | None:
-    """The store and customer name of an order, for a customer token that names it (one query)."""
+async def order_owner(order_id: str) -> tuple[StoreRecord, str | None, int] | None:
+    """The store, customer name and link generation of an order, for a customer token that names it
+    (one query)."""
     if not _is_uuid(order_id):
         return None
     row = await m.Order.filter(id=order_id).select_related("store").only(
-        "id", "customer_name", "store__id", "store__name", "store__created_at", "store__self_cancel_policy",
-        "store__self_cancel_window_minutes", "store__notification_settings", "store__refund_amounts_in").first()
-    return (_store_record(row.store), row.customer_name) if row else None
+        "id", "customer_name", "customer_token_generation", "store__id", "store__name", "store__created_at",
+        "store__self_cancel_policy", "store__self_cancel_window_minutes", "store__notification_settings",
+        "store__refund_amounts_in").first()
+    return (_store_record(row.store), row.customer_name, row.customer_token_generation) if row else None
 
 
 async def find_order(order_id: str) -> OrderRecord | None:

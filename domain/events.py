@@ -55,6 +55,8 @@ class EventType(enum.Enum):
     CANCELLATION_APPROVED = "CANCELLATION_APPROVED"
     CANCELLATION_DECLINED = "CANCELLATION_DECLINED"
     CUSTOMER_LINK_ISSUED = "CUSTOMER_LINK_ISSUED"
+    #: Every customer link of the order stopped working (revokeCustomerAccessTokens).
+    CUSTOMER_LINKS_REVOKED = "CUSTOMER_LINKS_REVOKED"
     #: An email about the order went out (written when the mail server accepted it, never before).
     CUSTOMER_NOTIFIED = "CUSTOMER_NOTIFIED"
     #: An email about the order could not be sent.

@@ -262,7 +262,7 @@ def customer_token(
     ctx: Context, record: OrderRecord, lifetime: timedelta = timedelta(days=DEFAULT_LIFETIME_DAYS)
 ) -> str:
     """The order's "View order details" token, valid for 90 days from now unless told otherwise."""
-    return issue_customer_token(ctx.secret_key, record.id, ctx.now() + lifetime)
+    return issue_customer_token(ctx.secret_key, record.id, ctx.now() + lifetime, record.customer_token_generation)
 
 
 

@@ -135,3 +135,22 @@ async def issue_customer_access_token(
                        f"A new order link was issued, valid for {valid_days} days.", {"validDays": valid_days})
     after, _refund = await _after(ctx, record.id, None)
     return after, customer_token(ctx, after, lifetime)
+
+
+async def revoke_customer_access_tokens(ctx: Context, order_id: str | None) -> OrderRecord | DomainError:
+    """Every customer link of the order stops working at once (a link sent to the wrong address, a
+    forwarded email); a new one is issued with issueCustomerAccessToken."""
+    who = require(ctx, Permission.WRITE_ORDERS)
+
+    async def decide(locked: Locked) -> str:
+        timeline.update_order(ctx, locked.record.id,
+                              customer_token_generation=locked.record.customer_token_generation + 1)
+        timeline.event(ctx, locked.record.id, EventType.CUSTOMER_LINKS_REVOKED,
+                       "Every customer link of the order was revoked.", {})
+        return locked.record.id
+
+    done = await with_locked_order(ctx, order_id, decide)
+    if isinstance(done, DomainError):
+        return done
+    record = await repo.get_order(who.store_id, done)
+    return record if record is not None else order_not_found()

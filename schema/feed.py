@@ -60,6 +60,8 @@ EventType = described_enum(
         "CANCELLATION_DECLINED": "The store declined the customer's cancellation request, with a message.",
         "CUSTOMER_LINK_ISSUED": "A new customer access token, the order page link, was issued "
         "(`issueCustomerAccessToken`).",
+        "CUSTOMER_LINKS_REVOKED": "Every customer link of the order stopped working "
+        "(`revokeCustomerAccessTokens`).",
         "CUSTOMER_NOTIFIED": "An email about the order went out (written when the mail server accepted it, never "
         "before).",
         "NOTIFICATION_FAILED": "An email about the order could not be sent.",

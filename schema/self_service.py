@@ -114,6 +114,20 @@ DeclineCancellationRequestResult = Annotated[
     DeclineCancellationRequestSuccess | OrderNotFoundError | NoCancellationRequestError | InvalidInputError,
     strawberry.union("DeclineCancellationRequestResult", description="The order, or why it was refused."),
 ]
+@strawberry.input(description="Stop every customer link of an order at once.")
+class RevokeCustomerAccessTokensInput:
+    order_id: strawberry.ID = strawberry.field(description="The order's global id.")
+
+
+@strawberry.type(description="Every customer link of the order now answers UNAUTHENTICATED.")
+class RevokeCustomerAccessTokensSuccess:
+    order: Order = strawberry.field(description="The order.")
+
+
+RevokeCustomerAccessTokensResult = Annotated[
+    RevokeCustomerAccessTokensSuccess | OrderNotFoundError,
+    strawberry.union("RevokeCustomerAccessTokensResult", description="The order, or why it was refused."),
+]
 IssueCustomerAccessTokenResult = Annotated[
     IssueCustomerAccessTokenSuccess | OrderNotFoundError | InvalidInputError,
     strawberry.union("IssueCustomerAccessTokenResult", description="The new link's token, or why it was refused."),
@@ -184,3 +198,16 @@ class SelfServiceMutations:
             return to_error(result)
         record, token = result
         return IssueCustomerAccessTokenSuccess(order=Order.of(record), customer_access_token=token)
+
+    @strawberry.mutation(description="Stop every customer link of the order at once (a link that reached the wrong "
+                         "person): they answer UNAUTHENTICATED; issue a new one with issueCustomerAccessToken. "
+                         "Needs WRITE_ORDERS.")
+    async def revoke_customer_access_tokens(
+        self, info: Info,
+        input: Annotated[RevokeCustomerAccessTokensInput, strawberry.argument(
+            description="The order whose customer links stop working.")],
+    ) -> RevokeCustomerAccessTokensResult:
+        result = await self_service.revoke_customer_access_tokens(info.context, decode(input.order_id, "Order"))
+        if isinstance(result, DomainError):
+            return to_error(result)
+        return RevokeCustomerAccessTokensSuccess(order=Order.of(result))

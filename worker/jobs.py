@@ -227,7 +227,8 @@ class Jobs:
         now = self.clock()
         link = None
         if audience is Audience.CUSTOMER:
-            token = issue_customer_token(self.secret_key, order.id, now + timedelta(days=DEFAULT_LIFETIME_DAYS))
+            token = issue_customer_token(self.secret_key, order.id, now + timedelta(days=DEFAULT_LIFETIME_DAYS),
+                                         order.customer_token_generation)
             link = order_page_link(settings, self.public_url, token)
         context = await email_context(store, order, event, link)
         rendered = render(template, context)

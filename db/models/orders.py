@@ -105,6 +105,8 @@ class Order(Model):
     #: Grows by one with every change, and events carry it, so consumers can order and deduplicate.
     #: A new order is inserted at 0 and its creation makes it 1 (orders older than versions start at 1).
     version = fields.IntField(default=0, db_default=1)
+    #: Customer links of an older generation no longer work (revokeCustomerAccessTokens).
+    customer_token_generation = fields.IntField(default=0, db_default=0)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
 

@@ -263,3 +263,25 @@ def _raw(global_id: str) -> str:
     raw = decode(global_id, "Order")
     assert raw is not None
     return raw
+
+
+async def test_revoking_an_orders_customer_links_stops_every_one_and_a_new_one_works(store):
+    order, token = await create_order_with_token(store)
+    second = (await store.gql("""mutation($input: IssueCustomerAccessTokenInput!) { issueCustomerAccessToken(
+      input: $input) { ... on IssueCustomerAccessTokenSuccess { customerAccessToken } } }""",
+                              {"input": {"orderId": order["id"]}}))["issueCustomerAccessToken"]["customerAccessToken"]
+    read = "query($id: ID!) { order(id: $id) { id } }"
+    for link in (token, second):
+        assert (await store.gql(read, {"id": order["id"]}, key=link))["order"]["id"] == order["id"]
+    revoked = await store.gql("""mutation($input: RevokeCustomerAccessTokensInput!) {
+      revokeCustomerAccessTokens(input: $input) { __typename ... on RevokeCustomerAccessTokensSuccess {
+        order { events { type } } } } }""", {"input": {"orderId": order["id"]}})
+    assert revoked["revokeCustomerAccessTokens"]["order"]["events"][-1]["type"] == "CUSTOMER_LINKS_REVOKED"
+    for link in (token, second):
+        refused = (await store.post(read, {"id": order["id"]}, key=link)).json()
+        assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert "revoked" in refused["errors"][0]["message"]
+    fresh = (await store.gql("""mutation($input: IssueCustomerAccessTokenInput!) { issueCustomerAccessToken(
+      input: $input) { ... on IssueCustomerAccessTokenSuccess { customerAccessToken } } }""",
+                             {"input": {"orderId": order["id"]}}))["issueCustomerAccessToken"]["customerAccessToken"]
+    assert (await store.gql(read, {"id": order["id"]}, key=fresh))["order"]["id"] == order["id"]

@@ -271,6 +271,7 @@ OPERATIONS = [
     Operation("approveCancellationRequest", (P.CANCEL_ORDERS, P.REFUND_ORDERS), cancellation_requested, oid),
     Operation("declineCancellationRequest", C, cancellation_requested, lambda s: {**oid(s), "message": "Packed"}),
     Operation("issueCustomerAccessToken", (P.READ_ORDERS, P.CANCEL_ORDERS, P.REFUND_ORDERS), plain, oid),
+    Operation("revokeCustomerAccessTokens", W, plain, oid),
     Operation("createApiKey", (P.MANAGE_KEYS,), plain,
               lambda s: {"kind": "STAFF", "name": "New", "permissions": ["READ_ORDERS"]}, targeted=False),
     Operation("revokeApiKey", (P.MANAGE_KEYS,), with_key, lambda s: {"apiKeyId": s.ids["key"]}),
