@@ -78,7 +78,8 @@ class GraphQLApp(GraphQL):
     def __init__(self, settings: Settings, state: dict[str, Any], limits: RequestLimits, *, ide: bool) -> None:
         super().__init__(
             build_schema(max_depth=limits.max_depth, max_aliases=limits.max_aliases, max_tokens=limits.max_tokens,
-                         production=settings.production, introspection=limits.introspection),
+                         production=settings.production, introspection=limits.introspection,
+                         max_cost=limits.max_cost),
             graphql_ide="graphiql" if ide else None,
             allow_queries_via_get=True,
         )

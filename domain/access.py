@@ -112,6 +112,8 @@ class RequestLimits:
     max_page_size: int
     introspection: bool
     requests_per_minute: int
+    #: What one request may cost (``schema.cost``): a rich page of 100 orders fits, thirty do not.
+    max_cost: int = 50_000
 
 
 #: Keys drive admin screens and integrations; a customer token drives one order page.
@@ -123,7 +125,7 @@ LIMITS: dict[ActorKind | None, RequestLimits] = {
     ActorKind.PARTNER: RequestLimits(max_depth=12, max_aliases=30, max_tokens=10_000, max_page_size=100,
                                      introspection=True, requests_per_minute=600),
     ActorKind.CUSTOMER: RequestLimits(max_depth=7, max_aliases=5, max_tokens=1_500, max_page_size=10,
-                                      introspection=False, requests_per_minute=60),
+                                      introspection=False, requests_per_minute=60, max_cost=5_000),
     None: RequestLimits(max_depth=12, max_aliases=5, max_tokens=5_000, max_page_size=10,
-                        introspection=True, requests_per_minute=120),
+                        introspection=True, requests_per_minute=120, max_cost=5_000),
 }

@@ -10,6 +10,7 @@ from strawberry.extensions.add_validation_rules import AddValidationRules
 from strawberry.schema.config import StrawberryConfig
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
+from schema.cost import cost_limiter
 from schema.errors import ALL_ERROR_TYPES
 from schema.extensions import ErrorPolicy, RequestPolicy
 from schema.mutations import Mutation
@@ -20,6 +21,7 @@ from schema.types import Order
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 10_000
+MAX_COST = 50_000
 
 
 class Schema(strawberry.Schema):
@@ -30,7 +32,7 @@ class Schema(strawberry.Schema):
 
 
 def build_schema(*, max_depth: int = MAX_DEPTH, max_aliases: int = MAX_ALIASES, max_tokens: int = MAX_TOKENS,
-                 production: bool = False, introspection: bool = True) -> strawberry.Schema:
+                 production: bool = False, introspection: bool = True, max_cost: int = MAX_COST) -> strawberry.Schema:
     """The schema with its abuse limits (the server builds one per kind of caller).
     In production, field suggestions are off."""
     # The limiters make a new validation rule class per instance, and extensions
@@ -50,6 +52,7 @@ def build_schema(*, max_depth: int = MAX_DEPTH, max_aliases: int = MAX_ALIASES, 
         partial(ValidationCache, maxsize=512),
         # After the cache, which sets the validation's errors: these join them.
         RequestPolicy,
+        cost_limiter(max_cost),
     ]
     return Schema(
         query=Query, mutation=Mutation, types=[*ALL_ERROR_TYPES, Order], extensions=extensions,
