@@ -335,6 +335,10 @@ def plan_record_payment(order: Order, request: PaymentRequest) -> RecordPaymentP
                            "This order's payments are managed by its e-commerce platform; they are recorded there.")
     if request.provider is PaymentProvider.PLATFORM:
         return invalid_input("provider", "PLATFORM payments belong to orders whose platform runs their payments")
+    if order.payment_pending:
+        # A payment still processing may settle or be voided: what is due is not known until it does.
+        return DomainError(ErrorCode.PAYMENT_PENDING, "A payment of this order is still processing: settle it "
+                           "(settlePayment) before recording another.")
     balance = order.total - order.amount_paid
     if balance <= 0:
         return DomainError(ErrorCode.ORDER_ALREADY_PAID, "The order is paid in full.")

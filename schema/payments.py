@@ -172,7 +172,8 @@ class RetryRefundSuccess:
 
 RecordPaymentResult = Annotated[
     RecordPaymentSuccess | OrderNotFoundError | OrderCanceledError | ManagedExternallyError | OrderAlreadyPaidError
-    | PaymentExceedsBalanceError | InvalidAmountError | InvalidInputError | IdempotencyKeyReusedError,
+    | PaymentExceedsBalanceError | PaymentPendingError | InvalidAmountError | InvalidInputError
+    | IdempotencyKeyReusedError,
     strawberry.union("RecordPaymentResult", description="The payment, or why it was refused."),
 ]
 RetryRefundResult = Annotated[

@@ -783,3 +783,8 @@ def test_a_part_that_fails_while_another_waits_is_told_at_once_and_releases_its_
     assert failed.event is EventType.REFUND_FAILED and "10.00" in failed.message and "card closed" in failed.message
     assert failed.refund.amount_held == Decimal("10.00")
     assert refundable(with_refund(o, failed.refund)).total == Decimal("17.00")
+
+
+def test_no_payment_is_recorded_beside_one_still_processing():
+    o = order(paid="10.00", payment_pending=True)
+    assert plan_record_payment(o, PaymentRequest(MANUAL, "1.00")).code is ErrorCode.PAYMENT_PENDING
