@@ -200,12 +200,23 @@ def full_refund(order: Order, *, refund_id: str, restock: bool, new_id: Callable
         take = min(getattr(left, name), budget)
         parts[name] = take
         budget -= take
-    total = left.total - budget
+    # What was paid beyond the components still left (a refund whose fee kept some of the money back)
+    # comes back too, as an adjustment: a cancel leaves nothing refundable.
+    adjustment = budget
+    total = left.total
     if total <= 0:
         return None
+    # The units are canceled whole, but the items money may be less than their price (a goodwill amount
+    # refunded before, a partly paid order): the lines are attributed no more than it, first come first.
+    items_money = parts["subtotal"]
+    attributed = []
+    for refunded in lines:
+        amount = min(refunded.amount, items_money)
+        items_money -= amount
+        attributed.append(replace(refunded, amount=amount))
     return with_parts(Refund(
         id=refund_id, subtotal=parts["subtotal"], shipping=parts["shipping"], duties=parts["duties"],
-        taxes=parts["taxes"], adjustment=zero(c), fee=zero(c), total=total, lines=lines,
+        taxes=parts["taxes"], adjustment=adjustment, fee=zero(c), total=total, lines=tuple(attributed),
         fee_returned=fee_returned(order, total),
     ), allocate(order, total, new_id or part_ids(refund_id)))
 

@@ -13,6 +13,8 @@ from domain.orders import (
     Shipment,
     ShipmentStatus,
     fulfillment_status,
+    returned_quantity,
+    shipped_quantity,
     unshipped_quantity,
 )
 from domain.tracking import (
@@ -209,5 +211,9 @@ def plan_void_shipment(order: Order, shipment_id: str) -> ShipmentPlan | DomainE
                            "The shipment has left with its carrier; it cannot be voided.",
                            shipment_status=shipment.status.value)
     voided = replace(shipment, status=S.CANCELED)
+    after = replace(order, shipments=tuple(voided if s.id == shipment.id else s for s in order.shipments))
+    if any(returned_quantity(after, line.id) > shipped_quantity(after, line.id) for line in order.lines):
+        return DomainError(ErrorCode.SHIPMENT_ALREADY_SHIPPED, "Units of this shipment came back (a return): it "
+                           "shipped, so it cannot be voided.", shipment_status=shipment.status.value)
     return ShipmentPlan(shipment=voided, fulfillment_status=_after(order, voided))
 

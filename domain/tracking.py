@@ -145,10 +145,10 @@ def check_tracking_allowed(order: Order) -> DomainError | None:
     """Order-level guards: can the order take a tracking number at all?"""
     if order.status is OrderStatus.CANCELED:
         return _canceled(order)
-    awaiting = any(
-        s.status is ShipmentStatus.AWAITING_SHIPMENT and not s.tracking_number for s in order.shipments
-    )
-    if not awaiting and not any(unshipped_quantity(order, line) for line in order.lines):
+    # A shipment without a number takes one (given its id), whether it awaits dispatch or was marked
+    # shipped by hand; a new one needs units not yet in a shipment.
+    numberless = any(s.status is not ShipmentStatus.CANCELED and not s.tracking_number for s in order.shipments)
+    if not numberless and not any(unshipped_quantity(order, line) for line in order.lines):
         return DomainError(ErrorCode.NOTHING_TO_FULFILL, "Every unit of this order is already in a shipment.")
     return None
 

@@ -79,9 +79,12 @@ def test_available_actions_explain_refusals_with_the_mutation_errors():
     assert actions.refund.code is ErrorCode.ORDER_CANCELED
     assert actions.add_tracking_number.code is ErrorCode.ORDER_CANCELED
     assert actions.add_note is None
-    shipped = order(shipments=(shipment(ShipmentStatus.SHIPPED, ("L1", 2)),))
+    shipped = order(shipments=(shipment(ShipmentStatus.SHIPPED, ("L1", 2), tracking="1Z999AA10123456784"),))
     assert staff_actions(shipped).cancel.code is ErrorCode.ORDER_SHIPPED
     assert staff_actions(shipped).add_tracking_number.code is ErrorCode.NOTHING_TO_FULFILL
+    # A shipment marked shipped by hand, without a number, still takes one (given its id).
+    numberless = order(shipments=(shipment(ShipmentStatus.SHIPPED, ("L1", 2)),))
+    assert staff_actions(numberless).add_tracking_number is None
     assert staff_actions(order(paid="0")).refund.code is ErrorCode.ORDER_NOT_PAID
     external = order(payments_managed_externally=True, cancellations_managed_externally=True)
     assert staff_actions(external).refund.code is ErrorCode.MANAGED_EXTERNALLY
