@@ -112,8 +112,9 @@ class RequestLimits:
     max_page_size: int
     introspection: bool
     requests_per_minute: int
-    #: What one request may cost (``schema.cost``): a rich page of 100 orders fits, thirty do not.
-    max_cost: int = 50_000
+    #: What one request may cost (``schema.cost``): a rich page of 100 orders, or a dashboard of every
+    #: webhook endpoint with a page of deliveries each, fits; thirty aliased pages of orders do not.
+    max_cost: int = 100_000
 
 
 #: Keys drive admin screens and integrations; a customer token drives one order page.

@@ -21,7 +21,7 @@ from schema.types import Order
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 10_000
-MAX_COST = 50_000
+MAX_COST = 100_000
 
 
 class Schema(strawberry.Schema):
