@@ -795,7 +795,7 @@ class RandomPlay(RuleBasedStateMachine):
 
 def check_order(m: Tracked) -> None:
     """The invariants of one order as read back."""
-    s, _c = m.snap, m.currency
+    s = m.snap
     lines = {line["id"]: line for line in s["lines"]}
     refunds = s["refunds"]
     kept = [r for r in refunds if held(r)]
