@@ -175,9 +175,10 @@ def plan_add_tracking(order: Order, request: TrackingRequest, *, shipment_id: st
 
     target = request.shipment_id
     if target is None and request.lines is None:
-        # Nothing left to put in a new shipment: the number is for the (oldest)
-        # shipment that awaits dispatch without one.
-        waiting = [s for s in order.shipments if s.status is ShipmentStatus.AWAITING_SHIPMENT and not s.tracking_number]
+        # Nothing left to put in a new shipment: the number is for the (oldest) shipment without one,
+        # one awaiting dispatch first, else one marked shipped by hand (as availableActions says).
+        waiting = sorted((s for s in order.shipments if s.status is not ShipmentStatus.CANCELED
+                          and not s.tracking_number), key=lambda s: s.status is not ShipmentStatus.AWAITING_SHIPMENT)
         if waiting and not any(unshipped_quantity(order, line) for line in order.lines):
             target = waiting[0].id
     if target is not None:

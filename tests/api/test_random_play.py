@@ -494,9 +494,9 @@ class RandomPlay(RuleBasedStateMachine):
             expected: str | None = "ORDER_CANCELED"
         elif mode == "default":
             # domain.tracking.plan_add_tracking with neither lines nor shipmentId: the units not yet in a
-            # shipment, else the oldest shipment awaiting dispatch without a number.
+            # shipment, else the oldest shipment without a number (awaiting dispatch first).
             unshipped = any(line["unfulfilledQuantity"] for line in before["lines"])
-            waiting = any(s["status"] == "AWAITING_SHIPMENT" and not s["trackingNumber"] for s in shipments)
+            waiting = any(s["status"] != "CANCELED" and not s["trackingNumber"] for s in shipments)
             expected = None if unshipped or waiting else "NOTHING_TO_FULFILL"
         elif mode == "reuse":
             expected = "DUPLICATE_TRACKING_NUMBER"

@@ -145,7 +145,7 @@ def test_a_tracking_url_must_be_http():
 
 
 def test_refunding_a_shipped_unit_does_not_unship_another():
-    o = order(line(quantity=2), shipments=(shipment(ShipmentStatus.SHIPPED, ("L1", 1)),))
+    o = order(line(quantity=2), shipments=(shipment(ShipmentStatus.SHIPPED, ("L1", 1), tracking="1Z999AA10123456784"),))
     plan = plan_refund(o, RefundRequest(RefundReason.DAMAGED, lines=(RefundLineRequest("L1", 1),)), refund_id="R")
     assert plan.refund.lines[0].removed == 1  # the unshipped unit is the one refunded
     after = replace(o, refunds=(plan.refund,))
@@ -169,3 +169,9 @@ def test_an_over_long_carrier_name_is_refused_everywhere_a_carrier_is_given():
 @pytest.mark.parametrize("text", ["----", "- - - -", "１Z99", "1Z99é"])
 def test_a_tracking_number_needs_ascii_letters_or_digits(text):
     assert isinstance(normalize_tracking_number(text), DomainError)
+
+
+def test_with_no_units_left_a_number_completes_a_shipment_marked_shipped_without_one():
+    o = order(line(quantity=2), shipments=(shipment(ShipmentStatus.SHIPPED, ("L1", 2), id="S1"),))
+    plan = track(o)
+    assert not plan.is_new and plan.shipment.id == "S1" and plan.shipment.tracking_number
