@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import uuid
-from datetime import UTC, datetime
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from tortoise import Tortoise
 
@@ -16,6 +15,7 @@ from app.failures import CommandFailed, check_database_url, explain
 from app.settings import Settings, demo_cors_origins, ensure_sqlite_directory
 from db.config import tortoise_config
 from db.migrate import migrate, migration_names
+from domain.ids import is_uuid
 
 
 async def _with_db(settings: Settings, work: Callable[[], Awaitable[int]]) -> int:
@@ -29,12 +29,6 @@ async def _with_db(settings: Settings, work: Callable[[], Awaitable[int]]) -> in
 #: The name of the key ``serve --demo`` prints.
 DEMO_KEY_NAME = "Demo staff"
 
-
-def _is_uuid(value: str) -> bool:
-    try:
-        return str(uuid.UUID(value)) == value
-    except ValueError:
-        return False
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -100,7 +94,7 @@ def cmd_list_keys(settings: Settings, args: argparse.Namespace) -> int:
     from db import repository as repo
 
     async def work() -> int:
-        if not _is_uuid(args.store) or await repo.get_store(args.store) is None:
+        if not is_uuid(args.store) or await repo.get_store(args.store) is None:
             raise CommandFailed(f"no store {args.store!r} (list-stores shows them)")
         for k in await repo.list_api_keys(args.store):
             state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else (
@@ -150,8 +144,8 @@ def cmd_set_self_cancel(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _demo_credentials(settings: Settings) -> tuple[str, str, str]:
     """The demo store, a new staff key for it, and a customer token for its order 1001."""
-    from app.main import secret_key
     from app.demo import DEMO_STORE_SETTING, seed_demo_store
+    from app.main import secret_key
     from db import repository as repo
     from domain.access import Permission
     from resolvers.context import Context

@@ -7,7 +7,6 @@ kept for lists; the parts are the truth.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +15,7 @@ from db import models as m
 from db import sql
 from db.records import PaymentAccountRecord, PaymentRecord, RefundPartRecord
 from domain import ledger
+from domain.ids import is_uuid
 from domain.money import to_currency
 
 
@@ -133,7 +133,7 @@ async def find_part(store_id: str, provider: ledger.PaymentProvider, reference: 
     part's current try: an earlier try's refund is another refund."""
     found = await m.RefundPart.filter(provider=provider.value, reference=reference).first() if reference else None
     part_id, attempt = metadata.get("ordergraph_refund_part"), metadata.get("ordergraph_try", "0")
-    if found is None and part_id is not None and _is_uuid(part_id):
+    if found is None and part_id is not None and is_uuid(part_id):
         candidate = await m.RefundPart.filter(id=part_id, provider=provider.value).first()
         if candidate is not None and str(candidate.retries) == attempt:
             found = candidate
@@ -141,13 +141,6 @@ async def find_part(store_id: str, provider: ledger.PaymentProvider, reference: 
         return None
     return str(found.order_id), str(found.id)
 
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 # ---------------------------------------------------------------- provider accounts

@@ -24,10 +24,10 @@ from db import payments as ledger_rows
 from db.records import (
     ApiKeyRecord,
     CancellationRequestRecord,
-    PaymentRecord,
     LineRecord,
     NoteRecord,
     OrderRecord,
+    PaymentRecord,
     RefundLineRecord,
     RefundRecord,
     ReturnLineRecord,
@@ -41,6 +41,7 @@ from domain import ledger
 from domain import orders as d
 from domain.access import Actor
 from domain.creation import Address, Customer, NewOrder
+from domain.ids import is_uuid
 from domain.listing import OrderQuery, SortDirection, SortField
 from domain.money import to_currency
 
@@ -56,13 +57,6 @@ def transaction():
     """One database transaction; on PostgreSQL, locked rows stay locked until it ends."""
     return in_transaction("default")
 
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except (ValueError, TypeError, AttributeError):
-        return False
-    return True
 
 
 # ---------------------------------------------------------------- conversions
@@ -183,7 +177,7 @@ async def create_store(name: str) -> StoreRecord:
 
 
 async def get_store(store_id: str) -> StoreRecord | None:
-    if not _is_uuid(store_id):
+    if not is_uuid(store_id):
         return None
     row = await m.Store.get_or_none(id=store_id)
     return _store_record(row) if row else None
@@ -244,7 +238,7 @@ async def list_api_keys(store_id: str) -> list[ApiKeyRecord]:
 
 async def get_api_key(key_id: str, store_id: str | None = None) -> ApiKeyRecord | None:
     """The key with this id (in this store, when one is named)."""
-    if not _is_uuid(key_id):
+    if not is_uuid(key_id):
         return None
     query = m.ApiKey.filter(id=key_id)
     if store_id is not None:
@@ -286,7 +280,7 @@ async def get_or_create_setting(key: str, value: str) -> str:
 
 async def get_order(store_id: str, order_id: str, *, lock: bool = False) -> OrderRecord | None:
     """The store's order with this id; with ``lock``, the row stays locked until the transaction ends."""
-    if not _is_uuid(order_id):
+    if not is_uuid(order_id):
         return None
     query = m.Order.filter(id=order_id, store_id=store_id)
     if lock:
@@ -298,7 +292,7 @@ async def get_order(store_id: str, order_id: str, *, lock: bool = False) -> Orde
 async def order_owner(order_id: str) -> tuple[StoreRecord, str | None, int] | None:
     """The store, customer name and link generation of an order, for a customer token that names it
     (one query)."""
-    if not _is_uuid(order_id):
+    if not is_uuid(order_id):
         return None
     row = await m.Order.filter(id=order_id).select_related("store").only(
         "id", "customer_name", "customer_token_generation", "store__id", "store__name", "store__created_at",
@@ -309,7 +303,7 @@ async def order_owner(order_id: str) -> tuple[StoreRecord, str | None, int] | No
 
 async def find_order(order_id: str) -> OrderRecord | None:
     """The order with this id, in whichever store (for the worker, which acts for every store)."""
-    if not _is_uuid(order_id):
+    if not is_uuid(order_id):
         return None
     row = await m.Order.get_or_none(id=order_id)
     return _order_record(row) if row else None
@@ -322,7 +316,7 @@ async def get_order_by_number(store_id: str, number: str) -> OrderRecord | None:
 
 async def get_orders(keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], OrderRecord]:
     """Orders by (store id, order id), in one query; another store's order is simply absent."""
-    ids = [oid for _store, oid in keys if _is_uuid(oid)]
+    ids = [oid for _store, oid in keys if is_uuid(oid)]
     rows = await m.Order.filter(id__in=ids) if ids else []
     return {(str(r.store_id), str(r.id)): _order_record(r) for r in rows}
 
@@ -491,7 +485,7 @@ async def set_supplier_order_status(supplier_order_id: str, status: str, now: da
 
 
 async def order_id_of_supplier_order(store_id: str, supplier_order_id: str) -> str | None:
-    if not _is_uuid(supplier_order_id):
+    if not is_uuid(supplier_order_id):
         return None
     row = await m.SupplierOrder.filter(id=supplier_order_id, order__store_id=store_id).first()
     return str(row.order_id) if row else None
@@ -677,7 +671,7 @@ async def set_customer(order: OrderRecord, customer: Customer, now: datetime) ->
 
 async def get_note(store_id: str, note_id: str) -> NoteRecord | None:
     """The note, if it is on an order of this store."""
-    if not _is_uuid(note_id):
+    if not is_uuid(note_id):
         return None
     row = await m.Note.filter(id=note_id, order__store_id=store_id).first()
     return _note_record(row) if row else None
@@ -704,7 +698,7 @@ async def insert_return(order_id: str, returned: d.Return, now: datetime) -> Non
 
 async def order_id_of_shipment(store_id: str, shipment_id: str) -> str | None:
     """The order a shipment of this store belongs to (None for another store's or no shipment)."""
-    if not _is_uuid(shipment_id):
+    if not is_uuid(shipment_id):
         return None
     row = await m.Shipment.filter(id=shipment_id, order__store_id=store_id).first()
     return str(row.order_id) if row else None
@@ -712,7 +706,7 @@ async def order_id_of_shipment(store_id: str, shipment_id: str) -> str | None:
 
 async def order_id_of_refund(store_id: str, refund_id: str) -> str | None:
     """The order a refund of this store belongs to (None for another store's or no refund)."""
-    if not _is_uuid(refund_id):
+    if not is_uuid(refund_id):
         return None
     row = await m.Refund.filter(id=refund_id, order__store_id=store_id).only("id", "order_id").first()
     return str(row.order_id) if row else None

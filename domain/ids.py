@@ -10,6 +10,15 @@ import binascii
 import uuid
 
 
+def is_uuid(value: object) -> bool:
+    """A database id in the one spelling we hand out (lower case, hyphens): "{...}", "urn:uuid:...",
+    upper case or no hyphens would reach the database as text PostgreSQL refuses."""
+    try:
+        return isinstance(value, str) and str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
+
+
 def to_global_id(type_name: str, raw_id: str) -> str:
     """The global id of the object of this type with this database id."""
     return base64.b64encode(f"{type_name}:{raw_id}".encode()).decode()
@@ -22,9 +31,7 @@ def from_global_id(global_id: str, expected_type: str | None = None) -> tuple[st
     try:
         text = base64.b64decode(global_id.encode(), validate=True).decode()
         type_name, raw = text.split(":", 1)
-        # Only the spelling we hand out: "{...}", "urn:uuid:...", upper case or no hyphens would reach
-        # the database as text PostgreSQL refuses (or another id than the one given).
-        if str(uuid.UUID(raw)) != raw:
+        if not is_uuid(raw):
             return None
     except (binascii.Error, ValueError, UnicodeError):
         return None
