@@ -15,6 +15,7 @@ from db import models as m
 from db import sql
 from db.records import PaymentAccountRecord, PaymentRecord, RefundPartRecord
 from domain import ledger
+from domain.gateway import named_part
 from domain.ids import is_uuid
 from domain.money import to_currency
 
@@ -132,10 +133,10 @@ async def find_part(store_id: str, provider: ledger.PaymentProvider, reference: 
     metadata names (a notification can arrive before the worker wrote the reference down) for the
     part's current try: an earlier try's refund is another refund."""
     found = await m.RefundPart.filter(provider=provider.value, reference=reference).first() if reference else None
-    part_id, attempt = metadata.get("ordergraph_refund_part"), metadata.get("ordergraph_try", "0")
-    if found is None and part_id is not None and is_uuid(part_id):
-        candidate = await m.RefundPart.filter(id=part_id, provider=provider.value).first()
-        if candidate is not None and str(candidate.retries) == attempt:
+    named = named_part(metadata)
+    if found is None and named is not None and is_uuid(named[0]):
+        candidate = await m.RefundPart.filter(id=named[0], provider=provider.value).first()
+        if candidate is not None and candidate.retries == named[1]:
             found = candidate
     if found is None or not await m.Order.filter(id=found.order_id, store_id=store_id).exists():
         return None

@@ -128,3 +128,21 @@ def plan_after_error(error: ProviderError, *, part_id: str, provider_name: str, 
     if error.retry_after is not None and error.kind is ProviderErrorKind.RATE_LIMITED:
         backoff = max(backoff, timedelta(seconds=min(error.retry_after, 3600)))
     return backoff
+
+
+# ---------------------------------------------------------------- our ids at the provider
+
+def part_metadata(part_id: str, retries: int, refund_id: str, order_id: str) -> dict[str, str]:
+    """What a refund part's call leaves with the provider's refund, to find the part again from a
+    notification that arrives before the worker wrote the provider's reference down."""
+    return {"ordergraph_refund_part": part_id, "ordergraph_try": str(retries), "ordergraph_refund": refund_id,
+            "ordergraph_order": order_id}
+
+
+def named_part(metadata: dict[str, str]) -> tuple[str, int] | None:
+    """(part id, try) a provider's refund names in its metadata; None when it names none (a refund made
+    outside Ordergraph). A notification about an earlier try is about another refund."""
+    part_id, attempt = metadata.get("ordergraph_refund_part"), metadata.get("ordergraph_try", "0")
+    if not part_id or not attempt.isdigit():
+        return None
+    return part_id, int(attempt)

@@ -28,6 +28,7 @@ from domain.gateway import (
     ProviderError,
     ProviderRefund,
     RefundCall,
+    part_metadata,
     plan_after_error,
     reconcile_delay,
 )
@@ -121,8 +122,7 @@ class RefundSender:
             answer = await self.gateway.refund(credentials, RefundCall(
                 idempotency_key=idempotency_key(part.id, part.retries), payment_reference=work.payment_reference,
                 amount_minor=to_minor(part.amount, work.currency), currency=work.currency,
-                metadata={"ordergraph_refund_part": part.id, "ordergraph_try": str(part.retries),
-                          "ordergraph_refund": part.refund_id, "ordergraph_order": part.order_id},
+                metadata=part_metadata(part.id, part.retries, part.refund_id, part.order_id),
             ))
         except ProviderError as error:
             return self._after_error(error, work, job)

@@ -63,3 +63,10 @@ def test_a_provider_unreachable_for_longer_than_its_keys_are_kept_fails_the_refu
     assert isinstance(after(error, waiting=GIVE_UP_AFTER - timedelta(minutes=1)), timedelta)
     reason = after(error, waiting=GIVE_UP_AFTER + timedelta(minutes=1))
     assert isinstance(reason, str) and "23 hours" in reason and "ordergraph_refund_part=P1" in reason
+
+
+def test_a_parts_metadata_names_it_and_its_try_and_nothing_else_does():
+    from domain.gateway import named_part, part_metadata
+
+    assert named_part(part_metadata("P1", 2, "R1", "O1")) == ("P1", 2)
+    assert named_part({}) is None and named_part({"ordergraph_refund_part": "P1", "ordergraph_try": "x"}) is None
