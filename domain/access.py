@@ -29,6 +29,10 @@ class Permission(enum.Enum):
 #: cancel it with a full refund: only a key that may do all of that hands one out.
 CUSTOMER_LINK_PERMISSIONS = (Permission.READ_ORDERS, Permission.CANCEL_ORDERS, Permission.REFUND_ORDERS)
 
+#: What an order holds that its customer never sees (the order's fields that list them are staff only,
+#: and ``node(id:)`` answers null for them to a customer).
+HIDDEN_FROM_CUSTOMERS = frozenset({"Note", "OrderEvent", "CustomerNotification", "Payment", "SupplierOrder"})
+
 #: What a key gets when its creator names no permissions: everything but the elevated ones.
 DEFAULT_PERMISSIONS = frozenset(
     {Permission.READ_ORDERS, Permission.WRITE_ORDERS, Permission.CANCEL_ORDERS, Permission.REFUND_ORDERS}

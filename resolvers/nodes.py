@@ -13,13 +13,11 @@ from db import owners
 from db import repository as repo
 from db import webhooks
 from db.records import OrderRecord
-from domain.access import Permission
+from domain.access import HIDDEN_FROM_CUSTOMERS, Permission
 from resolvers.common import require, require_reader
 from resolvers.context import Context
 from resolvers.orders import order
 
-#: Children of an order that customers never see (as the fields that list them are staff only).
-STAFF_ONLY = frozenset({"Note", "OrderEvent", "CustomerNotification", "Payment", "SupplierOrder"})
 #: What an order's child is read through: the request's loader of that kind of child.
 LOADERS = {
     "Shipment": "shipments", "Refund": "refunds", "Return": "returns", "Note": "notes",
@@ -40,7 +38,7 @@ MAX_IDS = 100
 async def child(ctx: Context, type_name: str, raw_id: str) -> tuple[OrderRecord, Any] | None:
     """An order's child by id, with its order, when the caller sees that order."""
     who = require_reader(ctx)
-    if who.is_customer and type_name in STAFF_ONLY:
+    if who.is_customer and type_name in HIDDEN_FROM_CUSTOMERS:
         return None
     order_id = await owners.owning_order(type_name, raw_id, who.store_id)
     record = await order(ctx, order_id) if order_id else None
