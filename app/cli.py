@@ -15,6 +15,7 @@ from app.failures import CommandFailed, check_database_url, explain
 from app.settings import Settings, demo_cors_origins, ensure_sqlite_directory
 from db.config import tortoise_config
 from db.migrate import migrate, migration_names
+from db.migration_safety import MigrationRefused
 from domain.ids import is_uuid
 
 
@@ -35,8 +36,11 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     if args.target is not None and args.target not in migration_names():
         raise CommandFailed(f"--target {args.target!r} is no migration; one of: {', '.join(migration_names())}")
     ensure_sqlite_directory(settings.database_url)
-    asyncio.run(migrate(settings.database_url, target=args.target))
-    print(f"Database is up to date: {_safe_url(settings.database_url)}")
+    try:
+        now = asyncio.run(migrate(settings.database_url, target=args.target, allow_data_loss=args.allow_data_loss))
+    except MigrationRefused as refused:
+        raise CommandFailed(str(refused)) from None
+    print(f"Database is at {now}: {_safe_url(settings.database_url)}")
     return 0
 
 
@@ -291,8 +295,11 @@ def main(argv: list[str] | None = None) -> int:
     serve.set_defaults(run=cmd_serve)
 
     migrate_parser = sub.add_parser("migrate", help="Apply database migrations.")
-    migrate_parser.add_argument("--target", help="Migrate up to this migration (one of: "
+    migrate_parser.add_argument("--target", help="Migrate up, or back, to this migration (one of: "
                                 f"{', '.join(migration_names())}); default: the latest.")
+    migrate_parser.add_argument("--allow-data-loss", action="store_true",
+                                help="Going back, drop what the older schema cannot hold (the command names it "
+                                     "and refuses without this).")
     migrate_parser.set_defaults(run=cmd_migrate)
 
     store = sub.add_parser("create-store", help="Create a store; prints its id.")

@@ -33,10 +33,18 @@ async def fill_order_keys(apps, schema_editor) -> None:
         ])
 
 
+async def keys_go_with_their_columns(apps, schema_editor) -> None:
+    """Going back drops the key columns; nothing else was changed."""
+
+
 class Migration(migrations.Migration):
     dependencies = [('ordergraph', '0001_initial')]
 
     initial = False
+
+    #: Going forward fills these from the order's own columns (fill_order_keys): dropping them loses nothing.
+    recomputed = {"orders.number_key": None, "orders.customer_email_key": None, "orders.customer_name_key": None,
+                  "orders.total_key": None}
 
     operations = [
         ops.CreateModel(
@@ -147,5 +155,5 @@ class Migration(migrations.Migration):
             name='label_purchased',
             field=fields.BooleanField(default=False, description='Carrier-handled: the label was bought through a carrier, which drives the shipment.', db_default=False),
         ),
-        ops.RunPython(fill_order_keys),
+        ops.RunPython(fill_order_keys, keys_go_with_their_columns),
     ]

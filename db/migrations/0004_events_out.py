@@ -26,6 +26,11 @@ from tortoise.indexes import Index
 from tortoise.migrations.constraints import UniqueConstraint
 
 
+#: What old queued notifications are marked with (``fill_and_wire``), and going back unmarks.
+NEVER_SENT = "Queued before Ordergraph sent email: never sent."
+RENAMED = {"SHIPMENT_SHIPPED": "SHIPMENT_SENT", "SHIPMENT_CREATED": "SHIPMENT_PREPARING"}
+
+
 async def fill_and_wire(apps, schema_editor) -> None:
     client = schema_editor.client
     postgres = client.capabilities.dialect == "postgres"
@@ -45,12 +50,11 @@ async def fill_and_wire(apps, schema_editor) -> None:
     )
     _n, rows = await client.execute_query('SELECT COUNT(*) AS "n" FROM "order_events"')
     events = int(rows[0]["n"])
-    renamed = {"SHIPMENT_SHIPPED": "SHIPMENT_SENT", "SHIPMENT_CREATED": "SHIPMENT_PREPARING"}
-    for old, new in renamed.items():
+    for old, new in RENAMED.items():
         await client.execute_query(sql('UPDATE "customer_notifications" SET "kind" = $1 WHERE "kind" = $2'), [new, old])
     await client.execute_query(
         sql('UPDATE "customer_notifications" SET "status" = $1, "error" = $2 WHERE "status" = $3'),
-        ["FAILED", "Queued before Ordergraph sent email: never sent.", "QUEUED"],
+        ["FAILED", NEVER_SENT, "QUEUED"],
     )
     if postgres:
         await client.execute_script(f"""
@@ -70,8 +74,21 @@ async def fill_and_wire(apps, schema_editor) -> None:
 
 
 async def unwire(apps, schema_editor) -> None:
+    """Undo the data steps: notifications get back their old kinds and old queued ones their
+    status; on PostgreSQL, the feed's sequence, txid default and outbox trigger go."""
     client = schema_editor.client
-    if client.capabilities.dialect == "postgres":
+    postgres = client.capabilities.dialect == "postgres"
+
+    def sql(text: str) -> str:
+        return text if postgres else re.sub(r"\$\d+", "?", text)
+
+    for old, new in RENAMED.items():
+        await client.execute_query(sql('UPDATE "customer_notifications" SET "kind" = $1 WHERE "kind" = $2'), [old, new])
+    await client.execute_query(
+        sql('UPDATE "customer_notifications" SET "status" = $1 WHERE "status" = $2 AND "error" = $3'),
+        ["QUEUED", "FAILED", NEVER_SENT],
+    )
+    if postgres:
         await client.execute_script("""
             DROP TRIGGER IF EXISTS "outbox_jobs_notify" ON "outbox_jobs";
             DROP FUNCTION IF EXISTS ordergraph_outbox_notify();
@@ -85,6 +102,11 @@ class Migration(migrations.Migration):
     dependencies = [('ordergraph', '0003_principals')]
 
     initial = False
+
+    #: Going forward fills these again (fill_and_wire): an order's events get its store, old queued
+    #: notifications their mark. Feed positions are not here: going forward would renumber them.
+    recomputed = {"order_events.store_id": '"order_id" IS NOT NULL',
+                  "customer_notifications.error": f"\"error\" = '{NEVER_SENT}'"}
 
     operations = [
         # First, while no table references order_events yet: on SQLite this rebuilds the table.

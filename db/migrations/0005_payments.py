@@ -4,7 +4,8 @@ stores' provider accounts, the order's store currency and transaction fee.
 Data step (``fill_ledger``): every order that was paid gets one payment of what it paid (MANUAL,
 or PLATFORM when its platform runs payments; PENDING while it had not settled), and every refund
 one part on it, in the status the refund had. Nothing moved money before, so nothing is pending
-at a provider. Going back drops the tables; orders keep ``amount_paid`` throughout.
+at a provider. The rows' ids derive from the order's and the refund's, so going back and forward
+again makes the same rows. Going back drops the tables; orders keep ``amount_paid`` throughout.
 """
 
 import re
@@ -13,7 +14,7 @@ from decimal import Decimal
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 from tortoise.fields.base import OnDelete
-from uuid import uuid4
+from uuid import NAMESPACE_URL, uuid4, uuid5
 from tortoise import fields
 from tortoise.indexes import Index
 
@@ -35,7 +36,7 @@ async def fill_ledger(apps, schema_editor) -> None:
     for o in orders:
         if Decimal(str(o["amount_paid"])) <= 0:
             continue
-        payment_id = str(uuid4())
+        payment_id = str(uuid5(NAMESPACE_URL, f"ordergraph:payment:{o['id']}"))
         payment_of[str(o["id"])] = payment_id
         provider = provider_of[payment_id] = "PLATFORM" if o["payments_managed_externally"] else "MANUAL"
         status = "PENDING" if o["payment_pending"] else "SUCCEEDED"
@@ -50,7 +51,7 @@ async def fill_ledger(apps, schema_editor) -> None:
     for r in refunds:
         payment_id = payment_of.get(str(r["order_id"]))
         provider = provider_of.get(payment_id, "MANUAL") if payment_id else "MANUAL"
-        parts.append([str(uuid4()), str(r["id"]), str(r["order_id"]), payment_id, provider,
+        parts.append([str(uuid5(NAMESPACE_URL, f"ordergraph:refund-part:{r['id']}")), str(r["id"]), str(r["order_id"]), payment_id, provider,
                       Decimal(str(r["total"])), r["status"], r["created_at"], r["created_at"]])
     if parts:
         await client.execute_many(sql(

@@ -11,47 +11,15 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest_asyncio
 
-from tests.conftest import ENGINE, scratch_database
+from tests.conftest import scratch_database
+from tests.db.databases import OLD_ROWS, ORDER_ID, STORE_ID, insert
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRST = "ordergraph.0001_initial"
-
-STORE_ID = str(uuid.uuid4())
-ORDER_ID = str(uuid.uuid4())
-LINE_ID = str(uuid.uuid4())
-EVENT_ID = str(uuid.uuid4())
-NOTIFICATION_ID = str(uuid.uuid4())
-REFUND_ID = str(uuid.uuid4())
-
-# Rows as the first migration's schema has them.
-ROWS = [
-    ("stores", {"id": STORE_ID, "name": "Old store", "next_order_number": 1002, "created_at": "2025-01-01T00:00:00+00:00"}),
-    ("orders", {
-        "id": ORDER_ID, "store_id": STORE_ID, "number": "1001", "currency": "USD", "status": "OPEN",
-        "payment_status": "PAID", "fulfillment_status": "UNFULFILLED", "customer_email": "old@example.com",
-        "customer_name": "Old Customer", "customer_phone": None, "shipping_address": None, "billing_address": None,
-        "subtotal": "20.00", "shipping": "5.00", "duties": "0.00", "taxes": "1.50", "total": "26.50",
-        "amount_paid": "26.50", "payments_managed_externally": False, "cancellations_managed_externally": False,
-        "test": False, "cancel_reason": None, "canceled_at": None,
-        "created_at": "2025-01-02T00:00:00+00:00", "updated_at": "2025-01-02T00:00:00+00:00",
-    }),
-    ("order_lines", {"id": LINE_ID, "order_id": ORDER_ID, "position": 0, "sku": "OLD-1", "name": "Old thing",
-                     "quantity": 2, "unit_price": "10.00"}),
-    ("order_events", {"id": EVENT_ID, "order_id": ORDER_ID, "type": "ORDER_CREATED", "message": "Order placed.",
-                      "actor_kind": "STAFF", "actor_id": None, "actor_name": "Old staff", "data": '{"test": false}',
-                      "created_at": "2025-01-02T00:00:00+00:00"}),
-    ("refunds", {"id": REFUND_ID, "order_id": ORDER_ID, "status": "SUCCEEDED", "reason": "OTHER", "note": None,
-                 "currency": "USD", "subtotal": "0.00", "shipping": "5.00", "duties": "0.00", "taxes": "0.00",
-                 "adjustment": "0.00", "fee": "0.00", "total": "5.00", "created_at": "2025-01-04T00:00:00+00:00"}),
-    ("customer_notifications", {"id": NOTIFICATION_ID, "order_id": ORDER_ID, "kind": "SHIPMENT_SHIPPED",
-                                "channel": "EMAIL", "recipient": "old@example.com", "status": "QUEUED",
-                                "payload": "{}", "created_at": "2025-01-03T00:00:00+00:00", "sent_at": None}),
-]
 
 READ_BACK = """
 import asyncio, json, sys
@@ -92,38 +60,6 @@ def _run(url: str, *args: str) -> str:
     return done.stdout
 
 
-async def _insert(url: str) -> None:
-    if ENGINE == "sqlite":
-        import sqlite3
-
-        with sqlite3.connect(url.removeprefix("sqlite://")) as db:
-            for table, row in ROWS:
-                cols = ", ".join(f'"{c}"' for c in row)
-                db.execute(f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" for _ in row)})', list(row.values()))
-        return
-    import asyncpg
-    from datetime import datetime
-    from decimal import Decimal
-
-    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
-    try:
-        for table, row in ROWS:
-            values = []
-            for column, value in row.items():
-                if column.endswith("_at") and value:
-                    value = datetime.fromisoformat(value)
-                elif column in ("id", "store_id", "order_id") and value:
-                    value = uuid.UUID(value)
-                elif isinstance(value, str) and value.replace(".", "").isdigit() and "." in value:
-                    value = Decimal(value)
-                values.append(value)
-            cols = ", ".join(f'"{c}"' for c in row)
-            marks = ", ".join(f"${i + 1}" for i in range(len(row)))
-            await conn.execute(f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', *values)
-    finally:
-        await conn.close()
-
-
 @pytest_asyncio.fixture
 async def empty_db(tmp_path):
     async with scratch_database(tmp_path, "migrations") as url:
@@ -132,14 +68,14 @@ async def empty_db(tmp_path):
 
 async def test_migrating_a_database_that_holds_orders_keeps_them(empty_db):
     _run(empty_db, "-m", "app", "migrate", "--target", FIRST)
-    await _insert(empty_db)
+    await insert(empty_db, OLD_ROWS)
     _run(empty_db, "-m", "app", "migrate")
     _run(empty_db, "-m", "app", "migrate")  # a second run changes nothing
-    data = json.loads(_run(empty_db, "-c", READ_BACK, empty_db, STORE_ID, ORDER_ID))
+    data = json.loads(_run(empty_db, "-c", READ_BACK, empty_db, str(STORE_ID), str(ORDER_ID)))
     assert data == {"number": "1001", "total": "26.50", "email": "old@example.com", "lines": [["OLD-1", 2, "10.00"]],
                     "keys": ["1001", "old@example.com", "old customer", 265000, False], "version": 1,
                     # The old event joins the change feed, first, without a version it never had.
-                    "event": ["ORDER_CREATED", STORE_ID, 1, None, {"test": False}],
+                    "event": ["ORDER_CREATED", str(STORE_ID), 1, None, {"test": False}],
                     # A message queued before anything sent email is not sent years late.
                     "notification": ["SHIPMENT_SENT", "FAILED", "Queued before Ordergraph sent email: never sent.",
                                      "CUSTOMER"],
