@@ -38,11 +38,12 @@ from app.mailbox import mailbox_routes
 from app.persisted import PersistedQueries, PersistedQueryError, load_manifest, sha256
 from app.provider_webhooks import provider_webhook_routes
 from app.settings import Settings, ensure_sqlite_directory
+from db import ratelimits
 from db import repository as repo
 from db.crypto import SecretBox
-from db.config import tortoise_config
+from db.config import is_postgres, tortoise_config
 from domain.access import ActorKind, RequestLimits
-from domain.ratelimit import RateLimiter
+from domain.ratelimit import RateLimiter, Spent
 from domain.webhooks import WebhookPolicy
 from integrations.payments import StripeGateway
 from integrations.webhooks import system_resolver
@@ -194,6 +195,7 @@ class GraphQLEndpoint:
             for kind, limits in settings.limits.items()
         }
         self.limiter = RateLimiter()
+        self.shared_limits = is_postgres(settings.database_url)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)
@@ -205,13 +207,12 @@ class GraphQLEndpoint:
         else:
             caller = f"key:{who.key_id}" if who.key_id else f"order:{who.order_id}"
         per_minute = self.limits[kind].requests_per_minute
-        now = time.monotonic()
-        wait = self.limiter.take(caller, per_minute, now)
-        remaining, reset = self.limiter.quota(caller, per_minute, now)
+        spent = await self._spend(caller, per_minute)
         # The IETF httpapi draft's headers, on every answer: the policy, and what is left of it.
-        quota = {"RateLimit-Policy": f'"default";q={per_minute};w=60', "RateLimit": f'"default";r={remaining};t={reset}'}
-        if wait > 0:
-            seconds = max(1, math.ceil(wait))
+        quota = {"RateLimit-Policy": f'"default";q={per_minute};w=60',
+                 "RateLimit": f'"default";r={spent.remaining};t={spent.reset}'}
+        if spent.wait > 0:
+            seconds = max(1, math.ceil(spent.wait))
             response = JSONResponse(
                 {"errors": [{"message": f"Too many requests; try again in {seconds} s.",
                              "extensions": {"code": "RATE_LIMITED", "retryAfter": seconds}}]},
@@ -227,6 +228,17 @@ class GraphQLEndpoint:
             await send(message)
 
         await self.apps[kind](scope, receive, with_quota)
+
+
+    async def _spend(self, caller: str, per_minute: int) -> Spent:
+        """On PostgreSQL from the bucket every process shares; in this process when that cannot be
+        reached (the request then fails on its own, or is served, but never waits on the limiter)."""
+        if self.shared_limits:
+            try:
+                return await ratelimits.spend(caller, per_minute)
+            except Exception:  # noqa: BLE001 - the database's own failure shows in the request
+                log.warning("shared rate limit unavailable; limiting in this process", exc_info=True)
+        return self.limiter.spend(caller, per_minute, time.monotonic())
 
 
 class BodySizeLimit:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 
 from db import events as event_log
-from db import notifications, outbox, webhooks
+from db import notifications, outbox, ratelimits, webhooks
 from db import repository as repo
 from db.crypto import InvalidToken, SecretBox
 from domain.access import SYSTEM
@@ -87,10 +87,12 @@ class Jobs:
                         if self.gateway is not None else None)
 
     async def housekeeping(self) -> None:
-        """What no job asks for but must happen now and then: forget expired idempotency keys."""
+        """What no job asks for but must happen now and then: forget expired idempotency keys and
+        (PostgreSQL) rate-limit buckets idle long enough to be full."""
         purged = await repo.purge_idempotency(self.clock())
         if purged:
             log.info("forgot %d expired idempotency key(s)", purged)
+        await ratelimits.purge_idle(self.clock())
 
     async def run(self, jobs: Sequence[outbox.Job], worker: str) -> None:
         """Run jobs of one kind: DISPATCH jobs are fanned out together, WEBHOOK jobs (of one endpoint)

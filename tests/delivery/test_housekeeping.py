@@ -1,13 +1,17 @@
 """Nothing grows forever: idempotency keys are remembered for a day (ORDERGRAPH_IDEMPOTENCY_HOURS),
-then the same key is a new request, and the worker forgets the record."""
+then the same key is a new request, and the worker forgets the record; on PostgreSQL it also
+forgets rate-limit buckets idle long enough to be full."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from db import repository as repo
 from db import sql
-from tests.api.helpers import create_order
+from tests.api.helpers import create_order, create_order_with_token
+from tests.conftest import ENGINE
 
 REFUND = """mutation($input: RefundOrderInput!) { refundOrder(input: $input) { __typename
   ... on RefundOrderSuccess { refund { id } } ... on Error { code } } }"""
@@ -46,3 +50,14 @@ async def test_the_worker_forgets_expired_keys(store, rig):
                                               "k-old", "k-new")}
     assert kept == {"k-new"}
     assert repo.IDEMPOTENCY_TTL == timedelta(hours=24)
+
+
+@pytest.mark.skipif(ENGINE != "postgres", reason="rate-limit buckets are kept in the database on PostgreSQL only")
+async def test_the_worker_forgets_rate_limit_buckets_once_they_are_full_again(store, rig):
+    _order, token = await create_order_with_token(store)
+    await store.http.post("/graphql", json={"query": "{ __typename }"}, headers={"Authorization": f"Bearer {token}"})
+    await rig.worker.jobs.housekeeping()
+    assert await sql.fetch('SELECT "caller" FROM "rate_buckets"')  # just used: kept
+    rig.clock.advance(seconds=61)
+    await rig.worker.jobs.housekeeping()
+    assert await sql.fetch('SELECT "caller" FROM "rate_buckets"') == []

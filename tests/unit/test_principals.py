@@ -19,7 +19,7 @@ from domain.orders import (
     SupplierOrder,
     SupplierOrderStatus,
 )
-from domain.ratelimit import RateLimiter
+from domain.ratelimit import RateLimiter, Spent
 from domain.self_service import (
     QueuedRequest,
     SelfCancelPolicy,
@@ -162,10 +162,18 @@ def test_rate_limits_can_be_tuned_from_the_environment():
             with_rate_limits(LIMITS, bad)
 
 
-def test_the_quota_says_what_is_left_and_when_the_bucket_is_full_again():
+def test_what_is_spent_says_what_is_left_and_when_the_bucket_is_full_again():
     limiter = RateLimiter()
-    assert limiter.quota("k", 60, 100.0) == (60, 0)  # never seen: full
-    for _ in range(30):
-        limiter.take("k", 60, 100.0)
-    assert limiter.quota("k", 60, 100.0) == (30, 30)
-    assert limiter.quota("k", 60, 110.0) == (40, 20)  # one a second comes back
+    assert limiter.spend("k", 60, 100.0) == Spent(0.0, 59, 1)
+    for _ in range(29):
+        limiter.spend("k", 60, 100.0)
+    assert limiter.spend("k", 60, 110.0) == Spent(0.0, 39, 21)  # one a second came back
+    for _ in range(39):
+        limiter.spend("k", 60, 110.0)
+    refused = limiter.spend("k", 60, 110.5)
+    assert refused.wait == pytest.approx(0.5) and (refused.remaining, refused.reset) == (0, 60)
+
+
+def test_a_bucket_kept_elsewhere_reads_the_same():
+    assert Spent.of(12.5, True, 60) == Spent(0.0, 12, 48)
+    assert Spent.of(0.25, False, 120) == Spent(0.375, 0, 60)
