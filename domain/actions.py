@@ -7,17 +7,23 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.access import Permission, Principal
-from domain.cancel import CancelPlan, CancelRequest, cancel_permissions, permission_lacking, plan_cancel
+from domain.cancel import (
+    CancelPlan,
+    CancelRequest,
+    cancel_permissions,
+    check_platform_cancellation_allowed,
+    permission_lacking,
+    plan_cancel,
+)
 from domain.errors import DomainError, ErrorCode
 from domain.ledger import PaymentProvider
 from domain.orders import CancelReason, Order, Refund, Shipment
-from domain.payments import plan_retry_refund
+from domain.payments import check_payment_allowed, plan_retry_refund
 from domain.returns import check_return_allowed
 from domain.edits import NoteRef, check_shipping_address_editable, may_edit_note
-from domain.refunds import plan_settle_payment
 from domain.suppliers import check_supplier_order_allowed, plan_cancel_supplier_order, plan_mark_supplier_order_shipped
 from domain.shipments import check_fulfill_allowed, check_shipment_editable, plan_mark_delivered, plan_void_shipment
-from domain.refunds import check_refund_allowed
+from domain.refunds import check_platform_refund_allowed, check_refund_allowed, plan_settle_payment
 from domain.self_service import (
     SelfCancelSettings,
     check_pending_request,
@@ -75,6 +81,9 @@ class OrderActions:
     update_shipping_address: DomainError | None
     record_supplier_order: DomainError | None
     settle_payment: DomainError | None
+    record_payment: DomainError | None
+    record_platform_refund: DomainError | None
+    record_platform_cancellation: DomainError | None
     request_cancellation: DomainError | None
     approve_cancellation_request: DomainError | None
     decline_cancellation_request: DomainError | None
@@ -100,7 +109,11 @@ def available_actions(order: Order, who: Principal, self_cancel: SelfCancelSetti
         update_shipping_address=_for(who, W, lambda: check_shipping_address_editable(order)),
         record_supplier_order=_for(who, W, lambda: check_supplier_order_allowed(order)),
         settle_payment=_for(who, W, lambda: _error(plan_settle_payment(order))),
-        request_cancellation=_for(who, None, lambda: check_self_cancel(order, self_cancel, now)),
+        record_payment=_for(who, W, lambda: check_payment_allowed(order)),
+        record_platform_refund=_for(who, Permission.PLATFORM_SYNC, lambda: check_platform_refund_allowed(order)),
+        record_platform_cancellation=_for(who, Permission.PLATFORM_SYNC,
+                                          lambda: check_platform_cancellation_allowed(order)),
+        request_cancellation=_for(who, None, lambda: check_self_cancel(order, self_cancel, now, connected)),
         approve_cancellation_request=_for_all(
             who, (Permission.CANCEL_ORDERS, Permission.REFUND_ORDERS), lambda: _cancel_answer(
                 plan_approve_cancellation(order, restock=True, refund_id="", connected=connected), who)),

@@ -143,11 +143,9 @@ def plan_cancel(order: Order, request: CancelRequest, *, refund_id: str, new_id:
     )
 
 
-def plan_platform_cancellation(order: Order, request: CancelRequest, reference: str | None = None
-                               ) -> CancelPlan | DomainError:
-    """The order's platform reports a cancellation it ran (``recordPlatformCancellation``): recorded
-    as it happened there, without a refund (the platform reports those with ``recordPlatformRefund``),
-    but never on an order that shipped, and only for orders whose cancellations the platform runs."""
+def check_platform_cancellation_allowed(order: Order) -> DomainError | None:
+    """Order-level guards of ``recordPlatformCancellation``: the platform runs the order's
+    cancellations, and the order is neither canceled nor shipped."""
     if not order.cancellations_managed_externally:
         return DomainError(ErrorCode.NOT_MANAGED_EXTERNALLY, "This order's cancellations are run here, not by a "
                            "platform: cancel it with cancelOrder.")
@@ -155,6 +153,16 @@ def plan_platform_cancellation(order: Order, request: CancelRequest, reference: 
         return DomainError(ErrorCode.ORDER_CANCELED, "The order is already canceled.", order_status=order.status.value)
     if any(s.status in LEFT_WAREHOUSE for s in order.shipments):
         return DomainError(ErrorCode.ORDER_SHIPPED, "A shipment of this order has left the warehouse.")
+    return None
+
+
+def plan_platform_cancellation(order: Order, request: CancelRequest, reference: str | None = None
+                               ) -> CancelPlan | DomainError:
+    """The order's platform reports a cancellation it ran (``recordPlatformCancellation``): recorded
+    as it happened there, without a refund (the platform reports those with ``recordPlatformRefund``),
+    but never on an order that shipped, and only for orders whose cancellations the platform runs."""
+    if error := check_platform_cancellation_allowed(order):
+        return error
     note = (request.staff_note or "").strip() or None
     if note is not None and len(note) > MAX_STAFF_NOTE:
         return invalid_input("staffNote", f"the staff note is limited to {MAX_STAFF_NOTE} characters")

@@ -324,24 +324,32 @@ class RecordPaymentPlan:
     balance: Decimal
 
 
-def plan_record_payment(order: Order, request: PaymentRequest) -> RecordPaymentPlan | DomainError:
-    """Money received after checkout (cash on delivery, a bank transfer): never on a canceled order,
-    never beyond the total; an order whose platform runs payments gets them from the platform."""
+def check_payment_allowed(order: Order) -> DomainError | None:
+    """Order-level guards of ``recordPayment`` (what availableActions reports): the order takes a
+    payment now, of some amount."""
     if order.status is OrderStatus.CANCELED:
         return DomainError(ErrorCode.ORDER_CANCELED, "The order is canceled; it takes no payments.",
                            order_status=order.status.value)
     if order.payments_managed_externally:
         return DomainError(ErrorCode.MANAGED_EXTERNALLY,
                            "This order's payments are managed by its e-commerce platform; they are recorded there.")
-    if request.provider is PaymentProvider.PLATFORM:
-        return invalid_input("provider", "PLATFORM payments belong to orders whose platform runs their payments")
     if order.payment_pending:
         # A payment still processing may settle or be voided: what is due is not known until it does.
         return DomainError(ErrorCode.PAYMENT_PENDING, "A payment of this order is still processing: settle it "
                            "(settlePayment) before recording another.")
-    balance = order.total - order.amount_paid
-    if balance <= 0:
+    if order.total - order.amount_paid <= 0:
         return DomainError(ErrorCode.ORDER_ALREADY_PAID, "The order is paid in full.")
+    return None
+
+
+def plan_record_payment(order: Order, request: PaymentRequest) -> RecordPaymentPlan | DomainError:
+    """Money received after checkout (cash on delivery, a bank transfer): never on a canceled order,
+    never beyond the total; an order whose platform runs payments gets them from the platform."""
+    if error := check_payment_allowed(order):
+        return error
+    if request.provider is PaymentProvider.PLATFORM:
+        return invalid_input("provider", "PLATFORM payments belong to orders whose platform runs their payments")
+    balance = order.total - order.amount_paid
     checked = check_payment(request, order.currency)
     if isinstance(checked, DomainError):
         return checked

@@ -91,6 +91,15 @@ def check_refund_allowed(order: Order, connected: Collection[PaymentProvider] | 
     return check_providers_connected({p.provider for p, _left in newest}, connected)
 
 
+def check_platform_refund_allowed(order: Order) -> DomainError | None:
+    """Order-level guards of ``recordPlatformRefund``: the platform runs the order's payments, and
+    there is something to refund (as ``refundOrder`` would ask, were they run here)."""
+    if not order.payments_managed_externally:
+        return DomainError(ErrorCode.NOT_MANAGED_EXTERNALLY, "This order's payments are run here, not by a "
+                           "platform: refund it with refundOrder.")
+    return check_refund_allowed(replace(order, payments_managed_externally=False))
+
+
 def exceeds(message: str, left: RefundableAmounts, field: str) -> DomainError:
     return DomainError(
         ErrorCode.REFUND_EXCEEDS_REFUNDABLE, message, field=field, maximum_refundable=left
@@ -110,10 +119,9 @@ def plan_refund(order: Order, request: RefundRequest, *, refund_id: str, new_id:
     store has connected (a Stripe payment cannot be refunded without its account). ``platform``: the
     order's platform reports a refund it ran (``recordPlatformRefund``), the only way such an order's
     refunds are recorded."""
-    if platform and not order.payments_managed_externally:
-        return DomainError(ErrorCode.NOT_MANAGED_EXTERNALLY, "This order's payments are run here, not by a "
-                           "platform: refund it with refundOrder.")
-    if error := check_refund_allowed(replace(order, payments_managed_externally=False) if platform else order):
+    # The order-level guards first, as availableActions reports them (the newest payment's provider
+    # included: every refund draws on it first); what the amounts ask comes after.
+    if error := check_platform_refund_allowed(order) if platform else check_refund_allowed(order, connected):
         return error
     c = order.currency
 

@@ -76,15 +76,18 @@ class DeclinePlan:
     status: OrderStatus = OrderStatus.OPEN
 
 
-def _customer_cancel(order: Order, *, restock: bool = True) -> CancelPlan | DomainError:
+def _customer_cancel(order: Order, *, restock: bool = True,
+                     connected: Collection[PaymentProvider] | None = None) -> CancelPlan | DomainError:
     """A customer's cancellation is a staff cancel with the defaults: a full refund, restocked."""
     return plan_cancel(order, CancelRequest(reason=CancelReason.CUSTOMER, refund=True, restock=restock),
-                       refund_id="")
+                       refund_id="", connected=connected)
 
 
-def check_self_cancel(order: Order, settings: SelfCancelSettings, now: datetime) -> DomainError | None:
+def check_self_cancel(order: Order, settings: SelfCancelSettings, now: datetime,
+                      connected: Collection[PaymentProvider] | None = None) -> DomainError | None:
     """May the customer cancel now? Only while nothing has shipped or is being prepared,
-    within the store's window, and when the cancel the store would run can go through."""
+    within the store's window, and when the cancel the store would run can go through (canceled at
+    once, IMMEDIATE: its refund's payment provider connected; ``connected`` None: not checked)."""
     if order.status is OrderStatus.CANCELED:
         return DomainError(ErrorCode.ORDER_CANCELED, "This order is already canceled.",
                            order_status=order.status.value)
@@ -110,7 +113,7 @@ def check_self_cancel(order: Order, settings: SelfCancelSettings, now: datetime)
         return DomainError(ErrorCode.CANCELLATION_WINDOW_CLOSED,
                            "Orders can be canceled online only for a while after they are placed; "
                            "please contact the store.", closed_at=closed)
-    cancel = _customer_cancel(order)
+    cancel = _customer_cancel(order, connected=connected if settings.policy is SelfCancelPolicy.IMMEDIATE else None)
     if isinstance(cancel, DomainError):
         # What is left (cancellations or payments run by the platform) is the store's
         # business, not the customer's: say so without the staff instructions.
@@ -123,7 +126,7 @@ def plan_request_cancellation(
     *, refund_id: str, new_id: Callable[[], str] | None = None, connected: Collection[PaymentProvider] | None = None,
 ) -> CancelPlan | QueuedRequest | DomainError:
     """The customer's Cancel button: cancel at once (IMMEDIATE) or queue the request (REQUEST)."""
-    if error := check_self_cancel(order, settings, now):
+    if error := check_self_cancel(order, settings, now, connected):
         return error
     cleaned = (comment or "").strip() or None
     if cleaned is not None and len(cleaned) > MAX_COMMENT:

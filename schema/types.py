@@ -321,6 +321,15 @@ class OrderActions:
     )
     record_supplier_order: ActionAvailability = strawberry.field(description="`recordSupplierOrder`.")
     settle_payment: ActionAvailability = strawberry.field(description="`settlePayment`.")
+    record_payment: ActionAvailability = strawberry.field(
+        description="`recordPayment` (of some of what is still to pay)."
+    )
+    record_platform_refund: ActionAvailability = strawberry.field(
+        description="`recordPlatformRefund` (of something still refundable): the platform's key only."
+    )
+    record_platform_cancellation: ActionAvailability = strawberry.field(
+        description="`recordPlatformCancellation`: the platform's key only."
+    )
     request_cancellation: ActionAvailability = strawberry.field(
         description="`requestCancellation`: the customer's Cancel button (customer tokens only)."
     )
@@ -531,6 +540,9 @@ class Order(Node):
             update_shipping_address=ActionAvailability.of(actions.update_shipping_address),
             record_supplier_order=ActionAvailability.of(actions.record_supplier_order),
             settle_payment=ActionAvailability.of(actions.settle_payment),
+            record_payment=ActionAvailability.of(actions.record_payment),
+            record_platform_refund=ActionAvailability.of(actions.record_platform_refund),
+            record_platform_cancellation=ActionAvailability.of(actions.record_platform_cancellation),
             request_cancellation=ActionAvailability.of(actions.request_cancellation),
             approve_cancellation_request=ActionAvailability.of(actions.approve_cancellation_request),
             decline_cancellation_request=ActionAvailability.of(actions.decline_cancellation_request),

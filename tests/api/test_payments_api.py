@@ -790,3 +790,45 @@ async def test_an_overlong_platform_cancellation_reference_is_refused_as_the_ref
     result = (await store.gql(PLATFORM_CANCEL, variables, key=key))["recordPlatformCancellation"]
     assert await ledger_order(store, order) == before
     assert result["__typename"] == "InvalidInputError" and result["field"] == "reference"
+
+
+# ---------------------------------------------------------------- what availableActions says of payments and reports
+
+PAYMENT_ACTIONS = """query($id: ID!) { order(id: $id) { availableActions {
+  recordPayment { allowed reason { code } } recordPlatformRefund { allowed reason { code } }
+  recordPlatformCancellation { allowed reason { code } } } } }"""
+
+
+async def payment_actions(store, order: dict[str, Any], key: str | None = None) -> dict[str, Any]:
+    actions = (await store.gql(PAYMENT_ACTIONS, {"id": order["id"]}, key=key))["order"]["availableActions"]
+    return {name: a["reason"]["code"] if a["reason"] else "allowed" for name, a in actions.items()}
+
+
+async def test_record_payment_is_offered_while_something_is_still_to_pay(store):
+    unpaid = await create_ledger_order(store, amountPaid="0")
+    assert (await payment_actions(store, unpaid))["recordPayment"] == "allowed"
+    assert (await payment_actions(store, await create_ledger_order(store)))["recordPayment"] == "ORDER_ALREADY_PAID"
+    pending = await create_ledger_order(store, amountPaid="50.00", paymentPending=True)
+    assert (await payment_actions(store, pending))["recordPayment"] == "PAYMENT_PENDING"
+    run_there = await create_ledger_order(store, paymentsManagedExternally=True, amountPaid="0")
+    assert (await payment_actions(store, run_there))["recordPayment"] == "MANAGED_EXTERNALLY"
+    # What it says is what the mutation answers.
+    assert (await record_payment(store, pending, "1.00"))["code"] == "PAYMENT_PENDING"
+
+
+async def test_the_platforms_reports_are_offered_to_its_key_on_the_orders_it_runs(store):
+    key = await platform_key(store)
+    here = await create_ledger_order(store)
+    run_there = await create_ledger_order(store, paymentsManagedExternally=True, cancellationsManagedExternally=True)
+    assert await payment_actions(store, here, key) == {
+        "recordPayment": "FORBIDDEN", "recordPlatformRefund": "NOT_MANAGED_EXTERNALLY",
+        "recordPlatformCancellation": "NOT_MANAGED_EXTERNALLY"}
+    assert await payment_actions(store, run_there, key) == {
+        "recordPayment": "FORBIDDEN", "recordPlatformRefund": "allowed", "recordPlatformCancellation": "allowed"}
+    # A key without PLATFORM_SYNC reports nothing for the platform.
+    staff = await payment_actions(store, run_there, await store.key_with(Permission.READ_ORDERS, Permission.WRITE_ORDERS))
+    assert (staff["recordPlatformRefund"], staff["recordPlatformCancellation"]) == ("FORBIDDEN", "FORBIDDEN")
+    canceled = (await store.gql(PLATFORM_CANCEL, {"input": {"orderId": run_there["id"], "reason": "OTHER"}},
+                                key=key))["recordPlatformCancellation"]
+    assert canceled["__typename"] == "RecordPlatformCancellationSuccess", canceled
+    assert (await payment_actions(store, run_there, key))["recordPlatformCancellation"] == "ORDER_CANCELED"
