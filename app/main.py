@@ -231,8 +231,9 @@ class GraphQLEndpoint:
 
 
     async def _spend(self, caller: str, per_minute: int) -> Spent:
-        """On PostgreSQL from the bucket every process shares; in this process when that cannot be
-        reached (the request then fails on its own, or is served, but never waits on the limiter)."""
+        """On PostgreSQL from the bucket every process shares (one statement); should that fail (the
+        database unreachable, the table missing), from this process's own bucket, logged, so that a
+        limiter in trouble never refuses a request by itself."""
         if self.shared_limits:
             try:
                 return await ratelimits.spend(caller, per_minute)

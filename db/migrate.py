@@ -30,7 +30,7 @@ from tortoise.migrations.schema_generator.state import State
 from tortoise.transactions import in_transaction
 
 from db.config import APP_LABEL, CONNECTION, asyncpg_dsn, is_postgres, tortoise_config
-from db.migration_safety import Loss, MigrationRefused, irreversible, losses
+from db.migration_safety import MigrationRefused, irreversible, losses
 
 #: The advisory lock's key: the same for every Ordergraph process on a database.
 LOCK_KEY = int.from_bytes(hashlib.sha256(b"ordergraph: migrate").digest()[:8], "big", signed=True)
@@ -137,15 +137,13 @@ class _Executor(MigrationExecutor):
         name = target.split(".", 1)[1] if target else "__latest__"
         plan = self._migration_plan([MigrationTarget(APP_LABEL, name)], applied, self.loader.graph)
         before: dict[MigrationKey, State] = {}
-        lost: dict[str, list[Loss]] = {}
         if any(step.backward for step in plan):
             if problems := irreversible(plan):
                 raise MigrationRefused(f"cannot migrate back to {target}: {'; '.join(problems)}; nothing was changed")
             before = await self._project_state_cache(applied)
-            for loss in await losses(self.connection, plan, before):
-                lost.setdefault(loss.migration, []).append(loss)
+            lost = await losses(self.connection, plan, before)
             if lost and not allow_data_loss:
-                described = ", ".join(loss.describe() for found in lost.values() for loss in found)
+                described = ", ".join(loss.describe() for loss in lost)
                 raise MigrationRefused(f"migrating back to {target} would lose {described}; nothing was changed "
                                        "(run again with --allow-data-loss to go ahead)")
         sqlite = self.connection.capabilities.dialect == "sqlite"
@@ -162,7 +160,14 @@ class _Executor(MigrationExecutor):
                     editor.client = client
                     recorder = MigrationRecorder(client)
                     if step.backward:
-                        for loss in lost.get(f"{key.app_label}.{key.name}", []):
+                        # Counted again in the step's transaction (writers kept out on PostgreSQL): a
+                        # server still running may have written what was not there to lose before.
+                        now_lost = await losses(client, [step], before, lock=True)
+                        if now_lost and not allow_data_loss:
+                            described = ", ".join(loss.describe() for loss in now_lost)
+                            raise MigrationRefused(f"{key.app_label}.{key.name} would now lose {described} "
+                                                   "(written since the check); it was not undone")
+                        for loss in now_lost:
                             if loss.delete_sql:
                                 await client.execute_query(loss.delete_sql, list(loss.delete_params))
                         await step.migration.unapply(before[key], schema_editor=editor)

@@ -86,16 +86,21 @@ def irreversible(steps: Sequence[PlanStep]) -> list[str]:
     return found
 
 
-async def losses(client, steps: Sequence[PlanStep], states: dict[Any, State]) -> list[Loss]:
-    """What the backward steps would lose, counted now (before any of them runs). ``states`` maps
-    each step's migration key to the schema state before that migration was applied."""
+async def losses(client, steps: Sequence[PlanStep], states: dict[Any, State], *, lock: bool = False) -> list[Loss]:
+    """What the backward steps would lose, counted now. ``states`` maps each step's migration key
+    to the schema state before that migration was applied. ``lock`` (in the step's own transaction,
+    PostgreSQL): first keep writers out of the tables counted until the transaction ends, so that
+    what is counted is what the step changes."""
     postgres = client.capabilities.dialect == "postgres"
     found = []
     for step in steps:
         if not step.backward:
             continue
-        state = states[_key(step)]
-        for check in _checks(step, state):
+        checks = _checks(step, states[_key(step)])
+        if lock and postgres:
+            for table in dict.fromkeys(check.table for check in checks):
+                await client.execute_script(f'LOCK TABLE "{table}" IN SHARE ROW EXCLUSIVE MODE')
+        for check in checks:
             sql, params = _placeholders(f'SELECT COUNT(*) AS "n" FROM "{check.table}" WHERE {check.where}',
                                         check.params, postgres)
             _n, rows = await client.execute_query(sql, params)

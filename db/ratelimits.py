@@ -9,8 +9,6 @@ purged with the other housekeeping.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from db import sql
 from domain.ratelimit import FULL_AFTER_SECONDS, Spent
 
@@ -33,9 +31,10 @@ async def spend(caller: str, per_minute: int) -> Spent:
     return Spent.of(float(row["tokens"]), bool(row["allowed"]), per_minute)
 
 
-async def purge_idle(now: datetime) -> int:
-    """Forget buckets idle long enough to be full again (which is what a missing bucket is)."""
+async def purge_idle() -> int:
+    """Forget buckets idle long enough to be full again (which is what a missing bucket is), by the
+    database's clock, which timed them."""
     if not sql.is_postgres():
         return 0
-    return await sql.execute('DELETE FROM "rate_buckets" WHERE "updated_at" < $1::timestamptz - make_interval(secs => $2)',
-                             now, FULL_AFTER_SECONDS)
+    return await sql.execute('DELETE FROM "rate_buckets" WHERE "updated_at" < now() - make_interval(secs => $1)',
+                             FULL_AFTER_SECONDS)

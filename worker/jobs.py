@@ -92,7 +92,7 @@ class Jobs:
         purged = await repo.purge_idempotency(self.clock())
         if purged:
             log.info("forgot %d expired idempotency key(s)", purged)
-        await ratelimits.purge_idle(self.clock())
+        await ratelimits.purge_idle()
 
     async def run(self, jobs: Sequence[outbox.Job], worker: str) -> None:
         """Run jobs of one kind: DISPATCH jobs are fanned out together, WEBHOOK jobs (of one endpoint)

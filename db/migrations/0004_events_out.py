@@ -8,8 +8,9 @@ Data steps (``fill_and_wire``):
 - PostgreSQL: the feed position comes from a sequence and ``txid`` from the writing
   transaction (the change feed reads only what no running transaction can still precede),
   and inserting an outbox job NOTIFYs the workers (a wake-up only; they also poll);
-- SQLite: rebuilding ``order_events`` (to make ``order`` nullable) drops its indexes and
-  Tortoise does not re-create them, so the order index is created again here.
+- SQLite: rebuilding ``order_events`` (to make ``order`` nullable) dropped its indexes when this
+  was written (Tortoise does not re-create them; ``db.migrate`` now does), so the order index is
+  created again here if missing.
 
 """
 
@@ -39,7 +40,8 @@ async def fill_and_wire(apps, schema_editor) -> None:
         return text if postgres else re.sub(r"\$\d+", "?", text)
 
     if not postgres:
-        await client.execute_script(
+        # execute_query, not execute_script: a script would commit the migration's transaction midway.
+        await client.execute_query(
             'CREATE INDEX IF NOT EXISTS "order_events_order_idx" ON "order_events" ("order_id", "created_at")'
         )
     # Existing events: their store, and feed positions in the order they were written.

@@ -15,7 +15,7 @@ import pytest_asyncio
 from db import repository as repo
 from domain.creation import CreateOrderRequest, Customer, LineRequest, plan_create_order
 from tests.api.helpers import CANCEL, NOTE, REFUND, TRACK, create_order
-from tests.conftest import make_store
+from tests.conftest import ENGINE, make_store
 
 LIST = """query($first: Int, $after: String, $last: Int, $before: String, $filter: OrderFilter, $sort: OrderSort,
                $search: String) {
@@ -206,7 +206,9 @@ async def test_a_page_costs_the_same_number_of_queries_whatever_its_size(store):
         assert len(data["orders"]["nodes"]) == size
         counts[size] = len(queries)
     assert counts[2] == counts[12], counts
-    assert counts[12] <= 17, counts  # 15 before the ledger: payments and refund parts (issue 14 folds queries)
+    # 15 before the ledger: payments and refund parts (issue 14 folds queries); on PostgreSQL one more,
+    # the request's shared rate-limit bucket.
+    assert counts[12] <= 17 + (ENGINE == "postgres"), counts
 
 
 def test_money_sorts_as_numbers_not_text():
