@@ -97,7 +97,14 @@ def check_cancel_allowed(order: Order) -> DomainError | None:
             "then cancel this order.",
             supplier_order_id=active.id,
         )
-    if any(s.status is ShipmentStatus.AWAITING_SHIPMENT for s in order.shipments):
+    awaiting = [s for s in order.shipments if s.status is ShipmentStatus.AWAITING_SHIPMENT]
+    if handled := next((s for s in awaiting if s.label_purchased), None):
+        return DomainError(
+            ErrorCode.SHIPMENT_CARRIER_MANAGED,
+            f"A carrier{f' ({handled.carrier})' if handled.carrier else ''} handles a shipment of this order: it cannot be voided or canceled here, "
+            "so neither can the order.", shipment_id=handled.id,
+        )
+    if awaiting:
         return DomainError(
             ErrorCode.FULFILLMENT_IN_PROGRESS,
             "A shipment of this order awaits dispatch; void it before canceling the order.",

@@ -73,6 +73,8 @@ class ErrorCode(enum.Enum):
     NOT_MANAGED_EXTERNALLY = "NOT_MANAGED_EXTERNALLY"
     #: revokeApiKey on the store's last active key that can manage keys.
     LAST_KEY_MANAGER = "LAST_KEY_MANAGER"
+    #: A carrier handles the shipment (its label was bought through one): not edited, voided or canceled here.
+    SHIPMENT_CARRIER_MANAGED = "SHIPMENT_CARRIER_MANAGED"
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,8 @@ class DomainError:
     requested_status: str | None = None
     supplier_order_status: str | None = None
     supplier_order_id: str | None = None
+    #: SHIPMENT_CARRIER_MANAGED: the shipment a carrier handles.
+    shipment_id: str | None = None
     #: FORBIDDEN: the permission the caller lacks (None: the action is not for this kind of caller).
     permission: str | None = None
     #: CANCELLATION_WINDOW_CLOSED: when self-service cancellation closed.

@@ -13,8 +13,6 @@ from domain.orders import (
     Shipment,
     ShipmentStatus,
     fulfillment_status,
-    returned_quantity,
-    shipped_quantity,
     unshipped_quantity,
 )
 from domain.tracking import (
@@ -124,6 +122,15 @@ def check_transition(shipment: Shipment, to: ShipmentStatus) -> DomainError | No
     )
 
 
+def carrier_managed(shipment: Shipment) -> DomainError:
+    """The refusal for changing by hand a shipment a carrier handles (the store-builder manual:
+    carrier-handled shipments cannot be edited, voided or canceled; the carrier's tracking moves them)."""
+    return DomainError(ErrorCode.SHIPMENT_CARRIER_MANAGED,
+                       f"A carrier{f' ({shipment.carrier})' if shipment.carrier else ''} handles this shipment: its label was bought through it, and "
+                       "its tracking moves the shipment. It cannot be edited, voided or canceled here.",
+                       shipment_id=shipment.id)
+
+
 def check_shipment_editable(order: Order, shipment: Shipment) -> DomainError | None:
     """Only shipments created by hand, and not voided, can be edited: a carrier drives the others."""
     if order.status is OrderStatus.CANCELED:
@@ -131,8 +138,7 @@ def check_shipment_editable(order: Order, shipment: Shipment) -> DomainError | N
     if shipment.status is S.CANCELED:
         return DomainError(ErrorCode.SHIPMENT_NOT_EDITABLE, "This shipment was voided.")
     if shipment.label_purchased:
-        return DomainError(ErrorCode.SHIPMENT_NOT_EDITABLE,
-                           "This shipment's label was bought through a carrier, which updates it.")
+        return carrier_managed(shipment)
     return None
 
 
@@ -188,6 +194,8 @@ def plan_mark_delivered(order: Order, shipment_id: str) -> ShipmentPlan | Domain
         return shipment
     if order.status is OrderStatus.CANCELED:
         return _canceled(order)
+    if shipment.label_purchased and shipment.status is not S.CANCELED:
+        return carrier_managed(shipment)
     if error := check_transition(shipment, S.DELIVERED):
         return error
     delivered = replace(shipment, status=S.DELIVERED)
@@ -195,25 +203,19 @@ def plan_mark_delivered(order: Order, shipment_id: str) -> ShipmentPlan | Domain
 
 
 def plan_void_shipment(order: Order, shipment_id: str) -> ShipmentPlan | DomainError:
-    """Void a shipment that has not left (its label voided), freeing its units.
-
-    A hand-made shipment marked shipped can be voided too (it was a mistake);
-    a carrier-handled one that shipped cannot.
-    """
+    """Void a hand-made shipment that has not left, freeing its units. One that shipped stays shipped
+    (the manual: a confirmed step cannot be reset), and a carrier handles its own."""
     shipment = _find(order, shipment_id)
     if isinstance(shipment, DomainError):
         return shipment
     if shipment.status is S.CANCELED:
         return check_transition(shipment, S.CANCELED)
-    mistaken = shipment.status is S.SHIPPED and not shipment.label_purchased
-    if shipment.status is not S.AWAITING_SHIPMENT and not mistaken:
+    if shipment.label_purchased:
+        return carrier_managed(shipment)
+    if shipment.status is not S.AWAITING_SHIPMENT:
         return DomainError(ErrorCode.SHIPMENT_ALREADY_SHIPPED,
-                           "The shipment has left with its carrier; it cannot be voided.",
+                           "The shipment is marked shipped, and a confirmed step cannot be reset: it cannot be voided.",
                            shipment_status=shipment.status.value)
     voided = replace(shipment, status=S.CANCELED)
-    after = replace(order, shipments=tuple(voided if s.id == shipment.id else s for s in order.shipments))
-    if any(returned_quantity(after, line.id) > shipped_quantity(after, line.id) for line in order.lines):
-        return DomainError(ErrorCode.SHIPMENT_ALREADY_SHIPPED, "Units of this shipment came back (a return): it "
-                           "shipped, so it cannot be voided.", shipment_status=shipment.status.value)
     return ShipmentPlan(shipment=voided, fulfillment_status=_after(order, voided))
 

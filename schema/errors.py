@@ -98,6 +98,9 @@ ErrorCode = described_enum(
         "whose payments or cancellations are run here, not by its platform: use `refundOrder` or `cancelOrder`.",
         "LAST_KEY_MANAGER": "`revokeApiKey` would revoke the store's last active key that can manage keys: create "
         "another one first, or revoke it with the command line.",
+        "SHIPMENT_CARRIER_MANAGED": "A carrier handles the shipment (its label was bought through it, and its "
+        "tracking moves it): it cannot be edited, voided or canceled here, nor can an order waiting on it be "
+        "canceled. Carries `shipmentId`.",
     },
 )
 
@@ -277,6 +280,11 @@ class SupplierOrderNotCancelableError(Error):
     supplier_order_status: str | None = strawberry.field(default=None, description="Where the supplier order is.")
 
 
+@strawberry.type(description="A carrier handles the shipment: it is not edited, voided or canceled here.")
+class ShipmentCarrierManagedError(Error):
+    shipment_id: strawberry.ID | None = strawberry.field(default=None, description="The shipment a carrier handles.")
+
+
 @strawberry.type(description="A supplier order is still active: cancel it with the supplier first.")
 class SupplierOrderActiveError(Error):
     supplier_order_id: strawberry.ID | None = strawberry.field(default=None, description="The active supplier order.")
@@ -398,6 +406,11 @@ def to_error(error: DomainError) -> Error:
             code=code, message=message,
             supplier_order_id=to_global_id("SupplierOrder", error.supplier_order_id) if error.supplier_order_id else None,
         )
+    if code is C.SHIPMENT_CARRIER_MANAGED:
+        return ShipmentCarrierManagedError(
+            code=code, message=message,
+            shipment_id=to_global_id("Shipment", error.shipment_id) if error.shipment_id else None,
+        )
     if code is C.FORBIDDEN:
         return ForbiddenError(code=code, message=message,
                               permission=DomainPermission(error.permission) if error.permission else None)
@@ -417,7 +430,7 @@ ALL_ERROR_TYPES = (
     *_SIMPLE.values(), OrderCanceledError, RefundExceedsRefundableError, InvalidAmountError, LineNotFoundError,
     QuantityExceedsAvailableError, NoteTooLongError, InvalidInputError, OrderNumberTakenError,
     InvalidShipmentTransitionError, ShipmentAlreadyShippedError, SupplierOrderNotCancelableError,
-    SupplierOrderActiveError, ForbiddenError, CancellationWindowClosedError, PaymentProviderNotConfiguredError,
+    SupplierOrderActiveError, ShipmentCarrierManagedError, ForbiddenError, CancellationWindowClosedError, PaymentProviderNotConfiguredError,
     RefundNotRetryableError, PaymentExceedsBalanceError,
 )
 

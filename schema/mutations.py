@@ -24,6 +24,7 @@ from resolvers import cancel, edits, notes, orders, refunds, shipments, supplier
 from schema.enums import described_enum
 from schema.errors import (
     PaymentProviderNotConfiguredError,
+    ShipmentCarrierManagedError,
     DuplicateTrackingNumberError,
     FulfillmentInProgressError,
     IdempotencyKeyReusedError,
@@ -144,7 +145,7 @@ CreateOrderResult = Annotated[
 CancelOrderResult = Annotated[
     CancelOrderSuccess | OrderNotFoundError | OrderCanceledError | ManagedExternallyError | OrderShippedError
     | FulfillmentInProgressError | SupplierOrderActiveError | InvalidInputError | IdempotencyKeyReusedError
-    | PaymentProviderNotConfiguredError,
+    | PaymentProviderNotConfiguredError | ShipmentCarrierManagedError,
     strawberry.union("CancelOrderResult", description="The canceled order, or why it was refused."),
 ]
 RefundOrderResult = Annotated[
@@ -205,15 +206,18 @@ FulfillOrderResult = Annotated[
 ]
 UpdateShipmentResult = Annotated[
     UpdateShipmentSuccess | ShipmentNotFoundError | ShipmentNotEditableError | InvalidShipmentTransitionError
-    | OrderCanceledError | InvalidTrackingNumberError | DuplicateTrackingNumberError | InvalidInputError,
+    | OrderCanceledError | InvalidTrackingNumberError | DuplicateTrackingNumberError | InvalidInputError
+    | ShipmentCarrierManagedError,
     strawberry.union("UpdateShipmentResult", description="The edited shipment, or why it was refused."),
 ]
 MarkShipmentDeliveredResult = Annotated[
-    MarkShipmentDeliveredSuccess | ShipmentNotFoundError | InvalidShipmentTransitionError | OrderCanceledError,
+    MarkShipmentDeliveredSuccess | ShipmentNotFoundError | InvalidShipmentTransitionError | OrderCanceledError
+    | ShipmentCarrierManagedError,
     strawberry.union("MarkShipmentDeliveredResult", description="The delivered shipment, or why it was refused."),
 ]
 VoidShipmentResult = Annotated[
-    VoidShipmentSuccess | ShipmentNotFoundError | ShipmentAlreadyShippedError | InvalidShipmentTransitionError,
+    VoidShipmentSuccess | ShipmentNotFoundError | ShipmentAlreadyShippedError | InvalidShipmentTransitionError
+    | ShipmentCarrierManagedError,
     strawberry.union("VoidShipmentResult", description="The voided shipment, or why it was refused."),
 ]
 ReturnOrderResult = Annotated[

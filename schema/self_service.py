@@ -14,6 +14,7 @@ from resolvers import self_service
 from schema.enums import described_enum
 from schema.errors import (
     PaymentProviderNotConfiguredError,
+    ShipmentCarrierManagedError,
     CancellationAlreadyRequestedError,
     CancellationRequestDeclinedError,
     CancellationWindowClosedError,
@@ -107,7 +108,7 @@ RequestCancellationResult = Annotated[
 ApproveCancellationRequestResult = Annotated[
     ApproveCancellationRequestSuccess | OrderNotFoundError | NoCancellationRequestError | OrderCanceledError
     | ManagedExternallyError | OrderShippedError | FulfillmentInProgressError | SupplierOrderActiveError
-    | PaymentProviderNotConfiguredError,
+    | PaymentProviderNotConfiguredError | ShipmentCarrierManagedError,
     strawberry.union("ApproveCancellationRequestResult", description="The canceled order, or why it was refused."),
 ]
 DeclineCancellationRequestResult = Annotated[

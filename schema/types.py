@@ -183,6 +183,10 @@ class Shipment(Node):
     label_purchased: bool = strawberry.field(
         description="Carrier-handled: its label was bought through a carrier, which updates it; not editable here."
     )
+    carrier_managed: bool = strawberry.field(
+        description="A carrier handles it (its label was bought through one; the same as `labelPurchased`): its "
+        "tracking moves it, and it cannot be edited, voided or canceled here (SHIPMENT_CARRIER_MANAGED)."
+    )
     estimated_delivery: date | None = strawberry.field(description="When the parcel is expected.")
     lines: list[ShipmentLine] = strawberry.field(description="What is in the parcel.")
     created_at: datetime = strawberry.field(description="When the shipment was created.")
@@ -194,7 +198,7 @@ class Shipment(Node):
         return cls(
             id=to_global_id("Shipment", s.id), status=d.ShipmentStatus(s.status), carrier=s.carrier,
             tracking_number=s.tracking_number, tracking_url=s.tracking_url, label_purchased=s.label_purchased,
-            estimated_delivery=s.estimated_delivery,
+            carrier_managed=s.label_purchased, estimated_delivery=s.estimated_delivery,
             lines=[ShipmentLine(line_id=to_global_id("OrderLine", sl.line_id), quantity=sl.quantity) for sl in s.lines],
             created_at=s.created_at, updated_at=s.updated_at, record=s,
         )

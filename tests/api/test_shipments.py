@@ -1,11 +1,12 @@
-from tests.api.helpers import CANCEL, ORDER, REFUND, TRACK, create_order
+from tests.api.helpers import CANCEL, ORDER, REFUND, create_order
 from tests.conftest import make_store
 
 SHIP_FIELDS = """
   order { id fulfillmentStatus status lines { fulfilledQuantity unfulfilledQuantity returnedQuantity }
           availableActions { cancel { allowed reason { code } } fulfill { allowed reason { code } }
                              returnOrder { allowed reason { code } } } }
-  shipment { id status carrier trackingNumber trackingUrl labelPurchased estimatedDelivery lines { lineId quantity }
+  shipment { id status carrier trackingNumber trackingUrl labelPurchased carrierManaged estimatedDelivery
+             lines { lineId quantity }
              availableActions { update { allowed reason { code } } markDelivered { allowed reason { code } }
                                 void { allowed reason { code } } } }
 """
@@ -19,12 +20,15 @@ def _mutation(name: str, input_type: str, success: str, *errors: str) -> str:
 
 FULFILL = _mutation("fulfillOrder", "FulfillOrderInput", "FulfillOrderSuccess",
                     ("QuantityExceedsAvailableError", "lineId available"))
+CARRIER = ("ShipmentCarrierManagedError", "shipmentId")
 UPDATE = _mutation("updateShipment", "UpdateShipmentInput", "UpdateShipmentSuccess",
-                   ("InvalidShipmentTransitionError", "shipmentStatus requestedStatus"))
+                   ("InvalidShipmentTransitionError", "shipmentStatus requestedStatus"), CARRIER)
 DELIVER = _mutation("markShipmentDelivered", "MarkShipmentDeliveredInput", "MarkShipmentDeliveredSuccess",
-                    ("InvalidShipmentTransitionError", "shipmentStatus requestedStatus"))
+                    ("InvalidShipmentTransitionError", "shipmentStatus requestedStatus"), CARRIER)
 VOID = _mutation("voidShipment", "VoidShipmentInput", "VoidShipmentSuccess",
-                 ("ShipmentAlreadyShippedError", "shipmentStatus"))
+                 ("ShipmentAlreadyShippedError", "shipmentStatus"), CARRIER)
+CARRIER_CANCEL = """mutation($input: CancelOrderInput!) { cancelOrder(input: $input) { __typename
+  ... on Error { code message } ... on ShipmentCarrierManagedError { shipmentId } } }"""
 RETURN = """mutation($input: ReturnOrderInput!) { returnOrder(input: $input) { __typename
   ... on ReturnOrderSuccess { return { id lines { lineId quantity restock } }
                               order { fulfillmentStatus lines { returnedQuantity } returns { id } events { type } } }
@@ -127,18 +131,35 @@ async def test_returns_of_shipped_units_and_their_refund(store):
     assert after["lines"][0]["unfulfilledQuantity"] == 7  # refunding shipped units frees none of the unshipped
 
 
-async def test_a_carrier_handled_shipment_is_not_editable_and_cannot_be_voided_once_shipped(store):
+async def test_a_carrier_handled_shipment_is_not_edited_voided_or_canceled_here(store):
     order = await create_order(store)
     made = (await store.gql(FULFILL, {"input": {"orderId": order["id"], "carrier": "UPS", "labelPurchased": True}}))
     shipment = made["fulfillOrder"]["shipment"]
-    assert shipment["labelPurchased"] is True
-    assert shipment["availableActions"]["update"]["reason"]["code"] == "SHIPMENT_NOT_EDITABLE"
-    edit = (await store.gql(UPDATE, {"input": {"shipmentId": shipment["id"], "carrier": "DHL"}}))["updateShipment"]
-    assert edit["__typename"] == "ShipmentNotEditableError"
-    await store.gql(TRACK, {"input": {"orderId": order["id"], "trackingNumber": "1Z999AA10123456784",
-                                      "shipmentId": shipment["id"]}})
-    void = (await store.gql(VOID, {"input": {"shipmentId": shipment["id"]}}))["voidShipment"]
-    assert void["__typename"] == "ShipmentAlreadyShippedError" and void["shipmentStatus"] == "SHIPPED"
+    assert shipment["labelPurchased"] is True and shipment["carrierManaged"] is True
+    actions = shipment["availableActions"]
+    assert {actions[name]["reason"]["code"] for name in ("update", "void", "markDelivered")} \
+        == {"SHIPMENT_CARRIER_MANAGED"}
+    assert made["fulfillOrder"]["order"]["availableActions"]["cancel"]["reason"]["code"] == "SHIPMENT_CARRIER_MANAGED"
+    before = (await store.gql(ORDER, {"id": order["id"]}))["order"]
+    for doc, name, variables in (
+            (UPDATE, "updateShipment", {"shipmentId": shipment["id"], "carrier": "DHL"}),
+            (VOID, "voidShipment", {"shipmentId": shipment["id"]}),
+            (DELIVER, "markShipmentDelivered", {"shipmentId": shipment["id"]}),
+            (CARRIER_CANCEL, "cancelOrder", {"orderId": order["id"], "reason": "CUSTOMER"})):
+        refused = (await store.gql(doc, {"input": variables}))[name]
+        assert refused["__typename"] == "ShipmentCarrierManagedError", (name, refused)
+        assert refused["shipmentId"] == shipment["id"] and "carrier (UPS) handles" in refused["message"]
+    assert (await store.gql(ORDER, {"id": order["id"]}))["order"] == before
     no_carrier = (await store.gql(FULFILL, {"input": {"orderId": (await create_order(store))["id"],
                                                       "labelPurchased": True}}))["fulfillOrder"]
     assert no_carrier["__typename"] == "InvalidInputError"
+
+
+async def test_a_shipment_marked_shipped_by_hand_cannot_be_reset(store):
+    order = await create_order(store)
+    shipment = (await store.gql(FULFILL, {"input": {"orderId": order["id"]}}))["fulfillOrder"]["shipment"]
+    shipped = (await store.gql(UPDATE, {"input": {"shipmentId": shipment["id"], "status": "SHIPPED"}}))
+    assert shipped["updateShipment"]["shipment"]["availableActions"]["void"]["reason"]["code"] \
+        == "SHIPMENT_ALREADY_SHIPPED"
+    void = (await store.gql(VOID, {"input": {"shipmentId": shipment["id"]}}))["voidShipment"]
+    assert void["__typename"] == "ShipmentAlreadyShippedError" and void["shipmentStatus"] == "SHIPPED"

@@ -30,7 +30,8 @@ from domain.shipments import (
     plan_void_shipment,
 )
 from domain.tracking import ShipmentLineRequest
-from tests.unit.builders import staff_actions, line, order, shipment
+from domain.actions import shipment_actions
+from tests.unit.builders import STAFF, line, order, shipment, staff_actions
 
 S = ShipmentStatus
 TODAY = date(2026, 11, 21)
@@ -75,9 +76,21 @@ def test_final_statuses_go_nowhere():
     assert TRANSITIONS[S.DELIVERED] == frozenset() and TRANSITIONS[S.CANCELED] == frozenset()
 
 
-def test_carrier_handled_shipments_are_not_editable():
+def test_carrier_handled_shipments_are_not_edited_voided_or_marked_delivered_by_hand():
     o = order(shipments=(shipment(S.AWAITING_SHIPMENT, ("L1", 1), id="S1", label=True),))
-    assert plan_update_shipment(o, "S1", ShipmentUpdate(carrier="DHL"), today=TODAY).code is ErrorCode.SHIPMENT_NOT_EDITABLE
+    edited = plan_update_shipment(o, "S1", ShipmentUpdate(carrier="DHL"), today=TODAY)
+    assert edited.code is ErrorCode.SHIPMENT_CARRIER_MANAGED and edited.shipment_id == "S1"
+    assert plan_void_shipment(o, "S1").code is ErrorCode.SHIPMENT_CARRIER_MANAGED
+    moving = order(shipments=(shipment(S.IN_TRANSIT, ("L1", 1), id="S1", label=True),))
+    assert plan_mark_delivered(moving, "S1").code is ErrorCode.SHIPMENT_CARRIER_MANAGED
+    actions = shipment_actions(moving, moving.shipments[0], STAFF)
+    assert {actions.update.code, actions.void.code, actions.mark_delivered.code} == {ErrorCode.SHIPMENT_CARRIER_MANAGED}
+
+
+def test_an_order_waiting_on_a_carrier_handled_shipment_cannot_be_canceled():
+    o = order(line("L1", 2), shipments=(shipment(S.AWAITING_SHIPMENT, ("L1", 2), id="S1", label=True),))
+    refused = staff_actions(o).cancel
+    assert refused.code is ErrorCode.SHIPMENT_CARRIER_MANAGED and refused.shipment_id == "S1"
 
 
 def test_editing_tracking_derives_the_url_and_refuses_duplicates():
@@ -110,7 +123,7 @@ def test_mark_delivered_follows_the_table():
 
 
 def test_voiding_frees_units_and_makes_the_order_cancelable_again():
-    o = order(line("L1", 2), shipments=(shipment(S.AWAITING_SHIPMENT, ("L1", 2), id="S1", label=True),))
+    o = order(line("L1", 2), shipments=(shipment(S.AWAITING_SHIPMENT, ("L1", 2), id="S1"),))
     assert staff_actions(o).cancel.code is ErrorCode.FULFILLMENT_IN_PROGRESS
     plan = plan_void_shipment(o, "S1")
     assert plan.shipment.status is S.CANCELED and plan.fulfillment_status is FulfillmentStatus.UNFULFILLED
@@ -119,11 +132,11 @@ def test_voiding_frees_units_and_makes_the_order_cancelable_again():
     assert staff_actions(after).cancel is None
 
 
-def test_voiding_a_shipment_that_left():
+def test_a_shipment_that_shipped_cannot_be_reset_by_voiding_it():
+    # The store-builder manual: a confirmed step cannot be reset, even for a shipment made by hand.
     manual = order(shipments=(shipment(S.SHIPPED, ("L1", 1), id="S1"),))
-    assert isinstance(plan_void_shipment(manual, "S1"), ShipmentPlan)
-    carrier = order(shipments=(shipment(S.SHIPPED, ("L1", 1), id="S1", label=True),))
-    assert plan_void_shipment(carrier, "S1").code is ErrorCode.SHIPMENT_ALREADY_SHIPPED
+    refused = plan_void_shipment(manual, "S1")
+    assert refused.code is ErrorCode.SHIPMENT_ALREADY_SHIPPED and refused.shipment_status == "SHIPPED"
     moving = order(shipments=(shipment(S.IN_TRANSIT, ("L1", 1), id="S1"),))
     assert plan_void_shipment(moving, "S1").code is ErrorCode.SHIPMENT_ALREADY_SHIPPED
     voided = order(shipments=(shipment(S.CANCELED, ("L1", 1), id="S1"),))
