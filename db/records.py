@@ -157,6 +157,7 @@ class SupplierOrderRecord:
     status: str
     created_at: datetime
     updated_at: datetime
+    cancel_reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -148,7 +148,8 @@ def to_domain(
             for r in returns
         ),
         supplier_orders=tuple(
-            d.SupplierOrder(so.id, so.supplier_name, so.external_id, d.SupplierOrderStatus(so.status))
+            d.SupplierOrder(so.id, so.supplier_name, so.external_id, d.SupplierOrderStatus(so.status),
+                            so.cancel_reason)
             for so in supplier_orders
         ),
         tracking_numbers=tuple(s.tracking_number for s in shipments if s.tracking_number),
@@ -466,7 +467,7 @@ async def returns_by_order(order_ids: Sequence[str]) -> dict[str, list[ReturnRec
 
 def _supplier_order_record(r: m.SupplierOrder) -> SupplierOrderRecord:
     return SupplierOrderRecord(str(r.id), str(r.order_id), r.supplier_name, r.external_id, r.status, r.created_at,
-                               r.updated_at)
+                               r.updated_at, r.cancel_reason)
 
 
 async def supplier_orders_by_order(order_ids: Sequence[str]) -> dict[str, list[SupplierOrderRecord]]:
@@ -480,8 +481,10 @@ async def insert_supplier_order(order_id: str, supplier_name: str, external_id: 
     return str(row.id)
 
 
-async def set_supplier_order_status(supplier_order_id: str, status: str, now: datetime) -> None:
-    await m.SupplierOrder.filter(id=supplier_order_id).update(status=status, updated_at=now)
+async def set_supplier_order_status(supplier_order_id: str, status: str, now: datetime,
+                                    cancel_reason: str | None = None) -> None:
+    changes = {"cancel_reason": cancel_reason} if cancel_reason is not None else {}
+    await m.SupplierOrder.filter(id=supplier_order_id).update(status=status, updated_at=now, **changes)
 
 
 async def order_id_of_supplier_order(store_id: str, supplier_order_id: str) -> str | None:

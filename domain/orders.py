@@ -133,6 +133,8 @@ class SupplierOrder:
     supplier_name: str
     external_id: str | None
     status: SupplierOrderStatus
+    #: Why it was canceled, as the supplier was told (suppliers ask for one).
+    cancel_reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from domain.creation import clean_text
 from domain.errors import DomainError, ErrorCode, invalid_input
 from domain.orders import Order, OrderStatus, SupplierOrder, SupplierOrderStatus
+
+
+#: How long the reason given to a supplier for a cancellation may be.
+MAX_CANCEL_REASON = 500
 
 
 @dataclass(frozen=True)
@@ -47,8 +51,10 @@ def _find(order: Order, supplier_order_id: str) -> SupplierOrder | DomainError:
     return found if found is not None else _not_found()
 
 
-def plan_cancel_supplier_order(order: Order, supplier_order_id: str) -> SupplierOrder | DomainError:
-    """A supplier order can be canceled only while it is PLACED."""
+def plan_cancel_supplier_order(order: Order, supplier_order_id: str,
+                               reason: str | None = None) -> SupplierOrder | DomainError:
+    """A supplier order can be canceled only while it is PLACED, with the reason the supplier was
+    given (suppliers ask for one when a cancellation is requested)."""
     found = _find(order, supplier_order_id)
     if isinstance(found, DomainError):
         return found
@@ -58,14 +64,20 @@ def plan_cancel_supplier_order(order: Order, supplier_order_id: str) -> Supplier
             f"The supplier order is {found.status.value.lower()}; only a placed one can be canceled.",
             supplier_order_status=found.status.value,
         )
-    return SupplierOrder(found.id, found.supplier_name, found.external_id, SupplierOrderStatus.CANCELED)
+    cleaned = (reason or "").strip() or None
+    if cleaned is not None and len(cleaned) > MAX_CANCEL_REASON:
+        return invalid_input("reason", f"the reason is limited to {MAX_CANCEL_REASON} characters")
+    return replace(found, status=SupplierOrderStatus.CANCELED, cancel_reason=cleaned)
 
 
-def plan_mark_supplier_order_shipped(order: Order, supplier_order_id: str) -> SupplierOrder | DomainError:
+def plan_mark_supplier_order_shipped(order: Order, supplier_order_id: str,
+                                     reason: str | None = None) -> SupplierOrder | DomainError:
     """The supplier shipped: a PLACED supplier order becomes SHIPPED (and the order counts as shipped)."""
     found = _find(order, supplier_order_id)
     if isinstance(found, DomainError):
         return found
+    if (reason or "").strip():
+        return invalid_input("reason", "a reason is given when canceling a supplier order, not when it shipped")
     if found.status is not SupplierOrderStatus.PLACED:
         return invalid_input("supplierOrderId",
                              f"the supplier order is {found.status.value.lower()}; only a placed one can ship")

@@ -51,8 +51,9 @@ async def record_supplier_order(
 
 
 async def _change(
-    ctx: Context, supplier_order_id: str | None, plan: Callable[[Order, str], SupplierOrder | DomainError],
-    event: EventType, message: str,
+    ctx: Context, supplier_order_id: str | None,
+    plan: Callable[[Order, str, str | None], SupplierOrder | DomainError], event: EventType, message: str,
+    reason: str | None,
 ) -> Outcome | DomainError:
     who = require(ctx, Permission.WRITE_ORDERS)
     order_id = await repo.order_id_of_supplier_order(who.store_id, supplier_order_id) if supplier_order_id else None
@@ -61,12 +62,16 @@ async def _change(
                            field="supplierOrderId")
 
     async def decide(locked: Locked) -> str | DomainError:
-        changed = plan(locked.order, supplier_order_id)
+        changed = plan(locked.order, supplier_order_id, reason)
         if isinstance(changed, DomainError):
             return changed
-        await repo.set_supplier_order_status(changed.id, changed.status.value, ctx.now())
-        timeline.event(ctx, locked.record.id, event, message.format(supplier=changed.supplier_name),
-                       {"supplierOrderId": changed.id})
+        await repo.set_supplier_order_status(changed.id, changed.status.value, ctx.now(), changed.cancel_reason)
+        said = message.format(supplier=changed.supplier_name)
+        if changed.cancel_reason:
+            said = f"{said[:-1]} (reason given: {changed.cancel_reason})."
+        timeline.event(ctx, locked.record.id, event, said,
+                       {"supplierOrderId": changed.id, **({"reason": changed.cancel_reason}
+                                                          if changed.cancel_reason else {})})
         return changed.id
 
     done = await with_locked_order(ctx, order_id, decide)
@@ -75,13 +80,16 @@ async def _change(
     return await _outcome(ctx, order_id, done)
 
 
-async def cancel_supplier_order(ctx: Context, supplier_order_id: str | None) -> Outcome | DomainError:
-    """Record that the supplier order was canceled with the supplier (only while placed)."""
+async def cancel_supplier_order(ctx: Context, supplier_order_id: str | None,
+                                reason: str | None = None) -> Outcome | DomainError:
+    """Record that the supplier order was canceled with the supplier (only while placed), with the
+    reason the supplier was given."""
     return await _change(ctx, supplier_order_id, plan_cancel_supplier_order, EventType.SUPPLIER_ORDER_CANCELED,
-                         "Order with {supplier} canceled.")
+                         "Order with {supplier} canceled.", reason)
 
 
-async def mark_supplier_order_shipped(ctx: Context, supplier_order_id: str | None) -> Outcome | DomainError:
-    """Record that the supplier shipped."""
+async def mark_supplier_order_shipped(ctx: Context, supplier_order_id: str | None,
+                                      reason: str | None = None) -> Outcome | DomainError:
+    """Record that the supplier shipped (a reason is refused: it is for cancellations)."""
     return await _change(ctx, supplier_order_id, plan_mark_supplier_order_shipped, EventType.SUPPLIER_ORDER_SHIPPED,
-                         "{supplier} shipped their part of the order.")
+                         "{supplier} shipped their part of the order.", reason)

@@ -291,6 +291,9 @@ class RecordSupplierOrderInput:
 @strawberry.input(description="A supplier order, by id.")
 class SupplierOrderInput:
     supplier_order_id: strawberry.ID = strawberry.field(description="The supplier order's global id.")
+    reason: str | None = strawberry.field(
+        default=None, description="`cancelSupplierOrder` only: why it was canceled, as the supplier was told "
+        "(suppliers ask for one; up to 500 characters). Recorded on the supplier order and in the timeline.")
 
 
 @strawberry.input(description="Place a realistic test order for the store (marked test everywhere).")

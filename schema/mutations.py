@@ -327,7 +327,7 @@ RecordSupplierOrderResult = Annotated[
     strawberry.union("RecordSupplierOrderResult", description="The supplier order, or why it was refused."),
 ]
 CancelSupplierOrderResult = Annotated[
-    CancelSupplierOrderSuccess | SupplierOrderNotFoundError | SupplierOrderNotCancelableError,
+    CancelSupplierOrderSuccess | SupplierOrderNotFoundError | SupplierOrderNotCancelableError | InvalidInputError,
     strawberry.union("CancelSupplierOrderResult", description="The canceled supplier order, or why not."),
 ]
 MarkSupplierOrderShippedResult = Annotated[
@@ -604,7 +604,8 @@ class Mutation(SelfServiceMutations, KeyMutations, WebhookMutations, Notificatio
         input: Annotated[SupplierOrderInput, strawberry.argument(
             description="The supplier order that was canceled with the supplier.")],
     ) -> CancelSupplierOrderResult:
-        result = await suppliers.cancel_supplier_order(info.context, decode(input.supplier_order_id, "SupplierOrder"))
+        result = await suppliers.cancel_supplier_order(info.context, decode(input.supplier_order_id, "SupplierOrder"),
+                                                       input.reason)
         return _supplier_success(CancelSupplierOrderSuccess, result)
 
     @strawberry.mutation(description="Record that the supplier shipped. Needs WRITE_ORDERS.")
@@ -614,7 +615,8 @@ class Mutation(SelfServiceMutations, KeyMutations, WebhookMutations, Notificatio
             description="The supplier order the supplier shipped.")],
     ) -> MarkSupplierOrderShippedResult:
         result = await suppliers.mark_supplier_order_shipped(info.context,
-                                                             decode(input.supplier_order_id, "SupplierOrder"))
+                                                             decode(input.supplier_order_id, "SupplierOrder"),
+                                                             input.reason)
         return _supplier_success(MarkSupplierOrderShippedSuccess, result)
 
     @strawberry.mutation(description="Place a realistic test order, left out of lists unless asked for. "

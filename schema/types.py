@@ -296,6 +296,7 @@ class SupplierOrder(Node):
     supplier_name: str = strawberry.field(description="The supplier.")
     external_id: str | None = strawberry.field(description="The supplier's reference for it.")
     status: SupplierOrderStatus = strawberry.field(description="Placed, shipped or canceled.")
+    cancel_reason: str | None = strawberry.field(description="Why it was canceled, as the supplier was told.")
     created_at: datetime = strawberry.field(description="When it was recorded.")
     updated_at: datetime = strawberry.field(description="When it last changed.")
     record: strawberry.Private[SupplierOrderRecord]
@@ -303,7 +304,8 @@ class SupplierOrder(Node):
     @classmethod
     def of(cls, r: SupplierOrderRecord) -> SupplierOrder:
         return cls(id=to_global_id("SupplierOrder", r.id), supplier_name=r.supplier_name, external_id=r.external_id,
-                   status=d.SupplierOrderStatus(r.status), created_at=r.created_at, updated_at=r.updated_at, record=r)
+                   status=d.SupplierOrderStatus(r.status), cancel_reason=r.cancel_reason, created_at=r.created_at,
+                   updated_at=r.updated_at, record=r)
 
     @strawberry.field(description="What can be done to this supplier order now, and why not when it cannot.")
     async def available_actions(self, info: Info) -> SupplierOrderActions:

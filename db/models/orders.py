@@ -243,6 +243,7 @@ class SupplierOrder(Model):
     supplier_name = fields.CharField(max_length=200)
     external_id = fields.CharField(max_length=100, null=True)
     status = fields.CharField(max_length=16)
+    cancel_reason = fields.TextField(null=True, description="Why it was canceled, as the supplier was told.")
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
 

@@ -54,3 +54,29 @@ async def test_supplier_order_input_is_checked(store):
     assert blank["__typename"] == "InvalidInputError" and blank["field"] == "supplierName"
     missing = (await store.gql(CANCEL_SUPPLIER, {"input": {"supplierOrderId": "nope"}}))["cancelSupplierOrder"]
     assert missing["__typename"] == "SupplierOrderNotFoundError"
+
+
+CANCEL_WITH_REASON = """mutation($input: SupplierOrderInput!) { cancelSupplierOrder(input: $input) { __typename
+  ... on CancelSupplierOrderSuccess { supplierOrder { status cancelReason } order { events { type message } } }
+  ... on Error { code message } ... on InvalidInputError { field } } }"""
+SHIP_WITH_REASON = """mutation($input: SupplierOrderInput!) { markSupplierOrderShipped(input: $input) { __typename
+  ... on Error { code message } ... on InvalidInputError { field } } }"""
+
+
+async def test_canceling_a_supplier_order_records_the_reason_the_supplier_was_given(store):
+    order = await create_order(store)
+    placed = (await store.gql(RECORD, {"input": {"orderId": order["id"], "supplierName": "Zopi Supply"}}))
+    supplier_order_id = placed["recordSupplierOrder"]["supplierOrder"]["id"]
+    too_long = (await store.gql(CANCEL_WITH_REASON, {"input": {"supplierOrderId": supplier_order_id,
+                                                               "reason": "x" * 501}}))["cancelSupplierOrder"]
+    assert (too_long["__typename"], too_long["field"]) == ("InvalidInputError", "reason")
+    shipped = (await store.gql(SHIP_WITH_REASON, {"input": {"supplierOrderId": supplier_order_id,
+                                                            "reason": "Out of stock"}}))["markSupplierOrderShipped"]
+    assert (shipped["__typename"], shipped["field"]) == ("InvalidInputError", "reason")  # nothing changed
+
+    canceled = (await store.gql(CANCEL_WITH_REASON, {"input": {"supplierOrderId": supplier_order_id,
+                                                               "reason": "  Customer changed their mind  "}}))
+    result = canceled["cancelSupplierOrder"]
+    assert result["supplierOrder"] == {"status": "CANCELED", "cancelReason": "Customer changed their mind"}
+    (event,) = [e for e in result["order"]["events"] if e["type"] == "SUPPLIER_ORDER_CANCELED"]
+    assert event["message"] == "Order with Zopi Supply canceled (reason given: Customer changed their mind)."
