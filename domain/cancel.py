@@ -99,10 +99,11 @@ def check_cancel_allowed(order: Order) -> DomainError | None:
         )
     awaiting = [s for s in order.shipments if s.status is ShipmentStatus.AWAITING_SHIPMENT]
     if handled := next((s for s in awaiting if s.label_purchased), None):
+        carrier = f"A carrier ({handled.carrier})" if handled.carrier else "A carrier"
         return DomainError(
             ErrorCode.SHIPMENT_CARRIER_MANAGED,
-            f"A carrier{f' ({handled.carrier})' if handled.carrier else ''} handles a shipment of this order: it cannot be voided or canceled here, "
-            "so neither can the order.", shipment_id=handled.id,
+            f"{carrier} handles a shipment of this order: it cannot be voided or canceled here, so neither can "
+            "the order.", shipment_id=handled.id,
         )
     if awaiting:
         return DomainError(

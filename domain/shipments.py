@@ -125,10 +125,10 @@ def check_transition(shipment: Shipment, to: ShipmentStatus) -> DomainError | No
 def carrier_managed(shipment: Shipment) -> DomainError:
     """The refusal for changing by hand a shipment a carrier handles (the store-builder manual:
     carrier-handled shipments cannot be edited, voided or canceled; the carrier's tracking moves them)."""
+    carrier = f"A carrier ({shipment.carrier})" if shipment.carrier else "A carrier"
     return DomainError(ErrorCode.SHIPMENT_CARRIER_MANAGED,
-                       f"A carrier{f' ({shipment.carrier})' if shipment.carrier else ''} handles this shipment: its label was bought through it, and "
-                       "its tracking moves the shipment. It cannot be edited, voided or canceled here.",
-                       shipment_id=shipment.id)
+                       f"{carrier} handles this shipment: its label was bought through it, and its tracking moves "
+                       "the shipment. It cannot be edited, voided or canceled here.", shipment_id=shipment.id)
 
 
 def check_shipment_editable(order: Order, shipment: Shipment) -> DomainError | None:

@@ -52,8 +52,8 @@ async def record_supplier_order(
 
 async def _change(
     ctx: Context, supplier_order_id: str | None,
-    plan: Callable[[Order, str, str | None], SupplierOrder | DomainError], event: EventType, message: str,
-    reason: str | None,
+    plan: Callable[[Order, str, str | None], SupplierOrder | DomainError], event: EventType,
+    describe: Callable[[SupplierOrder], str], reason: str | None,
 ) -> Outcome | DomainError:
     who = require(ctx, Permission.WRITE_ORDERS)
     order_id = await repo.order_id_of_supplier_order(who.store_id, supplier_order_id) if supplier_order_id else None
@@ -66,12 +66,10 @@ async def _change(
         if isinstance(changed, DomainError):
             return changed
         await repo.set_supplier_order_status(changed.id, changed.status.value, ctx.now(), changed.cancel_reason)
-        said = message.format(supplier=changed.supplier_name)
+        data = {"supplierOrderId": changed.id}
         if changed.cancel_reason:
-            said = f"{said[:-1]} (reason given: {changed.cancel_reason})."
-        timeline.event(ctx, locked.record.id, event, said,
-                       {"supplierOrderId": changed.id, **({"reason": changed.cancel_reason}
-                                                          if changed.cancel_reason else {})})
+            data["reason"] = changed.cancel_reason
+        timeline.event(ctx, locked.record.id, event, describe(changed), data)
         return changed.id
 
     done = await with_locked_order(ctx, order_id, decide)
@@ -84,12 +82,16 @@ async def cancel_supplier_order(ctx: Context, supplier_order_id: str | None,
                                 reason: str | None = None) -> Outcome | DomainError:
     """Record that the supplier order was canceled with the supplier (only while placed), with the
     reason the supplier was given."""
+    def describe(s: SupplierOrder) -> str:
+        return f"Order with {s.supplier_name} canceled" + (
+            f" (reason given: {s.cancel_reason})." if s.cancel_reason else ".")
+
     return await _change(ctx, supplier_order_id, plan_cancel_supplier_order, EventType.SUPPLIER_ORDER_CANCELED,
-                         "Order with {supplier} canceled.", reason)
+                         describe, reason)
 
 
 async def mark_supplier_order_shipped(ctx: Context, supplier_order_id: str | None,
                                       reason: str | None = None) -> Outcome | DomainError:
     """Record that the supplier shipped (a reason is refused: it is for cancellations)."""
     return await _change(ctx, supplier_order_id, plan_mark_supplier_order_shipped, EventType.SUPPLIER_ORDER_SHIPPED,
-                         "{supplier} shipped their part of the order.", reason)
+                         lambda s: f"{s.supplier_name} shipped their part of the order.", reason)
