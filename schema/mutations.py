@@ -17,10 +17,8 @@ from domain.currency import CurrencyChoice
 from domain.ledger import PaymentProvider
 from domain.payments import PaymentRequest
 from domain.refunds import RefundLineRequest, RefundRequest
-from domain.returns import ReturnLineRequest
-from domain.shipments import FulfillRequest, ShipmentUpdate
 from domain.tracking import ShipmentLineRequest, TrackingRequest
-from resolvers import cancel, edits, notes, orders, refunds, shipments, suppliers, tracking
+from resolvers import cancel, edits, notes, orders, refunds, tracking
 from schema.enums import described_enum
 from schema.errors import (
     PaymentProviderNotConfiguredError,
@@ -30,7 +28,6 @@ from schema.errors import (
     IdempotencyKeyReusedError,
     InvalidAmountError,
     InvalidInputError,
-    InvalidShipmentTransitionError,
     InvalidTrackingNumberError,
     LineNotFoundError,
     ManagedExternallyError,
@@ -39,7 +36,6 @@ from schema.errors import (
     NoteTooLongError,
     NothingToFulfillError,
     NothingToRefundError,
-    NothingToReturnError,
     OrderCanceledError,
     OrderNotFoundError,
     OrderNotPaidError,
@@ -49,15 +45,11 @@ from schema.errors import (
     PaymentPendingError,
     QuantityExceedsAvailableError,
     RefundExceedsRefundableError,
-    ShipmentAlreadyShippedError,
-    ShipmentNotEditableError,
     ShipmentNotFoundError,
     SupplierOrderActiveError,
-    SupplierOrderNotCancelableError,
-    SupplierOrderNotFoundError,
     to_error,
 )
-from schema.ids import decode, to_global_id
+from schema.ids import decode, line_id, to_global_id
 from schema.inputs import (
     AddNoteInput,
     AddressInput,
@@ -67,33 +59,21 @@ from schema.inputs import (
     CreateOrderInput,
     CreateTestOrderInput,
     DeleteNoteInput,
-    FulfillOrderInput,
-    MarkShipmentDeliveredInput,
     OrderInput,
-    RecordSupplierOrderInput,
     RefundOrderInput,
-    ReturnOrderInput,
-    SupplierOrderInput,
     UpdateNoteInput,
     UpdateOrderAddressesInput,
     UpdateOrderNumberInput,
-    UpdateShipmentInput,
-    VoidShipmentInput,
 )
 from schema.inputs import or_default as _or
+from schema.fulfillment import FulfillmentMutations
 from schema.keys import KeyMutations
 from schema.notifications import NotificationMutations
 from schema.payments import PaymentMutations
 from schema.webhooks import WebhookMutations
 from schema.self_service import SelfServiceMutations
 from schema.refunds import Refund
-from schema.types import Info, Note, Order, OrderReturn, Shipment, SupplierOrder
-
-
-def _line_id(global_id: str) -> str:
-    # An id that is not one of our line ids is passed on as given: the policy
-    # answers LINE_NOT_FOUND for it, like for a line of another order.
-    return decode(global_id, "OrderLine") or global_id
+from schema.types import Info, Note, Order, Shipment
 
 
 def _address(a: AddressInput | None) -> DomainAddress | None:
@@ -167,73 +147,6 @@ AddNoteResult = Annotated[
 ]
 
 
-@strawberry.type(description="A shipment and its order after a change.")
-class ShipmentChange:
-    order: Order = strawberry.field(description="The order after the change.")
-    shipment: Shipment = strawberry.field(description="The shipment.")
-
-
-@strawberry.type(description="The shipment was created, awaiting dispatch.")
-class FulfillOrderSuccess(ShipmentChange):
-    pass
-
-
-@strawberry.type(description="The shipment was updated.")
-class UpdateShipmentSuccess(ShipmentChange):
-    pass
-
-
-@strawberry.type(description="The shipment was delivered.")
-class MarkShipmentDeliveredSuccess(ShipmentChange):
-    pass
-
-
-@strawberry.type(description="The shipment was voided; its units can ship again.")
-class VoidShipmentSuccess(ShipmentChange):
-    pass
-
-
-@strawberry.type(description="The return was recorded.")
-class ReturnOrderSuccess:
-    order: Order = strawberry.field(description="The order after the return.")
-    order_return: OrderReturn = strawberry.field(name="return", description="The return.")
-
-
-FulfillOrderResult = Annotated[
-    FulfillOrderSuccess | OrderNotFoundError | OrderCanceledError | NothingToFulfillError | LineNotFoundError
-    | QuantityExceedsAvailableError | InvalidInputError,
-    strawberry.union("FulfillOrderResult", description="The new shipment, or why it was refused."),
-]
-UpdateShipmentResult = Annotated[
-    UpdateShipmentSuccess | ShipmentNotFoundError | ShipmentNotEditableError | InvalidShipmentTransitionError
-    | OrderCanceledError | InvalidTrackingNumberError | DuplicateTrackingNumberError | InvalidInputError
-    | ShipmentCarrierManagedError,
-    strawberry.union("UpdateShipmentResult", description="The edited shipment, or why it was refused."),
-]
-MarkShipmentDeliveredResult = Annotated[
-    MarkShipmentDeliveredSuccess | ShipmentNotFoundError | InvalidShipmentTransitionError | OrderCanceledError
-    | ShipmentCarrierManagedError,
-    strawberry.union("MarkShipmentDeliveredResult", description="The delivered shipment, or why it was refused."),
-]
-VoidShipmentResult = Annotated[
-    VoidShipmentSuccess | ShipmentNotFoundError | ShipmentAlreadyShippedError | InvalidShipmentTransitionError
-    | ShipmentCarrierManagedError,
-    strawberry.union("VoidShipmentResult", description="The voided shipment, or why it was refused."),
-]
-ReturnOrderResult = Annotated[
-    ReturnOrderSuccess | OrderNotFoundError | NothingToReturnError | LineNotFoundError
-    | QuantityExceedsAvailableError | InvalidInputError,
-    strawberry.union("ReturnOrderResult", description="The return, or why it was refused."),
-]
-
-
-def _shipment_success(success_type, result):
-    if isinstance(result, DomainError):
-        return to_error(result)
-    record, shipment = result
-    return success_type(order=Order.of(record), shipment=Shipment.of(shipment))
-
-
 AddressWarningCode = described_enum(
     AddressWarning, name="AddressWarningCode", description="What changing an address may have put at risk.",
     values={
@@ -301,48 +214,6 @@ DeleteNoteResult = Annotated[
 ]
 
 
-@strawberry.type(description="A supplier order and its order after a change.")
-class SupplierOrderChange:
-    order: Order = strawberry.field(description="The order after the change.")
-    supplier_order: SupplierOrder = strawberry.field(description="The supplier order.")
-
-
-@strawberry.type(description="The supplier order was recorded as placed.")
-class RecordSupplierOrderSuccess(SupplierOrderChange):
-    pass
-
-
-@strawberry.type(description="The supplier order was canceled.")
-class CancelSupplierOrderSuccess(SupplierOrderChange):
-    pass
-
-
-@strawberry.type(description="The supplier order was marked shipped.")
-class MarkSupplierOrderShippedSuccess(SupplierOrderChange):
-    pass
-
-
-RecordSupplierOrderResult = Annotated[
-    RecordSupplierOrderSuccess | OrderNotFoundError | OrderCanceledError | InvalidInputError,
-    strawberry.union("RecordSupplierOrderResult", description="The supplier order, or why it was refused."),
-]
-CancelSupplierOrderResult = Annotated[
-    CancelSupplierOrderSuccess | SupplierOrderNotFoundError | SupplierOrderNotCancelableError | InvalidInputError,
-    strawberry.union("CancelSupplierOrderResult", description="The canceled supplier order, or why not."),
-]
-MarkSupplierOrderShippedResult = Annotated[
-    MarkSupplierOrderShippedSuccess | SupplierOrderNotFoundError | InvalidInputError,
-    strawberry.union("MarkSupplierOrderShippedResult", description="The shipped supplier order, or why not."),
-]
-
-
-def _supplier_success(success_type, result):
-    if isinstance(result, DomainError):
-        return to_error(result)
-    record, supplier_order = result
-    return success_type(order=Order.of(record), supplier_order=SupplierOrder.of(supplier_order))
-
-
 @strawberry.type(description="The test order was placed.")
 class CreateTestOrderSuccess:
     order: Order = strawberry.field(description="The new test order.")
@@ -365,7 +236,8 @@ SettlePaymentResult = Annotated[
 
 
 @strawberry.type(description="Everything that changes an order, and the store's API keys.")
-class Mutation(SelfServiceMutations, KeyMutations, WebhookMutations, NotificationMutations, PaymentMutations):
+class Mutation(FulfillmentMutations, SelfServiceMutations, KeyMutations, WebhookMutations, NotificationMutations,
+               PaymentMutations):
     @strawberry.mutation(description="Create an order (platform integrations and partner apps). Needs WRITE_ORDERS.")
     async def create_order(
         self, info: Info,
@@ -424,7 +296,7 @@ class Mutation(SelfServiceMutations, KeyMutations, WebhookMutations, Notificatio
         request = RefundRequest(
             reason=d.RefundReason(input.reason.value),
             lines=tuple(
-                RefundLineRequest(_line_id(ln.line_id), ln.quantity, _or(ln.restock, False))
+                RefundLineRequest(line_id(ln.line_id), ln.quantity, _or(ln.restock, False))
                 for ln in _or(input.lines, [])
             ),
             subtotal=_or(input.subtotal, "0"), shipping=_or(input.shipping, "0"), duties=_or(input.duties, "0"),
@@ -455,7 +327,7 @@ class Mutation(SelfServiceMutations, KeyMutations, WebhookMutations, Notificatio
             tracking_number=input.tracking_number, carrier=input.carrier, tracking_url=input.tracking_url,
             shipment_id=shipment_id,
             lines=None if input.lines is None else tuple(
-                ShipmentLineRequest(_line_id(ln.line_id), ln.quantity) for ln in input.lines
+                ShipmentLineRequest(line_id(ln.line_id), ln.quantity) for ln in input.lines
             ),
         )
         result = await tracking.add_tracking_number(
@@ -465,68 +337,6 @@ class Mutation(SelfServiceMutations, KeyMutations, WebhookMutations, Notificatio
             return to_error(result)
         record, shipment = result
         return AddTrackingNumberSuccess(order=Order.of(record), shipment=Shipment.of(shipment))
-
-    @strawberry.mutation(description="Create a shipment awaiting dispatch for chosen units. Needs WRITE_ORDERS.")
-    async def fulfill_order(
-        self, info: Info,
-        input: Annotated[FulfillOrderInput, strawberry.argument(
-            description="The order, and the units to put in the shipment (default: every unit not yet in one).")],
-    ) -> FulfillOrderResult:
-        request = FulfillRequest(
-            lines=None if input.lines is None else tuple(
-                ShipmentLineRequest(_line_id(ln.line_id), ln.quantity) for ln in input.lines
-            ),
-            carrier=input.carrier, label_purchased=_or(input.label_purchased, False),
-        )
-        result = await shipments.fulfill_order(info.context, decode(input.order_id, "Order"), request,
-                                               notify_customer=input.notify_customer)
-        return _shipment_success(FulfillOrderSuccess, result)
-
-    @strawberry.mutation(description="Edit a shipment created by hand. Needs WRITE_ORDERS.")
-    async def update_shipment(
-        self, info: Info,
-        input: Annotated[UpdateShipmentInput, strawberry.argument(
-            description="The shipment, and the fields to change.")],
-    ) -> UpdateShipmentResult:
-        update = ShipmentUpdate(
-            carrier=input.carrier, tracking_number=input.tracking_number, tracking_url=input.tracking_url,
-            status=d.ShipmentStatus(input.status.value) if input.status else None,
-            estimated_delivery=input.estimated_delivery,
-        )
-        result = await shipments.update_shipment(info.context, decode(input.shipment_id, "Shipment"), update,
-                                                 notify_customer=input.notify_customer)
-        return _shipment_success(UpdateShipmentSuccess, result)
-
-    @strawberry.mutation(description="Mark a shipment delivered. Needs WRITE_ORDERS.")
-    async def mark_shipment_delivered(
-        self, info: Info,
-        input: Annotated[MarkShipmentDeliveredInput, strawberry.argument(
-            description="The shipment that was delivered.")],
-    ) -> MarkShipmentDeliveredResult:
-        result = await shipments.mark_shipment_delivered(info.context, decode(input.shipment_id, "Shipment"),
-                                                         notify_customer=input.notify_customer)
-        return _shipment_success(MarkShipmentDeliveredSuccess, result)
-
-    @strawberry.mutation(description="Void a shipment that has not left; its units can ship again. Needs WRITE_ORDERS.")
-    async def void_shipment(
-        self, info: Info,
-        input: Annotated[VoidShipmentInput, strawberry.argument(description="The shipment to void.")],
-    ) -> VoidShipmentResult:
-        result = await shipments.void_shipment(info.context, decode(input.shipment_id, "Shipment"))
-        return _shipment_success(VoidShipmentSuccess, result)
-
-    @strawberry.mutation(description="Record shipped units that came back. Needs WRITE_ORDERS.")
-    async def return_order(
-        self, info: Info,
-        input: Annotated[ReturnOrderInput, strawberry.argument(description="The order, and the units that came back.")],
-    ) -> ReturnOrderResult:
-        lines = tuple(ReturnLineRequest(_line_id(ln.line_id), ln.quantity, _or(ln.restock, False)) for ln in input.lines)
-        result = await shipments.return_order(info.context, decode(input.order_id, "Order"), lines,
-                                              notify_customer=input.notify_customer)
-        if isinstance(result, DomainError):
-            return to_error(result)
-        record, returned = result
-        return ReturnOrderSuccess(order=Order.of(record), order_return=OrderReturn.of(returned))
 
     @strawberry.mutation(description="Give the order another number, unique in the store. Needs WRITE_ORDERS.")
     async def update_order_number(
@@ -586,38 +396,6 @@ class Mutation(SelfServiceMutations, KeyMutations, WebhookMutations, Notificatio
             return to_error(result)
         record, note_id = result
         return DeleteNoteSuccess(order=Order.of(record), deleted_note_id=to_global_id("Note", note_id))
-
-    @strawberry.mutation(description="Record a purchase order placed with a dropship supplier. Needs WRITE_ORDERS.")
-    async def record_supplier_order(
-        self, info: Info,
-        input: Annotated[RecordSupplierOrderInput, strawberry.argument(
-            description="The order, the supplier, and the supplier's reference.")],
-    ) -> RecordSupplierOrderResult:
-        result = await suppliers.record_supplier_order(info.context, decode(input.order_id, "Order"),
-                                                       input.supplier_name, input.external_id)
-        return _supplier_success(RecordSupplierOrderSuccess, result)
-
-    @strawberry.mutation(description="Record that a placed supplier order was canceled with the supplier. "
-                         "Needs WRITE_ORDERS.")
-    async def cancel_supplier_order(
-        self, info: Info,
-        input: Annotated[SupplierOrderInput, strawberry.argument(
-            description="The supplier order that was canceled with the supplier.")],
-    ) -> CancelSupplierOrderResult:
-        result = await suppliers.cancel_supplier_order(info.context, decode(input.supplier_order_id, "SupplierOrder"),
-                                                       input.reason)
-        return _supplier_success(CancelSupplierOrderSuccess, result)
-
-    @strawberry.mutation(description="Record that the supplier shipped. Needs WRITE_ORDERS.")
-    async def mark_supplier_order_shipped(
-        self, info: Info,
-        input: Annotated[SupplierOrderInput, strawberry.argument(
-            description="The supplier order the supplier shipped.")],
-    ) -> MarkSupplierOrderShippedResult:
-        result = await suppliers.mark_supplier_order_shipped(info.context,
-                                                             decode(input.supplier_order_id, "SupplierOrder"),
-                                                             input.reason)
-        return _supplier_success(MarkSupplierOrderShippedSuccess, result)
 
     @strawberry.mutation(description="Place a realistic test order, left out of lists unless asked for. "
                          "Needs WRITE_ORDERS.")
