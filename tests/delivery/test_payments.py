@@ -67,6 +67,19 @@ async def stripe_order(store: Store, stripe: FakeStripe, key: str, *, manual: st
     return {**made["order"], "token": made["customerAccessToken"]}, intent
 
 
+async def pending_at_stripe(store: Store, stripe: FakeStripe, rig, *, webhook: bool = True
+                            ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A Stripe-paid order with a refund of its 15.00 shipping sent, which Stripe keeps pending: the
+    order, and the refund as Stripe holds it."""
+    key = await connect_stripe(store, stripe, webhook=webhook)
+    order, intent = await stripe_order(store, stripe, key)
+    stripe.behave("pending")
+    await refund(store, order["id"], shipping="15.00")
+    await rig.deliver()
+    (sent,) = stripe.created_refunds(intent)
+    return order, sent
+
+
 async def read(store: Store, order_id: str) -> dict[str, Any]:
     return (await store.gql(ORDER, {"id": order_id}))["order"]
 
@@ -225,12 +238,7 @@ async def test_a_failure_stripe_reports_later_releases_the_money_tells_staff_and
 
 
 async def test_stripe_notifications_are_applied_once_whatever_their_order_or_repetition(store, stripe, rig):
-    key = await connect_stripe(store, stripe)
-    order, intent = await stripe_order(store, stripe, key)
-    stripe.behave("pending")
-    await refund(store, order["id"], shipping="15.00")
-    await rig.deliver()
-    (sent,) = stripe.created_refunds(intent)
+    order, sent = await pending_at_stripe(store, stripe, rig)
     stripe.settle(sent["id"], "succeeded")
     assert (await notify(store, stripe, sent["id"], "refund.updated"))["applied"] is True
     before = await read(store, order["id"])
@@ -248,12 +256,7 @@ async def test_stripe_notifications_are_applied_once_whatever_their_order_or_rep
 
 @pytest.mark.parametrize("case", ["bad secret", "too old", "from the future", "no signature"])
 async def test_a_notification_that_is_not_verified_stripes_is_refused_and_changes_nothing(store, stripe, rig, case):
-    key = await connect_stripe(store, stripe)
-    order, intent = await stripe_order(store, stripe, key)
-    stripe.behave("pending")
-    await refund(store, order["id"], shipping="15.00")
-    await rig.deliver()
-    (sent,) = stripe.created_refunds(intent)
+    order, sent = await pending_at_stripe(store, stripe, rig)
     stripe.settle(sent["id"], "failed")
     before = await read(store, order["id"])
     now = rig.clock()
@@ -274,12 +277,7 @@ async def test_notifications_for_a_store_without_stripe_or_an_unknown_store_are_
 
 
 async def test_a_refund_stripe_leaves_pending_is_settled_by_the_reconciliation_pass(store, stripe, rig):
-    key = await connect_stripe(store, stripe, webhook=False)
-    order, intent = await stripe_order(store, stripe, key)
-    stripe.behave("pending")
-    await refund(store, order["id"], shipping="15.00")
-    await rig.deliver()
-    (sent,) = stripe.created_refunds(intent)
+    order, sent = await pending_at_stripe(store, stripe, rig, webhook=False)
     stripe.settle(sent["id"], "succeeded")
     rig.clock.advance(seconds=RECONCILE_AFTER.total_seconds() - 60)
     await rig.deliver()
