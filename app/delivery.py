@@ -12,6 +12,10 @@ from app.settings import Settings
 from db.config import asyncpg_dsn
 from db.crypto import SecretBox
 from db.outbox import CHANNEL
+from domain.carriers import CarrierProvider
+from domain.ports import Carrier
+from integrations.carriers.builtin import BuiltinCarrier
+from integrations.carriers.easypost import EasyPostCarrier
 from integrations.mail import mailer_from_settings
 from integrations.payments import StripeGateway
 from integrations.webhooks import HttpWebhookSender
@@ -57,6 +61,17 @@ def pg_listener(database_url: str) -> Callable[[Callable[[], None]], Awaitable[C
     return start
 
 
+def make_carriers(settings: Settings) -> dict[CarrierProvider, Carrier]:
+    """The carriers labels are bought from: the built-in one, and EasyPost (at ``easypost_api_base``)."""
+    return {CarrierProvider.BUILTIN: BuiltinCarrier(),
+            CarrierProvider.EASYPOST: EasyPostCarrier(settings.easypost_api_base)}
+
+
+async def close_carriers(carriers: dict[CarrierProvider, Carrier]) -> None:
+    for carrier in carriers.values():
+        await carrier.aclose()
+
+
 @asynccontextmanager
 async def delivery_worker(settings: Settings, secret_key: bytes, config: WorkerConfig | None = None,
                           ) -> AsyncIterator[Worker]:
@@ -66,14 +81,16 @@ async def delivery_worker(settings: Settings, secret_key: bytes, config: WorkerC
     # As many connections as jobs at once: an attempt never waits for one (its 15 s would run).
     sender = HttpWebhookSender(allow_private=settings.webhooks_allow_private, max_connections=config.concurrency)
     gateway = StripeGateway(settings.stripe_api_base)
+    carriers = make_carriers(settings)
     jobs = Jobs(
         sender=sender, mailer=mailer_from_settings(settings.smtp_url, settings.mail_dir),
         secret_box=SecretBox(secret_key, settings.encryption_keys), secret_key=secret_key,
         public_url=settings.base_url, mail_from=settings.mail_from, gateway=gateway,
-        reconcile_after=settings.reconcile_after,
+        reconcile_after=settings.reconcile_after, carriers=carriers,
     )
     try:
         yield Worker(jobs, config, listener=pg_listener(settings.database_url) if postgres else None)
     finally:
         await sender.aclose()
         await gateway.aclose()
+        await close_carriers(carriers)

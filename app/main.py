@@ -32,11 +32,12 @@ from cross_web import HTTPException
 from tortoise.contrib.starlette import RegisterTortoise
 
 from app.auth import Authentication, authenticate
-from app.delivery import delivery_worker
+from app.delivery import close_carriers, delivery_worker, make_carriers
 from app.http import GRAPHQL_RESPONSE, JSON, AllowlistCORS, ResponseHeaders, error_response, negotiate
 from app.mailbox import mailbox_routes
 from app.persisted import PersistedQueries, PersistedQueryError, load_manifest, sha256
 from app.provider_webhooks import provider_webhook_routes
+from app.shipping_routes import shipping_routes
 from app.settings import Settings, ensure_sqlite_directory
 from db import ratelimits
 from db import repository as repo
@@ -86,6 +87,7 @@ class GraphQLApp(GraphQL):
         )
         self.state = state
         self.limits = limits
+        self.public_url = settings.base_url
         self.persisted: PersistedQueries = state["persisted"]
         self.webhook_policy = WebhookPolicy(production=settings.production,
                                             allow_private=settings.webhooks_allow_private)
@@ -177,7 +179,8 @@ class GraphQLApp(GraphQL):
         return Context(
             principal=auth.principal, auth_problem=auth.problem, store=auth.store, secret_key=self.state["secret_key"],
             limits=Limits(max_page_size=self.limits.max_page_size), secret_box=self.state["secret_box"],
-            webhook_policy=self.webhook_policy, resolve_host=resolve_host,
+            webhook_policy=self.webhook_policy, resolve_host=resolve_host, carriers=self.state["carriers"],
+            public_url=self.public_url,
         )
 
 
@@ -318,6 +321,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                             "their own (see the README)")
             # Reads providers' notifications (no calls out: the worker's own gateway sends refunds).
             state["gateway"] = StripeGateway(settings.stripe_api_base)
+            # Rates and labels are bought while the caller waits (resolvers.labels).
+            state["carriers"] = make_carriers(settings)
             try:
                 if settings.worker != "embedded":
                     yield
@@ -333,6 +338,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                         await task
             finally:
                 await state["gateway"].aclose()
+                await close_carriers(state["carriers"])
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -346,6 +352,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/graphql", graphql),  # every method: the endpoint answers others with a JSON 405
             Route("/health", health),
             *provider_webhook_routes(lambda: state["gateway"], lambda: state["secret_box"], utcnow),
+            *shipping_routes(state, lambda: state["carriers"], lambda: state["secret_box"], utcnow),
             # GraphiQL's files (graphiql 3.8.3, react 18.3.1 from npm, with their licenses).
             Mount("/graphiql-assets", StaticFiles(directory=STATIC / "graphiql")),
             # The customer's order page ("View order details"): the token travels in the fragment.

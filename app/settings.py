@@ -47,6 +47,8 @@ class Settings:
     encryption_keys: tuple[str, ...] = ()
     #: Stripe's API address (None: Stripe itself); tests and proxies name another.
     stripe_api_base: str | None = None
+    #: EasyPost's API address (None: EasyPost itself); tests and proxies name another.
+    easypost_api_base: str | None = None
     #: A refund still pending at its provider is looked up again after this long (then less often).
     reconcile_after: timedelta = timedelta(minutes=30)
     #: Origins whose pages may call the API (CORS); none until configured.
@@ -84,6 +86,8 @@ class Settings:
                                             env.get("ORDERGRAPH_WEBHOOKS_ALLOW_PRIVATE", "")),
             "encryption_keys": parse_encryption_keys(env.get("ORDERGRAPH_ENCRYPTION_KEY", "")),
             "stripe_api_base": _http_url("ORDERGRAPH_STRIPE_API_BASE", env.get("ORDERGRAPH_STRIPE_API_BASE") or None),
+            "easypost_api_base": _http_url("ORDERGRAPH_EASYPOST_API_BASE",
+                                           env.get("ORDERGRAPH_EASYPOST_API_BASE") or None),
             "reconcile_after": _minutes("ORDERGRAPH_PAYMENTS_RECONCILE_MINUTES",
                                         env.get("ORDERGRAPH_PAYMENTS_RECONCILE_MINUTES", "30")),
             "cors_origins": parse_cors_origins(env.get("ORDERGRAPH_CORS_ORIGINS", "")),

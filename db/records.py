@@ -7,6 +7,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from domain.orders import NO_SHIPPING_FACTS, ShippingFacts
+
 
 @dataclass(frozen=True)
 class StoreRecord:
@@ -79,6 +81,7 @@ class LineRecord:
     name: str
     quantity: int
     unit_price: Decimal
+    shipping: ShippingFacts = NO_SHIPPING_FACTS
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,8 @@ class ShipmentRecord:
     created_at: datetime
     updated_at: datetime
     lines: tuple[ShipmentLineRecord, ...]
+    #: LOCAL, INTERNATIONAL or PICKUP (None: made before shipping points, as LOCAL).
+    shipping_point: str | None = None
 
 
 @dataclass(frozen=True)

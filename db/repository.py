@@ -44,6 +44,7 @@ from domain.creation import Address, Customer, NewOrder
 from domain.ids import is_uuid
 from domain.listing import OrderQuery, SortDirection, SortField
 from domain.money import to_currency
+from domain.parcels import Dimensions
 
 __all__ = ["IntegrityError", "new_id", "transaction"]
 
@@ -91,9 +92,13 @@ def _plain(value: Decimal | None) -> Decimal | None:
 
 
 def _line_record(row: m.OrderLine, currency: str) -> LineRecord:
+    dimensions = (Dimensions(Decimal(row.length_cm), Decimal(row.width_cm), Decimal(row.height_cm))
+                  if row.length_cm is not None and row.width_cm is not None and row.height_cm is not None else None)
     return LineRecord(
         id=str(row.id), order_id=str(row.order_id), position=row.position, sku=row.sku, name=row.name,
         quantity=row.quantity, unit_price=to_currency(row.unit_price, currency),
+        shipping=d.ShippingFacts(weight_grams=row.weight_grams, hs_code=row.hs_code,
+                                 origin_country=row.origin_country, dimensions=dimensions),
     )
 
 
@@ -123,13 +128,14 @@ def to_domain(
         total=order.total, amount_paid=ledger.amount_paid(ledger_payments, order.currency),
         payments=ledger_payments, store_currency=order.store_currency, exchange_rate=order.exchange_rate,
         transaction_fee=order.transaction_fee, transaction_fee_returnable=order.transaction_fee_returnable,
-        lines=tuple(d.Line(ln.id, ln.sku, ln.name, ln.quantity, ln.unit_price) for ln in lines),
+        lines=tuple(d.Line(ln.id, ln.sku, ln.name, ln.quantity, ln.unit_price, ln.shipping) for ln in lines),
         shipments=tuple(
             d.Shipment(
                 id=s.id, status=d.ShipmentStatus(s.status),
                 lines=tuple(d.ShipmentLine(sl.line_id, sl.quantity) for sl in s.lines),
                 carrier=s.carrier, tracking_number=s.tracking_number, tracking_url=s.tracking_url,
                 label_purchased=s.label_purchased, estimated_delivery=s.estimated_delivery,
+                shipping_point=d.ShippingPoint(s.shipping_point or d.ShippingPoint.LOCAL.value),
             )
             for s in shipments
         ),
@@ -420,7 +426,7 @@ async def shipments_by_order(order_ids: Sequence[str]) -> dict[str, list[Shipmen
                 id=str(r.id), order_id=str(r.order_id), status=r.status, carrier=r.carrier,
                 tracking_number=r.tracking_number, tracking_url=r.tracking_url,
                 label_purchased=r.label_purchased, estimated_delivery=r.estimated_delivery,
-                created_at=r.created_at, updated_at=r.updated_at,
+                shipping_point=r.shipping_point, created_at=r.created_at, updated_at=r.updated_at,
                 lines=tuple(ShipmentLineRecord(str(sl.line_id), sl.quantity) for sl in by_shipment.get(str(r.id), [])),
             )
         )
@@ -593,7 +599,10 @@ async def create_order(store_id: str, new: NewOrder, *, now: datetime, statuses:
         [
             m.OrderLine(
                 id=new_id(), order_id=row.id, position=i, sku=ln.sku, name=ln.name, quantity=ln.quantity,
-                unit_price=ln.unit_price,
+                unit_price=ln.unit_price, weight_grams=ln.shipping.weight_grams, hs_code=ln.shipping.hs_code,
+                origin_country=ln.shipping.origin_country,
+                **({"length_cm": ln.shipping.dimensions.length, "width_cm": ln.shipping.dimensions.width,
+                    "height_cm": ln.shipping.dimensions.height} if ln.shipping.dimensions else {}),
             )
             for i, ln in enumerate(new.lines)
         ]
@@ -635,7 +644,7 @@ async def save_shipment(order_id: str, shipment: d.Shipment, *, is_new: bool, no
     values = dict(
         status=shipment.status.value, carrier=shipment.carrier, tracking_number=shipment.tracking_number,
         tracking_url=shipment.tracking_url, label_purchased=shipment.label_purchased,
-        estimated_delivery=shipment.estimated_delivery, updated_at=now,
+        estimated_delivery=shipment.estimated_delivery, shipping_point=shipment.shipping_point.value, updated_at=now,
     )
     if not is_new:
         await m.Shipment.filter(id=shipment.id, order_id=order_id).update(**values)

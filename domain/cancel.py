@@ -8,13 +8,13 @@ from dataclasses import dataclass, replace
 from domain.access import Permission
 from domain.errors import DomainError, ErrorCode, invalid_input
 from domain.orders import (
+    NOT_LEFT,
     LEFT_WAREHOUSE,
     CancelReason,
     Order,
     OrderStatus,
     PaymentStatus,
     Refund,
-    ShipmentStatus,
     SupplierOrderStatus,
     payment_status,
     refundable,
@@ -97,7 +97,7 @@ def check_cancel_allowed(order: Order) -> DomainError | None:
             "then cancel this order.",
             supplier_order_id=active.id,
         )
-    awaiting = [s for s in order.shipments if s.status is ShipmentStatus.AWAITING_SHIPMENT]
+    awaiting = [s for s in order.shipments if s.status in NOT_LEFT]
     if handled := next((s for s in awaiting if s.label_purchased), None):
         carrier = f"A carrier ({handled.carrier})" if handled.carrier else "A carrier"
         return DomainError(
@@ -108,7 +108,8 @@ def check_cancel_allowed(order: Order) -> DomainError | None:
     if awaiting:
         return DomainError(
             ErrorCode.FULFILLMENT_IN_PROGRESS,
-            "A shipment of this order awaits dispatch; void it before canceling the order.",
+            "A shipment of this order awaits dispatch (or waits in store for pickup); void it before canceling the "
+            "order.",
         )
     return None
 

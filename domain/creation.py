@@ -9,7 +9,16 @@ from decimal import Decimal
 from domain.errors import DomainError, invalid_amount, invalid_input
 from domain.ledger import Payment, PaymentProvider, PaymentTransactionStatus
 from domain.money import AmountError, is_currency, parse_amount, to_currency, zero
-from domain.orders import FulfillmentStatus, Order, OrderStatus, PaymentStatus, payment_status
+from domain.orders import (
+    NO_SHIPPING_FACTS,
+    FulfillmentStatus,
+    Order,
+    OrderStatus,
+    PaymentStatus,
+    ShippingFacts,
+    payment_status,
+)
+from domain.parcels import check_grams, clean_country, clean_dimensions, clean_hs_code
 from domain.payments import PaymentRequest, plan_payments
 from domain.currency import plan_conversion, plan_transaction_fee
 
@@ -43,11 +52,22 @@ class Address:
 
 
 @dataclass(frozen=True)
+class LineShippingRequest:
+    """A line's shipping facts as given (sides in centimetres, as text or numbers)."""
+
+    weight_grams: int | None = None
+    hs_code: str | None = None
+    origin_country: str | None = None
+    dimensions: tuple[str, str, str] | None = None
+
+
+@dataclass(frozen=True)
 class LineRequest:
     sku: str
     name: str
     quantity: int
     unit_price: str
+    shipping: LineShippingRequest | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +102,7 @@ class NewLine:
     name: str
     quantity: int
     unit_price: Decimal
+    shipping: ShippingFacts = NO_SHIPPING_FACTS
 
 
 @dataclass(frozen=True)
@@ -149,6 +170,25 @@ def clean_address(address: Address | None, field: str) -> Address | None | Domai
     return Address(country_code=country, **cleaned)
 
 
+def clean_shipping_facts(given: LineShippingRequest | None, field: str) -> ShippingFacts | DomainError:
+    """A line's weight (grams), HS code, country of origin and dimensions, each optional and each valid."""
+    if given is None:
+        return NO_SHIPPING_FACTS
+    if error := check_grams(given.weight_grams, f"{field}.weightGrams"):
+        return error
+    hs_code = clean_hs_code(given.hs_code, f"{field}.hsCode")
+    if isinstance(hs_code, DomainError):
+        return hs_code
+    country = clean_country(given.origin_country, f"{field}.countryOfOrigin")
+    if isinstance(country, DomainError):
+        return country
+    dimensions = clean_dimensions(*given.dimensions, f"{field}.dimensions") if given.dimensions else None
+    if isinstance(dimensions, DomainError):
+        return dimensions
+    return ShippingFacts(weight_grams=given.weight_grams, hs_code=hs_code, origin_country=country,
+                         dimensions=dimensions)
+
+
 def clean_email(value: str | None, field: str, *, required: bool = False) -> str | None | DomainError:
     """An email address: trimmed, at most 254 characters, one @ and a dot in the domain."""
     email = clean_text(value, field, required=required, limit=254)
@@ -211,8 +251,11 @@ def plan_create_order(request: CreateOrderRequest) -> NewOrder | DomainError:
             price = parse_amount(line.unit_price, currency)
         except AmountError as exc:
             return invalid_amount(f"lines[{i}].unitPrice", str(exc))
+        facts = clean_shipping_facts(line.shipping, f"lines[{i}]")
+        if isinstance(facts, DomainError):
+            return facts
         assert sku is not None and name is not None
-        lines.append(NewLine(sku=sku, name=name, quantity=line.quantity, unit_price=price))
+        lines.append(NewLine(sku=sku, name=name, quantity=line.quantity, unit_price=price, shipping=facts))
 
     amounts = {}
     for field in ("shipping", "duties", "taxes"):

@@ -45,6 +45,10 @@ class EventType(enum.Enum):
     SHIPMENT_UPDATED = "SHIPMENT_UPDATED"
     SHIPMENT_DELIVERED = "SHIPMENT_DELIVERED"
     SHIPMENT_VOIDED = "SHIPMENT_VOIDED"
+    #: A pickup order's parcel waits in store for the customer.
+    SHIPMENT_READY_FOR_PICKUP = "SHIPMENT_READY_FOR_PICKUP"
+    #: The customer collected it.
+    SHIPMENT_PICKED_UP = "SHIPMENT_PICKED_UP"
     NOTE_ADDED = "NOTE_ADDED"
     NOTE_EDITED = "NOTE_EDITED"
     NOTE_DELETED = "NOTE_DELETED"

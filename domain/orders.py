@@ -11,6 +11,7 @@ from decimal import Decimal
 from domain.errors import DomainError, ErrorCode, invalid_input
 from domain.ledger import HOLDS, Payment, RefundPart, RefundStatus
 from domain.money import to_currency, zero
+from domain.parcels import Dimensions
 
 
 class OrderStatus(enum.Enum):
@@ -34,6 +35,8 @@ class FulfillmentStatus(enum.Enum):
     PARTIALLY_FULFILLED = "PARTIALLY_FULFILLED"
     FULFILLED = "FULFILLED"
     DELIVERED = "DELIVERED"
+    #: Every unit was collected in store (some delivered, the rest collected, is DELIVERED).
+    PICKED_UP = "PICKED_UP"
     PARTIALLY_RETURNED = "PARTIALLY_RETURNED"
     RETURNED = "RETURNED"
 
@@ -45,7 +48,19 @@ class ShipmentStatus(enum.Enum):
     OUT_FOR_DELIVERY = "OUT_FOR_DELIVERY"
     DELIVERED = "DELIVERED"
     DELIVERY_FAILED = "DELIVERY_FAILED"
+    #: A pickup order's parcel waits in store for the customer.
+    READY_FOR_PICKUP = "READY_FOR_PICKUP"
+    #: The customer collected it.
+    PICKED_UP = "PICKED_UP"
     CANCELED = "CANCELED"
+
+
+class ShippingPoint(enum.Enum):
+    """How a shipment reaches the customer (the store-builder manual's shipping points)."""
+
+    LOCAL = "LOCAL"
+    INTERNATIONAL = "INTERNATIONAL"
+    PICKUP = "PICKUP"
 
 
 #: A shipment in one of these has left the warehouse: its units are shipped.
@@ -56,8 +71,14 @@ LEFT_WAREHOUSE = frozenset(
         ShipmentStatus.OUT_FOR_DELIVERY,
         ShipmentStatus.DELIVERED,
         ShipmentStatus.DELIVERY_FAILED,
+        ShipmentStatus.PICKED_UP,
     }
 )
+
+
+#: Not yet with a carrier or the customer: awaiting dispatch, or waiting in store for pickup. Such a
+#: shipment may still be voided, and an order with one cannot be canceled until it is.
+NOT_LEFT = frozenset({ShipmentStatus.AWAITING_SHIPMENT, ShipmentStatus.READY_FOR_PICKUP})
 
 
 class CancelReason(enum.Enum):
@@ -77,12 +98,30 @@ class RefundReason(enum.Enum):
 
 
 @dataclass(frozen=True)
+class ShippingFacts:
+    """What a label needs to know of one unit of a line, where the store gave it."""
+
+    #: What one unit weighs, in grams.
+    weight_grams: int | None = None
+    #: The Harmonized System code customs classify it by (6 to 10 digits).
+    hs_code: str | None = None
+    #: Where it was made (ISO 3166-1 alpha-2).
+    origin_country: str | None = None
+    #: One unit's size, in centimetres.
+    dimensions: Dimensions | None = None
+
+
+NO_SHIPPING_FACTS = ShippingFacts()
+
+
+@dataclass(frozen=True)
 class Line:
     id: str
     sku: str
     name: str
     quantity: int
     unit_price: Decimal
+    shipping: ShippingFacts = NO_SHIPPING_FACTS
 
 
 @dataclass(frozen=True)
@@ -102,6 +141,7 @@ class Shipment:
     #: Carrier-handled: a label was bought through a carrier, which now drives it.
     label_purchased: bool = False
     estimated_delivery: date | None = None
+    shipping_point: ShippingPoint = ShippingPoint.LOCAL
 
 
 @dataclass(frozen=True)
@@ -400,15 +440,17 @@ def fulfillment_status(order: Order) -> FulfillmentStatus:
 
     Returns come first: every shipped unit back and nothing left to ship is
     RETURNED, some back is PARTIALLY_RETURNED. Otherwise: nothing in a shipment
-    is UNFULFILLED; shipments that have not left are IN_PROGRESS; some units
-    left (or some still to ship) is PARTIALLY_FULFILLED; all left is FULFILLED,
-    or DELIVERED once every shipment is delivered.
+    is UNFULFILLED; shipments that have not left are IN_PROGRESS (a pickup
+    parcel waiting in store has not left); some units left (or some still to
+    ship) is PARTIALLY_FULFILLED; all left is FULFILLED, PICKED_UP once every
+    shipment was collected in store, or DELIVERED once every one is delivered
+    or collected.
     """
     active = [s for s in order.shipments if s.status is not ShipmentStatus.CANCELED]
     returned = sum(returned_quantity(order, line.id) for line in order.lines)
     if returned:
         shipped = sum(shipped_quantity(order, line.id) for line in order.lines)
-        awaiting = any(s.status is ShipmentStatus.AWAITING_SHIPMENT for s in active)
+        awaiting = any(s.status in NOT_LEFT for s in active)
         remaining = any(unshipped_quantity(order, line) for line in order.lines)
         if returned >= shipped and not awaiting and not remaining:
             return FulfillmentStatus.RETURNED
@@ -422,6 +464,8 @@ def fulfillment_status(order: Order) -> FulfillmentStatus:
     remaining = any(unshipped_quantity(order, line) for line in order.lines)
     if awaiting or remaining:
         return FulfillmentStatus.PARTIALLY_FULFILLED
-    if all(s.status is ShipmentStatus.DELIVERED for s in left):
+    if all(s.status is ShipmentStatus.PICKED_UP for s in left):
+        return FulfillmentStatus.PICKED_UP
+    if all(s.status in (ShipmentStatus.DELIVERED, ShipmentStatus.PICKED_UP) for s in left):
         return FulfillmentStatus.DELIVERED
     return FulfillmentStatus.FULFILLED

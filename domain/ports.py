@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Protocol
 
+from domain.carriers import CarrierAccount, PurchasedLabel, Rate, RateRequest, TrackingUpdate
 from domain.gateway import ProviderCredentials, ProviderNotification, ProviderRefund, RefundCall
 from domain.notifications import OutgoingEmail
 from domain.webhooks import AttemptOutcome, WebhookRequest
@@ -43,6 +44,44 @@ class PaymentGateway(Protocol):
     def parse_notification(self, body: bytes, headers: Mapping[str, str], webhook_secret: str,
                            now: datetime) -> ProviderNotification:
         """Verify and read one notification; raises ``NotificationRejected`` when it is not the provider's."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+class Carrier(Protocol):
+    """A carrier that quotes, sells labels and tracks parcels (the built-in rate table, EasyPost).
+
+    Buying is two steps so that a retry never buys twice: ``prepare`` registers the shipment with the
+    carrier (free) and answers its reference, which the caller stores before ``buy``; ``buy`` of a
+    reference already bought answers the label it bought then. Every method raises ``CarrierError``
+    (``domain.carriers``) for what the carrier refuses or fails at, and nothing else.
+    """
+
+    async def rates(self, account: CarrierAccount, request: RateRequest) -> tuple[Rate, ...]:
+        """Every service that can take the package, cheapest first."""
+        ...
+
+    async def prepare(self, account: CarrierAccount, request: RateRequest, idempotency_key: str) -> str:
+        """Register the shipment (no charge); the carrier's reference for it."""
+        ...
+
+    async def buy(self, account: CarrierAccount, reference: str, request: RateRequest, carrier: str,
+                  service: str) -> PurchasedLabel:
+        """Buy the label of this service for the prepared shipment, or answer the one bought before."""
+        ...
+
+    async def void(self, account: CarrierAccount, reference: str) -> None:
+        """Give back an unused label (the carrier refunds it); voiding one voided before is not an error."""
+        ...
+
+    async def track(self, account: CarrierAccount, reference: str, tracking_number: str) -> TrackingUpdate:
+        """Where the parcel is now."""
+        ...
+
+    def parse_notification(self, body: bytes, headers: Mapping[str, str], webhook_secret: str) -> TrackingUpdate | None:
+        """Verify and read one notification: the tracking it reports, or None for an event that is not about
+        tracking. Raises ``NotificationRejected`` when it is not the carrier's."""
         ...
 
     async def aclose(self) -> None: ...

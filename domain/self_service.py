@@ -17,13 +17,13 @@ from domain.cancel import CancelPlan, CancelRequest, plan_cancel
 from domain.errors import DomainError, ErrorCode, invalid_input
 from domain.ledger import PaymentProvider
 from domain.orders import (
+    NOT_LEFT,
     LEFT_WAREHOUSE,
     CancellationRequestStatus,
     CancelReason,
     CustomerCancelReason,
     Order,
     OrderStatus,
-    ShipmentStatus,
     SupplierOrderStatus,
 )
 
@@ -104,7 +104,7 @@ def check_self_cancel(order: Order, settings: SelfCancelSettings, now: datetime,
     if (any(s.status in LEFT_WAREHOUSE for s in order.shipments) or order.returns
             or any(s.status is SupplierOrderStatus.SHIPPED for s in order.supplier_orders)):
         return DomainError(ErrorCode.ORDER_SHIPPED, "Your order has shipped, so it can no longer be canceled.")
-    if (any(s.status is ShipmentStatus.AWAITING_SHIPMENT for s in order.shipments)
+    if (any(s.status in NOT_LEFT for s in order.shipments)
             or any(s.status is SupplierOrderStatus.PLACED for s in order.supplier_orders)):
         return DomainError(ErrorCode.FULFILLMENT_IN_PROGRESS,
                            "Your order is being prepared for shipping, so it can no longer be canceled online.")

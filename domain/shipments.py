@@ -7,11 +7,13 @@ from datetime import date, timedelta
 
 from domain.errors import DomainError, ErrorCode, invalid_input
 from domain.orders import (
+    NOT_LEFT,
     FulfillmentStatus,
     Order,
     OrderStatus,
     Shipment,
     ShipmentStatus,
+    ShippingPoint,
     fulfillment_status,
     unshipped_quantity,
 )
@@ -27,8 +29,8 @@ from domain.tracking import (
 S = ShipmentStatus
 _ONE_YEAR = timedelta(days=366)
 
-#: Where a shipment may go from each status. Delivered and canceled are final;
-#: a failed delivery can be retried.
+#: Where a delivered shipment may go from each status. Delivered and canceled are final;
+#: a failed delivery can be retried. The pickup statuses are not a delivery's.
 TRANSITIONS: dict[ShipmentStatus, frozenset[ShipmentStatus]] = {
     S.AWAITING_SHIPMENT: frozenset({S.SHIPPED, S.CANCELED}),
     S.SHIPPED: frozenset({S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.DELIVERED, S.DELIVERY_FAILED}),
@@ -36,8 +38,21 @@ TRANSITIONS: dict[ShipmentStatus, frozenset[ShipmentStatus]] = {
     S.OUT_FOR_DELIVERY: frozenset({S.IN_TRANSIT, S.DELIVERED, S.DELIVERY_FAILED}),
     S.DELIVERY_FAILED: frozenset({S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.DELIVERED}),
     S.DELIVERED: frozenset(),
+    S.READY_FOR_PICKUP: frozenset(),
+    S.PICKED_UP: frozenset(),
     S.CANCELED: frozenset(),
 }
+#: A pickup in store: the parcel is prepared, waits in store, and is collected (or voided before).
+PICKUP_TRANSITIONS: dict[ShipmentStatus, frozenset[ShipmentStatus]] = {
+    **{status: frozenset() for status in ShipmentStatus},
+    S.AWAITING_SHIPMENT: frozenset({S.READY_FOR_PICKUP, S.CANCELED}),
+    S.READY_FOR_PICKUP: frozenset({S.PICKED_UP, S.CANCELED}),
+}
+
+
+def transitions(shipment: Shipment) -> dict[ShipmentStatus, frozenset[ShipmentStatus]]:
+    """The transition table for the shipment's shipping point."""
+    return PICKUP_TRANSITIONS if shipment.shipping_point is ShippingPoint.PICKUP else TRANSITIONS
 
 
 @dataclass(frozen=True)
@@ -46,6 +61,10 @@ class FulfillRequest:
     carrier: str | None = None
     #: A shipping app bought the label through a carrier, which then drives the shipment.
     label_purchased: bool = False
+    #: None: LOCAL.
+    shipping_point: ShippingPoint | None = None
+    #: Given, the units ship under it at once (as addTrackingNumber); INTERNATIONAL needs one.
+    tracking_number: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,13 +101,35 @@ def plan_fulfill(order: Order, request: FulfillRequest, *, shipment_id: str) -> 
     lines = shipment_lines(order, request.lines)
     if isinstance(lines, DomainError):
         return lines
-    carrier = clean_carrier(request.carrier, "") if request.carrier and request.carrier.strip() else None
+    point = request.shipping_point or ShippingPoint.LOCAL
+    given_carrier = bool(request.carrier and request.carrier.strip())
+    given_number = bool(request.tracking_number and request.tracking_number.strip())
+    if point is ShippingPoint.PICKUP:
+        # The manual's In Store Pickup: the customer collects the parcel, no carrier carries it.
+        if given_carrier or given_number or request.label_purchased:
+            return invalid_input("shippingPoint", "a pickup in store has no carrier, tracking number or label")
+        shipment = Shipment(id=shipment_id, status=S.READY_FOR_PICKUP, lines=lines, shipping_point=point)
+        return ShipmentPlan(shipment=shipment, fulfillment_status=_after(order, shipment))
+    if point is ShippingPoint.INTERNATIONAL and not (given_carrier and given_number):
+        return invalid_input("trackingNumber" if given_carrier else "carrier",
+                             "an international shipment needs its carrier and tracking number")
+    number = None
+    if given_number:
+        number = normalize_tracking_number(request.tracking_number or "")
+        if isinstance(number, DomainError):
+            return number
+        if number in order.tracking_numbers:
+            return DomainError(ErrorCode.DUPLICATE_TRACKING_NUMBER, f"{number} is already on this order.")
+    # As addTrackingNumber: a number names its carrier when none is given.
+    carrier = clean_carrier(request.carrier, number or "") if given_carrier or number else None
     if isinstance(carrier, DomainError):
         return carrier
-    if request.label_purchased and carrier is None:
+    if request.label_purchased and not given_carrier:
         return invalid_input("carrier", "a shipment with a purchased label needs its carrier")
-    shipment = Shipment(id=shipment_id, status=S.AWAITING_SHIPMENT, lines=lines, carrier=carrier,
-                        label_purchased=request.label_purchased)
+    shipment = Shipment(id=shipment_id, status=S.SHIPPED if number else S.AWAITING_SHIPMENT, lines=lines,
+                        carrier=carrier, tracking_number=number,
+                        tracking_url=tracking_url_for(carrier, number) if number else None,
+                        label_purchased=request.label_purchased, shipping_point=point)
     return ShipmentPlan(shipment=shipment, fulfillment_status=_after(order, shipment))
 
 
@@ -112,8 +153,8 @@ def _find(order: Order, shipment_id: str) -> Shipment | DomainError:
 
 
 def check_transition(shipment: Shipment, to: ShipmentStatus) -> DomainError | None:
-    """A status change must be in the transition table."""
-    if to in TRANSITIONS[shipment.status]:
+    """A status change must be in the transition table of the shipment's shipping point."""
+    if to in transitions(shipment)[shipment.status]:
         return None
     return DomainError(
         ErrorCode.INVALID_SHIPMENT_TRANSITION,
@@ -158,6 +199,8 @@ def plan_update_shipment(
         if error := check_transition(shipment, update.status):
             return error
         changed = replace(changed, status=update.status)
+    if shipment.shipping_point is ShippingPoint.PICKUP and (update.tracking_number or update.carrier):
+        return invalid_input("shippingPoint", "a pickup in store has no carrier or tracking number")
     if update.tracking_number is not None:
         number = normalize_tracking_number(update.tracking_number)
         if isinstance(number, DomainError):
@@ -188,7 +231,7 @@ def plan_update_shipment(
 
 
 def plan_mark_delivered(order: Order, shipment_id: str) -> ShipmentPlan | DomainError:
-    """Mark a shipment delivered, if the table allows it from where it is."""
+    """Mark a shipment delivered (a pickup: collected), if the table allows it from where it is."""
     shipment = _find(order, shipment_id)
     if isinstance(shipment, DomainError):
         return shipment
@@ -196,9 +239,10 @@ def plan_mark_delivered(order: Order, shipment_id: str) -> ShipmentPlan | Domain
         return _canceled(order)
     if shipment.label_purchased and shipment.status is not S.CANCELED:
         return carrier_managed(shipment)
-    if error := check_transition(shipment, S.DELIVERED):
+    final = S.PICKED_UP if shipment.shipping_point is ShippingPoint.PICKUP else S.DELIVERED
+    if error := check_transition(shipment, final):
         return error
-    delivered = replace(shipment, status=S.DELIVERED)
+    delivered = replace(shipment, status=final)
     return ShipmentPlan(shipment=delivered, fulfillment_status=_after(order, delivered))
 
 
@@ -212,10 +256,29 @@ def plan_void_shipment(order: Order, shipment_id: str) -> ShipmentPlan | DomainE
         return check_transition(shipment, S.CANCELED)
     if shipment.label_purchased:
         return carrier_managed(shipment)
-    if shipment.status is not S.AWAITING_SHIPMENT:
+    if shipment.status not in NOT_LEFT:
+        done = "collected in store" if shipment.status is S.PICKED_UP else "marked shipped"
         return DomainError(ErrorCode.SHIPMENT_ALREADY_SHIPPED,
-                           "The shipment is marked shipped, and a confirmed step cannot be reset: it cannot be voided.",
+                           f"The shipment is {done}, and a confirmed step cannot be reset: it cannot be voided.",
                            shipment_status=shipment.status.value)
     voided = replace(shipment, status=S.CANCELED)
     return ShipmentPlan(shipment=voided, fulfillment_status=_after(order, voided))
 
+
+
+def plan_tracking_update(order: Order, shipment_id: str, status: ShipmentStatus | None,
+                         estimated_delivery: date | None) -> ShipmentPlan | None:
+    """What a carrier's tracking says, applied through the transition table: a move the table allows, or a
+    new estimated delivery. None when it changes nothing: a status the shipment is in already, one the
+    table does not allow from where it is (a late or out-of-order scan), or a voided shipment."""
+    shipment = order.shipment(shipment_id)
+    if shipment is None or shipment.status is S.CANCELED:
+        return None
+    changed = shipment
+    if status is not None and status is not shipment.status and status in transitions(shipment)[shipment.status]:
+        changed = replace(changed, status=status)
+    if estimated_delivery is not None and estimated_delivery != shipment.estimated_delivery:
+        changed = replace(changed, estimated_delivery=estimated_delivery)
+    if changed == shipment:
+        return None
+    return ShipmentPlan(shipment=changed, fulfillment_status=_after(order, changed))

@@ -14,6 +14,7 @@ from domain.orders import (
     Shipment,
     ShipmentLine,
     ShipmentStatus,
+    ShippingPoint,
     check_line_quantities,
     fulfillment_status,
     unshipped_quantity,
@@ -147,7 +148,8 @@ def check_tracking_allowed(order: Order) -> DomainError | None:
         return _canceled(order)
     # A shipment without a number takes one (given its id), whether it awaits dispatch or was marked
     # shipped by hand; a new one needs units not yet in a shipment.
-    numberless = any(s.status is not ShipmentStatus.CANCELED and not s.tracking_number for s in order.shipments)
+    numberless = any(s.status is not ShipmentStatus.CANCELED and not s.tracking_number
+                     and s.shipping_point is not ShippingPoint.PICKUP for s in order.shipments)
     if not numberless and not any(unshipped_quantity(order, line) for line in order.lines):
         return DomainError(ErrorCode.NOTHING_TO_FULFILL, "Every unit of this order is already in a shipment.")
     return None
@@ -178,7 +180,8 @@ def plan_add_tracking(order: Order, request: TrackingRequest, *, shipment_id: st
         # Nothing left to put in a new shipment: the number is for the (oldest) shipment without one,
         # one awaiting dispatch first, else one marked shipped by hand (as availableActions says).
         waiting = sorted((s for s in order.shipments if s.status is not ShipmentStatus.CANCELED
-                          and not s.tracking_number), key=lambda s: s.status is not ShipmentStatus.AWAITING_SHIPMENT)
+                          and not s.tracking_number and s.shipping_point is not ShippingPoint.PICKUP),
+                         key=lambda s: s.status is not ShipmentStatus.AWAITING_SHIPMENT)
         if waiting and not any(unshipped_quantity(order, line) for line in order.lines):
             target = waiting[0].id
     if target is not None:
@@ -188,6 +191,8 @@ def plan_add_tracking(order: Order, request: TrackingRequest, *, shipment_id: st
         if existing is None or existing.status is ShipmentStatus.CANCELED:
             return DomainError(ErrorCode.SHIPMENT_NOT_FOUND, "No open shipment with this id is on the order.",
                                field="shipmentId")
+        if existing.shipping_point is ShippingPoint.PICKUP:
+            return invalid_input("shipmentId", "a pickup in store takes no tracking number")
         if existing.tracking_number:
             return invalid_input("shipmentId", "this shipment already has a tracking number")
         status = ShipmentStatus.SHIPPED if existing.status is ShipmentStatus.AWAITING_SHIPMENT else existing.status

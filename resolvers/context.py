@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -10,7 +10,9 @@ from typing import Any
 from db.crypto import SecretBox
 from db.records import StoreRecord
 from domain.access import Principal
+from domain.carriers import CarrierProvider
 from domain.events import NewEvent
+from domain.ports import Carrier
 from domain.webhooks import WebhookPolicy
 from resolvers.loaders import Loaders
 
@@ -55,6 +57,10 @@ class Context:
     webhook_policy: WebhookPolicy = field(default_factory=WebhookPolicy)
     #: The addresses a host name resolves to (checking a webhook URL's target).
     resolve_host: Callable[[str], Awaitable[list[str]]] = no_lookup
+    #: Where this server is reached from outside (links to label documents).
+    public_url: str = ""
+    #: The carriers rates and labels are bought from (``resolvers.labels``).
+    carriers: Mapping[CarrierProvider, Carrier] = field(default_factory=dict)
     #: Inside ``timeline.change``: what each order's change said, written before commit.
     pending: dict[str, PendingChange] | None = None
 

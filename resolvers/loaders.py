@@ -11,6 +11,7 @@ from db import events as event_log
 from db import notifications
 from db import payments
 from db import repository as repo
+from db import shipping
 from db import webhooks
 
 T = TypeVar("T")
@@ -55,6 +56,8 @@ class Loaders:
         self.notes: DataLoader[str, list[Any]] = _lists(repo.notes_by_order)
         self.events: DataLoader[str, list[Any]] = _lists(event_log.events_by_order)
         self.notifications: DataLoader[str, list[Any]] = _lists(notifications.by_order)
+        #: A shipment's bought label, by shipment id.
+        self.labels: DataLoader[str, Any] = _by_id(shipping.labels_by_shipment)
         #: Events by id (a webhook delivery's event).
         self.event: DataLoader[str, Any] = _by_id(event_log.events_by_id)
         #: A webhook delivery's attempts, by delivery id.

@@ -19,7 +19,7 @@ from domain.shipments import (
     plan_update_shipment,
     plan_void_shipment,
 )
-from domain.orders import Order
+from domain.orders import Order, ShipmentStatus
 from resolvers import timeline
 from resolvers.common import Locked, principal, require, with_locked_order
 from resolvers.context import Context
@@ -40,9 +40,24 @@ async def _save(ctx: Context, locked: Locked, plan: ShipmentPlan, *, is_new: boo
     now, record, shipment = ctx.now(), locked.record, plan.shipment
     await repo.save_shipment(record.id, shipment, is_new=is_new, now=now)
     timeline.update_order(ctx, record.id, fulfillment_status=plan.fulfillment_status.value)
-    timeline.event(ctx, record.id, event, message, {"shipmentId": shipment.id, "status": shipment.status.value},
-                   notify=notify)
+    data = {"shipmentId": shipment.id, "status": shipment.status.value}
+    if shipment.tracking_number:
+        data.update(trackingNumber=shipment.tracking_number, carrier=shipment.carrier)
+    timeline.event(ctx, record.id, event, message, data, notify=notify)
     return shipment.id
+
+
+def _created(plan: ShipmentPlan) -> tuple[EventType, str]:
+    """How the timeline tells a new shipment: waiting in store, shipped under its number, or awaiting dispatch."""
+    shipment = plan.shipment
+    units = sum(sl.quantity for sl in shipment.lines)
+    if shipment.status is ShipmentStatus.READY_FOR_PICKUP:
+        return EventType.SHIPMENT_READY_FOR_PICKUP, f"{units} unit(s) ready for pickup in store."
+    if shipment.status is ShipmentStatus.SHIPPED:
+        via = f" ({shipment.carrier})" if shipment.carrier else ""
+        return EventType.TRACKING_ADDED, (f"Tracking number {shipment.tracking_number}{via} added; {units} unit(s) "
+                                          f"shipped ({shipment.shipping_point.value.lower()}).")
+    return EventType.SHIPMENT_CREATED, f"Shipment of {units} unit(s) created, awaiting dispatch."
 
 
 async def fulfill_order(
@@ -55,9 +70,8 @@ async def fulfill_order(
         plan = plan_fulfill(locked.order, request, shipment_id=repo.new_id())
         if isinstance(plan, DomainError):
             return plan
-        units = sum(sl.quantity for sl in plan.shipment.lines)
-        return await _save(ctx, locked, plan, is_new=True, event=EventType.SHIPMENT_CREATED,
-                           message=f"Shipment of {units} unit(s) created, awaiting dispatch.", notify=notify_customer)
+        event, message = _created(plan)
+        return await _save(ctx, locked, plan, is_new=True, event=event, message=message, notify=notify_customer)
 
     shipment_id = await with_locked_order(ctx, order_id, decide)
     if isinstance(shipment_id, DomainError):
@@ -68,7 +82,8 @@ async def fulfill_order(
 
 async def _change_shipment(
     ctx: Context, shipment_id: str | None, plan_for: Callable[[Order], ShipmentPlan | DomainError], *,
-    event: EventType, message: Callable[[ShipmentPlan], str], notify: bool | None,
+    event: EventType | Callable[[ShipmentPlan], EventType], message: Callable[[ShipmentPlan], str],
+    notify: bool | None,
 ) -> ShipmentOutcome | DomainError:
     who = require(ctx, Permission.WRITE_ORDERS)
     order_id = await repo.order_id_of_shipment(who.store_id, shipment_id) if shipment_id else None
@@ -79,7 +94,8 @@ async def _change_shipment(
         plan = plan_for(locked.order)
         if isinstance(plan, DomainError):
             return plan
-        return await _save(ctx, locked, plan, is_new=False, event=event, message=message(plan), notify=notify)
+        kind = event if isinstance(event, EventType) else event(plan)
+        return await _save(ctx, locked, plan, is_new=False, event=kind, message=message(plan), notify=notify)
 
     done = await with_locked_order(ctx, order_id, decide)
     if isinstance(done, DomainError):
@@ -105,7 +121,10 @@ async def mark_shipment_delivered(
 ) -> ShipmentOutcome | DomainError:
     return await _change_shipment(
         ctx, shipment_id, lambda order: plan_mark_delivered(order, shipment_id or ""),
-        event=EventType.SHIPMENT_DELIVERED, message=lambda plan: "Shipment delivered.", notify=notify_customer,
+        event=lambda plan: (EventType.SHIPMENT_PICKED_UP if plan.shipment.status is ShipmentStatus.PICKED_UP
+                            else EventType.SHIPMENT_DELIVERED),
+        message=lambda plan: ("Picked up in store." if plan.shipment.status is ShipmentStatus.PICKED_UP
+                              else "Shipment delivered."), notify=notify_customer,
     )
 
 

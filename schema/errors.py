@@ -101,6 +101,17 @@ ErrorCode = described_enum(
         "SHIPMENT_CARRIER_MANAGED": "A carrier handles the shipment (its label was bought through it, and its "
         "tracking moves it): it cannot be edited, voided or canceled here, nor can an order waiting on it be "
         "canceled. Carries `shipmentId`.",
+        "CARRIER_NOT_CONFIGURED": "Rates or a label were asked of a carrier the store has not connected "
+        "(`configureCarrier`). Carries `provider`.",
+        "CARRIER_ADDRESS_INVALID": "The carrier cannot deliver to, or collect from, an address as given. Carries "
+        "the `field` (`shipTo` or `origin`) when the carrier says which; nothing was bought.",
+        "NO_SHIPPING_RATES": "No service of the carrier takes this parcel on this route; nothing was bought.",
+        "SHIPPING_SERVICE_UNAVAILABLE": "The chosen carrier and service are not offered for this parcel (or no "
+        "longer): ask `shipmentRates` again; nothing was bought.",
+        "CARRIER_REJECTED": "The carrier refused the request (the store's account, its credentials, the parcel); "
+        "the message says why; nothing was bought.",
+        "CARRIER_UNAVAILABLE": "The carrier did not answer in time or failed: ask again later, with the same "
+        "idempotency key for a label (a retry never buys twice).",
     },
 )
 
@@ -217,6 +228,16 @@ NotManagedExternallyError = _error_type(
 LastKeyManagerError = _error_type(
     DomainErrorCode.LAST_KEY_MANAGER, "The store's last key that can manage keys cannot be revoked over the API."
 )
+NoShippingRatesError = _error_type(
+    DomainErrorCode.NO_SHIPPING_RATES, "No service of the carrier takes this parcel on this route."
+)
+ShippingServiceUnavailableError = _error_type(
+    DomainErrorCode.SHIPPING_SERVICE_UNAVAILABLE, "The chosen carrier and service are not offered for this parcel."
+)
+CarrierRejectedError = _error_type(DomainErrorCode.CARRIER_REJECTED, "The carrier refused the request.")
+CarrierUnavailableError = _error_type(
+    DomainErrorCode.CARRIER_UNAVAILABLE, "The carrier did not answer in time or failed: ask again later."
+)
 NoCancellationRequestError = _error_type(
     DomainErrorCode.NO_CANCELLATION_REQUEST, "The order has no cancellation request waiting for a decision."
 )
@@ -304,6 +325,17 @@ class PaymentProviderNotConfiguredError(Error):
                                             "(configurePaymentProvider).")
 
 
+@strawberry.type(description="The store has not connected the carrier asked for.")
+class CarrierNotConfiguredError(Error):
+    provider: str | None = strawberry.field(default=None, description="The carrier to connect (configureCarrier).")
+
+
+@strawberry.type(description="The carrier cannot deliver to, or collect from, an address as given.")
+class CarrierAddressInvalidError(Error):
+    field: str | None = strawberry.field(default=None, description="The address at fault (`shipTo` or `origin`), "
+                                         "when the carrier says.")
+
+
 @strawberry.type(description="Only a failed or canceled refund can be tried again.")
 class RefundNotRetryableError(Error):
     refund_status: str | None = strawberry.field(default=None, description="The refund's status.")
@@ -353,6 +385,10 @@ _SIMPLE = {
     DomainErrorCode.ORDER_ALREADY_PAID: OrderAlreadyPaidError,
     DomainErrorCode.NOT_MANAGED_EXTERNALLY: NotManagedExternallyError,
     DomainErrorCode.LAST_KEY_MANAGER: LastKeyManagerError,
+    DomainErrorCode.NO_SHIPPING_RATES: NoShippingRatesError,
+    DomainErrorCode.SHIPPING_SERVICE_UNAVAILABLE: ShippingServiceUnavailableError,
+    DomainErrorCode.CARRIER_REJECTED: CarrierRejectedError,
+    DomainErrorCode.CARRIER_UNAVAILABLE: CarrierUnavailableError,
 }
 
 
@@ -416,6 +452,10 @@ def to_error(error: DomainError) -> Error:
                               permission=DomainPermission(error.permission) if error.permission else None)
     if code is C.PAYMENT_PROVIDER_NOT_CONFIGURED:
         return PaymentProviderNotConfiguredError(code=code, message=message, provider=error.provider)
+    if code is C.CARRIER_NOT_CONFIGURED:
+        return CarrierNotConfiguredError(code=code, message=message, provider=error.provider)
+    if code is C.CARRIER_ADDRESS_INVALID:
+        return CarrierAddressInvalidError(code=code, message=message, field=error.field)
     if code is C.REFUND_NOT_RETRYABLE:
         return RefundNotRetryableError(code=code, message=message, refund_status=error.refund_status)
     if code is C.PAYMENT_EXCEEDS_BALANCE:
@@ -430,8 +470,9 @@ ALL_ERROR_TYPES = (
     *_SIMPLE.values(), OrderCanceledError, RefundExceedsRefundableError, InvalidAmountError, LineNotFoundError,
     QuantityExceedsAvailableError, NoteTooLongError, InvalidInputError, OrderNumberTakenError,
     InvalidShipmentTransitionError, ShipmentAlreadyShippedError, SupplierOrderNotCancelableError,
-    SupplierOrderActiveError, ShipmentCarrierManagedError, ForbiddenError, CancellationWindowClosedError, PaymentProviderNotConfiguredError,
-    RefundNotRetryableError, PaymentExceedsBalanceError,
+    SupplierOrderActiveError, ShipmentCarrierManagedError, ForbiddenError, CancellationWindowClosedError,
+    PaymentProviderNotConfiguredError,
+    RefundNotRetryableError, PaymentExceedsBalanceError, CarrierNotConfiguredError, CarrierAddressInvalidError,
 )
 
 

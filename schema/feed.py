@@ -47,6 +47,9 @@ EventType = described_enum(
         "SHIPMENT_UPDATED": "A shipment was edited: status, carrier, tracking or expected delivery "
         "(`updateShipment`).",
         "SHIPMENT_DELIVERED": "A shipment was marked delivered (`markShipmentDelivered`).",
+        "SHIPMENT_READY_FOR_PICKUP": "A pickup order's parcel waits in store for the customer (`fulfillOrder` with "
+        "`shippingPoint: PICKUP`).",
+        "SHIPMENT_PICKED_UP": "The customer collected a pickup order's parcel (`markShipmentDelivered`).",
         "SHIPMENT_VOIDED": "A shipment was voided before it left (`voidShipment`): its units can ship again.",
         "NOTE_ADDED": "An internal note was added (`addNote`).",
         "NOTE_EDITED": "An internal note was edited (`updateNote`).",

@@ -81,7 +81,7 @@ class ReturnOrderSuccess:
 
 FulfillOrderResult = Annotated[
     FulfillOrderSuccess | OrderNotFoundError | OrderCanceledError | NothingToFulfillError | LineNotFoundError
-    | QuantityExceedsAvailableError | InvalidInputError,
+    | QuantityExceedsAvailableError | InvalidInputError | InvalidTrackingNumberError | DuplicateTrackingNumberError,
     strawberry.union("FulfillOrderResult", description="The new shipment, or why it was refused."),
 ]
 UpdateShipmentResult = Annotated[
@@ -169,6 +169,8 @@ class FulfillmentMutations:
                 ShipmentLineRequest(line_id(ln.line_id), ln.quantity) for ln in input.lines
             ),
             carrier=input.carrier, label_purchased=_or(input.label_purchased, False),
+            shipping_point=d.ShippingPoint(input.shipping_point.value) if input.shipping_point else None,
+            tracking_number=input.tracking_number,
         )
         result = await shipments.fulfill_order(info.context, decode(input.order_id, "Order"), request,
                                                notify_customer=input.notify_customer)

@@ -12,7 +12,9 @@ import strawberry
 from schema.ledger import CurrencyChoice, PaymentProvider
 from schema.scalars import Decimal
 from schema.refunds import RefundReason
-from schema.types import CancelReason, ShipmentStatus
+from domain.creation import Address as DomainAddress
+from domain.creation import LineShippingRequest
+from schema.types import CancelReason, ShipmentStatus, ShippingPoint
 
 
 def or_default(value, default):
@@ -46,6 +48,22 @@ class AddressInput:
     country_code: str | None = strawberry.field(default=None, description="ISO 3166-1 alpha-2 country code.")
     phone: str | None = strawberry.field(default=None, description="Phone number at the address.")
 
+    def to_domain(self) -> DomainAddress:
+        return DomainAddress(
+            name=self.name, company=self.company, line1=self.line1, line2=self.line2, city=self.city,
+            province=self.province, postal_code=self.postal_code, country_code=self.country_code, phone=self.phone,
+        )
+
+
+@strawberry.input(description="A size in centimetres (each side more than 0 and at most 400, one decimal).")
+class DimensionsInput:
+    length: Decimal = strawberry.field(description="Length, cm.")
+    width: Decimal = strawberry.field(description="Width, cm.")
+    height: Decimal = strawberry.field(description="Height, cm.")
+
+    def to_domain(self) -> tuple[str, str, str]:
+        return str(self.length), str(self.width), str(self.height)
+
 
 @strawberry.input(description="A product line of a new order.")
 class OrderLineInput:
@@ -53,6 +71,21 @@ class OrderLineInput:
     name: str = strawberry.field(description="Product name.")
     quantity: int = strawberry.field(description="Units ordered (1 to 100000).")
     unit_price: Decimal = strawberry.field(description="Price of one unit, in the order's currency.")
+    weight_grams: int | None = strawberry.field(default=None, description="What one unit weighs, in grams "
+                                                "(labels and the order's estimated weight).")
+    hs_code: str | None = strawberry.field(default=None, description="The Harmonized System code customs "
+                                           "classify it by: 6, 8 or 10 digits (dots allowed).")
+    country_of_origin: str | None = strawberry.field(default=None, description="Where it was made (ISO 3166-1 "
+                                                     "alpha-2); international labels declare it.")
+    dimensions: DimensionsInput | None = strawberry.field(default=None, description="One unit's size.")
+
+    def shipping(self) -> LineShippingRequest | None:
+        if self.weight_grams is None and self.hs_code is None and self.country_of_origin is None \
+                and self.dimensions is None:
+            return None
+        return LineShippingRequest(weight_grams=self.weight_grams, hs_code=self.hs_code,
+                                   origin_country=self.country_of_origin,
+                                   dimensions=self.dimensions.to_domain() if self.dimensions else None)
 
 
 @strawberry.input(description="A payment that paid (part of) an order.")
@@ -197,6 +230,12 @@ class FulfillOrderInput:
         default=None, description="Units to put in the shipment; default: every unit not yet in one."
     )
     carrier: str | None = strawberry.field(default=None, description="The carrier, if already known.")
+    shipping_point: ShippingPoint | None = strawberry.field(
+        default=None, description="LOCAL (the default), INTERNATIONAL (needs `carrier` and `trackingNumber`) or "
+        "PICKUP (the customer collects it in store: the shipment is READY_FOR_PICKUP and the customer is told, as "
+        "the store's notification settings say).")
+    tracking_number: str | None = strawberry.field(
+        default=None, description="The units ship at once under this tracking number (as `addTrackingNumber`).")
     label_purchased: bool | None = strawberry.field(
         default=False,
         description="A shipping app bought the label through the carrier: the carrier drives the shipment, "

@@ -70,6 +70,7 @@ from schema.fulfillment import FulfillmentMutations
 from schema.keys import KeyMutations
 from schema.notifications import NotificationMutations
 from schema.payments import PaymentMutations
+from schema.shipping import ShippingMutations
 from schema.webhooks import WebhookMutations
 from schema.self_service import SelfServiceMutations
 from schema.refunds import Refund
@@ -77,12 +78,7 @@ from schema.types import Info, Note, Order, Shipment
 
 
 def _address(a: AddressInput | None) -> DomainAddress | None:
-    if a is None:
-        return None
-    return DomainAddress(
-        name=a.name, company=a.company, line1=a.line1, line2=a.line2, city=a.city, province=a.province,
-        postal_code=a.postal_code, country_code=a.country_code, phone=a.phone,
-    )
+    return a.to_domain() if a is not None else None
 
 
 @strawberry.type(description="The order was created.")
@@ -236,7 +232,7 @@ SettlePaymentResult = Annotated[
 
 
 @strawberry.type(description="Everything that changes an order, and the store's API keys.")
-class Mutation(FulfillmentMutations, SelfServiceMutations, KeyMutations, WebhookMutations, NotificationMutations,
+class Mutation(FulfillmentMutations, ShippingMutations, SelfServiceMutations, KeyMutations, WebhookMutations, NotificationMutations,
                PaymentMutations):
     @strawberry.mutation(description="Create an order (platform integrations and partner apps). Needs WRITE_ORDERS.")
     async def create_order(
@@ -247,7 +243,7 @@ class Mutation(FulfillmentMutations, SelfServiceMutations, KeyMutations, Webhook
         request = CreateOrderRequest(
             currency=input.currency,
             customer=Customer(email=input.customer.email, name=input.customer.name, phone=input.customer.phone),
-            lines=tuple(LineRequest(ln.sku, ln.name, ln.quantity, ln.unit_price) for ln in input.lines),
+            lines=tuple(LineRequest(ln.sku, ln.name, ln.quantity, ln.unit_price, ln.shipping()) for ln in input.lines),
             number=input.number, shipping_address=_address(input.shipping_address),
             billing_address=_address(input.billing_address), shipping=_or(input.shipping, "0"),
             duties=_or(input.duties, "0"), taxes=_or(input.taxes, "0"), amount_paid=input.amount_paid,

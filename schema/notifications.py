@@ -31,6 +31,7 @@ _TEMPLATES = {
     "SHIPMENT_UPDATED": "To the customer when a shipment changes: status, tracking or expected delivery "
     "(`updateShipment`).",
     "SHIPMENT_DELIVERED": "To the customer when a shipment is marked delivered.",
+    "READY_FOR_PICKUP": "To the customer when a pickup order's parcel waits in store for them.",
     "RETURN_RECEIVED": "To the customer when returned units are recorded (`returnOrder`).",
     "CANCELLATION_APPROVED": "To the customer when the store approves their cancellation request.",
     "CANCELLATION_DECLINED": "To the customer when the store declines their cancellation request, with the "

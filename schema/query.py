@@ -21,6 +21,7 @@ from schema.ids import from_global_id
 from schema.keys import KeyQueries
 from schema.notifications import NotificationQueries
 from schema.payments import PaymentQueries
+from schema.shipping import ShippingQueries
 from schema.webhooks import WebhookQueries
 from schema.types import (
     FulfillmentStatus,
@@ -85,7 +86,7 @@ class OrderSortInput:
 
 
 @strawberry.type(description="Everything that reads orders, and the store's API keys.")
-class Query(KeyQueries, FeedQueries, WebhookQueries, NotificationQueries, PaymentQueries):
+class Query(KeyQueries, FeedQueries, WebhookQueries, NotificationQueries, PaymentQueries, ShippingQueries):
     @strawberry.field(description="The order with this global id, or null. Needs READ_ORDERS, or the order's "
                       "customer access token.")
     async def order(

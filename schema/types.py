@@ -24,12 +24,14 @@ from domain import currency as d_currency
 from domain.currency import to_store_amount
 from domain.money import to_currency, zero
 from domain.access import ActorKind as DomainActorKind
+from domain.labels import estimated_weight
 from resolvers import orders as order_resolvers
 from resolvers.context import Context
 from schema.enums import described_enum
 from schema.errors import ActionAvailability
 from schema.refunds import Refund
 from schema.ids import to_global_id
+from schema.label_types import Dimensions, EstimatedWeight, ShippingLabel
 from schema.node import Node
 from schema.ledger import CurrencyChoice, Payment, TransactionFee
 from schema.money import Money, RefundableAmounts
@@ -58,13 +60,20 @@ PaymentStatus = described_enum(d.PaymentStatus, description="What was paid and r
 })
 FulfillmentStatus = described_enum(d.FulfillmentStatus, description="How far the order is shipped.", values={
     "UNFULFILLED": "No unit is in a shipment yet.",
-    "IN_PROGRESS": "Units are in shipments, but none has left the warehouse yet: they await dispatch.",
+    "IN_PROGRESS": "Units are in shipments, but none has left the warehouse yet: they await dispatch (or wait in "
+    "store for pickup).",
     "PARTIALLY_FULFILLED": "Some units have left the warehouse; others still await dispatch or are in no "
     "shipment yet.",
     "FULFILLED": "Every unit has left the warehouse; not every shipment is delivered yet.",
-    "DELIVERED": "Every unit has left the warehouse and every shipment is delivered.",
+    "DELIVERED": "Every unit has left the warehouse and every shipment is delivered (or collected in store).",
+    "PICKED_UP": "Every unit was collected by the customer in store.",
     "PARTIALLY_RETURNED": "Some shipped units came back.",
     "RETURNED": "Every shipped unit came back, and nothing is left to ship.",
+})
+ShippingPoint = described_enum(d.ShippingPoint, description="How a shipment reaches the customer.", values={
+    "LOCAL": "Delivered within the store's country, by a carrier or by the store.",
+    "INTERNATIONAL": "Delivered abroad: needs its carrier and tracking number.",
+    "PICKUP": "Collected by the customer in store: READY_FOR_PICKUP, then PICKED_UP.",
 })
 ShipmentStatus = described_enum(d.ShipmentStatus, description="Where a shipment is on its way.", values={
     "AWAITING_SHIPMENT": "Created, not yet handed to the carrier: it can still be voided.",
@@ -74,6 +83,8 @@ ShipmentStatus = described_enum(d.ShipmentStatus, description="Where a shipment 
     "DELIVERED": "Delivered. Final.",
     "DELIVERY_FAILED": "The carrier could not deliver it; it may still go back in transit, out for delivery or "
     "be delivered.",
+    "READY_FOR_PICKUP": "A pickup in store: the parcel waits in store for the customer (it can still be voided).",
+    "PICKED_UP": "A pickup in store: the customer collected it (`markShipmentDelivered`). Final.",
     "CANCELED": "Voided before it left (`voidShipment`): its units can ship again. Final.",
 })
 CancelReason = described_enum(d.CancelReason, description="Why an order was canceled.", values={
@@ -143,6 +154,10 @@ class OrderLine(Node):
     refunded_quantity: int = strawberry.field(description="Units refunded.")
     returned_quantity: int = strawberry.field(description="Shipped units that came back.")
     refundable_quantity: int = strawberry.field(description="Units that can still be refunded.")
+    weight_grams: int | None = strawberry.field(description="What one unit weighs, in grams, if the store said.")
+    hs_code: str | None = strawberry.field(description="The Harmonized System code customs classify it by.")
+    country_of_origin: str | None = strawberry.field(description="Where it was made (ISO 3166-1 alpha-2).")
+    dimensions: Dimensions | None = strawberry.field(description="One unit's size, if the store said.")
 
     @classmethod
     def of(cls, line: LineRecord, order: d.Order) -> OrderLine:
@@ -157,6 +172,8 @@ class OrderLine(Node):
             unfulfilled_quantity=d.unshipped_quantity(order, domain_line),
             refunded_quantity=refunded, refundable_quantity=line.quantity - refunded,
             returned_quantity=d.returned_quantity(order, line.id),
+            weight_grams=line.shipping.weight_grams, hs_code=line.shipping.hs_code,
+            country_of_origin=line.shipping.origin_country, dimensions=Dimensions.of(line.shipping.dimensions),
         )
 
 
@@ -188,6 +205,8 @@ class Shipment(Node):
         "tracking moves it, and it cannot be edited, voided or canceled here (SHIPMENT_CARRIER_MANAGED)."
     )
     estimated_delivery: date | None = strawberry.field(description="When the parcel is expected.")
+    shipping_point: ShippingPoint = strawberry.field(
+        description="How it reaches the customer: LOCAL or INTERNATIONAL delivery, or PICKUP in store.")
     lines: list[ShipmentLine] = strawberry.field(description="What is in the parcel.")
     created_at: datetime = strawberry.field(description="When the shipment was created.")
     updated_at: datetime = strawberry.field(description="When the shipment last changed.")
@@ -199,9 +218,15 @@ class Shipment(Node):
             id=to_global_id("Shipment", s.id), status=d.ShipmentStatus(s.status), carrier=s.carrier,
             tracking_number=s.tracking_number, tracking_url=s.tracking_url, label_purchased=s.label_purchased,
             carrier_managed=s.label_purchased, estimated_delivery=s.estimated_delivery,
+            shipping_point=d.ShippingPoint(s.shipping_point or d.ShippingPoint.LOCAL.value),
             lines=[ShipmentLine(line_id=to_global_id("OrderLine", sl.line_id), quantity=sl.quantity) for sl in s.lines],
             created_at=s.created_at, updated_at=s.updated_at, record=s,
         )
+
+    @strawberry.field(description="The label bought for it (buyShippingLabel), or null.")
+    async def label(self, info: Info) -> ShippingLabel | None:
+        label = await info.context.loaders.labels.load(self.record.id)
+        return ShippingLabel.of(label, info.context.public_url) if label is not None else None
 
     @strawberry.field(description="What can be done to this shipment now, and why not when it cannot.")
     async def available_actions(self, info: Info) -> ShipmentActions:
@@ -498,6 +523,11 @@ class Order(Node):
         order = await order_resolvers.domain_order(info.context, self.record)
         records = await info.context.loaders.lines.load(self.record.id)
         return [OrderLine.of(line, order) for line in records]
+
+    @strawberry.field(description="What the order's units weigh, as carriers bill it (fixed by checkout; a label "
+                      "may weigh the parcel otherwise).")
+    async def estimated_weight(self, info: Info) -> EstimatedWeight:
+        return EstimatedWeight.of(estimated_weight(await order_resolvers.domain_order(info.context, self.record)))
 
     @strawberry.field(description="Shipments, oldest first.")
     async def shipments(self, info: Info) -> list[Shipment]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -33,7 +33,8 @@ from domain.notifications import (
     plan_after_send,
     plan_notifications,
 )
-from domain.ports import Mailer, PaymentGateway, WebhookSender
+from domain.carriers import CarrierProvider
+from domain.ports import Carrier, Mailer, PaymentGateway, WebhookSender
 from domain.tokens import DEFAULT_LIFETIME_DAYS, issue_customer_token
 from domain.webhooks import (
     AttemptErrorKind,
@@ -47,6 +48,7 @@ from domain.webhooks import (
 )
 from integrations.mail import new_message_id, render, sender_address
 from worker.email_context import email_context
+from worker.labels import LabelWork
 from worker.payments import RefundSender
 
 log = logging.getLogger("ordergraph.worker")
@@ -81,10 +83,13 @@ class Jobs:
     gateway: PaymentGateway | None = None
     #: A refund still pending at its provider is looked up again after this long.
     reconcile_after: timedelta = timedelta(minutes=30)
+    #: Carriers whose labels are cleaned up and whose parcels are tracked (none: this worker leaves them).
+    carriers: Mapping[CarrierProvider, Carrier] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.refunds = (RefundSender(self.gateway, self.secret_box, self.clock, self.jitter, self.reconcile_after)
                         if self.gateway is not None else None)
+        self.labels = LabelWork(self.carriers, self.secret_box, self.clock)
 
     async def housekeeping(self) -> None:
         """What no job asks for but must happen now and then: forget expired idempotency keys and
@@ -96,11 +101,16 @@ class Jobs:
 
     async def run(self, jobs: Sequence[outbox.Job], worker: str) -> None:
         """Run jobs of one kind: DISPATCH jobs are fanned out together, WEBHOOK jobs (of one endpoint)
-        sent together and recorded in one transaction, EMAIL and REFUND jobs one by one."""
+        sent together and recorded in one transaction, EMAIL, REFUND, LABEL and TRACK jobs one by one."""
         if jobs[0].kind == outbox.DISPATCH:
             await self.dispatch(jobs, worker)
         elif jobs[0].kind == outbox.WEBHOOK:
             await self.deliver(jobs, worker)
+        elif jobs[0].kind in (outbox.LABEL, outbox.TRACK):
+            if not self.carriers:
+                raise RuntimeError("this worker has no carriers")
+            for job in jobs:
+                await self.labels.run(job, worker)
         elif jobs[0].kind == outbox.REFUND:
             if self.refunds is None:
                 raise RuntimeError("this worker has no payment gateway")

@@ -2,7 +2,7 @@
 
 One module a feature: ``orders`` (stores, keys, orders and everything on them, the
 timeline), ``delivery`` (the outbox, webhook endpoints, deliveries, attempts), ``payments`` (the
-ledger: payments, refund parts, provider accounts). Tortoise
+ledger: payments, refund parts, provider accounts), ``shipping`` (labels, carrier accounts). Tortoise
 finds the models through this package (``db.config``), whichever module holds them.
 
 Field descriptions (``#:`` comments) must not contain semicolons: Tortoise puts them
@@ -11,6 +11,7 @@ into the SQL of the migration, which SQLite then splits there.
 
 from db.models.delivery import OutboxJob, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from db.models.payments import Payment, PaymentAccount, RefundPart
+from db.models.shipping import CarrierAccount, ShippingLabel
 from db.models.orders import (
     ApiKey,
     CancellationRequest,
@@ -32,8 +33,9 @@ from db.models.orders import (
 )
 
 __all__ = [
-    "ApiKey", "CancellationRequest", "CustomerNotification", "IdempotencyRecord", "InstanceSetting", "Note",
+    "ApiKey", "CancellationRequest", "CarrierAccount", "CustomerNotification", "IdempotencyRecord",
+    "InstanceSetting", "Note",
     "Order", "OrderEvent", "OrderLine", "OutboxJob", "Payment", "PaymentAccount", "Refund",
     "RefundLine", "RefundPart", "Return", "ReturnLine", "Shipment",
-    "ShipmentLine", "Store", "SupplierOrder", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
+    "ShipmentLine", "ShippingLabel", "Store", "SupplierOrder", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
 ]

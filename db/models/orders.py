@@ -32,6 +32,8 @@ class Store(Model):
     notification_settings = fields.JSONField(null=True)
     #: Which currency refund amounts are typed in by default: CHECKOUT or STORE.
     refund_amounts_in = fields.CharField(max_length=8, default="CHECKOUT", db_default="CHECKOUT")
+    #: Where parcels leave from, the package presets, the built-in carrier's rate table (null: none yet).
+    shipping_settings = fields.JSONField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -136,6 +138,13 @@ class OrderLine(Model):
     name = fields.CharField(max_length=255)
     quantity = fields.IntField()
     unit_price = money()
+    #: What a label needs of one unit, where the store gave it (grams, HS code, ISO country, cm).
+    weight_grams = fields.IntField(null=True)
+    hs_code = fields.CharField(max_length=10, null=True)
+    origin_country = fields.CharField(max_length=2, null=True)
+    length_cm = fields.DecimalField(max_digits=6, decimal_places=1, null=True)
+    width_cm = fields.DecimalField(max_digits=6, decimal_places=1, null=True)
+    height_cm = fields.DecimalField(max_digits=6, decimal_places=1, null=True)
 
     class Meta:
         table = "order_lines"
@@ -152,6 +161,8 @@ class Shipment(Model):
     #: Carrier-handled: the label was bought through a carrier, which drives the shipment.
     label_purchased = fields.BooleanField(default=False, db_default=False)
     estimated_delivery = fields.DateField(null=True)
+    #: LOCAL, INTERNATIONAL or PICKUP (null: made before shipping points, as LOCAL).
+    shipping_point = fields.CharField(max_length=16, null=True)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
 

@@ -207,6 +207,17 @@ async def with_stripe(store: Store) -> Subject:
     return s
 
 
+ADDRESS = {"name": "Ada", "line1": "1 Main St", "city": "Portland", "postalCode": "97201", "countryCode": "US"}
+
+
+async def shippable(store: Store) -> Subject:
+    """An order with a shipping address, in a store with a location to ship from."""
+    await run(store, "mutation($input: UpdateShippingSettingsInput!) { updateShippingSettings(input: $input) { "
+              "__typename } }", {"locations": [{"code": "main", "name": "Main", "address": ADDRESS}]})
+    order, token = await new_order(store, shippingAddress=ADDRESS)
+    return Subject(order, token, {"line": order["lines"][0]["id"]})
+
+
 async def platform_run(store: Store) -> Subject:
     order, token = await new_order(store, paymentsManagedExternally=True, cancellationsManagedExternally=True)
     return Subject(order, token, {"line": order["lines"][0]["id"]})
@@ -307,6 +318,16 @@ OPERATIONS = [
     Operation("recordPlatformRefund", (P.PLATFORM_SYNC,), platform_run,
               lambda s: {**oid(s), "reason": "OTHER", "shipping": "1.00", "idempotencyKey": uuid.uuid4().hex}),
     Operation("recordPlatformCancellation", (P.PLATFORM_SYNC,), platform_run, lambda s: {**oid(s), "reason": "OTHER"}),
+    Operation("shippingSettings", (P.READ_ORDERS,), plain, lambda s: {}, "{ shippingSettings { locations { code } } }",
+              targeted=False),
+    Operation("updateShippingSettings", (P.MANAGE_SETTINGS,), plain, lambda s: {"packagePresets": []},
+              targeted=False),
+    Operation("configureCarrier", (P.MANAGE_SETTINGS,), plain,
+              lambda s: {"provider": "EASYPOST", "apiKey": "EZTK" + "0" * 24}, targeted=False),
+    Operation("disconnectCarrier", (P.MANAGE_SETTINGS,), plain, lambda s: {"provider": "EASYPOST"}, targeted=False),
+    Operation("shipmentRates", W, shippable, lambda s: {**oid(s), "weightGrams": 500}),
+    Operation("buyShippingLabel", W, shippable, lambda s: {**oid(s), "weightGrams": 500, "carrier": "Ordergraph Post",
+                                                       "service": "Ground", "idempotencyKey": uuid.uuid4().hex}),
 ]
 BY_NAME = {op.name: op for op in OPERATIONS}
 

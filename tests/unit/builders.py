@@ -12,7 +12,17 @@ from domain.ledger import Payment, PaymentProvider, PaymentTransactionStatus, Re
 from domain.ledger import amount_paid as ledger_amount_paid
 from domain.ledger import payment_pending as ledger_payment_pending
 from domain.self_service import SelfCancelPolicy, SelfCancelSettings
-from domain.orders import Line, Order, OrderStatus, Refund, RefundLine, Shipment, ShipmentLine, ShipmentStatus
+from domain.orders import (
+    Line,
+    Order,
+    OrderStatus,
+    Refund,
+    RefundLine,
+    Shipment,
+    ShipmentLine,
+    ShipmentStatus,
+    ShippingPoint,
+)
 
 
 def line(id: str = "L1", quantity: int = 2, price: str = "10.00", sku: str = "SKU-1") -> Line:
@@ -42,9 +52,11 @@ def order(
 def shipment(
     status: ShipmentStatus, *lines: tuple[str, int], id: str = "S1", tracking: str | None = None, label: bool = False
 ) -> Shipment:
+    """A shipment; one in a pickup status is a pickup in store."""
+    pickup = status in (ShipmentStatus.READY_FOR_PICKUP, ShipmentStatus.PICKED_UP)
     return Shipment(
         id=id, status=status, lines=tuple(ShipmentLine(lid, q) for lid, q in lines), tracking_number=tracking,
-        label_purchased=label,
+        label_purchased=label, shipping_point=ShippingPoint.PICKUP if pickup else ShippingPoint.LOCAL,
     )
 
 

@@ -12,6 +12,7 @@ from domain.orders import (
     Return,
     ReturnLine,
     ShipmentStatus,
+    ShippingPoint,
     fulfillment_status,
     refund_line,
     returned_quantity,
@@ -28,6 +29,7 @@ from domain.shipments import (
     plan_mark_delivered,
     plan_update_shipment,
     plan_void_shipment,
+    transitions,
 )
 from domain.tracking import ShipmentLineRequest
 from domain.actions import shipment_actions
@@ -65,11 +67,25 @@ def test_the_transition_table_decides_every_status_change(start, to):
     result = plan_update_shipment(o, "S1", ShipmentUpdate(status=to), today=TODAY)
     if start is S.CANCELED:
         assert result.code is ErrorCode.SHIPMENT_NOT_EDITABLE  # a voided shipment is done with
-    elif to in TRANSITIONS[start]:
+    elif to in transitions(o.shipments[0])[start]:
         assert isinstance(result, ShipmentPlan) and result.shipment.status is to
     else:
         assert result.code is ErrorCode.INVALID_SHIPMENT_TRANSITION
         assert (result.shipment_status, result.requested_status) == (start.value, to.value)
+
+
+@pytest.mark.parametrize(("start", "to"), ALL_MOVES)
+def test_a_pickup_in_store_is_prepared_waits_in_store_and_is_collected(start, to):
+    pickup = replace(shipment(start, ("L1", 1), id="S1"), shipping_point=ShippingPoint.PICKUP)
+    o = order(line("L1", 1), shipments=(pickup,))
+    if to is S.CANCELED or start is S.CANCELED:
+        return
+    result = plan_update_shipment(o, "S1", ShipmentUpdate(status=to), today=TODAY)
+    allowed = {(S.AWAITING_SHIPMENT, S.READY_FOR_PICKUP), (S.READY_FOR_PICKUP, S.PICKED_UP)}
+    if (start, to) in allowed:
+        assert isinstance(result, ShipmentPlan) and result.shipment.status is to
+    else:
+        assert result.code is ErrorCode.INVALID_SHIPMENT_TRANSITION
 
 
 def test_final_statuses_go_nowhere():
@@ -194,8 +210,8 @@ def test_fulfillment_status_agrees_with_its_definition_on_random_histories(steps
             returned_units += back
     o = replace(o, returns=tuple(returns))
     active = [s for s in shipments if s.status is not S.CANCELED]
-    awaiting = any(s.status is S.AWAITING_SHIPMENT for s in active)
-    left = [s for s in active if s.status is not S.AWAITING_SHIPMENT]
+    awaiting = any(s.status in (S.AWAITING_SHIPMENT, S.READY_FOR_PICKUP) for s in active)
+    left = [s for s in active if s.status not in (S.AWAITING_SHIPMENT, S.READY_FOR_PICKUP)]
     unshipped = quantity - assigned
     status = fulfillment_status(o)
     assert returned_quantity(o, "L1") == returned_units <= shipped
@@ -208,7 +224,9 @@ def test_fulfillment_status_agrees_with_its_definition_on_random_histories(steps
         assert status is FulfillmentStatus.IN_PROGRESS
     elif awaiting or unshipped:
         assert status is FulfillmentStatus.PARTIALLY_FULFILLED
-    elif all(s.status is S.DELIVERED for s in left):
+    elif all(s.status is S.PICKED_UP for s in left):
+        assert status is FulfillmentStatus.PICKED_UP
+    elif all(s.status in (S.DELIVERED, S.PICKED_UP) for s in left):
         assert status is FulfillmentStatus.DELIVERED
     else:
         assert status is FulfillmentStatus.FULFILLED
@@ -218,3 +236,52 @@ def test_refunding_returned_units_leaves_the_unshipped_ones_to_ship():
     o = order(line("L1", 10), shipments=(shipment(S.SHIPPED, ("L1", 3)),), returns=(Return("R", (ReturnLine("L1", 2),)),))
     assert refund_line(o, o.lines[0], 2, restock=False).removed == 0
     assert refund_line(o, o.lines[0], 3, restock=False).removed == 1
+
+
+# --- shipping points -------------------------------------------------------------------------
+
+def test_a_pickup_order_is_ready_in_store_then_collected_and_reads_picked_up():
+    o = order(line("L1", 2))
+    plan = plan_fulfill(o, FulfillRequest(shipping_point=ShippingPoint.PICKUP), shipment_id="S1")
+    assert isinstance(plan, ShipmentPlan)
+    assert plan.shipment.status is S.READY_FOR_PICKUP and plan.fulfillment_status is FulfillmentStatus.IN_PROGRESS
+    waiting = replace(o, shipments=(plan.shipment,))
+    collected = plan_mark_delivered(waiting, "S1")
+    assert collected.shipment.status is S.PICKED_UP and collected.fulfillment_status is FulfillmentStatus.PICKED_UP
+    voided = plan_void_shipment(waiting, "S1")
+    assert voided.shipment.status is S.CANCELED  # not collected yet: it can still be voided
+    gone = replace(o, shipments=(collected.shipment,))
+    assert plan_void_shipment(gone, "S1").code is ErrorCode.SHIPMENT_ALREADY_SHIPPED
+
+
+def test_a_pickup_has_no_carrier_and_an_international_shipment_needs_carrier_and_tracking():
+    o = order(line("L1", 2))
+    assert plan_fulfill(o, FulfillRequest(shipping_point=ShippingPoint.PICKUP, carrier="UPS"),
+                        shipment_id="S1").field == "shippingPoint"
+    assert plan_fulfill(o, FulfillRequest(shipping_point=ShippingPoint.INTERNATIONAL),
+                        shipment_id="S1").field == "carrier"
+    assert plan_fulfill(o, FulfillRequest(shipping_point=ShippingPoint.INTERNATIONAL, carrier="DHL"),
+                        shipment_id="S1").field == "trackingNumber"
+    plan = plan_fulfill(o, FulfillRequest(shipping_point=ShippingPoint.INTERNATIONAL, carrier="DHL",
+                                          tracking_number="1234567890"), shipment_id="S1")
+    assert plan.shipment.status is S.SHIPPED and plan.shipment.tracking_number == "1234567890"
+    assert plan.fulfillment_status is FulfillmentStatus.FULFILLED
+
+
+def test_an_order_waiting_in_store_cannot_be_canceled_until_its_pickup_is_voided():
+    from domain.cancel import check_cancel_allowed
+    waiting = order(line("L1", 1), shipments=(shipment(S.READY_FOR_PICKUP, ("L1", 1)),))
+    assert check_cancel_allowed(waiting).code is ErrorCode.FULFILLMENT_IN_PROGRESS
+
+
+def test_a_carriers_tracking_moves_a_shipment_through_the_table_and_ignores_late_scans():
+    from domain.shipments import plan_tracking_update
+    o = order(line("L1", 1), shipments=(shipment(S.SHIPPED, ("L1", 1), label=True),))
+    moved = plan_tracking_update(o, "S1", S.IN_TRANSIT, None)
+    assert moved.shipment.status is S.IN_TRANSIT
+    delivered = replace(o, shipments=(replace(o.shipments[0], status=S.DELIVERED),))
+    assert plan_tracking_update(delivered, "S1", S.IN_TRANSIT, None) is None  # late scan: delivered is final
+    assert plan_tracking_update(o, "S1", S.SHIPPED, None) is None  # nothing new
+    eta = plan_tracking_update(o, "S1", None, TODAY)
+    assert eta.shipment.estimated_delivery == TODAY and eta.shipment.status is S.SHIPPED
+    assert plan_tracking_update(o, "nope", S.DELIVERED, None) is None
