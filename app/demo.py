@@ -5,7 +5,12 @@ from __future__ import annotations
 from domain import orders as d
 from domain.access import Actor, ActorKind, Permission, Principal
 from domain.cancel import CancelRequest
-from domain.creation import Address, CreateOrderRequest, Customer, LineRequest
+from domain.carriers import CarrierProvider
+from domain.creation import Address, CreateOrderRequest, Customer, LineRequest, LineShippingRequest
+from domain.labels import LabelRequest
+from domain.orders import ShippingPoint
+from domain.shipping_settings import LocationRequest, PresetRequest
+from integrations.carriers.builtin import CARRIER_NAME, BuiltinCarrier
 from domain.errors import DomainError
 from domain.notifications import NotificationSettings
 from domain.refunds import RefundLineRequest, RefundRequest
@@ -20,7 +25,19 @@ from domain.payments import PaymentRequest
 from integrations.payments.stripe import failure_reason
 from worker.payments import apply_outcome
 from domain.self_service import SelfCancelPolicy
-from resolvers import cancel, notes, orders, payment_settings, refunds, self_service, shipments, suppliers, tracking
+from resolvers import (
+    cancel,
+    labels,
+    notes,
+    orders,
+    payment_settings,
+    refunds,
+    self_service,
+    shipments,
+    shipping,
+    suppliers,
+    tracking,
+)
 from db.crypto import SecretBox
 from resolvers.context import Context
 
@@ -30,11 +47,11 @@ _ADDRESS = Address(name="Ada Lovelace", line1="12 St James's Square", city="Lond
                    country_code="GB")
 
 
-def _order(number: str, email: str, name: str, lines: list[tuple[str, str, int, str]], **kw) -> CreateOrderRequest:
+def _order(number: str, email: str, name: str, lines: list[tuple], **kw) -> CreateOrderRequest:
     return CreateOrderRequest(
         number=number, currency=kw.pop("currency", "USD"), customer=Customer(email=email, name=name),
         shipping_address=_ADDRESS, billing_address=_ADDRESS,
-        lines=tuple(LineRequest(sku, title, qty, price) for sku, title, qty, price in lines), **kw,
+        lines=tuple(LineRequest(*line) for line in lines), **kw,
     )
 
 
@@ -105,6 +122,7 @@ async def seed_demo_store(secret_key: bytes) -> str | None:
         "I meant to order the 20 cm globe.",
     ))
     await _payments_demo(ctx, create)
+    await _shipping_demo(ctx, create)
     await repo.get_or_create_setting(DEMO_STORE_SETTING, store.id)
     return store.id
 
@@ -142,3 +160,33 @@ async def _payments_demo(ctx: Context, create) -> None:
                                 transaction_fee_returnable="1.25"))
     _ok(await refunds.refund_order(ctx, zonos.id, zonos.id, RefundRequest(d.RefundReason.CUSTOMER_REQUEST,
                                    shipping="12.00"), idempotency_key="demo-refund-1015", notify_customer=False))
+
+
+async def _shipping_demo(ctx: Context, create) -> None:
+    """A warehouse and two boxes; an order shipped with a label from the built-in carrier (its PDF downloads),
+    one whose label a shipping app bought through a carrier (carrier-handled: not voided or edited here),
+    and a pickup order waiting in store."""
+    warehouse = Address(name="Demo Store", line1="1 Dock Road", city="Portland", province="OR", postal_code="97201",
+                        country_code="US")
+    _ok(await shipping.update_shipping_settings(
+        ctx, locations=(LocationRequest("main", "Main warehouse", warehouse),),
+        presets=(PresetRequest("box-s", "Small box", ("20", "15", "10"), 150),
+                 PresetRequest("box-m", "Medium box", ("30", "20", "15"), 250)), rate_table=None))
+    weighed = LineShippingRequest(weight_grams=350, hs_code="6912.00", origin_country="PT",
+                                  dimensions=("12", "10", "10"))
+    labeled = await create(_order("1016", "barbara.k@example.com", "Barbara Kay",
+                                  [("MUG-01", "Enamel mug", 2, "18.00", weighed)], shipping="6.00", taxes="2.88"))
+    labels_ctx = Context(principal=ctx.principal, secret_key=ctx.secret_key, secret_box=ctx.secret_box,
+                         carriers={CarrierProvider.BUILTIN: BuiltinCarrier()})
+    _ok(await labels.buy_shipping_label(labels_ctx, labeled.id, LabelRequest(package_preset="box-s"),
+                                        carrier=CARRIER_NAME, service="International Standard",
+                                        idempotency_key="demo-label-1016",
+                                        notify_customer=False))
+    handled = await create(_order("1017", "john@example.com", "John Backus",
+                                  [("LAMP-2", "Desk lamp", 1, "59.00")], shipping="5.00"))
+    _ok(await shipments.fulfill_order(ctx, handled.id, FulfillRequest(carrier="UPS", label_purchased=True),
+                                      notify_customer=False))
+    pickup = await create(_order("1018", "jean@example.com", "Jean Sammet",
+                                 [("TEA-50", "Loose leaf tea, 50 g", 4, "9.50")]))
+    _ok(await shipments.fulfill_order(ctx, pickup.id, FulfillRequest(shipping_point=ShippingPoint.PICKUP),
+                                      notify_customer=False))

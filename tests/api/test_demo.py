@@ -20,7 +20,7 @@ async def test_the_demo_store_has_an_order_in_each_state_and_a_request_waiting(h
                            "nodes { number status paymentStatus fulfillmentStatus "
                            "cancellationRequest { status comment } } } }")
     by_number = {o["number"]: o for o in data["orders"]["nodes"]}
-    assert sorted(by_number) == [str(n) for n in range(1001, 1016)]
+    assert sorted(by_number) == [str(n) for n in range(1001, 1019)]
     assert by_number["1012"]["status"] == "CANCELLATION_REQUESTED"
     assert by_number["1012"]["cancellationRequest"] == {"status": "PENDING",
                                                         "comment": "I meant to order the 20 cm globe."}
@@ -50,3 +50,23 @@ async def test_the_demo_store_shows_refunds_pending_and_failed_at_stripe_and_an_
     assert not await sql.fetch(
         'SELECT j."id" FROM "outbox_jobs" AS j JOIN "refund_parts" AS p ON p."id" = j."ref_id" '
         'JOIN "orders" AS o ON o."id" = p."order_id" WHERE j."kind" = $1 AND o."store_id" = $2', "REFUND", store_id)
+
+
+async def test_the_demo_store_has_a_printed_label_a_carrier_handled_shipment_and_a_pickup_waiting(http):
+    store_id = await seed_demo_store(SECRET) or await repo.get_setting("demo_store_id")
+    made = await new_api_key(store_id, kind="STAFF", name="Demo shipping", permissions=None)
+    assert isinstance(made, tuple)
+    staff = Store(store_id, made[1], http)
+    query = """query($n: String!) { orderByNumber(number: $n) { fulfillmentStatus estimatedWeight { grams }
+      shipments { status shippingPoint carrierManaged trackingNumber label { carrier service url } } } }"""
+    labeled = (await staff.gql(query, {"n": "1016"}))["orderByNumber"]
+    (shipment,) = labeled["shipments"]
+    assert shipment["status"] == "SHIPPED" and shipment["label"]["service"] == "International Standard"
+    assert labeled["estimatedWeight"]["grams"] == 700
+    path = "/" + shipment["label"]["url"].split("/", 3)[3]
+    pdf = await http.get(path, headers={"Authorization": f"Bearer {made[1]}"})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    handled = (await staff.gql(query, {"n": "1017"}))["orderByNumber"]
+    assert handled["shipments"][0]["carrierManaged"] and handled["shipments"][0]["status"] == "AWAITING_SHIPMENT"
+    pickup = (await staff.gql(query, {"n": "1018"}))["orderByNumber"]
+    assert [(s["status"], s["shippingPoint"]) for s in pickup["shipments"]] == [("READY_FOR_PICKUP", "PICKUP")]

@@ -24,6 +24,7 @@ from tests.db.databases import OLD_ROWS, STORE_ID, execute, insert, schema_of, s
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRST, PAYMENTS, LINKS = "ordergraph.0001_initial", "ordergraph.0005_payments", "ordergraph.0006_customer_links"
+SUPPLIER_REASONS = "ordergraph.0008_supplier_cancel_reason"
 
 SEED = """
 import asyncio, sys
@@ -98,7 +99,16 @@ async def test_going_back_on_a_database_in_use_refuses_what_it_would_lose_and_ke
     key = ordergraph(db, "create-key", "--store", store, "--name", "Ops")
     assert key.returncode == 0, key.stderr
     await execute(db, "UPDATE orders SET customer_token_generation = 1 WHERE number = '1001'")
-    migrate(db, "--target", LINKS)  # nothing to lose going back from the latest (rate-limit buckets)
+    # The demo ships: a label, lines' shipping facts, shipping settings, a pickup in store (issue 13).
+    line = refused(db, "--target", SUPPLIER_REASONS)
+    for lost in ("shipping_labels (1 row)", "order_lines.weight_grams (1 row)", "stores.shipping_settings (1 row)",
+                 "shipments.shipping_point (1 row)"):
+        assert lost in line
+    migrate(db, "--target", SUPPLIER_REASONS, "--allow-data-loss")
+    shipments = str((await snapshot(db))["shipments"]["rows"])
+    # Older code knows no pickup statuses: the parcel waiting in store awaits dispatch again.
+    assert "READY_FOR_PICKUP" not in shipments and "AWAITING_SHIPMENT" in shipments
+    migrate(db, "--target", LINKS)  # nothing to lose going back from there (rate-limit buckets)
     before = await snapshot(db)
 
     # One order's customer links were revoked: going back would make them work again.
