@@ -13,11 +13,15 @@ import pytest_asyncio
 
 from db import sql
 from db.crypto import SecretBox
-from domain.ports import Mailer, PaymentGateway
+from domain.carriers import CarrierProvider
+from domain.ports import Carrier, Mailer, PaymentGateway
+from integrations.carriers.builtin import BuiltinCarrier
+from integrations.carriers.easypost import EasyPostCarrier
 from integrations.mail import FileMailer
 from integrations.payments import StripeGateway
 from integrations.webhooks import HttpWebhookSender
 from tests.conftest import Delivery, Store
+from tests.fakes.easypost import FakeEasyPost
 from tests.fakes.receiver import FakeReceiver
 from tests.fakes.stripe import FakeStripe
 from worker.jobs import Jobs
@@ -64,10 +68,29 @@ async def receiver() -> AsyncIterator[FakeReceiver]:
 RECONCILE_AFTER = timedelta(minutes=30)
 
 
-def make_jobs(clock: Clock, mailer: Mailer, sender: HttpWebhookSender, gateway: PaymentGateway | None = None) -> Jobs:
+def make_jobs(clock: Clock, mailer: Mailer, sender: HttpWebhookSender, gateway: PaymentGateway | None = None,
+              carriers: dict[CarrierProvider, Carrier] | None = None) -> Jobs:
     return Jobs(sender=sender, mailer=mailer, secret_box=SecretBox(SECRET), secret_key=SECRET,
                 public_url="https://shop.test", mail_from="orders@shop.test", clock=clock, jitter=lambda: 0.5,
-                gateway=gateway, reconcile_after=RECONCILE_AFTER)
+                gateway=gateway, reconcile_after=RECONCILE_AFTER, carriers=carriers or {})
+
+
+#: The API key the fake EasyPost knows.
+EASYPOST_KEY = "EZTK" + "ab12" * 8
+
+
+@pytest_asyncio.fixture
+async def easypost(app) -> AsyncIterator[FakeEasyPost]:
+    """A fake EasyPost that knows ``EASYPOST_KEY``; the server buys from it (1 s deadline) while the test runs."""
+    async with FakeEasyPost(api_keys=[EASYPOST_KEY], unserved={"KP"}) as fake:
+        carriers = app.state.shared["carriers"]
+        real = carriers[CarrierProvider.EASYPOST]
+        carriers[CarrierProvider.EASYPOST] = EasyPostCarrier(fake.url, timeout=1.0)
+        try:
+            yield fake
+        finally:
+            await carriers[CarrierProvider.EASYPOST].aclose()
+            carriers[CarrierProvider.EASYPOST] = real
 
 
 @pytest_asyncio.fixture
@@ -79,20 +102,27 @@ async def stripe() -> AsyncIterator[FakeStripe]:
 @pytest_asyncio.fixture
 async def rig(app, tmp_path: Path, request) -> AsyncIterator[Rig]:
     """A worker with a movable clock (jitter fixed at none), a 2 s webhook timeout, mail to files, and
-    (when the test also asks for the ``stripe`` fake) refunds sent to the fake Stripe with a 2 s deadline.
+    (when the test also asks for the ``stripe`` fake) refunds sent to the fake Stripe with a 2 s deadline,
+    (``easypost``) labels cleaned up and parcels tracked at the fake EasyPost.
     Jobs left by earlier tests are dropped first."""
     await sql.execute('DELETE FROM "outbox_jobs"')
     clock = Clock()
     fake = request.getfixturevalue("stripe") if "stripe" in request.fixturenames else None
+    carrier_fake = request.getfixturevalue("easypost") if "easypost" in request.fixturenames else None
+    carriers: dict[CarrierProvider, Carrier] = {CarrierProvider.BUILTIN: BuiltinCarrier()}
+    if carrier_fake is not None:
+        carriers[CarrierProvider.EASYPOST] = EasyPostCarrier(carrier_fake.url, timeout=2.0)
     async with HttpWebhookSender(allow_private=True, timeout=timedelta(seconds=2)) as sender:
         gateway = StripeGateway(fake.url, timeout=2.0) if fake is not None else None
         try:
-            jobs = make_jobs(clock, FileMailer(tmp_path / "mail"), sender, gateway)
+            jobs = make_jobs(clock, FileMailer(tmp_path / "mail"), sender, gateway, carriers)
             worker = Worker(jobs, WorkerConfig(grace=5, lease=timedelta(seconds=30)), name="test-worker", clock=clock)
             yield Rig(worker, clock, Delivery(worker, tmp_path / "mail"))
         finally:
             if gateway is not None:
                 await gateway.aclose()
+            for carrier in carriers.values():
+                await carrier.aclose()
 
 
 CREATE_ENDPOINT = """mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) {
