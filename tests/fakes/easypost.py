@@ -50,23 +50,23 @@ import io
 import json
 import re
 import secrets
-import socket
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import httpx
-import uvicorn
 from reportlab.lib.units import inch
 from reportlab.pdfgen.canvas import Canvas
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from tests.fakes.serving import LoopbackServer
 
 Answer = tuple[int, dict[str, Any]]
 #: (carrier, service, base price, price per billable ounce, days in transit)
@@ -148,12 +148,6 @@ def _pdf(tracking_code: str, rate: dict[str, Any], reference: str | None) -> byt
     return out.getvalue()
 
 
-class _Server(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield  # the test runner keeps its own Ctrl-C
-
-
 class FakeEasyPost:
     """See the module docstring; ``async with FakeEasyPost(...) as fake`` serves it at ``fake.url``."""
 
@@ -173,8 +167,7 @@ class FakeEasyPost:
         self._files: dict[str, tuple[bytes, str]] = {}  # label file name -> (content, media type)
         self._fault: _Fault | None = None
         self._stopping = asyncio.Event()
-        self._server: _Server | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._server = LoopbackServer()
 
     # ------------------------------------------------------------ control
 
@@ -228,25 +221,13 @@ class FakeEasyPost:
     # ------------------------------------------------------------ serving
 
     async def __aenter__(self) -> FakeEasyPost:
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
         app = Starlette(routes=[Route("/{path:path}", self._handle, methods=["GET", "POST"])])
-        config = uvicorn.Config(app, lifespan="off", log_config=None, access_log=False, timeout_graceful_shutdown=5)
-        self._server = _Server(config)
-        self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
-        while not self._server.started:
-            if self._task.done():
-                await self._task  # raises what stopped it
-            await asyncio.sleep(0.01)
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = await self._server.start(app)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        assert self._server is not None and self._task is not None
         self._stopping.set()  # hanging requests answer now, so uvicorn's graceful shutdown ends
-        self._server.should_exit = True
-        await self._task
+        await self._server.stop()
 
     async def _handle(self, request: Request) -> Response:
         path = request.url.path

@@ -26,27 +26,26 @@ running at once with one idempotency key, API versions.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
 import hashlib
 import hmac
 import json
 import re
 import secrets
-import socket
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from tests.fakes.serving import LoopbackServer
 
 DEFAULT_FAILURE = "expired_or_canceled_card"
 #: Modes that decide how new refunds come out; the others are faults that decide how requests are answered.
@@ -119,12 +118,6 @@ def _params(text: str) -> dict[str, Any]:
     return params
 
 
-class _Server(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield  # the test runner keeps its own Ctrl-C
-
-
 class FakeStripe:
     """See the module docstring; ``async with FakeStripe() as fake`` serves it at ``fake.url``."""
 
@@ -140,8 +133,7 @@ class FakeStripe:
         self._outcomes: dict[str | None, _Behaviour] = {}  # None: every account
         self._faults: dict[str | None, _Behaviour] = {}
         self._stopping = asyncio.Event()
-        self._server: _Server | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._server = LoopbackServer()
 
     # ------------------------------------------------------------ set up
 
@@ -209,25 +201,13 @@ class FakeStripe:
     # ------------------------------------------------------------ serving
 
     async def __aenter__(self) -> FakeStripe:
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
         app = Starlette(routes=[Route("/{path:path}", self._handle, methods=["GET", "POST", "DELETE"])])
-        config = uvicorn.Config(app, lifespan="off", log_config=None, access_log=False, timeout_graceful_shutdown=5)
-        self._server = _Server(config)
-        self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
-        while not self._server.started:
-            if self._task.done():
-                await self._task  # raises what stopped it
-            await asyncio.sleep(0.01)
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = await self._server.start(app)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        assert self._server is not None and self._task is not None
         self._stopping.set()  # hanging requests answer now, so uvicorn's graceful shutdown ends
-        self._server.should_exit = True
-        await self._task
+        await self._server.stop()
 
     async def _handle(self, request: Request) -> Response:
         body = (await request.body()).decode("utf-8", "replace")
