@@ -247,3 +247,10 @@ async def label_of_shipment(shipment_id: str) -> tuple[LabelRecord, ShipmentStat
     if not rows or not status:
         return None
     return _label(rows[0]), ShipmentStatus(status[0])
+
+
+async def carrier_shipments(store_id: str, provider: CarrierProvider) -> list[tuple[str, str]]:
+    """(order id, shipment id) of the store's shipments whose label was bought from the carrier."""
+    found = await m.ShippingLabel.filter(store_id=store_id, provider=provider.value, status=LabelStatus.PURCHASED,
+                                         shipment_id__isnull=False).values_list("order_id", "shipment_id")
+    return [(str(order_id), str(shipment_id)) for order_id, shipment_id in found]

@@ -282,3 +282,13 @@ def plan_tracking_update(order: Order, shipment_id: str, status: ShipmentStatus 
     if changed == shipment:
         return None
     return ShipmentPlan(shipment=changed, fulfillment_status=_after(order, changed))
+
+
+def plan_hand_back(order: Order, shipment_id: str) -> ShipmentPlan | None:
+    """A carrier-handled shipment whose carrier the store disconnected: its tracking no longer comes, so the
+    store moves it by hand from now on. None when it is not carrier-handled, or already final."""
+    shipment = order.shipment(shipment_id)
+    if shipment is None or not shipment.label_purchased or not transitions(shipment)[shipment.status]:
+        return None
+    handed = replace(shipment, label_purchased=False)
+    return ShipmentPlan(shipment=handed, fulfillment_status=_after(order, handed))

@@ -187,8 +187,12 @@ async def resume(ctx: Context, label: LabelRecord) -> LabelOutcome | DomainError
     try:
         reference = label.reference
         if reference is None:
-            reference = await carrier.prepare(account, request, label.idempotency_key)
-            await rows.set_reference(label.id, reference, ctx.now())
+            prepared = await carrier.prepare(account, request, label.idempotency_key)
+            await rows.set_reference(label.id, prepared, ctx.now())
+            # A concurrent retry may have prepared one first: every request buys the one the journal kept
+            # (the other stays unbought at the carrier, which costs nothing).
+            kept = await rows.get_label(label.id)
+            reference = kept.reference if kept is not None and kept.reference else prepared
         bought = await carrier.buy(account, reference, request, label.request["carrier"], label.request["service"])
     except CarrierError as error:
         refusal = carrier_refusal(error, CARRIER_NAMES[provider])

@@ -19,7 +19,7 @@ from domain.shipments import (
     plan_update_shipment,
     plan_void_shipment,
 )
-from domain.orders import Order, ShipmentStatus
+from domain.orders import Order, Shipment, ShipmentStatus
 from resolvers import timeline
 from resolvers.common import Locked, principal, require, with_locked_order
 from resolvers.context import Context
@@ -82,7 +82,7 @@ async def fulfill_order(
 
 async def _change_shipment(
     ctx: Context, shipment_id: str | None, plan_for: Callable[[Order], ShipmentPlan | DomainError], *,
-    event: EventType | Callable[[ShipmentPlan], EventType], message: Callable[[ShipmentPlan], str],
+    event: EventType | Callable[[Shipment, ShipmentPlan], EventType], message: Callable[[ShipmentPlan], str],
     notify: bool | None,
 ) -> ShipmentOutcome | DomainError:
     who = require(ctx, Permission.WRITE_ORDERS)
@@ -94,7 +94,9 @@ async def _change_shipment(
         plan = plan_for(locked.order)
         if isinstance(plan, DomainError):
             return plan
-        kind = event if isinstance(event, EventType) else event(plan)
+        before = locked.order.shipment(plan.shipment.id)
+        assert before is not None
+        kind = event if isinstance(event, EventType) else event(before, plan)
         return await _save(ctx, locked, plan, is_new=False, event=kind, message=message(plan), notify=notify)
 
     done = await with_locked_order(ctx, order_id, decide)
@@ -103,13 +105,25 @@ async def _change_shipment(
     return await shipment_outcome(ctx, order_id, done)
 
 
+#: The events of a pickup's moves: the customer hears that the parcel waits in store, as when it was created so.
+_PICKUP_EVENTS = {ShipmentStatus.READY_FOR_PICKUP: EventType.SHIPMENT_READY_FOR_PICKUP,
+                  ShipmentStatus.PICKED_UP: EventType.SHIPMENT_PICKED_UP}
+
+
+def _update_event(before: Shipment, plan: ShipmentPlan) -> EventType:
+    """A pickup moved on by hand says so (ready, collected); any other edit is SHIPMENT_UPDATED."""
+    status = plan.shipment.status
+    return _PICKUP_EVENTS.get(status, EventType.SHIPMENT_UPDATED) if status is not before.status \
+        else EventType.SHIPMENT_UPDATED
+
+
 async def update_shipment(
     ctx: Context, shipment_id: str | None, update: ShipmentUpdate, *, notify_customer: bool | None
 ) -> ShipmentOutcome | DomainError:
     """Edit a hand-made shipment."""
     return await _change_shipment(
         ctx, shipment_id, lambda order: plan_update_shipment(order, shipment_id or "", update, today=ctx.now().date()),
-        event=EventType.SHIPMENT_UPDATED,
+        event=_update_event,
         message=lambda plan: f"Shipment updated: {plan.shipment.status.value.lower().replace('_', ' ')}"
         + (f", tracking {plan.shipment.tracking_number}" if plan.shipment.tracking_number else "") + ".",
         notify=notify_customer,
@@ -121,8 +135,8 @@ async def mark_shipment_delivered(
 ) -> ShipmentOutcome | DomainError:
     return await _change_shipment(
         ctx, shipment_id, lambda order: plan_mark_delivered(order, shipment_id or ""),
-        event=lambda plan: (EventType.SHIPMENT_PICKED_UP if plan.shipment.status is ShipmentStatus.PICKED_UP
-                            else EventType.SHIPMENT_DELIVERED),
+        event=lambda _before, plan: (EventType.SHIPMENT_PICKED_UP if plan.shipment.status is ShipmentStatus.PICKED_UP
+                                     else EventType.SHIPMENT_DELIVERED),
         message=lambda plan: ("Picked up in store." if plan.shipment.status is ShipmentStatus.PICKED_UP
                               else "Shipment delivered."), notify=notify_customer,
     )

@@ -20,7 +20,11 @@ from domain.shipping_settings import (
     ShippingSettings,
     plan_shipping_settings,
 )
-from resolvers.common import require
+from domain.events import EventType
+from domain.shipments import plan_hand_back
+from resolvers import timeline
+from resolvers.labels import CARRIER_NAMES
+from resolvers.common import Locked, require, with_locked_order
 from resolvers.context import Context
 
 #: EasyPost's API keys: EZAK (production) or EZTK (test), then letters and digits.
@@ -73,10 +77,25 @@ async def configure_carrier(ctx: Context, provider: CarrierProvider, api_key: st
 
 
 async def disconnect_carrier(ctx: Context, provider: CarrierProvider) -> DomainError | None:
-    """Forget the store's keys at the carrier (nothing to do when it is not connected). Its shipments stay as
-    they are; their tracking is no longer looked up."""
+    """Forget the store's keys at the carrier (nothing to do when it is not connected). Its tracking no longer
+    comes, so the shipments it handled and that are not final are handed back: the store moves them by hand."""
     who = require(ctx, Permission.MANAGE_SETTINGS)
     if provider is CarrierProvider.BUILTIN:
         return invalid_input("provider", "the built-in carrier has no account: there is nothing to disconnect")
     await rows.remove_account(who.store_id, provider)
+    for order_id, shipment_id in await rows.carrier_shipments(who.store_id, provider):
+        await with_locked_order(ctx, order_id, _hand_back(ctx, shipment_id, provider))
     return None
+
+
+def _hand_back(ctx: Context, shipment_id: str, provider: CarrierProvider):
+    async def decide(locked: Locked) -> None:
+        plan = plan_hand_back(locked.order, shipment_id)
+        if plan is None:
+            return
+        await repo.save_shipment(locked.record.id, plan.shipment, is_new=False, now=ctx.now())
+        timeline.event(ctx, locked.record.id, EventType.SHIPMENT_UPDATED,
+                       f"{CARRIER_NAMES[provider]} was disconnected: its tracking no longer moves this shipment, the "
+                       "store does.", {"shipmentId": shipment_id, "status": plan.shipment.status.value}, notify=False)
+
+    return decide

@@ -271,6 +271,7 @@ async def test_update_shipment_moves_a_pickup_to_picked_up_and_never_to_a_delive
     assert picked["shipment"]["status"] == "PICKED_UP"
     assert picked["order"]["fulfillmentStatus"] == "PICKED_UP"
     assert (await order_now(store, order))["fulfillmentStatus"] == "PICKED_UP"
+    assert (await event_types(store, order))[-1] == "SHIPMENT_PICKED_UP"  # as markShipmentDelivered says it
     back = await update(store, shipment, status="READY_FOR_PICKUP")
     assert back["__typename"] == "InvalidShipmentTransitionError"
     assert (back["shipmentStatus"], back["requestedStatus"]) == ("PICKED_UP", "READY_FOR_PICKUP")

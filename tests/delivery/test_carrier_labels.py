@@ -164,3 +164,27 @@ async def test_without_easypost_connected_its_rates_are_refused(store, easypost)
     assert asked["code"] == "CARRIER_NOT_CONFIGURED"
     bad = (await store.gql(CONNECT, {"input": {"provider": "EASYPOST", "apiKey": "sk_live_nope"}}))
     assert bad["configureCarrier"]["field"] == "apiKey"
+
+
+async def test_disconnecting_easypost_hands_its_open_shipments_back_to_the_store(store, easypost):
+    order = await _connected(store)
+    bought = (await store.gql(BUY, _buy(order, "ep-bye")))["buyShippingLabel"]
+    assert bought["shipment"]["carrierManaged"]
+    gone = await store.gql("""mutation { disconnectCarrier(input: {provider: EASYPOST}) { __typename
+      ... on DisconnectCarrierSuccess { shippingSettings { carriers { provider } } } } }""")
+    assert gone["disconnectCarrier"]["shippingSettings"]["carriers"] == []
+    seen = await store.gql("""query($id: ID!) { order(id: $id) { shipments { carrierManaged
+      availableActions { update { allowed } } } events { type message } } }""", {"id": order["id"]})
+    (shipment,) = seen["order"]["shipments"]
+    assert not shipment["carrierManaged"] and shipment["availableActions"]["update"]["allowed"]
+    assert "EasyPost was disconnected" in seen["order"]["events"][-1]["message"]
+
+
+async def test_two_requests_with_the_same_key_at_once_buy_one_label(store, easypost):
+    order = await _connected(store)
+    first, second = await asyncio.gather(*(store.gql(BUY, _buy(order, "ep-twice")) for _ in range(2)))
+    answers = [first["buyShippingLabel"], second["buyShippingLabel"]]
+    assert all(a["__typename"] == "BuyShippingLabelSuccess" for a in answers), answers
+    assert answers[0]["shipment"]["id"] == answers[1]["shipment"]["id"]
+    assert easypost.labels_bought == 1
+    assert len((await store.gql(SHIPMENT, {"id": order["id"]}))["order"]["shipments"]) == 1
