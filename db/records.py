@@ -136,6 +136,8 @@ class RefundRecord:
     parts: tuple[RefundPartRecord, ...] = ()
     #: The part of the order's transaction fee it returned to the merchant.
     fee_returned: Decimal = Decimal(0)
+    #: It gave back the money of units removed from the order (``removeOrderItems``).
+    for_removal: bool = False
 
 
 @dataclass(frozen=True)

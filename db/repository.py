@@ -145,7 +145,7 @@ def to_domain(
                 adjustment=r.adjustment, fee=r.fee, total=r.total,
                 lines=tuple(d.RefundLine(rl.line_id, rl.quantity, rl.amount, rl.restock, rl.removed) for rl in r.lines),
                 status=ledger.RefundStatus(r.status), parts=tuple(ledger_rows.to_part(p) for p in r.parts),
-                fee_returned=r.fee_returned,
+                fee_returned=r.fee_returned, for_removal=r.for_removal,
             )
             for r in refunds
         ),
@@ -448,6 +448,7 @@ async def refunds_by_order(order_ids: Sequence[str]) -> dict[str, list[RefundRec
                 duties=to_currency(r.duties, c), taxes=to_currency(r.taxes, c),
                 adjustment=to_currency(r.adjustment, c), fee=to_currency(r.fee, c),
                 total=to_currency(r.total, c), created_at=r.created_at, fee_returned=to_currency(r.fee_returned, c),
+                for_removal=r.for_removal,
                 parts=tuple(parts.get(str(r.id), ())),
                 lines=tuple(
                     RefundLineRecord(str(rl.line_id), rl.quantity, to_currency(rl.amount, c), rl.restock, rl.removed)
@@ -624,7 +625,7 @@ async def insert_refund(
         id=refund.id, order_id=order.id, status=refund.status.value, reason=reason, note=note,
         currency=order.currency, subtotal=refund.subtotal, shipping=refund.shipping, duties=refund.duties,
         taxes=refund.taxes, adjustment=refund.adjustment, fee=refund.fee, total=refund.total,
-        fee_returned=fee_returned, created_at=now,
+        fee_returned=fee_returned, for_removal=refund.for_removal, created_at=now,
     )
     await ledger_rows.insert_parts(order.id, refund.id, refund.parts, now)
     if refund.lines:

@@ -19,6 +19,7 @@ from domain.errors import DomainError, ErrorCode
 from domain.ledger import PaymentProvider
 from domain.orders import CancelReason, Order, Refund, Shipment
 from domain.payments import check_payment_allowed, plan_retry_refund
+from domain.removals import REMOVE_PERMISSIONS, check_remove_items
 from domain.returns import check_return_allowed
 from domain.edits import NoteRef, check_shipping_address_editable, may_edit_note
 from domain.suppliers import check_supplier_order_allowed, plan_cancel_supplier_order, plan_mark_supplier_order_shipped
@@ -82,6 +83,7 @@ class OrderActions:
     record_supplier_order: DomainError | None
     settle_payment: DomainError | None
     record_payment: DomainError | None
+    remove_items: DomainError | None
     record_platform_refund: DomainError | None
     record_platform_cancellation: DomainError | None
     request_cancellation: DomainError | None
@@ -110,6 +112,7 @@ def available_actions(order: Order, who: Principal, self_cancel: SelfCancelSetti
         record_supplier_order=_for(who, W, lambda: check_supplier_order_allowed(order)),
         settle_payment=_for(who, W, lambda: _error(plan_settle_payment(order))),
         record_payment=_for(who, W, lambda: check_payment_allowed(order)),
+        remove_items=_for_all(who, REMOVE_PERMISSIONS, lambda: check_remove_items(order, connected)),
         record_platform_refund=_for(who, Permission.PLATFORM_SYNC, lambda: check_platform_refund_allowed(order)),
         record_platform_cancellation=_for(who, Permission.PLATFORM_SYNC,
                                           lambda: check_platform_cancellation_allowed(order)),

@@ -81,6 +81,8 @@ class ErrorCode(enum.Enum):
     SHIPPING_SERVICE_UNAVAILABLE = "SHIPPING_SERVICE_UNAVAILABLE"
     CARRIER_REJECTED = "CARRIER_REJECTED"
     CARRIER_UNAVAILABLE = "CARRIER_UNAVAILABLE"
+    #: removeOrderItems: no unit of the order can be removed (each is in a shipment, or refunded before it shipped).
+    NOTHING_TO_REMOVE = "NOTHING_TO_REMOVE"
 
 
 @dataclass(frozen=True)

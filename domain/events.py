@@ -23,6 +23,8 @@ class EventType(enum.Enum):
     ORDER_CREATED = "ORDER_CREATED"
     ORDER_CANCELED = "ORDER_CANCELED"
     ORDER_RETURNED = "ORDER_RETURNED"
+    #: Units not yet in a shipment left the order (removeOrderItems): its lines and totals dropped.
+    ITEMS_REMOVED = "ITEMS_REMOVED"
     ORDER_NUMBER_CHANGED = "ORDER_NUMBER_CHANGED"
     ADDRESS_CHANGED = "ADDRESS_CHANGED"
     CUSTOMER_CHANGED = "CUSTOMER_CHANGED"

@@ -29,6 +29,8 @@ class Template(enum.Enum):
     CANCELLATION_APPROVED = "CANCELLATION_APPROVED"
     CANCELLATION_DECLINED = "CANCELLATION_DECLINED"
     ORDER_TRANSFERRED = "ORDER_TRANSFERRED"
+    #: To the customer: items were removed from the order (and what was paid for them refunded).
+    ITEMS_REMOVED = "ITEMS_REMOVED"
     #: To the merchant: an order was placed.
     NEW_ORDER = "NEW_ORDER"
     #: To the merchant: a payment provider could not send a refund.
@@ -60,6 +62,7 @@ CUSTOMER_TEMPLATES: dict[EventType, Template] = {
     EventType.CANCELLATION_APPROVED: Template.CANCELLATION_APPROVED,
     EventType.CANCELLATION_DECLINED: Template.CANCELLATION_DECLINED,
     EventType.CUSTOMER_CHANGED: Template.ORDER_TRANSFERRED,
+    EventType.ITEMS_REMOVED: Template.ITEMS_REMOVED,
 }
 #: The merchant's message for each event that has one.
 MERCHANT_TEMPLATES: dict[EventType, Template] = {EventType.ORDER_CREATED: Template.NEW_ORDER,
@@ -71,7 +74,7 @@ MERCHANT_TEMPLATES: dict[EventType, Template] = {EventType.ORDER_CREATED: Templa
 DEFAULT_AUTOMATIC = frozenset({
     Template.ORDER_CONFIRMATION, Template.ORDER_CANCELED, Template.REFUND_ISSUED, Template.SHIPMENT_SENT,
     Template.SHIPMENT_DELIVERED, Template.READY_FOR_PICKUP, Template.CANCELLATION_APPROVED, Template.CANCELLATION_DECLINED,
-    Template.NEW_ORDER, Template.REFUND_FAILED,
+    Template.ITEMS_REMOVED, Template.NEW_ORDER, Template.REFUND_FAILED,
 })
 
 MAX_SENDER_NAME = 100

@@ -208,6 +208,9 @@ class Refund:
     parts: tuple[RefundPart, ...] = ()
     #: The part of the order's transaction fee it returns to the merchant.
     fee_returned: Decimal = Decimal(0)
+    #: Money back for units removed from the order (``removeOrderItems``): its items money is for units
+    #: no longer on the order, so it does not count against the order's (lowered) subtotal.
+    for_removal: bool = False
 
     @property
     def holds_components(self) -> bool:
@@ -288,6 +291,12 @@ class Order:
     def held_refunds(self) -> tuple[Refund, ...]:
         """Refunds whose components and line quantities count (see ``Refund.holds_components``)."""
         return tuple(r for r in self.refunds if r.holds_components)
+
+    @property
+    def item_refunds(self) -> tuple[Refund, ...]:
+        """Held refunds of what is still on the order, whose components count against the order's (a
+        removal's refund left the order with its units, and its subtotal with them)."""
+        return tuple(r for r in self.held_refunds if not r.for_removal)
 
     def line(self, line_id: str) -> Line | None:
         """The line with this id, if it is on the order."""
@@ -400,14 +409,15 @@ def refund_line(order: Order, line: Line, quantity: int, *, restock: bool) -> Re
 
 
 def refundable(order: Order) -> RefundableAmounts:
-    """What may still be refunded: each component's original less its refunds, and
-    in total what was paid less what was refunded (an adjustment draws on the total)."""
+    """What may still be refunded: each component as the order charges it now less its refunds (but
+    not a removal's, see ``Order.item_refunds``), and in total what was paid less what was refunded
+    (an adjustment draws on the total)."""
     c = order.currency
 
     def left(original: Decimal, refunded: Iterable[Decimal]) -> Decimal:
         return max(zero(c), original - _sum(refunded, c))
 
-    rs = order.held_refunds
+    rs = order.item_refunds
     paid_left = max(zero(c), order.amount_paid - total_refunded(order))
     return RefundableAmounts(
         currency=c,

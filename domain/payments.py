@@ -198,16 +198,25 @@ class RetryPlan:
     by_hand: bool
 
 
-def overdrawn(order: Order) -> DomainError | None:
+def overdrawn(order: Order, retried: Refund | None = None) -> DomainError | None:
     """The money rules, checked on an order as it would be: no component and no line refunded beyond
-    what it was, and no more refunded in total than was paid."""
+    what it is, and no more refunded in total than was paid. With ``retried`` (the refund that would
+    hold again), only the components and lines it adds to: a removal may leave items money refunded
+    before it above the lowered subtotal (that refund covered removed units too), which is no reason
+    to refuse another refund of shipping."""
     c, left = order.currency, refundable(order)
-    held = order.held_refunds
+    held = order.item_refunds  # a removal's refund left the order with its units (``Order.item_refunds``)
+
+    def adds_to(name: str) -> bool:
+        return retried is None or (not retried.for_removal and getattr(retried, name) > 0)
+
     for name in ("subtotal", "shipping", "duties", "taxes"):
-        if sum((getattr(r, name) for r in held), zero(c)) > getattr(order, name):
+        if adds_to(name) and sum((getattr(r, name) for r in held), zero(c)) > getattr(order, name):
             return DomainError(ErrorCode.REFUND_EXCEEDS_REFUNDABLE,
                                f"The {name} would be refunded beyond what it was.", field=name, maximum_refundable=left)
     for line in order.lines:
+        if retried is not None and all(rl.line_id != line.id for rl in retried.lines):
+            continue
         if sum(rl.quantity for r in held for rl in r.lines if rl.line_id == line.id) > line.quantity:
             return DomainError(ErrorCode.QUANTITY_EXCEEDS_AVAILABLE,
                                f"Units of {line.sku} would be refunded twice.", line_id=line.id, available=0)
@@ -251,7 +260,7 @@ def plan_retry_refund(order: Order, refund_id: str, *, by_hand: bool,
     others = replace(order, refunds=tuple(r for r in order.refunds if r.id != refund.id))
     new_refund = replace(new_refund, fee_returned=fee_returned(others, new_refund.amount_held))
     after = replace(order, refunds=tuple(new_refund if r.id == refund.id else r for r in order.refunds))
-    if error := overdrawn(after):
+    if error := overdrawn(after, new_refund):
         return DomainError(ErrorCode.REFUND_EXCEEDS_REFUNDABLE,
                            "The refund cannot be tried again: another refund has taken what it would return.",
                            field=error.field, maximum_refundable=refundable(order))

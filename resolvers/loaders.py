@@ -10,6 +10,7 @@ from strawberry.dataloader import DataLoader
 from db import events as event_log
 from db import notifications
 from db import payments
+from db import removals
 from db import repository as repo
 from db import shipping
 from db import webhooks
@@ -64,6 +65,8 @@ class Loaders:
         self.attempts: DataLoader[str, list[Any]] = _lists(webhooks.attempts_by_delivery)
         self.cancellation_requests: DataLoader[str, list[Any]] = _lists(repo.cancellation_requests_by_order)
         self.payments: DataLoader[str, list[Any]] = _lists(payments.payments_by_order)
+        #: Items removed from each order (removeOrderItems), oldest first.
+        self.removals: DataLoader[str, list[Any]] = _lists(removals.removals_by_order)
         #: The payment providers each store has connected, read once per request however many orders ask.
         self.connected_providers: DataLoader[str, frozenset[Any]] = DataLoader(load_fn=_connected)
 
@@ -71,7 +74,7 @@ class Loaders:
         """After a change to the order, read it and its children afresh."""
         self.orders.clear_all()
         for loader in (self.lines, self.shipments, self.refunds, self.returns, self.supplier_orders, self.notes,
-                       self.events, self.cancellation_requests, self.notifications, self.payments):
+                       self.events, self.cancellation_requests, self.notifications, self.payments, self.removals):
             try:
                 loader.clear(order_id)
             except KeyError:  # strawberry's clear() raises for keys never loaded

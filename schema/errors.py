@@ -28,8 +28,8 @@ ErrorCode = described_enum(
         "the warehouse or a supplier has shipped its goods.",
         "FULFILLMENT_IN_PROGRESS": "A cancel was asked, but a shipment awaits dispatch: void it first "
         "(`voidShipment`). A customer's request is also refused while a supplier order is placed.",
-        "MANAGED_EXTERNALLY": "The order's payments (refunds, recorded payments) or cancellations are run by its "
-        "e-commerce platform: do it there.",
+        "MANAGED_EXTERNALLY": "The order's payments (refunds, recorded payments, removing items) or cancellations "
+        "are run by its e-commerce platform: do it there.",
         "ORDER_NOT_PAID": "A refund was asked, but nothing was paid for the order.",
         "NOTHING_TO_REFUND": "The refund adds up to zero, or everything paid is refunded already.",
         "REFUND_EXCEEDS_REFUNDABLE": "A refund component, or the total, is more than what is left to refund. "
@@ -37,8 +37,8 @@ ErrorCode = described_enum(
         "INVALID_AMOUNT": "An amount is negative, malformed, or has more decimals than its currency. Carries the "
         "`field` holding it.",
         "LINE_NOT_FOUND": "A line id is not a line of this order. Carries the `lineId` given.",
-        "QUANTITY_EXCEEDS_AVAILABLE": "A line quantity is more than can still be refunded, fulfilled or returned. "
-        "Carries `lineId` and `available`.",
+        "QUANTITY_EXCEEDS_AVAILABLE": "A line quantity is more than can still be refunded, fulfilled, returned or "
+        "removed (units that shipped or are being packed cannot be removed). Carries `lineId` and `available`.",
         "INVALID_TRACKING_NUMBER": "The tracking number is empty, too long, or has characters no carrier uses.",
         "DUPLICATE_TRACKING_NUMBER": "That tracking number is already on this order.",
         "NOTHING_TO_FULFILL": "Every unit of the order is already in a shipment.",
@@ -112,6 +112,8 @@ ErrorCode = described_enum(
         "the message says why; nothing was bought.",
         "CARRIER_UNAVAILABLE": "The carrier did not answer in time or failed: ask again later, with the same "
         "idempotency key for a label (a retry never buys twice).",
+        "NOTHING_TO_REMOVE": "`removeOrderItems` was asked, but no unit of the order can be removed: every unit is "
+        "in a shipment (shipped, or being packed) or was refunded already.",
     },
 )
 
@@ -126,7 +128,8 @@ Permission = described_enum(
         "supplier orders, recorded payments.",
         "CANCEL_ORDERS": "Cancel orders (refunding what is left), and approve or decline customers' cancellation "
         "requests.",
-        "REFUND_ORDERS": "Refund orders, and try failed refunds again.",
+        "REFUND_ORDERS": "Refund orders, try failed refunds again, and, with WRITE_ORDERS, remove items from orders "
+        "(`removeOrderItems` refunds what was paid for them).",
         "CANCEL_WITHOUT_REFUND": "Cancel a paid order and keep the money (`cancelOrder` with `refund: false`). "
         "Elevated: granted on purpose, never by default.",
         "MANAGE_KEYS": "List, create and revoke the store's API keys. Elevated: granted on purpose, never by "
@@ -237,6 +240,9 @@ ShippingServiceUnavailableError = _error_type(
 CarrierRejectedError = _error_type(DomainErrorCode.CARRIER_REJECTED, "The carrier refused the request.")
 CarrierUnavailableError = _error_type(
     DomainErrorCode.CARRIER_UNAVAILABLE, "The carrier did not answer in time or failed: ask again later."
+)
+NothingToRemoveError = _error_type(
+    DomainErrorCode.NOTHING_TO_REMOVE, "No unit of the order can be removed: each is in a shipment or refunded."
 )
 NoCancellationRequestError = _error_type(
     DomainErrorCode.NO_CANCELLATION_REQUEST, "The order has no cancellation request waiting for a decision."
@@ -389,6 +395,7 @@ _SIMPLE = {
     DomainErrorCode.SHIPPING_SERVICE_UNAVAILABLE: ShippingServiceUnavailableError,
     DomainErrorCode.CARRIER_REJECTED: CarrierRejectedError,
     DomainErrorCode.CARRIER_UNAVAILABLE: CarrierUnavailableError,
+    DomainErrorCode.NOTHING_TO_REMOVE: NothingToRemoveError,
 }
 
 

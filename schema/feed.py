@@ -28,6 +28,8 @@ EventType = described_enum(
         "ORDER_CANCELED": "The order was canceled: by staff, by its customer (at once, or on approval of their "
         "request), or as its platform reported.",
         "ORDER_RETURNED": "Shipped units came back (`returnOrder`).",
+        "ITEMS_REMOVED": "Units not yet in a shipment were removed from the order (`removeOrderItems`): its line "
+        "quantities, subtotal and total dropped; a REFUND_ISSUED event follows when money was refunded for them.",
         "ORDER_NUMBER_CHANGED": "The order got another number (`updateOrderNumber`).",
         "ADDRESS_CHANGED": "The shipping or billing address changed (`updateOrderAddresses`).",
         "CUSTOMER_CHANGED": "The order moved to another customer's contact details (`changeOrderCustomer`).",

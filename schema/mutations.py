@@ -70,6 +70,7 @@ from schema.fulfillment import FulfillmentMutations
 from schema.keys import KeyMutations
 from schema.notifications import NotificationMutations
 from schema.payments import PaymentMutations
+from schema.removals import RemovalMutations
 from schema.shipping import ShippingMutations
 from schema.webhooks import WebhookMutations
 from schema.self_service import SelfServiceMutations
@@ -233,7 +234,7 @@ SettlePaymentResult = Annotated[
 
 @strawberry.type(description="Everything that changes an order, and the store's API keys.")
 class Mutation(FulfillmentMutations, ShippingMutations, SelfServiceMutations, KeyMutations, WebhookMutations, NotificationMutations,
-               PaymentMutations):
+               PaymentMutations, RemovalMutations):
     @strawberry.mutation(description="Create an order (platform integrations and partner apps). Needs WRITE_ORDERS.")
     async def create_order(
         self, info: Info,

@@ -38,6 +38,8 @@ _TEMPLATES = {
     "store's message.",
     "ORDER_TRANSFERRED": "To the new customer when the order moves to their contact details "
     "(`changeOrderCustomer`).",
+    "ITEMS_REMOVED": "To the customer when items are removed from the order (`removeOrderItems`): the order as it "
+    "is now, and the refund of what was paid for them (the refund sends no email of its own).",
     "NEW_ORDER": "To the merchant, at `merchantEmail`, when an order is placed.",
     "REFUND_FAILED": "To the merchant, at `merchantEmail`, when a payment provider could not send a refund.",
 }

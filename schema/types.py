@@ -32,6 +32,7 @@ from schema.errors import ActionAvailability
 from schema.refunds import Refund
 from schema.ids import to_global_id
 from schema.label_types import Dimensions, EstimatedWeight, ShippingLabel
+from schema.removal_types import OrderItemRemoval
 from schema.node import Node
 from schema.ledger import CurrencyChoice, Payment, TransactionFee
 from schema.money import Money, RefundableAmounts
@@ -146,7 +147,8 @@ class OrderLine(Node):
     id: strawberry.ID = strawberry.field(description="The line's global id.")
     sku: str = strawberry.field(description="Stock keeping unit.")
     name: str = strawberry.field(description="Product name at checkout.")
-    quantity: int = strawberry.field(description="Units ordered.")
+    quantity: int = strawberry.field(description="Units on the order: as ordered, less those removed "
+                                     "(`removeOrderItems`); a line whose units were all removed stays, with 0.")
     unit_price: Money = strawberry.field(description="Price of one unit.")
     total: Money = strawberry.field(description="Unit price times quantity.")
     fulfilled_quantity: int = strawberry.field(description="Units in shipments that left the warehouse.")
@@ -355,6 +357,10 @@ class OrderActions:
     record_payment: ActionAvailability = strawberry.field(
         description="`recordPayment` (of some of what is still to pay)."
     )
+    remove_items: ActionAvailability = strawberry.field(
+        description="`removeOrderItems` (of some units not yet in a shipment: the smallest removal, one unit of the "
+        "cheapest line, would go through). Needs WRITE_ORDERS and REFUND_ORDERS."
+    )
     record_platform_refund: ActionAvailability = strawberry.field(
         description="`recordPlatformRefund` (of something still refundable): the platform's key only."
     )
@@ -541,6 +547,10 @@ class Order(Node):
     async def returns(self, info: Info) -> list[OrderReturn]:
         return [OrderReturn.of(r) for r in await info.context.loaders.returns.load(self.record.id)]
 
+    @strawberry.field(description="Items removed from the order (`removeOrderItems`), oldest first.")
+    async def removals(self, info: Info) -> list[OrderItemRemoval]:
+        return [OrderItemRemoval.of(r) for r in await info.context.loaders.removals.load(self.record.id)]
+
     @strawberry.field(description="The customer's latest cancellation request and the store's answer, if any.")
     async def cancellation_request(self, info: Info) -> CancellationRequest | None:
         requests = await info.context.loaders.cancellation_requests.load(self.record.id)
@@ -577,6 +587,7 @@ class Order(Node):
             record_supplier_order=ActionAvailability.of(actions.record_supplier_order),
             settle_payment=ActionAvailability.of(actions.settle_payment),
             record_payment=ActionAvailability.of(actions.record_payment),
+            remove_items=ActionAvailability.of(actions.remove_items),
             record_platform_refund=ActionAvailability.of(actions.record_platform_refund),
             record_platform_cancellation=ActionAvailability.of(actions.record_platform_cancellation),
             request_cancellation=ActionAvailability.of(actions.request_cancellation),

@@ -2,7 +2,8 @@
 
 One module a feature: ``orders`` (stores, keys, orders and everything on them, the
 timeline), ``delivery`` (the outbox, webhook endpoints, deliveries, attempts), ``payments`` (the
-ledger: payments, refund parts, provider accounts), ``shipping`` (labels, carrier accounts). Tortoise
+ledger: payments, refund parts, provider accounts), ``shipping`` (labels, carrier accounts),
+``removals`` (items removed from orders). Tortoise
 finds the models through this package (``db.config``), whichever module holds them.
 
 Field descriptions (``#:`` comments) must not contain semicolons: Tortoise puts them
@@ -11,6 +12,7 @@ into the SQL of the migration, which SQLite then splits there.
 
 from db.models.delivery import OutboxJob, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from db.models.payments import Payment, PaymentAccount, RefundPart
+from db.models.removals import OrderItemRemoval
 from db.models.shipping import CarrierAccount, ShippingLabel
 from db.models.orders import (
     ApiKey,
@@ -35,7 +37,7 @@ from db.models.orders import (
 __all__ = [
     "ApiKey", "CancellationRequest", "CarrierAccount", "CustomerNotification", "IdempotencyRecord",
     "InstanceSetting", "Note",
-    "Order", "OrderEvent", "OrderLine", "OutboxJob", "Payment", "PaymentAccount", "Refund",
+    "Order", "OrderEvent", "OrderItemRemoval", "OrderLine", "OutboxJob", "Payment", "PaymentAccount", "Refund",
     "RefundLine", "RefundPart", "Return", "ReturnLine", "Shipment",
     "ShipmentLine", "ShippingLabel", "Store", "SupplierOrder", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
 ]

@@ -200,6 +200,8 @@ class Refund(Model):
     total = money()
     #: The part of the order's transaction fee this refund returns to the merchant.
     fee_returned = money(default=0, db_default=0)
+    #: It gives back the money of units removed from the order (removeOrderItems), not of units on it.
+    for_removal = fields.BooleanField(default=False, db_default=False)
     created_at = fields.DatetimeField()
 
     class Meta:

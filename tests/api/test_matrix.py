@@ -306,6 +306,10 @@ OPERATIONS = [
     Operation("updateNotificationSettings", (P.MANAGE_SETTINGS,), plain, lambda s: {"senderName": "Matrix shop"},
               targeted=False),
     Operation("recordPayment", W, unpaid, lambda s: {**oid(s), "amount": "1.00"}),
+    # It changes the order and refunds what was paid for the units: both permissions, in this order.
+    Operation("removeOrderItems", (P.WRITE_ORDERS, P.REFUND_ORDERS), plain,
+              lambda s: {**oid(s), "lines": [{"lineId": s.ids["line"], "quantity": 1}],
+                         "idempotencyKey": uuid.uuid4().hex}),
     Operation("retryRefund", R, with_failed_refund, lambda s: {"refundId": s.ids["refund"], "byHand": True}),
     Operation("paymentSettings", (P.MANAGE_SETTINGS,), plain, lambda s: {},
               "{ paymentSettings { refundAmountsIn providers { keyHint } } }", targeted=False),
