@@ -11,7 +11,6 @@ left alone, so Stripe stops sending them.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
 from datetime import datetime
 
@@ -22,6 +21,7 @@ from starlette.routing import Route
 from db import payments as ledger_rows
 from db.crypto import InvalidToken, SecretBox
 from domain.gateway import NotificationRejected
+from domain.ids import is_uuid
 from domain.ledger import PaymentProvider
 from domain.ports import PaymentGateway
 from worker.payments import apply_outcome
@@ -35,25 +35,17 @@ def provider_webhook_routes(gateway: Callable[[], PaymentGateway], secret_box: C
 
     async def stripe_notification(request: Request) -> Response:
         store_id = request.path_params["store"]
-        try:
-            uuid.UUID(store_id)
-        except ValueError:
-            return _answer(404, "No store with this id takes Stripe notifications.")
-        account = await ledger_rows.get_account(store_id, PaymentProvider.STRIPE)
-        if account is None or account.webhook_secret is None:
-            return _answer(404, "No store with this id takes Stripe notifications (configurePaymentProvider with "
-                                "a webhookSecret).")
-        try:
-            secret = secret_box().open(account.webhook_secret)
-        except InvalidToken:
-            log.error("store %s: the Stripe webhook secret cannot be read with this server's keys", store_id)
-            return _answer(500, "The store's webhook secret cannot be read; configure Stripe again.")
+        account = await ledger_rows.get_account(store_id, PaymentProvider.STRIPE) if is_uuid(store_id) else None
+        secret = webhook_secret(store_id, account.webhook_secret if account else None, secret_box(), "Stripe",
+                                "configurePaymentProvider")
+        if isinstance(secret, Response):
+            return secret
         body = await request.body()
         now = clock()
         try:
             notification = gateway().parse_notification(body, request.headers, secret, now)
         except NotificationRejected as rejected:
-            return _answer(400, f"Not a verified Stripe notification: {rejected}")
+            return answer(400, f"Not a verified Stripe notification: {rejected}")
         refund = notification.refund
         if refund is None:
             return JSONResponse({"received": True, "applied": False, "reason": f"{notification.type} is not used"})
@@ -67,5 +59,19 @@ def provider_webhook_routes(gateway: Callable[[], PaymentGateway], secret_box: C
     return [Route("/webhooks/stripe/{store}", stripe_notification, methods=["POST"])]
 
 
-def _answer(status: int, message: str) -> Response:
+def webhook_secret(store_id: str, sealed: str | None, box: SecretBox, provider: str, configure: str) -> str | Response:
+    """The store's signing secret for a provider's notifications, opened; or the answer that refuses them
+    (404: no such store takes them; 500: the secret cannot be read with this server's keys)."""
+    if sealed is None:
+        return answer(404, f"No store with this id takes {provider} notifications ({configure} with a "
+                           "webhookSecret).")
+    try:
+        return box.open(sealed)
+    except InvalidToken:
+        log.error("store %s: the %s webhook secret cannot be read with this server's keys", store_id, provider)
+        return answer(500, f"The store's webhook secret cannot be read; configure {provider} again.")
+
+
+def answer(status: int, message: str) -> Response:
+    """A refused notification: ``received`` false, and why."""
     return JSONResponse({"received": False, "error": message}, status_code=status)

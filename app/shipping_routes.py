@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-import logging
-import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
@@ -20,15 +18,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from app.auth import authenticate
+from app.provider_webhooks import answer, webhook_secret
 from db import shipping as rows
-from db.crypto import InvalidToken, SecretBox
+from db.crypto import SecretBox
 from domain.access import Permission
 from domain.carriers import CarrierProvider, NotificationRejected
+from domain.ids import is_uuid
 from domain.ports import Carrier
 from worker.labels import apply_tracking
-
-log = logging.getLogger("ordergraph.shipping")
-
 
 def shipping_routes(state: dict, carriers: Callable[[], Mapping[CarrierProvider, Carrier]],
                     secret_box: Callable[[], SecretBox], clock: Callable[[], datetime]) -> list[Route]:
@@ -43,11 +40,7 @@ def shipping_routes(state: dict, carriers: Callable[[], Mapping[CarrierProvider,
         if who.is_customer or not who.can(Permission.READ_ORDERS):
             return _refuse(403, "Labels are for the store's staff: this needs an API key with READ_ORDERS.")
         label_id = request.path_params["label"]
-        try:
-            uuid.UUID(label_id)
-        except ValueError:
-            return _refuse(404, "No such label.")
-        found = await rows.label_document(who.store_id, label_id)
+        found = await rows.label_document(who.store_id, label_id) if is_uuid(label_id) else None
         if found is None:
             return _refuse(404, "No such label.")
         label, pdf = found
@@ -57,24 +50,16 @@ def shipping_routes(state: dict, carriers: Callable[[], Mapping[CarrierProvider,
 
     async def easypost_notification(request: Request) -> Response:
         store_id = request.path_params["store"]
-        try:
-            uuid.UUID(store_id)
-        except ValueError:
-            return _answer(404, "No store with this id takes EasyPost notifications.")
-        account = await rows.get_account(store_id, CarrierProvider.EASYPOST)
-        if account is None or account.webhook_secret is None:
-            return _answer(404, "No store with this id takes EasyPost notifications (configureCarrier with a "
-                                "webhookSecret).")
-        try:
-            secret = secret_box().open(account.webhook_secret)
-        except InvalidToken:
-            log.error("store %s: the EasyPost webhook secret cannot be read with this server's keys", store_id)
-            return _answer(500, "The store's webhook secret cannot be read; configure EasyPost again.")
+        account = await rows.get_account(store_id, CarrierProvider.EASYPOST) if is_uuid(store_id) else None
+        secret = webhook_secret(store_id, account.webhook_secret if account else None, secret_box(), "EasyPost",
+                                "configureCarrier")
+        if isinstance(secret, Response):
+            return secret
         body = await request.body()
         try:
             update = carriers()[CarrierProvider.EASYPOST].parse_notification(body, request.headers, secret)
         except NotificationRejected as rejected:
-            return _answer(400, f"Not a verified EasyPost notification: {rejected}")
+            return answer(400, f"Not a verified EasyPost notification: {rejected}")
         if update is None:
             return JSONResponse({"received": True, "applied": False, "reason": "not a tracker event"})
         applied = await apply_tracking(store_id, CarrierProvider.EASYPOST, update, clock())
@@ -89,6 +74,3 @@ def shipping_routes(state: dict, carriers: Callable[[], Mapping[CarrierProvider,
 def _refuse(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
-
-def _answer(status: int, message: str) -> Response:
-    return JSONResponse({"received": False, "error": message}, status_code=status)

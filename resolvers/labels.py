@@ -101,30 +101,42 @@ def _carrier(ctx: Context, provider: CarrierProvider) -> Carrier:
     return carrier
 
 
-async def _plan(ctx: Context, record: OrderRecord, order: Order, request: LabelRequest) -> LabelPlan | DomainError:
-    settings = await rows.get_settings(record.store_id)
-    ship_to = Address(**record.shipping_address) if record.shipping_address else None
-    return plan_label(order, settings, request, ship_to=ship_to, today=ctx.now().date())
+@dataclass(frozen=True)
+class _Planned:
+    """An order, the parcel a label for it would be, and the carrier to ask."""
+
+    record: OrderRecord
+    plan: LabelPlan
+    provider: CarrierProvider
+    account: CarrierAccount
 
 
-async def shipment_rates(ctx: Context, order_id: str | None, request: LabelRequest) -> RatesOutcome | DomainError:
-    """What each service would cost for this parcel, cheapest first. Buys nothing."""
+async def _planned(ctx: Context, order_id: str | None, request: LabelRequest) -> _Planned | DomainError:
     loaded = await _order(ctx, order_id)
     if isinstance(loaded, DomainError):
         return loaded
     record, order = loaded
-    plan = await _plan(ctx, record, order, request)
+    settings = await rows.get_settings(record.store_id)
+    ship_to = Address(**record.shipping_address) if record.shipping_address else None
+    plan = plan_label(order, settings, request, ship_to=ship_to, today=ctx.now().date())
     if isinstance(plan, DomainError):
         return plan
     chosen = await carrier_account(ctx, record.store_id, request.provider, record.currency)
     if isinstance(chosen, DomainError):
         return chosen
-    provider, account = chosen
+    return _Planned(record, plan, *chosen)
+
+
+async def shipment_rates(ctx: Context, order_id: str | None, request: LabelRequest) -> RatesOutcome | DomainError:
+    """What each service would cost for this parcel, cheapest first. Buys nothing."""
+    planned = await _planned(ctx, order_id, request)
+    if isinstance(planned, DomainError):
+        return planned
     try:
-        rates = await _carrier(ctx, provider).rates(account, plan.rate_request)
+        rates = await _carrier(ctx, planned.provider).rates(planned.account, planned.plan.rate_request)
     except CarrierError as error:
-        return carrier_refusal(error, CARRIER_NAMES[provider])
-    return RatesOutcome(rates=rates, plan=plan, provider=provider)
+        return carrier_refusal(error, CARRIER_NAMES[planned.provider])
+    return RatesOutcome(rates=rates, plan=planned.plan, provider=planned.provider)
 
 
 def _fingerprint(order_id: str, request: LabelRequest, carrier: str, service: str) -> str:
@@ -142,17 +154,10 @@ async def buy_shipping_label(ctx: Context, order_id: str | None, request: LabelR
     fingerprint = _fingerprint(order_id or "", request, carrier, service)
     label = await rows.find_label(who.store_id, idempotency_key)
     if label is None:
-        loaded = await _order(ctx, order_id)
-        if isinstance(loaded, DomainError):
-            return loaded
-        record, order = loaded
-        plan = await _plan(ctx, record, order, request)
-        if isinstance(plan, DomainError):
-            return plan
-        chosen = await carrier_account(ctx, record.store_id, request.provider, record.currency)
-        if isinstance(chosen, DomainError):
-            return chosen
-        provider = chosen[0]
+        planned = await _planned(ctx, order_id, request)
+        if isinstance(planned, DomainError):
+            return planned
+        record, plan, provider = planned.record, planned.plan, planned.provider
         journal = {"rateRequest": rows.request_to_json(plan.rate_request), "carrier": carrier, "service": service,
                    "lines": [[sl.line_id, sl.quantity] for sl in plan.lines],
                    "warnings": [w.value for w in plan.warnings], "notify": notify_customer}
