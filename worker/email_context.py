@@ -18,7 +18,8 @@ def _order(order: OrderRecord, lines: list[Any]) -> dict[str, Any]:
         "subtotal": str(order.subtotal), "shipping": str(order.shipping), "duties": str(order.duties),
         "taxes": str(order.taxes), "total": str(order.total),
         "lines": [{"name": ln.name, "sku": ln.sku, "quantity": ln.quantity, "unit_price": str(ln.unit_price),
-                   "total": str(ln.unit_price * ln.quantity)} for ln in lines],
+                   "total": str(ln.unit_price * ln.quantity)}
+                  for ln in lines if ln.quantity],  # a line whose every unit was removed stays, with 0: not listed
         "shipping_address": order.shipping_address,
     }
 

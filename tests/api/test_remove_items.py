@@ -375,3 +375,17 @@ async def test_a_removal_is_in_the_change_feed_with_the_new_total(store):
     (event,) = feed["events"]["nodes"]
     assert event["data"]["total"] == "116.00" and event["data"]["refundId"]
 
+
+
+async def test_later_emails_leave_out_a_line_whose_every_unit_was_removed(store, deliver):
+    order = await create_ledger_order(store, lines=TWO_LINES, notifyCustomer=False)
+    tea = line_of(order, "TEA")
+    assert (await remove(store, order, (tea["id"], tea["quantity"]), notifyCustomer=False))["__typename"] == \
+        "RemoveOrderItemsSuccess"
+    canceled = await store.gql("mutation($id: ID!) { cancelOrder(input: {orderId: $id, reason: OTHER, "
+                               "notifyCustomer: true}) { __typename } }", {"id": order["id"]})
+    assert canceled["cancelOrder"]["__typename"] == "CancelOrderSuccess"
+    await deliver()
+    (mail,) = deliver.mail()
+    text = mail.get_body(("plain",)).get_content()
+    assert "Mug" in text and "Tea" not in text
