@@ -63,7 +63,8 @@ class Carrier(Protocol):
         ...
 
     async def prepare(self, account: CarrierAccount, request: RateRequest, idempotency_key: str) -> str:
-        """Register the shipment (no charge); the carrier's reference for it."""
+        """Register the shipment (no charge); the carrier's reference for it. ``idempotency_key`` names the
+        purchase uniquely, across stores (the journal row's id)."""
         ...
 
     async def buy(self, account: CarrierAccount, reference: str, request: RateRequest, carrier: str,

@@ -192,7 +192,7 @@ async def resume(ctx: Context, label: LabelRecord) -> LabelOutcome | DomainError
     try:
         reference = label.reference
         if reference is None:
-            prepared = await carrier.prepare(account, request, label.idempotency_key)
+            prepared = await carrier.prepare(account, request, label.id)  # the purchase, in every store
             await rows.set_reference(label.id, prepared, ctx.now())
             # A concurrent retry may have prepared one first: every request buys the one the journal kept
             # (the other stays unbought at the carrier, which costs nothing).

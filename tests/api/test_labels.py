@@ -179,3 +179,14 @@ async def test_labels_need_a_location_an_address_and_an_open_order(store, http):
     await store.gql("mutation($id: ID!) { cancelOrder(input: {orderId: $id, reason: OTHER}) { __typename } }",
                     {"id": canceled["id"]})
     assert (await store.gql(RATES, {"input": _parcel(canceled)}))["shipmentRates"]["code"] == "ORDER_CANCELED"
+
+
+async def test_two_stores_using_the_same_key_get_their_own_tracking_numbers(store, http):
+    other = await make_store(http, "Same keys")
+    numbers = []
+    for shop in (store, other):
+        order = await _ready(shop)
+        bought = (await shop.gql(BUY, {"input": _parcel(order, carrier="Ordergraph Post", service="Ground",
+                                                        idempotencyKey="label-1")}))["buyShippingLabel"]
+        numbers.append(bought["shipment"]["trackingNumber"])
+    assert numbers[0] != numbers[1]
