@@ -68,6 +68,7 @@ from schema.inputs import (
 from schema.inputs import or_default as _or
 from schema.fulfillment import FulfillmentMutations
 from schema.keys import KeyMutations
+from schema.labels import LabelMutations
 from schema.notifications import NotificationMutations
 from schema.payments import PaymentMutations
 from schema.removals import RemovalMutations
@@ -233,8 +234,8 @@ SettlePaymentResult = Annotated[
 
 
 @strawberry.type(description="Everything that changes an order, and the store's API keys.")
-class Mutation(FulfillmentMutations, ShippingMutations, SelfServiceMutations, KeyMutations, WebhookMutations, NotificationMutations,
-               PaymentMutations, RemovalMutations):
+class Mutation(FulfillmentMutations, ShippingMutations, LabelMutations, SelfServiceMutations, KeyMutations,
+               WebhookMutations, NotificationMutations, PaymentMutations, RemovalMutations):
     @strawberry.mutation(description="Create an order (platform integrations and partner apps). Needs WRITE_ORDERS.")
     async def create_order(
         self, info: Info,
