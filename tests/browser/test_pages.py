@@ -141,6 +141,32 @@ def test_the_customer_page_shows_tracking_and_why_it_cannot_cancel_a_shipped_ord
     page.close()
 
 
+def _staff(site: Site, query: str, variables: dict) -> dict:
+    answer = httpx.post(f"{site.base}/graphql", headers={"Authorization": f"Bearer {site.key}"}, timeout=30,
+                        json={"query": query, "variables": variables})
+    return answer.json()["data"]
+
+
+def test_the_customer_page_says_a_pickup_is_ready_and_leaves_out_removed_items(site, browser):
+    order, token = new_order(site, lines=[{"sku": "MUG", "name": "Mug", "quantity": 2, "unitPrice": "12.50"},
+                                          {"sku": "TEA", "name": "Loose tea", "quantity": 1, "unitPrice": "8.00"}])
+    lines = _staff(site, "query($id: ID!) { order(id: $id) { lines { id sku } } }", {"id": order["id"]})
+    tea = next(line["id"] for line in lines["order"]["lines"] if line["sku"] == "TEA")
+    removed = _staff(site, """mutation($input: RemoveOrderItemsInput!) { removeOrderItems(input: $input) {
+      __typename } }""", {"input": {"orderId": order["id"], "lines": [{"lineId": tea, "quantity": 1}],
+                                    "idempotencyKey": "browser-remove", "notifyCustomer": False}})
+    assert removed["removeOrderItems"]["__typename"] == "RemoveOrderItemsSuccess"
+    ready = _staff(site, """mutation($input: FulfillOrderInput!) { fulfillOrder(input: $input) { __typename } }""",
+                   {"input": {"orderId": order["id"], "shippingPoint": "PICKUP", "notifyCustomer": False}})
+    assert ready["fulfillOrder"]["__typename"] == "FulfillOrderSuccess"
+    page = browser.new_page()
+    page.goto(f"{site.base}/order#{token}")
+    page.wait_for_selector("text=Ready for pickup in store")
+    text = page.inner_text("main")
+    assert "Mug" in text and "Loose tea" not in text
+    page.close()
+
+
 def test_a_bad_or_missing_link_says_so(site, browser):
     page = browser.new_page()
     page.goto(f"{site.base}/order")

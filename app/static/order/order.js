@@ -20,6 +20,7 @@
     DELIVERED: "Delivered", PARTIALLY_RETURNED: "Partly returned", RETURNED: "Returned",
     AWAITING_SHIPMENT: "Being packed", SHIPPED: "Shipped", IN_TRANSIT: "In transit",
     OUT_FOR_DELIVERY: "Out for delivery", DELIVERY_FAILED: "Delivery failed",
+    READY_FOR_PICKUP: "Ready for pickup in store", PICKED_UP: "Picked up",
     REQUIRES_ACTION: "Waiting", SUCCEEDED: "Sent", FAILED: "Failed",
   };
 
@@ -80,6 +81,7 @@
     for (const name of ["status", "paymentStatus", "fulfillmentStatus"]) field(name).textContent = words(order[name]);
 
     for (const line of order.lines) {
+      if (line.quantity === 0) continue;  // every unit was removed from the order
       const row = document.createElement("tr");
       cell(row, line.name);
       cell(row, String(line.quantity), "num");
