@@ -83,13 +83,17 @@ class ShippingSettings:
     locations: list[StoreLocation] = strawberry.field(description="Where parcels leave from; the first is the "
                                                       "default origin.")
     package_presets: list[PackagePreset] = strawberry.field(description="The packages the store uses.")
-    rate_table: list[RateTableRow] = strawberry.field(description="The built-in carrier's prices (the default "
-                                                      "table until the store sets its own).")
+    rate_table: list[RateTableRow] = strawberry.field(description="The built-in carrier's prices, as the store "
+                                                      "set them (empty: it uses the default table).")
+    default_rate_table: bool = strawberry.field(
+        description="The store has set no rate table: the built-in carrier prices from its default one (Ground and "
+        "Express at home, International Standard and Express abroad, by weight up to 20 kg), in each order's "
+        "currency.")
     carriers: list[CarrierAccount] = strawberry.field(description="The carriers the store connected.")
 
     @classmethod
-    def of(cls, settings: DomainShippingSettings, accounts: list[CarrierAccountRecord], store_id: str,
-           currency: str = "USD") -> ShippingSettings:
+    def of(cls, settings: DomainShippingSettings, accounts: list[CarrierAccountRecord],
+           store_id: str) -> ShippingSettings:
         return cls(
             locations=[StoreLocation(code=loc.code, name=loc.name, address=Address.of(vars(loc.address)))
                        for loc in settings.locations],
@@ -97,7 +101,8 @@ class ShippingSettings:
                                            tare_grams=p.tare_grams) for p in settings.presets],
             rate_table=[RateTableRow(service=r.service, zone=r.zone, max_grams=r.max_grams,
                                      price=Money.of(r.price, r.currency), estimated_days=r.estimated_days,
-                                     countries=list(r.countries)) for r in settings.rates(currency)],
+                                     countries=list(r.countries)) for r in settings.rate_table or ()],
+            default_rate_table=settings.rate_table is None,
             carriers=[CarrierAccount.of(a, store_id) for a in accounts],
         )
 

@@ -24,8 +24,9 @@ MUG = {"sku": "MUG", "name": "Mug", "quantity": 2, "unitPrice": "12.50", "weight
 
 SETTINGS = """mutation($input: UpdateShippingSettingsInput!) { updateShippingSettings(input: $input) { __typename
   ... on UpdateShippingSettingsSuccess { shippingSettings { locations { code name address { city } }
-      packagePresets { code tareGrams dimensions { length width height } } rateTable { service zone maxGrams } } }
-  ... on Error { code message } ... on InvalidInputError { field } } }"""
+      packagePresets { code tareGrams dimensions { length width height } } rateTable { service zone maxGrams }
+      defaultRateTable } }
+  ... on Error { code message } ... on InvalidInputError { field } ... on InvalidAmountError { field } } }"""
 RATES = """mutation($input: ShipmentRatesInput!) { shipmentRates(input: $input) { __typename
   ... on ShipmentRatesSuccess { provider weightGrams billableGrams estimatedGrams international
       rates { carrier service price { amount currency } estimatedDays estimatedDelivery }
@@ -190,3 +191,22 @@ async def test_two_stores_using_the_same_key_get_their_own_tracking_numbers(stor
                                                         idempotencyKey="label-1")}))["buyShippingLabel"]
         numbers.append(bought["shipment"]["trackingNumber"])
     assert numbers[0] != numbers[1]
+
+
+async def test_a_store_prices_the_built_in_carrier_with_its_own_rate_table(store):
+    order = await _ready(store)
+    first = await store.gql("{ shippingSettings { rateTable { service } defaultRateTable } }")
+    assert first["shippingSettings"] == {"rateTable": [], "defaultRateTable": True}
+    table = [{"service": "Courier", "zone": "DOMESTIC", "maxGrams": 5000, "price": "9.90", "currency": "USD",
+              "estimatedDays": 1},
+             {"service": "Courier", "zone": "DOMESTIC", "maxGrams": 1000, "price": "5.90", "currency": "USD",
+              "estimatedDays": 1}]
+    done = (await store.gql(SETTINGS, {"input": {"rateTable": table}}))["updateShippingSettings"]
+    assert [r["maxGrams"] for r in done["shippingSettings"]["rateTable"]] == [5000, 1000]
+    quoted = (await store.gql(RATES, {"input": _parcel(order)}))["shipmentRates"]
+    # 1800 g billable (the box's room): the 5 kg row; the 1 kg one is too small.
+    assert [(r["service"], r["price"]["amount"]) for r in quoted["rates"]] == [("Courier", "9.90")]
+    reset = (await store.gql(SETTINGS, {"input": {"rateTable": []}}))["updateShippingSettings"]
+    assert reset["shippingSettings"]["rateTable"] == []
+    bad = await store.gql(SETTINGS, {"input": {"rateTable": [{**table[0], "price": "-1"}]}})
+    assert bad["updateShippingSettings"]["__typename"] == "InvalidAmountError"
