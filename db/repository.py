@@ -21,6 +21,7 @@ from tortoise.transactions import in_transaction
 
 from db import models as m
 from db import payments as ledger_rows
+from db import reads
 from db.records import (
     ApiKeyRecord,
     CancellationRequestRecord,
@@ -32,7 +33,6 @@ from db.records import (
     RefundRecord,
     ReturnLineRecord,
     ReturnRecord,
-    ShipmentLineRecord,
     ShipmentRecord,
     StoreRecord,
     SupplierOrderRecord,
@@ -44,7 +44,6 @@ from domain.creation import Address, Customer, NewOrder
 from domain.ids import is_uuid
 from domain.listing import OrderQuery, SortDirection, SortField
 from domain.money import to_currency
-from domain.parcels import Dimensions
 
 __all__ = ["IntegrityError", "new_id", "transaction"]
 
@@ -89,17 +88,6 @@ def _plain(value: Decimal | None) -> Decimal | None:
     if value is None:
         return None
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
-
-
-def _line_record(row: m.OrderLine, currency: str) -> LineRecord:
-    dimensions = (Dimensions(Decimal(row.length_cm), Decimal(row.width_cm), Decimal(row.height_cm))
-                  if row.length_cm is not None and row.width_cm is not None and row.height_cm is not None else None)
-    return LineRecord(
-        id=str(row.id), order_id=str(row.order_id), position=row.position, sku=row.sku, name=row.name,
-        quantity=row.quantity, unit_price=to_currency(row.unit_price, currency),
-        shipping=d.ShippingFacts(weight_grams=row.weight_grams, hs_code=row.hs_code,
-                                 origin_country=row.origin_country, dimensions=dimensions),
-    )
 
 
 def _group(rows: Iterable[Any], key: str) -> dict[str, list[Any]]:
@@ -234,8 +222,7 @@ async def create_api_key(
 
 async def find_api_key(key_hash: str) -> tuple[ApiKeyRecord, StoreRecord] | None:
     """The key with this hash and its store, in one query (every request asks)."""
-    row = await m.ApiKey.filter(key_hash=key_hash).select_related("store").first()
-    return (_key_record(row), _store_record(row.store)) if row else None
+    return await reads.find_api_key(key_hash)
 
 
 async def list_api_keys(store_id: str) -> list[ApiKeyRecord]:
@@ -323,9 +310,7 @@ async def get_order_by_number(store_id: str, number: str) -> OrderRecord | None:
 
 async def get_orders(keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], OrderRecord]:
     """Orders by (store id, order id), in one query; another store's order is simply absent."""
-    ids = [oid for _store, oid in keys if is_uuid(oid)]
-    rows = await m.Order.filter(id__in=ids) if ids else []
-    return {(str(r.store_id), str(r.id)): _order_record(r) for r in rows}
+    return await reads.orders_by_id(keys)
 
 
 SORT_COLUMNS = {
@@ -411,26 +396,11 @@ async def page_orders(
 
 
 async def lines_by_order(order_ids: Sequence[str]) -> dict[str, list[LineRecord]]:
-    rows = await m.OrderLine.filter(order_id__in=order_ids).order_by("position").select_related("order")
-    return {k: [_line_record(r, r.order.currency) for r in v] for k, v in _group(rows, "order_id").items()}
+    return await reads.lines_by_order(order_ids)
 
 
 async def shipments_by_order(order_ids: Sequence[str]) -> dict[str, list[ShipmentRecord]]:
-    rows = await m.Shipment.filter(order_id__in=order_ids).order_by("created_at", "id")
-    line_rows = await m.ShipmentLine.filter(shipment_id__in=[r.id for r in rows]) if rows else []
-    by_shipment = _group(line_rows, "shipment_id")
-    out: dict[str, list[ShipmentRecord]] = defaultdict(list)
-    for r in rows:
-        out[str(r.order_id)].append(
-            ShipmentRecord(
-                id=str(r.id), order_id=str(r.order_id), status=r.status, carrier=r.carrier,
-                tracking_number=r.tracking_number, tracking_url=r.tracking_url,
-                label_purchased=r.label_purchased, estimated_delivery=r.estimated_delivery,
-                shipping_point=r.shipping_point, created_at=r.created_at, updated_at=r.updated_at,
-                lines=tuple(ShipmentLineRecord(str(sl.line_id), sl.quantity) for sl in by_shipment.get(str(r.id), [])),
-            )
-        )
-    return out
+    return await reads.shipments_by_order(order_ids)
 
 
 async def refunds_by_order(order_ids: Sequence[str]) -> dict[str, list[RefundRecord]]:
@@ -507,8 +477,7 @@ def _note_record(r: m.Note) -> NoteRecord:
 
 
 async def notes_by_order(order_ids: Sequence[str]) -> dict[str, list[NoteRecord]]:
-    rows = await m.Note.filter(order_id__in=order_ids).order_by("created_at", "id")
-    return {k: [_note_record(r) for r in v] for k, v in _group(rows, "order_id").items()}
+    return await reads.notes_by_order(order_ids)
 
 
 async def load_domain_order(order: OrderRecord) -> d.Order:

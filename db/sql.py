@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -88,3 +88,10 @@ def as_bool(value: Any) -> bool | None:
 
 def new_uuid() -> str:
     return str(uuid.uuid4())
+
+
+def as_date(value: Any) -> date | None:
+    """SQLite hands back text; PostgreSQL a date."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)

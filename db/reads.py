@@ -1,0 +1,179 @@
+"""The hot reads, in hand-written SQL (issue 14): an order, its lines, shipments and notes, and the API
+key of every request. Each is one statement, whatever the number of orders asked, through Tortoise's
+connection (``db.sql``), so it joins the caller's transaction.
+
+Why not the ORM here: building a Tortoise query's SQL and turning its rows into models cost most of a
+request's CPU (the profile in bench/RESULTS.md). Rows come back as each engine gives them (SQLite:
+text for money, UUIDs and times; PostgreSQL: Decimal, UUID, datetime) and are turned into records here,
+as the ORM's models are in ``db.repository``. ``tests/db/test_reads.py`` holds each of them to the
+ORM's answer.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from db import sql
+from db.records import (
+    ApiKeyRecord,
+    LineRecord,
+    NoteRecord,
+    OrderRecord,
+    ShipmentLineRecord,
+    ShipmentRecord,
+    StoreRecord,
+)
+from domain.ids import is_uuid
+from domain.money import to_currency
+from domain.orders import ShippingFacts
+from domain.parcels import Dimensions
+
+ORDER_COLUMNS = (
+    "id", "store_id", "number", "currency", "status", "payment_status", "fulfillment_status", "customer_email",
+    "customer_name", "customer_phone", "shipping_address", "billing_address", "subtotal", "shipping", "duties",
+    "taxes", "total", "amount_paid", "payments_managed_externally", "cancellations_managed_externally", "test",
+    "payment_pending", "cancel_reason", "canceled_at", "created_at", "updated_at", "version", "store_currency",
+    "exchange_rate", "transaction_fee", "transaction_fee_returnable", "customer_token_generation",
+)
+_ORDER_SELECT = ", ".join(f'o."{c}"' for c in ORDER_COLUMNS)
+
+
+def _money(value: Any, currency: str) -> Decimal:
+    return to_currency(value if isinstance(value, Decimal) else Decimal(value), currency)
+
+
+def _rate(value: Any) -> Decimal | None:
+    """A stored rate without the column's trailing zeros (1.0842, not 1.0842000000; 2, not 2E+0)."""
+    if value is None:
+        return None
+    rate = value if isinstance(value, Decimal) else Decimal(value)
+    return rate.quantize(Decimal(1)) if rate == rate.to_integral_value() else rate.normalize()
+
+
+def order_record(r: dict[str, Any]) -> OrderRecord:
+    c = r["currency"]
+    fee, returnable = r["transaction_fee"], r["transaction_fee_returnable"]
+    return OrderRecord(
+        id=str(r["id"]), store_id=str(r["store_id"]), number=r["number"], currency=c, status=r["status"],
+        payment_status=r["payment_status"], fulfillment_status=r["fulfillment_status"],
+        customer_email=r["customer_email"], customer_name=r["customer_name"], customer_phone=r["customer_phone"],
+        shipping_address=sql.as_json(r["shipping_address"]), billing_address=sql.as_json(r["billing_address"]),
+        subtotal=_money(r["subtotal"], c), shipping=_money(r["shipping"], c), duties=_money(r["duties"], c),
+        taxes=_money(r["taxes"], c), total=_money(r["total"], c), amount_paid=_money(r["amount_paid"], c),
+        payments_managed_externally=bool(r["payments_managed_externally"]),
+        cancellations_managed_externally=bool(r["cancellations_managed_externally"]),
+        test=bool(r["test"]), payment_pending=bool(r["payment_pending"]), cancel_reason=r["cancel_reason"],
+        canceled_at=sql.as_datetime(r["canceled_at"]), created_at=sql.as_datetime(r["created_at"]),
+        updated_at=sql.as_datetime(r["updated_at"]), version=r["version"], store_currency=r["store_currency"],
+        exchange_rate=_rate(r["exchange_rate"]),
+        transaction_fee=_money(fee, c) if fee is not None else None,
+        transaction_fee_returnable=_money(returnable, c) if returnable is not None else None,
+        customer_token_generation=r["customer_token_generation"],
+    )
+
+
+async def orders_by_id(keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], OrderRecord]:
+    """Orders by (store id, order id), in one statement; another store's order is simply absent."""
+    ids = list(dict.fromkeys(oid for _store, oid in keys if is_uuid(oid)))
+    if not ids:
+        return {}
+    rows = await sql.fetch(f'SELECT {_ORDER_SELECT} FROM "orders" AS o WHERE o."id" IN ({sql.placeholders(1, len(ids))})',
+                           *ids)
+    return {(str(r["store_id"]), str(r["id"])): order_record(r) for r in rows}
+
+
+async def lines_by_order(order_ids: Sequence[str]) -> dict[str, list[LineRecord]]:
+    """Each order's lines in their order, priced in the order's currency (one statement)."""
+    if not order_ids:
+        return {}
+    rows = await sql.fetch(
+        'SELECT l."id", l."order_id", l."position", l."sku", l."name", l."quantity", l."unit_price", '
+        'l."weight_grams", l."hs_code", l."origin_country", l."length_cm", l."width_cm", l."height_cm", '
+        'o."currency" FROM "order_lines" AS l JOIN "orders" AS o ON o."id" = l."order_id" '
+        f'WHERE l."order_id" IN ({sql.placeholders(1, len(order_ids))}) ORDER BY l."order_id", l."position"',
+        *order_ids)
+    out: dict[str, list[LineRecord]] = defaultdict(list)
+    for r in rows:
+        sides = (r["length_cm"], r["width_cm"], r["height_cm"])
+        dimensions = Dimensions(*(Decimal(str(s)) for s in sides)) if None not in sides else None
+        out[str(r["order_id"])].append(LineRecord(
+            id=str(r["id"]), order_id=str(r["order_id"]), position=r["position"], sku=r["sku"], name=r["name"],
+            quantity=r["quantity"], unit_price=_money(r["unit_price"], r["currency"]),
+            shipping=ShippingFacts(weight_grams=r["weight_grams"], hs_code=r["hs_code"],
+                                   origin_country=r["origin_country"], dimensions=dimensions),
+        ))
+    return out
+
+
+async def shipments_by_order(order_ids: Sequence[str]) -> dict[str, list[ShipmentRecord]]:
+    """Each order's shipments, oldest first, with their lines (one statement)."""
+    if not order_ids:
+        return {}
+    rows = await sql.fetch(
+        'SELECT s."id", s."order_id", s."status", s."carrier", s."tracking_number", s."tracking_url", '
+        's."label_purchased", s."estimated_delivery", s."shipping_point", s."created_at", s."updated_at", '
+        'sl."line_id", sl."quantity" FROM "shipments" AS s LEFT JOIN "shipment_lines" AS sl '
+        'ON sl."shipment_id" = s."id" '
+        f'WHERE s."order_id" IN ({sql.placeholders(1, len(order_ids))}) '
+        'ORDER BY s."order_id", s."created_at", s."id", sl."id"', *order_ids)
+    shipments: dict[str, dict[str, Any]] = {}
+    lines: dict[str, list[ShipmentLineRecord]] = defaultdict(list)
+    for r in rows:
+        shipment_id = str(r["id"])
+        shipments.setdefault(shipment_id, r)
+        if r["line_id"] is not None:
+            lines[shipment_id].append(ShipmentLineRecord(str(r["line_id"]), r["quantity"]))
+    out: dict[str, list[ShipmentRecord]] = defaultdict(list)
+    for shipment_id, r in shipments.items():
+        out[str(r["order_id"])].append(ShipmentRecord(
+            id=shipment_id, order_id=str(r["order_id"]), status=r["status"], carrier=r["carrier"],
+            tracking_number=r["tracking_number"], tracking_url=r["tracking_url"],
+            label_purchased=bool(r["label_purchased"]), estimated_delivery=sql.as_date(r["estimated_delivery"]),
+            shipping_point=r["shipping_point"], created_at=sql.as_datetime(r["created_at"]),
+            updated_at=sql.as_datetime(r["updated_at"]), lines=tuple(lines[shipment_id]),
+        ))
+    return out
+
+
+async def notes_by_order(order_ids: Sequence[str]) -> dict[str, list[NoteRecord]]:
+    """Each order's notes, oldest first (one statement)."""
+    if not order_ids:
+        return {}
+    rows = await sql.fetch(
+        'SELECT "id", "order_id", "body", "author_kind", "author_id", "author_name", "created_at", "updated_at" '
+        f'FROM "notes" WHERE "order_id" IN ({sql.placeholders(1, len(order_ids))}) '
+        'ORDER BY "order_id", "created_at", "id"', *order_ids)
+    out: dict[str, list[NoteRecord]] = defaultdict(list)
+    for r in rows:
+        out[str(r["order_id"])].append(NoteRecord(
+            str(r["id"]), str(r["order_id"]), r["body"], r["author_kind"], r["author_id"], r["author_name"],
+            sql.as_datetime(r["created_at"]), sql.as_datetime(r["updated_at"])))
+    return out
+
+
+async def find_api_key(key_hash: str) -> tuple[ApiKeyRecord, StoreRecord] | None:
+    """The key with this hash and its store (one statement: every request with a key asks)."""
+    rows = await sql.fetch(
+        'SELECT k."id", k."store_id", k."kind", k."name", k."prefix", k."permissions", k."created_at", '
+        'k."last_used_at", k."revoked_at", k."created_by_key_id", k."revoked_by_key_id", s."name" AS "store_name", '
+        's."created_at" AS "store_created_at", s."self_cancel_policy", s."self_cancel_window_minutes", '
+        's."notification_settings", s."refund_amounts_in" '
+        'FROM "api_keys" AS k JOIN "stores" AS s ON s."id" = k."store_id" WHERE k."key_hash" = $1', key_hash)
+    if not rows:
+        return None
+    r = rows[0]
+    key = ApiKeyRecord(
+        id=str(r["id"]), store_id=str(r["store_id"]), kind=r["kind"], name=r["name"], prefix=r["prefix"],
+        permissions=r["permissions"], created_at=sql.as_datetime(r["created_at"]),
+        last_used_at=sql.as_datetime(r["last_used_at"]), revoked_at=sql.as_datetime(r["revoked_at"]),
+        created_by_key_id=sql.as_id(r["created_by_key_id"]), revoked_by_key_id=sql.as_id(r["revoked_by_key_id"]),
+    )
+    store = StoreRecord(
+        id=str(r["store_id"]), name=r["store_name"], created_at=sql.as_datetime(r["store_created_at"]),
+        self_cancel_policy=r["self_cancel_policy"], self_cancel_window_minutes=r["self_cancel_window_minutes"],
+        notification_settings=sql.as_json(r["notification_settings"]), refund_amounts_in=r["refund_amounts_in"],
+    )
+    return key, store

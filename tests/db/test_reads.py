@@ -1,0 +1,75 @@
+"""The hot reads in hand-written SQL (``db.reads``) answer what the ORM's models hold, on both engines."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from db import models as m
+from db import reads
+from tests.api.helpers import create_order
+
+LINES = [{"sku": "MUG", "name": "Mug", "quantity": 3, "unitPrice": "12.50", "weightGrams": 350, "hsCode": "691200",
+          "countryOfOrigin": "PT", "dimensions": {"length": "12", "width": "10.5", "height": "9"}},
+         {"sku": "TEA", "name": "Tea", "quantity": 1, "unitPrice": "8.00"}]
+NOTE = 'mutation($id: ID!) { addNote(input: {orderId: $id, body: "Gift wrap"}) { __typename } }'
+FULFILL = 'mutation($id: ID!) { fulfillOrder(input: {orderId: $id, shippingPoint: PICKUP}) { __typename } }'
+
+
+async def _order_with_everything(store) -> str:
+    order = await create_order(store, lines=LINES, currency="EUR", storeCurrency="USD", exchangeRate="1.0842",
+                               transactionFee="4.90", shippingAddress={"name": "Ada", "countryCode": "GB"})
+    for query in (NOTE, NOTE):
+        await store.gql(query, {"id": order["id"]})
+    lines = (await store.gql("query($id: ID!) { order(id: $id) { lines { id } } }", {"id": order["id"]}))
+    await store.gql("""mutation($id: ID!, $line: ID!) { addTrackingNumber(input: {orderId: $id,
+      trackingNumber: "1Z999AA10123456784", lines: [{lineId: $line, quantity: 2}]}) { __typename } }""",
+                    {"id": order["id"], "line": lines["order"]["lines"][0]["id"]})
+    await store.gql(FULFILL, {"id": order["id"]})
+    row = await m.Order.filter(store_id=store.id).order_by("-created_at").first()
+    return str(row.id)
+
+
+async def test_an_order_reads_as_the_orm_holds_it(store):
+    order_id = await _order_with_everything(store)
+    row = await m.Order.get(id=order_id)
+    (record,) = (await reads.orders_by_id([(store.id, order_id)])).values()
+    assert (record.id, record.store_id, record.number, record.currency) == (order_id, store.id, row.number, "EUR")
+    assert (record.total, record.amount_paid, record.subtotal) == (Decimal(row.total).quantize(Decimal("0.01")),
+                                                                  Decimal(row.amount_paid).quantize(Decimal("0.01")),
+                                                                  Decimal(row.subtotal).quantize(Decimal("0.01")))
+    assert str(record.exchange_rate) == "1.0842" and str(record.transaction_fee) == "4.90"
+    assert record.created_at == row.created_at and record.updated_at == row.updated_at
+    assert record.shipping_address == row.shipping_address and record.shipping_address["country_code"] == "GB"
+    assert (record.test, record.payment_pending, record.version) == (row.test, row.payment_pending, row.version)
+    assert await reads.orders_by_id([("another-store", "not-a-uuid")]) == {}
+
+
+async def test_lines_shipments_and_notes_read_as_the_orm_holds_them(store):
+    order_id = await _order_with_everything(store)
+    (mug, tea) = (await reads.lines_by_order([order_id]))[order_id]
+    assert (mug.sku, mug.quantity, str(mug.unit_price), tea.sku) == ("MUG", 3, "12.50", "TEA")
+    assert mug.shipping.weight_grams == 350 and mug.shipping.hs_code == "691200"
+    assert [str(side) for side in vars(mug.shipping.dimensions).values()] == ["12.0", "10.5", "9.0"]
+    assert tea.shipping.dimensions is None and tea.shipping.weight_grams is None
+    shipments = (await reads.shipments_by_order([order_id]))[order_id]
+    rows = await m.Shipment.filter(order_id=order_id).order_by("created_at", "id")
+    assert [s.id for s in shipments] == [str(r.id) for r in rows]
+    shipped, pickup = shipments
+    assert (shipped.status, shipped.carrier, shipped.shipping_point) == ("SHIPPED", "UPS", "LOCAL")
+    assert [(sl.line_id, sl.quantity) for sl in shipped.lines] == [(mug.id, 2)]
+    assert pickup.status == "READY_FOR_PICKUP" and {sl.line_id for sl in pickup.lines} == {mug.id, tea.id}
+    assert shipped.created_at == rows[0].created_at
+    notes = (await reads.notes_by_order([order_id]))[order_id]
+    assert [n.body for n in notes] == ["Gift wrap", "Gift wrap"] and notes[0].author_kind == "STAFF"
+    assert await reads.lines_by_order([]) == {} and await reads.shipments_by_order([]) == {}
+
+
+async def test_an_api_key_reads_with_its_store(store):
+    key = await m.ApiKey.filter(store_id=store.id).first()
+    found = await reads.find_api_key(key.key_hash)
+    assert found is not None
+    record, shop = found
+    assert (record.id, record.store_id, record.kind, record.permissions) == (str(key.id), store.id, key.kind,
+                                                                             key.permissions)
+    assert shop.id == store.id and shop.name == "Test store" and shop.self_cancel_policy
+    assert await reads.find_api_key("0" * 64) is None
