@@ -58,7 +58,7 @@ async def resolve(ctx: Context, global_id: str) -> Node | None:
             return None
         record, item = owned
         if type_name == "OrderLine":
-            return OrderLine.of(item, await orders.domain_order(ctx, record))
+            return OrderLine.of(item, record)
         return CHILDREN[type_name](item)
     lookup.require_reader(ctx)
     return None

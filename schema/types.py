@@ -151,32 +151,51 @@ class OrderLine(Node):
                                      "(`removeOrderItems`); a line whose units were all removed stays, with 0.")
     unit_price: Money = strawberry.field(description="Price of one unit.")
     total: Money = strawberry.field(description="Unit price times quantity.")
-    fulfilled_quantity: int = strawberry.field(description="Units in shipments that left the warehouse.")
-    unfulfilled_quantity: int = strawberry.field(description="Units not yet in any shipment.")
-    refunded_quantity: int = strawberry.field(description="Units refunded.")
-    returned_quantity: int = strawberry.field(description="Shipped units that came back.")
-    refundable_quantity: int = strawberry.field(description="Units that can still be refunded.")
     weight_grams: int | None = strawberry.field(description="What one unit weighs, in grams, if the store said.")
     hs_code: str | None = strawberry.field(description="The Harmonized System code customs classify it by.")
     country_of_origin: str | None = strawberry.field(description="Where it was made (ISO 3166-1 alpha-2).")
     dimensions: Dimensions | None = strawberry.field(description="One unit's size, if the store said.")
+    record: strawberry.Private[LineRecord]
+    #: Its order: the quantities below are read from the whole order (its shipments, refunds, returns),
+    #: loaded only when one of them is asked.
+    order_record: strawberry.Private[OrderRecord]
 
     @classmethod
-    def of(cls, line: LineRecord, order: d.Order) -> OrderLine:
+    def of(cls, line: LineRecord, order: OrderRecord) -> OrderLine:
         c = order.currency
-        domain_line = order.line(line.id)
-        assert domain_line is not None
-        refunded = d.refunded_quantity(order, line.id)
         return cls(
             id=to_global_id("OrderLine", line.id), sku=line.sku, name=line.name, quantity=line.quantity,
             unit_price=Money.of(line.unit_price, c), total=Money.of(line.unit_price * line.quantity, c),
-            fulfilled_quantity=d.shipped_quantity(order, line.id),
-            unfulfilled_quantity=d.unshipped_quantity(order, domain_line),
-            refunded_quantity=refunded, refundable_quantity=line.quantity - refunded,
-            returned_quantity=d.returned_quantity(order, line.id),
             weight_grams=line.shipping.weight_grams, hs_code=line.shipping.hs_code,
             country_of_origin=line.shipping.origin_country, dimensions=Dimensions.of(line.shipping.dimensions),
+            record=line, order_record=order,
         )
+
+    async def _order(self, info: Info) -> d.Order:
+        return await order_resolvers.domain_order(info.context, self.order_record)
+
+    @strawberry.field(description="Units in shipments that left the warehouse.")
+    async def fulfilled_quantity(self, info: Info) -> int:
+        return d.shipped_quantity(await self._order(info), self.record.id)
+
+    @strawberry.field(description="Units not yet in any shipment.")
+    async def unfulfilled_quantity(self, info: Info) -> int:
+        order = await self._order(info)
+        line = order.line(self.record.id)
+        assert line is not None
+        return d.unshipped_quantity(order, line)
+
+    @strawberry.field(description="Units refunded.")
+    async def refunded_quantity(self, info: Info) -> int:
+        return d.refunded_quantity(await self._order(info), self.record.id)
+
+    @strawberry.field(description="Shipped units that came back.")
+    async def returned_quantity(self, info: Info) -> int:
+        return d.returned_quantity(await self._order(info), self.record.id)
+
+    @strawberry.field(description="Units that can still be refunded.")
+    async def refundable_quantity(self, info: Info) -> int:
+        return self.record.quantity - d.refunded_quantity(await self._order(info), self.record.id)
 
 
 @strawberry.type(description="Units of one line in a shipment.")
@@ -526,9 +545,8 @@ class Order(Node):
 
     @strawberry.field(description="The product lines, in checkout order.")
     async def lines(self, info: Info) -> list[OrderLine]:
-        order = await order_resolvers.domain_order(info.context, self.record)
         records = await info.context.loaders.lines.load(self.record.id)
-        return [OrderLine.of(line, order) for line in records]
+        return [OrderLine.of(line, self.record) for line in records]
 
     @strawberry.field(description="What the order's units weigh, as carriers bill it (fixed by checkout; a label "
                       "may weigh the parcel otherwise).")
