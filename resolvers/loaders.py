@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from functools import cached_property
 from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -44,37 +45,89 @@ async def _connected(store_ids: list[str]) -> list[frozenset[Any]]:
 
 
 class Loaders:
-    """Created fresh for each request, so nothing cached outlives it."""
+    """Created fresh for each request, so nothing cached outlives it. Each loader is made when a resolver
+    first asks for it: a request uses a few of them, and making a DataLoader costs (issue 14's profile)."""
 
-    def __init__(self) -> None:
-        #: Orders by (store id, order id): None for another store's or a missing order.
-        self.orders: DataLoader[tuple[str, str], Any] = DataLoader(load_fn=_orders)
-        self.lines: DataLoader[str, list[Any]] = _lists(repo.lines_by_order)
-        self.shipments: DataLoader[str, list[Any]] = _lists(repo.shipments_by_order)
-        self.refunds: DataLoader[str, list[Any]] = _lists(repo.refunds_by_order)
-        self.returns: DataLoader[str, list[Any]] = _lists(repo.returns_by_order)
-        self.supplier_orders: DataLoader[str, list[Any]] = _lists(repo.supplier_orders_by_order)
-        self.notes: DataLoader[str, list[Any]] = _lists(repo.notes_by_order)
-        self.events: DataLoader[str, list[Any]] = _lists(event_log.events_by_order)
-        self.notifications: DataLoader[str, list[Any]] = _lists(notifications.by_order)
-        #: A shipment's bought label, by shipment id.
-        self.labels: DataLoader[str, Any] = _by_id(shipping.labels_by_shipment)
-        #: Events by id (a webhook delivery's event).
-        self.event: DataLoader[str, Any] = _by_id(event_log.events_by_id)
-        #: A webhook delivery's attempts, by delivery id.
-        self.attempts: DataLoader[str, list[Any]] = _lists(webhooks.attempts_by_delivery)
-        self.cancellation_requests: DataLoader[str, list[Any]] = _lists(repo.cancellation_requests_by_order)
-        self.payments: DataLoader[str, list[Any]] = _lists(payments.payments_by_order)
-        #: Items removed from each order (removeOrderItems), oldest first.
-        self.removals: DataLoader[str, list[Any]] = _lists(removals.removals_by_order)
-        #: The payment providers each store has connected, read once per request however many orders ask.
-        self.connected_providers: DataLoader[str, frozenset[Any]] = DataLoader(load_fn=_connected)
+    @cached_property
+    def orders(self) -> DataLoader[tuple[str, str], Any]:
+        """Orders by (store id, order id): None for another store's or a missing order."""
+        return DataLoader(load_fn=_orders)
+
+    @cached_property
+    def lines(self) -> DataLoader[str, list[Any]]:
+        return _lists(repo.lines_by_order)
+
+    @cached_property
+    def shipments(self) -> DataLoader[str, list[Any]]:
+        return _lists(repo.shipments_by_order)
+
+    @cached_property
+    def refunds(self) -> DataLoader[str, list[Any]]:
+        return _lists(repo.refunds_by_order)
+
+    @cached_property
+    def returns(self) -> DataLoader[str, list[Any]]:
+        return _lists(repo.returns_by_order)
+
+    @cached_property
+    def supplier_orders(self) -> DataLoader[str, list[Any]]:
+        return _lists(repo.supplier_orders_by_order)
+
+    @cached_property
+    def notes(self) -> DataLoader[str, list[Any]]:
+        return _lists(repo.notes_by_order)
+
+    @cached_property
+    def events(self) -> DataLoader[str, list[Any]]:
+        return _lists(event_log.events_by_order)
+
+    @cached_property
+    def notifications(self) -> DataLoader[str, list[Any]]:
+        return _lists(notifications.by_order)
+
+    @cached_property
+    def labels(self) -> DataLoader[str, Any]:
+        """A shipment's bought label, by shipment id."""
+        return _by_id(shipping.labels_by_shipment)
+
+    @cached_property
+    def event(self) -> DataLoader[str, Any]:
+        """Events by id (a webhook delivery's event)."""
+        return _by_id(event_log.events_by_id)
+
+    @cached_property
+    def attempts(self) -> DataLoader[str, list[Any]]:
+        """A webhook delivery's attempts, by delivery id."""
+        return _lists(webhooks.attempts_by_delivery)
+
+    @cached_property
+    def cancellation_requests(self) -> DataLoader[str, list[Any]]:
+        return _lists(repo.cancellation_requests_by_order)
+
+    @cached_property
+    def payments(self) -> DataLoader[str, list[Any]]:
+        return _lists(payments.payments_by_order)
+
+    @cached_property
+    def removals(self) -> DataLoader[str, list[Any]]:
+        """Items removed from each order (removeOrderItems), oldest first."""
+        return _lists(removals.removals_by_order)
+
+    @cached_property
+    def connected_providers(self) -> DataLoader[str, frozenset[Any]]:
+        """The payment providers each store has connected, read once per request however many orders ask."""
+        return DataLoader(load_fn=_connected)
 
     def forget(self, order_id: str) -> None:
-        """After a change to the order, read it and its children afresh."""
-        self.orders.clear_all()
-        for loader in (self.lines, self.shipments, self.refunds, self.returns, self.supplier_orders, self.notes,
-                       self.events, self.cancellation_requests, self.notifications, self.payments, self.removals):
+        """After a change to the order, read it and its children afresh (only the loaders made so far)."""
+        made = vars(self)
+        if "orders" in made:
+            self.orders.clear_all()
+        for name in ("lines", "shipments", "refunds", "returns", "supplier_orders", "notes", "events",
+                     "cancellation_requests", "notifications", "payments", "removals"):
+            loader = made.get(name)
+            if loader is None:
+                continue
             try:
                 loader.clear(order_id)
             except KeyError:  # strawberry's clear() raises for keys never loaded
