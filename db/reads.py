@@ -85,6 +85,17 @@ async def orders_by_id(keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str],
     return {(str(r["store_id"]), str(r["id"])): order_record(r) for r in rows}
 
 
+async def order(store_id: str, order_id: str, *, lock: bool = False) -> OrderRecord | None:
+    """The store's order with this id; with ``lock``, the row stays locked until the transaction ends
+    (PostgreSQL; SQLite's writers take turns anyway)."""
+    if not is_uuid(order_id) or not is_uuid(store_id):
+        return None
+    locking = " FOR UPDATE" if lock and sql.is_postgres() else ""
+    rows = await sql.fetch(f'SELECT {_ORDER_SELECT} FROM "orders" AS o WHERE o."id" = $1 AND o."store_id" = $2'
+                           f"{locking}", order_id, store_id)
+    return order_record(rows[0]) if rows else None
+
+
 async def lines_by_order(order_ids: Sequence[str]) -> dict[str, list[LineRecord]]:
     """Each order's lines in their order, priced in the order's currency (one statement)."""
     if not order_ids:

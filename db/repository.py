@@ -274,13 +274,7 @@ async def get_or_create_setting(key: str, value: str) -> str:
 
 async def get_order(store_id: str, order_id: str, *, lock: bool = False) -> OrderRecord | None:
     """The store's order with this id; with ``lock``, the row stays locked until the transaction ends."""
-    if not is_uuid(order_id):
-        return None
-    query = m.Order.filter(id=order_id, store_id=store_id)
-    if lock:
-        query = query.select_for_update()
-    row = await query.first()
-    return _order_record(row) if row else None
+    return await reads.order(store_id, order_id, lock=lock)
 
 
 async def order_owner(order_id: str) -> tuple[StoreRecord, str | None, int] | None:
