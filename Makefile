@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 serve: install
-	$(BIN)/python -m app serve --demo
+	$(BIN)/python -m app serve --demo --access-log
 
 $(AUDIT): tests/http_audit/package.json tests/http_audit/package-lock.json
 	cd tests/http_audit && npm ci --no-audit --no-fund --silent

@@ -47,6 +47,8 @@ class Settings:
     encryption_keys: tuple[str, ...] = ()
     #: Stripe's API address (None: Stripe itself); tests and proxies name another.
     stripe_api_base: str | None = None
+    #: What the server logs: debug, info (the default), warning, error or critical.
+    log_level: str = "info"
     #: EasyPost's API address (None: EasyPost itself); tests and proxies name another.
     easypost_api_base: str | None = None
     #: A refund still pending at its provider is looked up again after this long (then less often).
@@ -85,6 +87,8 @@ class Settings:
             "webhooks_allow_private": _flag("ORDERGRAPH_WEBHOOKS_ALLOW_PRIVATE",
                                             env.get("ORDERGRAPH_WEBHOOKS_ALLOW_PRIVATE", "")),
             "encryption_keys": parse_encryption_keys(env.get("ORDERGRAPH_ENCRYPTION_KEY", "")),
+            "log_level": _choice("ORDERGRAPH_LOG_LEVEL", env.get("ORDERGRAPH_LOG_LEVEL", "info").lower(),
+                                 ("debug", "info", "warning", "error", "critical")),
             "stripe_api_base": _http_url("ORDERGRAPH_STRIPE_API_BASE", env.get("ORDERGRAPH_STRIPE_API_BASE") or None),
             "easypost_api_base": _http_url("ORDERGRAPH_EASYPOST_API_BASE",
                                            env.get("ORDERGRAPH_EASYPOST_API_BASE") or None),
