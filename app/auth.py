@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from db import repository as repo
+from db.keycache import KEYS
 from db.records import StoreRecord
 from domain.access import Actor, ActorKind, Principal, parse_permissions
 from domain.tokens import PREFIX as CUSTOMER_TOKEN_PREFIX
@@ -48,12 +49,18 @@ async def authenticate(header: str | None, secret: bytes, now: datetime) -> Auth
         return await _customer(token, secret, now)
     if not token.startswith(KEY_PREFIX):
         return Authentication(None, "The credential is not valid.")
-    found = await repo.find_api_key(hash_key(token))
-    if found is None or found[0].revoked_at is not None:
-        return Authentication(None, "The API key is unknown or revoked.")
-    record, store = found
+    key_hash = hash_key(token)
+    record, store = await KEYS.get(key_hash), None
+    if record is None:
+        found = await repo.find_api_key(key_hash)
+        if found is None or found[0].revoked_at is not None:
+            return Authentication(None, "The API key is unknown or revoked.")
+        record, store = found
     if record.last_used_at is None or now - record.last_used_at > TOUCH_INTERVAL:
         await repo.touch_api_key(record.id, now)
+        record = replace(record, last_used_at=now)
+    await KEYS.put(key_hash, record)
+    # A key read from the cache comes without its store: resolvers that need the store's settings read them.
     return Authentication(Principal(
         store_id=record.store_id,
         actor=Actor(ActorKind(record.kind), record.id, record.name),

@@ -11,6 +11,8 @@ from contextlib import asynccontextmanager
 from app.settings import Settings
 from db.config import asyncpg_dsn
 from db.crypto import SecretBox
+from db.keycache import CHANNEL as KEYS_CHANNEL
+from db.keycache import KEYS
 from db.outbox import CHANNEL
 from domain.carriers import CarrierProvider
 from domain.ports import Carrier
@@ -25,9 +27,11 @@ from worker.runner import Worker, WorkerConfig
 log = logging.getLogger("ordergraph.worker")
 
 
-def pg_listener(database_url: str) -> Callable[[Callable[[], None]], Awaitable[Callable[[], Awaitable[None]]]]:
-    """LISTEN on the outbox channel on a connection of its own, reconnecting when it drops. A
-    notification is only a wake-up: the worker polls too, so a lost one delays, never loses."""
+def pg_listener(database_url: str, channel: str = CHANNEL, on_listening: Callable[[bool], None] | None = None,
+                ) -> Callable[[Callable[[], None]], Awaitable[Callable[[], Awaitable[None]]]]:
+    """LISTEN on a channel (the outbox's by default) on a connection of its own, reconnecting when it drops.
+    For the outbox a notification is only a wake-up: the worker polls too, so a lost one delays, never
+    loses. ``on_listening`` hears when listening starts (True) and stops (False)."""
 
     async def start(wake: Callable[[], None]) -> Callable[[], Awaitable[None]]:
         import asyncpg
@@ -37,12 +41,16 @@ def pg_listener(database_url: str) -> Callable[[Callable[[], None]], Awaitable[C
                 try:
                     connection = await asyncpg.connect(asyncpg_dsn(database_url), timeout=10)
                     try:
-                        await connection.add_listener(CHANNEL, lambda *_args: wake())
-                        wake()  # jobs may have been committed while we were not listening
+                        await connection.add_listener(channel, lambda *_args: wake())
+                        wake()  # what was committed while we were not listening
+                        if on_listening:
+                            on_listening(True)
                         while not connection.is_closed():
                             await asyncio.sleep(5)
                             await connection.execute("SELECT 1")
                     finally:
+                        if on_listening:
+                            on_listening(False)
                         await connection.close(timeout=2)
                 except asyncio.CancelledError:
                     raise
@@ -50,7 +58,7 @@ def pg_listener(database_url: str) -> Callable[[Callable[[], None]], Awaitable[C
                     log.warning("outbox LISTEN connection lost (%s); reconnecting", type(exc).__name__)
                     await asyncio.sleep(2)
 
-        task = asyncio.create_task(keep_listening(), name="outbox listener")
+        task = asyncio.create_task(keep_listening(), name=f"{channel} listener")
 
         async def stop() -> None:
             task.cancel()
@@ -59,6 +67,21 @@ def pg_listener(database_url: str) -> Callable[[Callable[[], None]], Awaitable[C
         return stop
 
     return start
+
+
+async def listen_for_revocations(database_url: str) -> Callable[[], Awaitable[None]]:
+    """PostgreSQL: hear of API keys revoked by any process (``db.keycache``); the stop function. SQLite
+    needs no listener (its data version tells)."""
+    if not database_url.startswith(("postgres://", "postgresql://")):
+        async def nothing() -> None:
+            return None
+        return nothing
+
+    def listening(now: bool) -> None:
+        KEYS.forget_all()
+        KEYS.listening = now
+
+    return await pg_listener(database_url, KEYS_CHANNEL, listening)(KEYS.forget_all)
 
 
 def make_carriers(settings: Settings) -> dict[CarrierProvider, Carrier]:

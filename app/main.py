@@ -32,7 +32,7 @@ from cross_web import HTTPException
 from tortoise.contrib.starlette import RegisterTortoise
 
 from app.auth import Authentication, authenticate
-from app.delivery import close_carriers, delivery_worker, make_carriers
+from app.delivery import close_carriers, delivery_worker, listen_for_revocations, make_carriers
 from app.http import GRAPHQL_RESPONSE, JSON, AllowlistCORS, ResponseHeaders, error_response, negotiate
 from app.mailbox import mailbox_routes
 from app.persisted import PersistedQueries, PersistedQueryError, load_manifest, sha256
@@ -323,6 +323,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             state["gateway"] = StripeGateway(settings.stripe_api_base)
             # Rates and labels are bought while the caller waits (resolvers.labels).
             state["carriers"] = make_carriers(settings)
+            # Authenticated keys are kept in this process; on PostgreSQL only while it hears of revocations.
+            stop_listening = await listen_for_revocations(settings.database_url)
             try:
                 if settings.worker != "embedded":
                     yield
@@ -337,6 +339,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                         stop.set()  # finishes what it is sending, gives back the rest
                         await task
             finally:
+                await stop_listening()
                 await state["gateway"].aclose()
                 await close_carriers(state["carriers"])
 

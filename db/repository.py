@@ -21,7 +21,7 @@ from tortoise.transactions import in_transaction
 
 from db import models as m
 from db import payments as ledger_rows
-from db import reads
+from db import keycache, reads
 from db.records import (
     ApiKeyRecord,
     CancellationRequestRecord,
@@ -244,6 +244,7 @@ async def get_api_key(key_id: str, store_id: str | None = None) -> ApiKeyRecord 
 async def revoke_api_key(key_id: str, now: datetime, by_key_id: str | None) -> None:
     """Revoke once: a second revocation keeps the first one's time and author."""
     await m.ApiKey.filter(id=key_id, revoked_at__isnull=True).update(revoked_at=now, revoked_by_key_id=by_key_id)
+    await keycache.revoked()
 
 
 async def touch_api_key(key_id: str, now: datetime) -> None:

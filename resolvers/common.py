@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from db import repository as repo
-from db.records import OrderRecord
+from db.records import OrderRecord, StoreRecord
 from domain.access import Permission, Principal
 from domain.errors import DomainError, ErrorCode, order_not_found
 from domain.orders import Order
@@ -66,6 +66,22 @@ def require_customer(ctx: Context, action: str) -> Principal:
     if not who.is_customer:
         raise Forbidden(None, f"{action} is the customer's: it is made with the order's customer access token.")
     return who
+
+
+async def store_record(ctx: Context, store_id: str) -> StoreRecord:
+    """The store, read once per request however many resolvers ask (the credential may have brought it)."""
+    if ctx.store is not None and ctx.store.id == store_id:
+        return ctx.store
+    store = await ctx.loaders.stores.load(store_id)
+    assert store is not None
+    return store
+
+
+def forget_store(ctx: Context, store_id: str) -> None:
+    """After changing the store's settings: anything later in this request reads them afresh."""
+    ctx.store = None
+    if "stores" in vars(ctx.loaders):
+        ctx.loaders.stores.clear(store_id)
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,14 @@ class Loaders:
         return _lists(removals.removals_by_order)
 
     @cached_property
+    def stores(self) -> DataLoader[str, Any]:
+        """Stores by id (the caller's: a key read from the cache comes without it)."""
+        async def load(keys: list[str]) -> list[Any]:
+            return [await repo.get_store(k) for k in keys]
+
+        return DataLoader(load_fn=load)
+
+    @cached_property
     def connected_providers(self) -> DataLoader[str, frozenset[Any]]:
         """The payment providers each store has connected, read once per request however many orders ask."""
         return DataLoader(load_fn=_connected)

@@ -35,7 +35,7 @@ from domain.test_orders import plan_test_order
 from domain.tokens import DEFAULT_LIFETIME_DAYS, issue_customer_token
 from resolvers import timeline
 from domain.self_service import SelfCancelPolicy, SelfCancelSettings
-from resolvers.common import idempotent, principal, request_hash, require, require_reader
+from resolvers.common import idempotent, principal, request_hash, require, require_reader, store_record
 from resolvers.context import Context
 
 OPERATION_CREATE = "createOrder"
@@ -83,11 +83,7 @@ async def domain_order(ctx: Context, record: OrderRecord, *, with_cancellation_r
 
 async def self_cancel_settings(ctx: Context) -> SelfCancelSettings:
     """The caller's store's self-service cancellation policy and window."""
-    who = principal(ctx)
-    if ctx.store is None or ctx.store.id != who.store_id:
-        ctx.store = await repo.get_store(who.store_id)
-    store = ctx.store
-    assert store is not None
+    store = await store_record(ctx, principal(ctx).store_id)
     return SelfCancelSettings(SelfCancelPolicy(store.self_cancel_policy),
                               timedelta(minutes=store.self_cancel_window_minutes))
 

@@ -15,7 +15,7 @@ from domain.accounts import check_credentials
 from domain.currency import CurrencyChoice
 from domain.errors import DomainError, invalid_input
 from domain.ledger import SENDS_MONEY, PaymentProvider
-from resolvers.common import require
+from resolvers.common import forget_store, require, store_record
 from resolvers.context import Context
 
 
@@ -26,9 +26,7 @@ async def payment_accounts(ctx: Context) -> list[PaymentAccountRecord]:
 
 async def refund_amounts_in(ctx: Context, store_id: str) -> CurrencyChoice:
     """The store's default for ``refundOrder(amountsIn:)``."""
-    store = ctx.store if ctx.store is not None and ctx.store.id == store_id else await repo.get_store(store_id)
-    assert store is not None
-    return CurrencyChoice(store.refund_amounts_in)
+    return CurrencyChoice((await store_record(ctx, store_id)).refund_amounts_in)
 
 
 async def configure_payment_provider(ctx: Context, provider: PaymentProvider, secret_key: str,
@@ -62,5 +60,5 @@ async def disconnect_payment_provider(ctx: Context, provider: PaymentProvider) -
 async def update_payment_settings(ctx: Context, amounts_in: CurrencyChoice) -> CurrencyChoice:
     who = require(ctx, Permission.MANAGE_SETTINGS)
     await repo.set_refund_amounts_in(who.store_id, amounts_in.value)
-    ctx.store = None
+    forget_store(ctx, who.store_id)
     return amounts_in

@@ -6,14 +6,12 @@ from db import repository as repo
 from domain.access import Permission
 from domain.errors import DomainError
 from domain.notifications import NotificationSettings, SettingsChange, plan_settings
-from resolvers.common import require
+from resolvers.common import forget_store, require, store_record
 from resolvers.context import Context
 
 
 async def _current(ctx: Context, store_id: str) -> NotificationSettings:
-    store = ctx.store if ctx.store is not None and ctx.store.id == store_id else await repo.get_store(store_id)
-    assert store is not None
-    return NotificationSettings.from_json(store.notification_settings)
+    return NotificationSettings.from_json((await store_record(ctx, store_id)).notification_settings)
 
 
 async def notification_settings(ctx: Context) -> NotificationSettings:
@@ -29,5 +27,5 @@ async def update_notification_settings(ctx: Context, change: SettingsChange) -> 
     if isinstance(updated, DomainError):
         return updated
     await repo.set_notification_settings(who.store_id, updated.to_json())
-    ctx.store = None  # read afresh by anything later in this request
+    forget_store(ctx, who.store_id)  # read afresh by anything later in this request
     return updated
