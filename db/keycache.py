@@ -8,8 +8,10 @@ A revoked key must be refused from the next request on, in every process:
   at commit to every process listening (``listen``), which empties its cache; until a process listens (or
   after its listening connection failed, until it listens again) it keeps nothing.
 - **Another process on SQLite** (the ``keys revoke`` command beside the server): SQLite's
-  ``PRAGMA data_version`` moves whenever another connection commits, so each request asks it first (one
-  statement that reads no table) and empties the cache when it moved.
+  ``PRAGMA data_version`` moves whenever another connection commits. Each request asks it first, on a
+  connection of this process's own that does nothing else (a counter in shared memory: microseconds, and
+  no hop to the database thread), and the cache is emptied when it moved. That connection sees this
+  process's own commits as another's too, so a write empties the cache as well: reads keep the benefit.
 
 An entry also lives at most ``TTL``, whatever happens. Only valid keys are kept: an unknown or revoked key
 is read from the database each time, as before.
@@ -18,6 +20,7 @@ is read from the database each time, as before.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 
@@ -37,7 +40,9 @@ class KeyCache:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._entries: dict[str, tuple[ApiKeyRecord, float]] = {}
-        self._data_version: int | None = None
+        self._data_version: tuple[str, int] | None = None
+        #: SQLite: the connection that watches for other connections' commits, and its database file.
+        self._monitor: tuple[str, sqlite3.Connection] | None = None
         #: PostgreSQL: True while this process listens for revocations (else it keeps nothing).
         self.listening = False
 
@@ -64,6 +69,13 @@ class KeyCache:
             self._entries.clear()
         self._entries[key_hash] = (record, self._clock())
 
+    def _sqlite_version(self) -> tuple[str, int]:
+        """The database file and its data version as the watching connection sees it."""
+        path = sql.sqlite_file()
+        if self._monitor is None or self._monitor[0] != path:
+            self._monitor = (path, sqlite3.connect(path, check_same_thread=False, isolation_level=None))
+        return path, self._monitor[1].execute("PRAGMA data_version").fetchone()[0]
+
     async def _trusted(self) -> bool:
         """Whether cached keys may be used: on PostgreSQL while listening; on SQLite once the data version
         says no other connection committed since (emptying the cache when one did)."""
@@ -71,8 +83,7 @@ class KeyCache:
             if not self.listening:
                 self._entries.clear()
             return self.listening
-        (row,) = await sql.fetch("PRAGMA data_version")
-        version = next(iter(row.values()))
+        version = self._sqlite_version()
         if version != self._data_version:
             self._entries.clear()
             self._data_version = version

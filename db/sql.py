@@ -29,6 +29,11 @@ def is_postgres() -> bool:
     return _connection().capabilities.dialect == "postgres"
 
 
+def sqlite_file() -> str:
+    """The SQLite database's file (SQLite only)."""
+    return _connection().filename
+
+
 def _text(sql: str) -> str:
     return sql if is_postgres() else _PLACEHOLDER.sub(r"?\1", sql)
 
