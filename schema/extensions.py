@@ -83,7 +83,7 @@ class RequestPolicy(SchemaExtension):
         if found is not None:
             errors.append(GraphQLError(f"{found} holds a control character (such as NUL); text inputs may not.",
                                        extensions={"code": "INVALID_INPUT", "field": found}))
-        elif document is not None:
+        elif document is not None and _may_hold_control(context.query):
             literal = next((node for node in _string_literals(document) if CONTROL.search(node.value)), None)
             if literal is not None:
                 errors.append(GraphQLError("A string in the document holds a control character (such as NUL); text "
@@ -98,6 +98,13 @@ class RequestPolicy(SchemaExtension):
         if errors:
             context.pre_execution_errors = errors
         yield
+
+
+def _may_hold_control(query: str | None) -> bool:
+    """Whether a string literal of the document can hold a control character: only if the text holds one,
+    or an escape (``\\u0000`` is NUL in a GraphQL string). Most documents hold neither, and walking their
+    tree on every request cost a tenth of an order detail (issue 14)."""
+    return query is None or "\\u" in query or CONTROL.search(query) is not None
 
 
 def _string_literals(document: DocumentNode) -> Iterator[StringValueNode]:
