@@ -27,6 +27,7 @@ from db.records import (
     StoreRecord,
 )
 from domain.ids import is_uuid
+from domain.listing import OrderQuery, SortDirection, SortField
 from domain.money import to_currency
 from domain.orders import ShippingFacts
 from domain.parcels import Dimensions
@@ -188,3 +189,83 @@ async def find_api_key(key_hash: str) -> tuple[ApiKeyRecord, StoreRecord] | None
         notification_settings=sql.as_json(r["notification_settings"]), refund_amounts_in=r["refund_amounts_in"],
     )
     return key, store
+
+
+# ---------------------------------------------------------------- lists
+
+SORT_COLUMNS = {
+    SortField.CREATED_AT: "created_at",
+    SortField.NUMBER: "number_key",
+    SortField.TOTAL: "total_key",
+    SortField.CUSTOMER_NAME: "customer_name_key",
+    SortField.UPDATED_AT: "updated_at",
+}
+
+
+def _like(text: str) -> str:
+    """``text`` with LIKE's wildcards (and the escape character) escaped, for ``ESCAPE '\\'``."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _matching(store_id: str, query: OrderQuery) -> tuple[list[str], list[Any]]:
+    """The WHERE clauses (ANDed) and their parameters for the store's orders the query matches."""
+    f = query.filter
+    clauses, params = ['"store_id" = $1'], [store_id]
+
+    def param(value: Any) -> str:
+        params.append(value)
+        return f"${len(params)}"
+
+    for column, values in (("status", f.statuses), ("payment_status", f.payment_statuses),
+                           ("fulfillment_status", f.fulfillment_statuses)):
+        if values:
+            clauses.append(f'"{column}" IN ({", ".join(param(v.value) for v in sorted(values, key=str))})')
+    for column, bound, value in (("created_at", ">=", f.created_after), ("created_at", "<", f.created_before),
+                                 ("updated_at", ">=", f.updated_after), ("updated_at", "<", f.updated_before)):
+        if value is not None:
+            clauses.append(f'"{column}" {bound} {param(value)}')
+    if f.test is not None:
+        clauses.append(f'"test" = {param(f.test)}')
+    if query.search:
+        # The key columns and the search text are both case-folded in Python, so matching is the same on
+        # SQLite and PostgreSQL (and beyond ASCII).
+        text = _like(query.search)
+        clauses.append(f'("number_key" LIKE {param(text + "%")} ESCAPE \'\\\' OR "customer_email_key" LIKE '
+                       f'{param("%" + text + "%")} ESCAPE \'\\\' OR "customer_name_key" LIKE {param("%" + text + "%")} '
+                       "ESCAPE '\\')")
+    return clauses, params
+
+
+async def count_orders(store_id: str, query: OrderQuery) -> int:
+    clauses, params = _matching(store_id, query)
+    (row,) = await sql.fetch(f'SELECT COUNT(*) AS "n" FROM "orders" WHERE {" AND ".join(clauses)}', *params)
+    return int(row["n"])
+
+
+async def page_orders(store_id: str, query: OrderQuery, *, after: tuple[Any, str] | None,
+                      before: tuple[Any, str] | None) -> list[OrderRecord]:
+    """One page in the query's order, keyset-paginated on (sort column, id) (one statement).
+
+    ``after``/``before`` are the (sort value, id) of cursors. With ``query.from_end`` the page nearest
+    ``before`` is read (``last``). One row more than the limit is read, to tell whether more exist."""
+    column = SORT_COLUMNS[query.sort]
+    ascending = query.direction is SortDirection.ASC
+    clauses, params = _matching(store_id, query)
+    for cursor, forward in ((after, True), (before, False)):
+        if cursor is None:
+            continue
+        value, oid = cursor
+        beyond = ">" if ascending == forward else "<"
+        params += [value, oid]
+        v, i = f"${len(params) - 1}", f"${len(params)}"
+        # (column, id) beyond the cursor; the first, redundant bound lets the database range-scan the
+        # (store, column, id) index instead of filtering.
+        clauses.append(f'"{column}" {beyond}= {v} AND ("{column}" {beyond} {v} OR "id" {beyond} {i})')
+    first = ascending != query.from_end
+    way = "ASC" if first else "DESC"
+    params.append(query.limit + 1)
+    rows = await sql.fetch(
+        f'SELECT {_ORDER_SELECT} FROM "orders" AS o WHERE {" AND ".join(clauses)} '
+        f'ORDER BY o."{column}" {way}, o."id" {way} LIMIT ${len(params)}', *params)
+    found = [order_record(r) for r in rows]
+    return list(reversed(found)) if query.from_end else found

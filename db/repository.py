@@ -16,7 +16,6 @@ from decimal import Decimal
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from db import models as m
@@ -42,7 +41,7 @@ from domain import orders as d
 from domain.access import Actor
 from domain.creation import Address, Customer, NewOrder
 from domain.ids import is_uuid
-from domain.listing import OrderQuery, SortDirection, SortField
+from domain.listing import OrderQuery, SortField
 from domain.money import to_currency
 
 __all__ = ["IntegrityError", "new_id", "transaction"]
@@ -308,13 +307,7 @@ async def get_orders(keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], O
     return await reads.orders_by_id(keys)
 
 
-SORT_COLUMNS = {
-    SortField.CREATED_AT: "created_at",
-    SortField.NUMBER: "number_key",
-    SortField.TOTAL: "total_key",
-    SortField.CUSTOMER_NAME: "customer_name_key",
-    SortField.UPDATED_AT: "updated_at",
-}
+SORT_COLUMNS = reads.SORT_COLUMNS
 
 
 def sort_value(record: OrderRecord, sort: SortField) -> Any:
@@ -328,66 +321,15 @@ def sort_value(record: OrderRecord, sort: SortField) -> Any:
     return keys[SORT_COLUMNS[sort]]
 
 
-def _matching(store_id: str, query: OrderQuery):
-    f = query.filter
-    rows = m.Order.filter(store_id=store_id)
-    if f.statuses:
-        rows = rows.filter(status__in=[s.value for s in f.statuses])
-    if f.payment_statuses:
-        rows = rows.filter(payment_status__in=[s.value for s in f.payment_statuses])
-    if f.fulfillment_statuses:
-        rows = rows.filter(fulfillment_status__in=[s.value for s in f.fulfillment_statuses])
-    if f.created_after is not None:
-        rows = rows.filter(created_at__gte=f.created_after)
-    if f.created_before is not None:
-        rows = rows.filter(created_at__lt=f.created_before)
-    if f.updated_after is not None:
-        rows = rows.filter(updated_at__gte=f.updated_after)
-    if f.updated_before is not None:
-        rows = rows.filter(updated_at__lt=f.updated_before)
-    if f.test is not None:
-        rows = rows.filter(test=f.test)
-    if query.search:
-        # The key columns and the search text are both case-folded in Python, so
-        # matching is the same on SQLite and PostgreSQL (and beyond ASCII).
-        rows = rows.filter(
-            Q(number_key__startswith=query.search) | Q(customer_email_key__contains=query.search)
-            | Q(customer_name_key__contains=query.search)
-        )
-    return rows
-
-
 async def count_orders(store_id: str, query: OrderQuery) -> int:
-    return await _matching(store_id, query).count()
+    return await reads.count_orders(store_id, query)
 
 
 async def page_orders(
     store_id: str, query: OrderQuery, *, after: tuple[Any, str] | None, before: tuple[Any, str] | None
 ) -> list[OrderRecord]:
-    """One page in the query's order, keyset-paginated on (sort column, id).
-
-    ``after``/``before`` are the (sort value, id) of cursors. With
-    ``query.from_end`` the page nearest ``before`` is read (``last``). One row
-    more than the limit is read, to tell whether more exist.
-    """
-    column = SORT_COLUMNS[query.sort]
-    ascending = query.direction is SortDirection.ASC
-    rows = _matching(store_id, query)
-    for cursor, forward in ((after, True), (before, False)):
-        if cursor is None:
-            continue
-        value, oid = cursor
-        beyond = "gt" if ascending == forward else "lt"
-        # (column, id) beyond the cursor; the first, redundant bound lets the
-        # database range-scan the (store, column, id) index instead of filtering.
-        rows = rows.filter(**{f"{column}__{beyond}e": value}).filter(
-            Q(**{f"{column}__{beyond}": value}) | Q(**{f"id__{beyond}": oid})
-        )
-    reverse = query.from_end
-    first = ascending != reverse
-    order = (column, "id") if first else (f"-{column}", "-id")
-    found = [_order_record(r) for r in await rows.order_by(*order).limit(query.limit + 1)]
-    return list(reversed(found)) if reverse else found
+    """One page in the query's order, keyset-paginated on (sort column, id) (see ``reads.page_orders``)."""
+    return await reads.page_orders(store_id, query, after=after, before=before)
 
 
 async def lines_by_order(order_ids: Sequence[str]) -> dict[str, list[LineRecord]]:

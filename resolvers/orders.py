@@ -26,6 +26,7 @@ from domain.actions import supplier_order_actions as domain_supplier_order_actio
 from domain.actions import shipment_actions as domain_shipment_actions
 from domain.edits import NoteRef
 from domain.creation import CreateOrderRequest, clean_order_number, initial_statuses, plan_create_order
+from domain.ids import is_uuid
 from domain.errors import DomainError, ErrorCode, invalid_input, order_not_found
 from domain.events import EventType
 from domain.idempotency import check_idempotency_key
@@ -152,7 +153,7 @@ def decode_cursor(cursor: str, sort: SortField) -> tuple[Any, str] | None:
     """(sort value, id) of a cursor made for this sort, else None."""
     try:
         sort_name, (tag, value), order_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if sort_name != sort.value or not isinstance(order_id, str) or len(order_id) > 36:
+        if sort_name != sort.value or not isinstance(order_id, str) or not is_uuid(order_id):
             return None
         if tag == "t":
             return datetime.fromisoformat(value), order_id
