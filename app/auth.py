@@ -51,6 +51,7 @@ async def authenticate(header: str | None, secret: bytes, now: datetime) -> Auth
         return Authentication(None, "The credential is not valid.")
     key_hash = hash_key(token)
     record, store = await KEYS.get(key_hash), None
+    fresh = record is None
     if record is None:
         found = await repo.find_api_key(key_hash)
         if found is None or found[0].revoked_at is not None:
@@ -58,8 +59,9 @@ async def authenticate(header: str | None, secret: bytes, now: datetime) -> Auth
         record, store = found
     if record.last_used_at is None or now - record.last_used_at > TOUCH_INTERVAL:
         await repo.touch_api_key(record.id, now)
-        record = replace(record, last_used_at=now)
-    await KEYS.put(key_hash, record)
+        record, fresh = replace(record, last_used_at=now), True
+    if fresh:
+        await KEYS.put(key_hash, record)
     # A key read from the cache comes without its store: resolvers that need the store's settings read them.
     return Authentication(Principal(
         store_id=record.store_id,
