@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -139,7 +140,8 @@ class Page:
     sort: SortField
     has_next_page: bool
     has_previous_page: bool
-    total_count: int
+    #: How many orders the whole list has: counted only when asked (one statement).
+    total_count: Callable[[], Awaitable[int]]
 
 
 def encode_cursor(record: OrderRecord, sort: SortField) -> str:
@@ -188,7 +190,7 @@ async def orders_page(
     else:
         rows = rows[: query.limit]
     return Page(
-        orders=rows, total_count=await repo.count_orders(who.store_id, query), sort=sort,
+        orders=rows, total_count=lambda: repo.count_orders(who.store_id, query), sort=sort,
         has_next_page=more if not query.from_end else "before" in keys,
         has_previous_page=more if query.from_end else "after" in keys,
     )

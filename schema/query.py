@@ -136,7 +136,7 @@ class Query(KeyQueries, FeedQueries, WebhookQueries, NotificationQueries, Paymen
         edges = [OrderEdge(cursor=orders.encode_cursor(r, page.sort), node=n)
                  for r, n in zip(page.orders, nodes, strict=True)]
         return OrderConnection(
-            edges=edges, nodes=nodes, total_count=page.total_count,
+            edges=edges, nodes=nodes, count=page.total_count,
             page_info=PageInfo(
                 has_next_page=page.has_next_page, has_previous_page=page.has_previous_page,
                 start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal as D
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import strawberry
@@ -633,5 +634,9 @@ class OrderConnection:
     edges: list[OrderEdge] = strawberry.field(description="The orders of the page with their cursors.")
     nodes: list[Order] = strawberry.field(description="The orders of the page.")
     page_info: PageInfo = strawberry.field(description="Paging state.")
-    total_count: int = strawberry.field(description="How many orders the whole list has.")
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many orders the whole list has.")
+    async def total_count(self) -> int:
+        return await self.count()
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 ORDER_FIELDS = """
@@ -259,3 +262,25 @@ async def connect_stripe(store, secret_key: str = STRIPE_TEST_KEY, webhook_secre
 def stripe_paid(amount: str = "141.00", reference: str = "pi_3OrdergraphTest") -> list[dict[str, Any]]:
     """``payments`` of an order paid in one Stripe payment."""
     return [{"provider": "STRIPE", "reference": reference, "amount": amount}]
+
+
+@contextmanager
+def counting_queries() -> Iterator[list[str]]:
+    """The SQL statements Tortoise's connection runs inside the block (hand-written ones included)."""
+    queries: list[str] = []
+
+    class Counter(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            message = record.getMessage()
+            if message.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE")):
+                queries.append(message)
+
+    logger = logging.getLogger("tortoise.db_client")
+    handler, level = Counter(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield queries
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)

@@ -3,9 +3,7 @@ reading of a few thousand generated orders; and a constant number of queries per
 
 from __future__ import annotations
 
-import logging
 import random
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -14,7 +12,7 @@ import pytest_asyncio
 
 from db import repository as repo
 from domain.creation import CreateOrderRequest, Customer, LineRequest, plan_create_order
-from tests.api.helpers import CANCEL, NOTE, REFUND, TRACK, create_order
+from tests.api.helpers import CANCEL, NOTE, REFUND, TRACK, counting_queries, create_order
 from tests.conftest import ENGINE, make_store
 
 LIST = """query($first: Int, $after: String, $last: Int, $before: String, $filter: OrderFilter, $sort: OrderSort,
@@ -163,25 +161,6 @@ async def test_bad_list_arguments_are_invalid_input(store):
         assert body["errors"][0]["extensions"] == {"code": "INVALID_INPUT", "field": field}
 
 
-@contextmanager
-def counting_queries():
-    queries: list[str] = []
-
-    class Counter(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            message = record.getMessage()
-            if message.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE")):
-                queries.append(message)
-
-    logger = logging.getLogger("tortoise.db_client")
-    handler, level = Counter(), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
-        yield queries
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
 
 PAGE_WITH_EVERYTHING = """query($first: Int) { orders(first: $first) { totalCount nodes {

@@ -1,0 +1,64 @@
+"""SQL statements per request on the hot paths (issue 14): few, and the same whatever the page size.
+The bodies are the floor's (``../shared/bench-floor/bodies``), asking what the floor answers."""
+
+from __future__ import annotations
+
+from tests.api.helpers import NOTE, TRACK, counting_queries, create_order
+from tests.conftest import ENGINE
+
+DETAIL = """query($id: ID!) { order(id: $id) { id number status currency customer { email } total { amount } createdAt
+  lines { id sku name quantity unitPrice { amount } } notes { id body createdAt }
+  shipments { id carrier trackingNumber status createdAt } } }"""
+PAGE = """query($first: Int!) { orders(first: $first) { nodes { id number status customer { email } currency
+  total { amount } createdAt lines { id sku name quantity unitPrice { amount } } } } }"""
+COUNTED = "query($first: Int!) { orders(first: $first) { totalCount nodes { id } } }"
+#: PostgreSQL spends one more on every request: the caller's shared rate-limit bucket.
+BUCKET = 1 if ENGINE == "postgres" else 0
+
+
+async def _orders(store, count: int) -> list[dict]:
+    made = []
+    for i in range(count):
+        order = await create_order(store, number=f"SC{i}")
+        await store.gql(NOTE, {"input": {"orderId": order["id"], "body": "Called about delivery"}})
+        await store.gql(TRACK, {"input": {"orderId": order["id"], "trackingNumber": f"TRK-SC-{i:04d}"}})
+        made.append(order)
+    return made
+
+
+async def test_an_order_detail_reads_the_order_its_lines_notes_and_shipments_once_each(store):
+    (order,) = await _orders(store, 1)
+    await store.gql("{ __typename }")  # the key is read once, then kept
+    with counting_queries() as queries:
+        data = await store.gql(DETAIL, {"id": order["id"]})
+    assert data["order"]["lines"] and data["order"]["notes"] and data["order"]["shipments"]
+    assert len(queries) <= 4 + BUCKET, queries
+
+
+async def test_a_page_with_lines_costs_two_statements_whatever_its_size_and_a_count_only_when_asked(store):
+    await _orders(store, 12)
+    await store.gql("{ __typename }")
+    counts = {}
+    for size in (2, 12):
+        with counting_queries() as queries:
+            data = await store.gql(PAGE, {"first": size})
+        assert len(data["orders"]["nodes"]) == size
+        counts[size] = len(queries)
+    assert counts[2] == counts[12] <= 2 + BUCKET, counts
+    with counting_queries() as queries:
+        assert (await store.gql(COUNTED, {"first": 2}))["orders"]["totalCount"] == 12
+    assert len(queries) <= 2 + BUCKET, queries
+    assert not any("COUNT(" in q.upper() for q in (await _page_queries(store))), await _page_queries(store)
+
+
+async def _page_queries(store) -> list[str]:
+    with counting_queries() as queries:
+        await store.gql(PAGE, {"first": 5})
+    return queries
+
+
+async def test_a_kept_key_costs_no_statement(store):
+    await store.gql("{ __typename }")
+    with counting_queries() as queries:
+        await store.gql("{ __typename }")
+    assert len(queries) == BUCKET, queries
