@@ -25,6 +25,11 @@ class CarrierProvider(enum.Enum):
     EASYPOST = "EASYPOST"
 
 
+#: Carriers whose labels hand the shipment to them: their tracking moves it, not the store (which is its
+#: own carrier with the built-in rate table: nothing tracks those parcels).
+TRACKED = frozenset({CarrierProvider.EASYPOST})
+
+
 @dataclass(frozen=True)
 class CustomsItem:
     """One line's units as the customs declaration lists them (international labels)."""

@@ -94,6 +94,18 @@ def _code(value: str, field: str, seen: set[str]) -> str | DomainError:
     return code
 
 
+def _named(code: str, name: str, field: str, seen: set[str]) -> tuple[str, str] | DomainError:
+    """A listed entry's code (unique among ``seen``) and its name (1 to 100 characters)."""
+    checked = _code(code, f"{field}.code", seen)
+    if isinstance(checked, DomainError):
+        return checked
+    cleaned = clean_text(name, f"{field}.name", required=True, limit=100)
+    if isinstance(cleaned, DomainError):
+        return cleaned
+    assert cleaned is not None
+    return checked, cleaned
+
+
 def _locations(given: tuple[LocationRequest, ...]) -> tuple[StoreLocation, ...] | DomainError:
     if len(given) > MAX_LOCATIONS:
         return invalid_input("locations", f"a store has at most {MAX_LOCATIONS} locations")
@@ -101,16 +113,14 @@ def _locations(given: tuple[LocationRequest, ...]) -> tuple[StoreLocation, ...] 
     out = []
     for i, loc in enumerate(given):
         field = f"locations[{i}]"
-        code = _code(loc.code, f"{field}.code", seen)
-        if isinstance(code, DomainError):
-            return code
-        name = clean_text(loc.name, f"{field}.name", required=True, limit=100)
-        if isinstance(name, DomainError):
-            return name
+        named = _named(loc.code, loc.name, field, seen)
+        if isinstance(named, DomainError):
+            return named
+        code, name = named
         address = clean_address(loc.address, f"{field}.address")
         if isinstance(address, DomainError):
             return address
-        assert address is not None and name is not None
+        assert address is not None
         for part, value in (("line1", address.line1), ("city", address.city), ("postalCode", address.postal_code),
                             ("countryCode", address.country_code)):
             if not value:
@@ -127,18 +137,15 @@ def _presets(given: tuple[PresetRequest, ...]) -> tuple[PackagePreset, ...] | Do
     out = []
     for i, preset in enumerate(given):
         field = f"packagePresets[{i}]"
-        code = _code(preset.code, f"{field}.code", seen)
-        if isinstance(code, DomainError):
-            return code
-        name = clean_text(preset.name, f"{field}.name", required=True, limit=100)
-        if isinstance(name, DomainError):
-            return name
+        named = _named(preset.code, preset.name, field, seen)
+        if isinstance(named, DomainError):
+            return named
+        code, name = named
         dimensions = clean_dimensions(*preset.dimensions, f"{field}.dimensions")
         if isinstance(dimensions, DomainError):
             return dimensions
         if error := check_grams(preset.tare_grams, f"{field}.tareGrams", allow_zero=True):
             return error
-        assert name is not None
         out.append(PackagePreset(code=code, name=name, dimensions=dimensions, tare_grams=preset.tare_grams))
     return tuple(out)
 

@@ -28,7 +28,7 @@ from db.crypto import InvalidToken
 from db.records import OrderRecord, ShipmentRecord
 from db.shipping import LabelRecord, LabelStatus
 from domain.access import Permission
-from domain.carriers import CarrierAccount, CarrierError, CarrierProvider, PurchasedLabel, Rate
+from domain.carriers import TRACKED, CarrierAccount, CarrierError, CarrierProvider, PurchasedLabel, Rate
 from domain.creation import Address
 from domain.errors import DomainError, ErrorCode
 from domain.events import EventType
@@ -43,8 +43,6 @@ from resolvers.context import Context
 
 #: A purchase still PENDING this long after it began was abandoned: the worker finishes or undoes it.
 ABANDONED_AFTER = timedelta(minutes=15)
-#: Carriers whose labels hand the shipment to them: their tracking moves it, not the store.
-TRACKED = frozenset({CarrierProvider.EASYPOST})
 #: The first look at a new tracked parcel's tracking (then ``worker.labels`` spaces them out).
 TRACK_FIRST_AFTER = timedelta(hours=1)
 CARRIER_NAMES = {CarrierProvider.BUILTIN: "The built-in carrier", CarrierProvider.EASYPOST: "EasyPost"}
