@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from db import models as m
+from db.repository import total_key
 from domain.money import to_currency
 from domain.removals import RemovalPlan
 
@@ -70,6 +71,5 @@ async def apply_removal(order_id: str, plan: RemovalPlan) -> None:
     (the order row's version and update time move with the change's events)."""
     for line_id, quantity in plan.quantities:
         await m.OrderLine.filter(id=line_id, order_id=order_id).update(quantity=quantity)
-    # total_key is the total in units of 1/10000, as ``repository.order_keys`` keeps it for sorting.
     await m.Order.filter(id=order_id).update(subtotal=plan.subtotal, total=plan.total,
-                                             total_key=int(plan.total * 10000))
+                                             total_key=total_key(plan.total))

@@ -466,11 +466,16 @@ def _address(address: Address | None) -> dict[str, Any] | None:
     return asdict(address) if address is not None else None
 
 
+def total_key(total: Decimal) -> int:
+    """The total in units of 1/10000, for exact sorting (SQLite compares numeric text as text)."""
+    return int(total * 10000)
+
+
 def order_keys(*, number: str, email: str, name: str | None, total: Decimal) -> dict[str, Any]:
     """The search and sort columns of an order (see the model)."""
     return {
         "number_key": number.casefold(), "customer_email_key": email.casefold(),
-        "customer_name_key": (name or "").casefold(), "total_key": int(total * 10000),
+        "customer_name_key": (name or "").casefold(), "total_key": total_key(total),
     }
 
 
