@@ -56,6 +56,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--only", default="")
+    parser.add_argument("--functions", type=int, default=0,
+                        help="also print the N functions with most samples, own (innermost) and inclusive")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="og-profile-"))
     ours = Ours(tmp)
@@ -83,6 +85,24 @@ def main() -> None:
         print(f"\n{work.name}: {got['req/s']:.1f} req/s, {total} samples\n| library | share |\n|---|---|")
         for name, n in counts.most_common(12):
             print(f"| {name} | {100 * n / total:.1f}% |")
+        if args.functions:
+            functions(raw, args.functions, total)
+
+
+def functions(raw: Path, top: int, total: int) -> None:
+    """The functions holding most samples: on top of the stack (own) and anywhere in it (inclusive)."""
+    own: collections.Counter[str] = collections.Counter()
+    inclusive: collections.Counter[str] = collections.Counter()
+    for line in raw.read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        frames = [frame.rsplit(":", 1)[0] for frame in stack.split(";")]
+        own[frames[-1]] += int(n)
+        for frame in set(frames):
+            inclusive[frame] += int(n)
+    for title, counts in (("own", own), ("inclusive", inclusive)):
+        print(f"\n| function ({title}) | share |\n|---|---|")
+        for name, n in counts.most_common(top):
+            print(f"| {name[-110:]} | {100 * n / total:.1f}% |")
 
 
 if __name__ == "__main__":

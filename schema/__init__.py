@@ -12,6 +12,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from schema.cost import cost_limiter
 from schema.errors import ALL_ERROR_TYPES
+from schema.execution import executor_for
 from schema.extensions import ErrorPolicy, RequestPolicy
 from schema.mutations import Mutation
 from schema.query import Query
@@ -54,10 +55,12 @@ def build_schema(*, max_depth: int = MAX_DEPTH, max_aliases: int = MAX_ALIASES, 
         RequestPolicy,
         cost_limiter(max_cost),
     ]
-    return Schema(
+    built = Schema(
         query=Query, mutation=Mutation, types=[*ALL_ERROR_TYPES, Order], extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=production, scalar_map={Decimal: DECIMAL_SCALAR}),
     )
+    built.execution_context_class = executor_for(built._schema)
+    return built
 
 
 schema = build_schema()

@@ -1,0 +1,134 @@
+"""One request's CPU in process, without the network (issue 14): a quick gauge between ``compare.sh`` runs.
+
+    .venv/bin/python bench/inproc.py [--n 2000] [--only "order detail"] [--profile]
+
+Seeds once (the shape of ``bench/compare.py``, kept in ``/tmp/og-inproc``), then calls the ASGI app
+directly with each work's body (a fresh copy of the database for the writes), and prints microseconds
+per request of CPU (both threads: the event loop's and aiosqlite's), the mean of the best of 5
+batches. ``--profile`` prints cProfile's top functions (its
+overhead inflates Python-heavy code; use it to find, ``compare.sh`` to measure).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# This folder holds a profile.py: keep it from shadowing the standard library's (cProfile imports it).
+sys.path[0] = str(Path(__file__).resolve().parents[1])
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import cProfile  # noqa: E402
+import orjson  # noqa: E402
+import os  # noqa: E402
+import pstats  # noqa: E402
+import random  # noqa: E402
+import shutil  # noqa: E402
+import time  # noqa: E402
+
+from bench.compare import BODIES, WORK, Ours  # noqa: E402
+
+SEEDED = Path("/tmp/og-inproc")
+
+
+def seeded() -> Ours:
+    if not (SEEDED / "ours" / "template.sqlite3").exists():
+        shutil.rmtree(SEEDED, ignore_errors=True)
+        SEEDED.mkdir()
+        return Ours(SEEDED)
+    ours = Ours.__new__(Ours)
+    ours.dir = SEEDED / "ours"
+    ours.template = ours.dir / "template.sqlite3"
+    ours.key = (SEEDED / "key").read_text() if (SEEDED / "key").exists() else ""
+    return ours
+
+
+async def measure(app, body: dict, key: str, n: int, ids: list[str]) -> float:  # type: ignore[no-untyped-def]
+    headers = [(b"content-type", b"application/json"), (b"host", b"127.0.0.1")]
+    if key:
+        headers.append((b"authorization", f"Bearer {key}".encode()))
+    text = orjson.dumps(body).decode()
+
+    async def one() -> None:
+        payload = text.replace("__ID__", random.choice(ids)).replace("__KEY__", os.urandom(8).hex()).encode()
+        sent = False
+
+        async def receive():  # type: ignore[no-untyped-def]
+            nonlocal sent
+            if sent:
+                await asyncio.sleep(3600)
+            sent = True
+            return {"type": "http.request", "body": payload, "more_body": False}
+
+        out: list[bytes] = []
+
+        async def send(message):  # type: ignore[no-untyped-def]
+            if message["type"] == "http.response.body":
+                out.append(message.get("body", b""))
+
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+                 "scheme": "http", "path": "/graphql", "raw_path": b"/graphql", "query_string": b"",
+                 "root_path": "", "headers": headers, "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80)}
+        await app(scope, receive, send)
+        result = b"".join(out)
+        if b'"errors"' in result or b'Error"' in result:
+            raise SystemExit(f"error: {result}")
+
+    for _ in range(50):
+        await one()
+    best = float("inf")
+    for _ in range(5):
+        start = time.process_time()
+        for _ in range(n // 5):
+            await one()
+        best = min(best, (time.process_time() - start) / (n // 5))
+    return best * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--only", default="")
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    ours = seeded()
+    (SEEDED / "key").write_text(ours.key)
+    ids = (ours.dir / "ids").read_text().split()
+    os.environ.update({k: v for k, v in ours_env(ours).items()})
+    from app.main import create_app  # after the environment is set
+    from app.settings import Settings
+
+    for work in WORK:
+        if not work.name.startswith(args.only):
+            continue
+        db = ours.dir / "inproc.sqlite3"
+        for stale in ours.dir.glob("inproc.sqlite3*"):
+            stale.unlink()
+        shutil.copy(ours.template, db)
+        os.environ["ORDERGRAPH_DATABASE_URL"] = f"sqlite://{db}"
+        app = create_app(Settings.from_env())
+        body = orjson.loads((BODIES / work.ours).read_bytes())
+
+        async def run() -> float:
+            async with app.router.lifespan_context(app):
+                if not args.profile:
+                    return await measure(app, body, ours.key if work.key else "", args.n, ids)
+                profiler = cProfile.Profile()
+                profiler.enable()
+                took = await measure(app, body, ours.key if work.key else "", args.n, ids)
+                profiler.disable()
+                pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "tottime")).print_stats(int(os.environ.get("TOP", "35")))
+                return took
+
+        print(f"{work.name}: {asyncio.run(run()):.0f} us CPU/request", flush=True)
+
+
+def ours_env(ours: Ours) -> dict[str, str]:
+    from tests.e2e.processes import base_env
+    return base_env(f"sqlite://{ours.dir}/og.sqlite3", ours.dir, ORDERGRAPH_WORKER="off",
+                    ORDERGRAPH_RATE_LIMITS="staff=100000000,anonymous=100000000")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,199 @@
+"""How a query's fields run: Strawberry's executor, with a short way for plain fields (issue 14).
+
+A page of 50 orders with their lines resolves some 2,000 fields, most of them a scalar or an enum read
+straight off its object (``id``, ``sku``, ``status``, ``unitPrice { amount }``...). For each,
+graphql-core makes a path and a resolve info, calls Strawberry's resolver (which ignores the info) and
+walks the completion rules: several microseconds a field, most of a page's CPU.
+
+A field is *plain* when Strawberry made it a basic field (no resolver, no extensions, no permissions:
+its resolver is Strawberry's ``_get_basic_result``, which reads the attribute), it has no arguments,
+and its type is a scalar, an enum, an object whose selected fields are all plain, or a list of those;
+``__typename`` is plain too. This executor completes the plain fields of an object itself: the value
+from the field's own resolver, coerced by the field's own type (``coerce_output_value``), an object's
+type checked with its own ``is_type_of``. The other fields of the object run the usual way, and the
+answer keeps the query's order.
+
+Nothing is reported differently: if any plain field of an object is not what its type says (a null
+where none is allowed, a value the type refuses, an object of another type, an exception), the whole
+object is run again the usual way, which reports it exactly as before. Plain fields only read
+attributes, so reading them twice changes nothing. With resolver middleware (an extension's
+``resolve``), everything runs the usual way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    GraphQLSchema,
+)
+from graphql.pyutils import Undefined
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+#: The name Strawberry gives the resolver of a basic field (strawberry/schema/schema_converter.py).
+BASIC_RESOLVER = "_get_basic_result"
+
+#: A plain field's value, or MISSING when it must run the usual way.
+MISSING = object()
+
+Step = Callable[[Any], Any]
+
+
+def basic_fields(schema: GraphQLSchema) -> dict[tuple[str, str], tuple[Any, Any]]:
+    """The resolver and type of every basic field of an object type, by (type name, field name)."""
+    found: dict[tuple[str, str], tuple[Any, Any]] = {}
+    for type_ in schema.type_map.values():
+        if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__"):
+            continue
+        for name, field in type_.fields.items():
+            definition = field.extensions.get("strawberry-definition")
+            if (definition is not None and definition.is_basic_field and not field.args
+                    and getattr(field.resolve, "__name__", None) == BASIC_RESOLVER):
+                found[(type_.name, name)] = (field.resolve, field.type)
+    return found
+
+
+class PlainExecutor(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's executor; see the module. ``basic`` is set per schema by ``executor_for``."""
+
+    basic: dict[tuple[str, str], tuple[Any, Any]] = {}
+
+    def execute_fields(self, parent_type, source_value, path, grouped_field_set, position_context):  # type: ignore[no-untyped-def,override]
+        plan = self._plan(parent_type, grouped_field_set)
+        if plan is None:
+            return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
+        plain, rest, order = plan
+        values = {}
+        for name, step in plain:
+            value = step(source_value)
+            if value is MISSING:
+                return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
+            values[name] = value
+        if not rest:
+            return values
+        others = super().execute_fields(parent_type, source_value, path, rest, position_context)
+        if self.is_awaitable(others):
+            async def merged() -> dict[str, Any]:
+                return _in_order(order, values, await others)
+
+            return merged()
+        return _in_order(order, values, others)
+
+    def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: dict[str, Any]) -> Any:
+        """(plain steps, the other fields, the answer's order), or None when no field is plain; memoized for
+        this execution by the field set's identity (graphql-core reuses one field set for every item of a
+        list), the set kept alive with it so that its id is not reused."""
+        plans = self.__dict__.setdefault("_plans", {})
+        cached = plans.get(id(grouped_field_set))
+        if cached is not None:
+            return cached[1]
+        plan = None
+        if self.middleware_manager is None or not self.middleware_manager.middlewares:
+            plain, rest = [], {}
+            for name, details in grouped_field_set.items():
+                step = self._step(parent_type, details)
+                if step is None:
+                    rest[name] = details
+                else:
+                    plain.append((name, step))
+            if plain:
+                plan = (plain, rest, list(grouped_field_set))
+        plans[id(grouped_field_set)] = (grouped_field_set, plan)
+        return plan
+
+    def _step(self, parent_type: GraphQLObjectType, details: list[Any]) -> Step | None:
+        """How to complete one plain field from its parent object, or None if the field is not plain."""
+        node = details[0].node
+        if node.arguments or any(d.defer_usage is not None or d.fragment_variable_values for d in details):
+            return None
+        if node.name.value == "__typename":
+            type_name = parent_type.name
+            return lambda source: type_name
+        basic = self.basic.get((parent_type.name, node.name.value))
+        if basic is None:
+            return None
+        resolve, type_ = basic
+        complete = self._completion(type_, details)
+        if complete is None:
+            return None
+
+        def step(source: Any) -> Any:
+            try:
+                return complete(resolve(source, None))
+            except Exception:  # noqa: BLE001 - the usual way reports it
+                return MISSING
+
+        return step
+
+    def _completion(self, type_: Any, details: list[Any]) -> Step | None:
+        """How to complete a resolved value of this type, or None if values of it are not plain."""
+        if isinstance(type_, GraphQLNonNull):
+            inner = self._completion(type_.of_type, details)
+            if inner is None:
+                return None
+            return lambda value: MISSING if value is None else inner(value)
+        if isinstance(type_, GraphQLList):
+            item = self._completion(type_.of_type, details)
+            if item is None:
+                return None
+
+            def complete_list(value: Any) -> Any:
+                if value is None:
+                    return None
+                if not isinstance(value, (list, tuple)):
+                    return MISSING  # anything else the usual way (a generator could not be read twice)
+                items = [item(v) for v in value]
+                return MISSING if any(v is MISSING for v in items) else items
+
+            return complete_list
+        if isinstance(type_, (GraphQLScalarType, GraphQLEnumType)):
+            coerce = type_.coerce_output_value
+
+            def complete_leaf(value: Any) -> Any:
+                if value is None:
+                    return None
+                if isinstance(value, Exception):
+                    return MISSING
+                coerced = coerce(value)
+                return MISSING if coerced is None or coerced is Undefined else coerced
+
+            return complete_leaf
+        if isinstance(type_, GraphQLObjectType):
+            grouped, new_defers, forbidden = self.collect_subfields(type_, details)
+            plan = None if new_defers or forbidden else self._plan(type_, grouped)
+            if plan is None or plan[1]:
+                return None  # not every selected field of it is plain
+            steps, is_type_of = plan[0], type_.is_type_of
+
+            def complete_object(value: Any) -> Any:
+                if value is None:
+                    return None
+                if is_type_of is not None and is_type_of(value, None) is not True:
+                    return MISSING
+                values = {}
+                for name, step in steps:
+                    got = step(value)
+                    if got is MISSING:
+                        return MISSING
+                    values[name] = got
+                return values
+
+            return complete_object
+        return None
+
+
+def _in_order(order: list[str], plain: dict[str, Any], others: dict[str, Any]) -> dict[str, Any]:
+    """The object's answer in the query's order (a field graphql-core left out stays out)."""
+    return {name: plain[name] if name in plain else others[name] for name in order
+            if name in plain or name in others}
+
+
+def executor_for(schema: GraphQLSchema) -> type[PlainExecutor]:
+    """The executor class for one schema, knowing its basic fields."""
+    return type("PlainExecutor", (PlainExecutor,), {"basic": basic_fields(schema)})

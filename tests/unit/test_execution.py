@@ -1,0 +1,165 @@
+"""The executor's short way for plain fields (schema/execution.py) answers exactly what Strawberry's own
+executor answers: the same data in the same order, and the same errors at the same paths."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from decimal import Decimal
+
+import pytest
+import strawberry
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from schema.execution import PlainExecutor, executor_for
+
+
+@strawberry.enum
+class Colour(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@strawberry.type
+class Price:
+    amount: Decimal
+    currency: str
+
+
+@strawberry.type
+class Item:
+    id: strawberry.ID
+    name: str
+    colour: Colour
+    price: Price
+    tags: list[str]
+    nickname: str | None = None
+
+    @strawberry.field
+    def loud(self) -> str:
+        return self.name.upper()
+
+    @strawberry.field
+    async def later(self) -> int:
+        await asyncio.sleep(0)
+        return len(self.name)
+
+
+@strawberry.type
+class Other:
+    name: str
+
+
+def item(n: int, **changes: object) -> Item:
+    values = {"id": strawberry.ID(str(n)), "name": f"item {n}", "colour": Colour.RED,
+              "price": Price(amount=Decimal(f"{n}.50"), currency="EUR"), "tags": ["a", "b"]}
+    values.update(changes)
+    return Item(**values)  # type: ignore[arg-type]
+
+
+#: What the resolvers hand back: changed by a test to hold a broken value.
+ITEMS: list[Item] = []
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def items(self) -> list[Item]:
+        return ITEMS
+
+    @strawberry.field
+    def maybe(self) -> Item | None:
+        return ITEMS[0] if ITEMS else None
+
+
+def schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
+    usual = strawberry.Schema(query=Query)
+    plain = strawberry.Schema(query=Query)
+    plain.execution_context_class = executor_for(plain._schema)
+    return usual, plain
+
+
+def run(query: str) -> tuple[object, object]:
+    usual, plain = schemas()
+    assert usual.execution_context_class is StrawberryGraphQLCoreExecutionContext
+    assert issubclass(plain.execution_context_class, PlainExecutor)
+    ours, theirs = (asyncio.run(s.execute(query)) for s in (plain, usual))
+    return ours, theirs
+
+
+def same(query: str) -> object:
+    ours, theirs = run(query)
+    assert ours.data == theirs.data
+    assert list(_keys(ours.data)) == list(_keys(theirs.data))  # the same order, nested
+    assert [(e.message, e.path) for e in ours.errors or []] == [(e.message, e.path) for e in theirs.errors or []]
+    return ours
+
+
+def _keys(data: object) -> object:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield key
+            yield from _keys(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _keys(value)
+
+
+@pytest.fixture(autouse=True)
+def items() -> None:
+    ITEMS[:] = [item(1), item(2, colour=Colour.BLUE, nickname="two")]
+
+
+def test_plain_fields_come_back_as_strawberry_gives_them() -> None:
+    result = same("""{ items { __typename id name colour nickname tags price { amount currency __typename }
+                     loud later } maybe { name } }""")
+    assert result.data["items"][1] == {"__typename": "Item", "id": "2", "name": "item 2", "colour": "BLUE",
+                                       "nickname": "two", "tags": ["a", "b"],
+                                       "price": {"amount": "2.50", "currency": "EUR", "__typename": "Price"},
+                                       "loud": "ITEM 2", "later": 6}
+
+
+def test_order_aliases_fragments_and_directives_are_kept() -> None:
+    same("""query { items { later first: name ...F price { ... on Price { currency } amount }
+                     skipped: name @skip(if: true) kept: colour @include(if: true) id } }
+            fragment F on Item { loud name id }""")
+
+
+def test_the_executor_knows_only_basic_fields() -> None:
+    _usual, plain = schemas()
+    basic = plain.execution_context_class.basic
+    assert ("Item", "name") in basic and ("Price", "amount") in basic
+    assert ("Item", "loud") not in basic and ("Item", "later") not in basic  # resolvers run the usual way
+    assert ("Query", "items") not in basic
+
+
+@pytest.mark.parametrize("broken", [
+    {"name": None},                      # null where the type allows none
+    {"colour": "green"},                 # a value the enum does not have
+    {"price": Other(name="x")},          # an object of another type
+    {"tags": ["a", None]},               # a null item in a list of non-null
+    {"tags": frozenset({"a"})},          # not a list (fine to graphql-core): left to the usual way
+])
+def test_broken_values_are_reported_as_the_usual_way_reports_them(broken: dict[str, object]) -> None:
+    ITEMS[1] = item(2, **broken)
+    ours, theirs = run("{ items { id name colour tags price { amount } later } maybe { id } }")
+    assert ours.data == theirs.data
+    assert [(e.message, e.path) for e in ours.errors or []] == [(e.message, e.path) for e in theirs.errors or []]
+    assert bool(ours.errors) is not isinstance(broken.get("tags"), frozenset)  # broken ones said so
+
+
+def test_an_extension_with_resolve_turns_the_short_way_off() -> None:
+    from strawberry.extensions import SchemaExtension
+
+    seen: list[str] = []
+
+    class Watch(SchemaExtension):
+        def resolve(self, _next, root, info, *args, **kwargs):  # type: ignore[no-untyped-def]
+            seen.append(info.field_name)
+            return _next(root, info, *args, **kwargs)
+
+    watched = strawberry.Schema(query=Query, extensions=[Watch])
+    watched.execution_context_class = executor_for(watched._schema)
+    result = asyncio.run(watched.execute("{ items { name } }"))
+    assert result.data == {"items": [{"name": "item 1"}, {"name": "item 2"}]}
+    assert seen == ["items", "name", "name"]  # every field passed through the middleware
