@@ -5,7 +5,8 @@ commit before a change, then from this one:
     git worktree add /tmp/before 2c8cd89 && (cd /tmp/before && ../../work/main/.venv/bin/python \\
         /work/main/bench/count_statements.py) && .venv/bin/python bench/count_statements.py
 
-It prints one line a mutation: how many statements its request ran, in the ASGI app, on SQLite.
+It prints one line a mutation: how many statements its request ran, in the ASGI app, on SQLite; and the
+statements themselves of the mutations named as arguments (``count_statements.py addNote``).
 """
 
 from __future__ import annotations
@@ -34,9 +35,11 @@ class Counter(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
         self.count = 0
+        self.seen: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         self.count += 1
+        self.seen.append(record.getMessage()[:160])
 
 
 CREATE = ('mutation($i: CreateOrderInput!) { createOrder(input: $i) { ... on CreateOrderSuccess { order { id '
@@ -75,9 +78,11 @@ async def main() -> None:
 
             order = (await gql(CREATE, {"i": ORDER}))["createOrder"]["order"]["id"]
             for name, (query, variables) in WORK.items():
-                counter.count = 0
+                counter.count, counter.seen = 0, []
                 await gql(query, variables(order))
                 print(f"{name}: {counter.count} statements")
+                if name in sys.argv[1:]:
+                    print("\n".join(f"  {statement}" for statement in counter.seen))
     print(f"({Path.cwd()})")
 
 

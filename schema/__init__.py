@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
-from strawberry.extensions.add_validation_rules import AddValidationRules
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
-from schema.cost import cost_limiter
 from schema.errors import ALL_ERROR_TYPES
 from schema.execution import executor_for
-from schema.extensions import ErrorPolicy, RequestPolicy
+from schema.extensions import request_pipeline
 from schema.mutations import Mutation
 from schema.query import Query
 from schema.scalars import DECIMAL_SCALAR, Decimal
@@ -28,7 +24,7 @@ MAX_COST = 100_000
 class Schema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None) -> None:  # type: ignore[no-untyped-def]
         # Strawberry logs every error with a traceback, the client's mistakes
-        # included; ErrorPolicy logs the unexpected ones, which are ours.
+        # included; the request pipeline logs the unexpected ones, which are ours.
         return None
 
 
@@ -36,25 +32,14 @@ def build_schema(*, max_depth: int = MAX_DEPTH, max_aliases: int = MAX_ALIASES, 
                  production: bool = False, introspection: bool = True, max_cost: int = MAX_COST) -> strawberry.Schema:
     """The schema with its abuse limits (the server builds one per kind of caller).
     In production, field suggestions are off."""
-    # The limiters make a new validation rule class per instance, and extensions
-    # are instantiated per request: that would make every request miss the
-    # ValidationCache (it keys on the rule classes). Build the rules once.
+    # The limiters make a new validation rule class per instance: take their rules once, for the pipeline.
     rules = [
         *QueryDepthLimiter(max_depth=max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
     ]
     if not introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
-    extensions = [
-        ErrorPolicy,
-        partial(MaxTokensLimiter, max_token_count=max_tokens),
-        partial(AddValidationRules, rules),
-        partial(ParserCache, maxsize=512),
-        partial(ValidationCache, maxsize=512),
-        # After the cache, which sets the validation's errors: these join them.
-        RequestPolicy,
-        cost_limiter(max_cost),
-    ]
+    extensions = [request_pipeline(max_tokens=max_tokens, rules=rules, max_cost=max_cost)]
     built = Schema(
         query=Query, mutation=Mutation, types=[*ALL_ERROR_TYPES, Order], extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=production, scalar_map={Decimal: DECIMAL_SCALAR}),

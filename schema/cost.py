@@ -29,9 +29,6 @@ from graphql import (
     SelectionSetNode,
     VariableNode,
 )
-from graphql.error import GraphQLError
-from graphql.execution import ExecutionResult as GraphQLExecutionResult
-from strawberry.extensions import SchemaExtension
 
 from domain.listing import DEFAULT_PAGE
 
@@ -114,31 +111,3 @@ def _selection_cost(schema: GraphQLSchema, selection_set: SelectionSetNode, pare
         total += _selection_cost(schema, field.selection_set, child, multiplier * factor, inner_page, fragments,
                                  variables)
     return total
-
-
-def cost_limiter(max_cost: int) -> type[SchemaExtension]:
-    """The extension holding requests to ``max_cost`` (a class per limit, as Strawberry wants them)."""
-
-    class CostLimit(SchemaExtension):
-        """Refuse a request over the limit before it runs; say its cost when the request asks
-        (``extensions: {"cost": true}``)."""
-
-        cost: int | None = None
-
-        def on_execute(self) -> Iterator[None]:
-            context = self.execution_context
-            if context.graphql_document is not None:
-                self.cost = query_cost(context.schema._schema, context.graphql_document,  # noqa: SLF001
-                                       context._provided_operation_name, context.variables)  # noqa: SLF001
-                if self.cost > max_cost:
-                    context.result = GraphQLExecutionResult(data=None, errors=[GraphQLError(
-                        f"The query costs {self.cost}, over the limit of {max_cost} for your kind of caller: ask for "
-                        "smaller pages, fewer lists or fewer aliases.",
-                        extensions={"code": "QUERY_TOO_COMPLEX", "cost": self.cost, "maxCost": max_cost})])
-            yield
-
-        def get_results(self) -> dict[str, Any]:
-            asked = (self.execution_context.operation_extensions or {}).get("cost")
-            return {"cost": {"requested": self.cost, "limit": max_cost}} if asked and self.cost is not None else {}
-
-    return CostLimit

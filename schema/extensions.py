@@ -1,22 +1,37 @@
-"""How errors leave the server: our refusals carry a code; anything unexpected is masked."""
+"""What every request goes through, in one Strawberry extension: parsing with a token limit, validation
+with the depth and alias limits, the request policy, the cost limit, and how errors leave (our refusals
+carry a code; anything unexpected is masked).
+
+One extension, not one each (issue 14): Strawberry builds every extension and wraps each of its hooks
+on every request, which cost an order detail a sixth of its time with seven of them. Parsed documents
+and validation results are kept by the document's text: Strawberry's own validation cache keys on the
+parsed document, and hashing one walks its whole tree on every request.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from typing import Any
 
-from graphql import DocumentNode, Node, OperationDefinitionNode, StringValueNode
+from graphql import DocumentNode, Node, OperationDefinitionNode, StringValueNode, parse, specified_rules
 from graphql.error import GraphQLError
+from graphql.execution import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
 
 from resolvers.common import Forbidden, Unauthenticated
+from schema.cost import query_cost
 from schema.errors import InvalidArgument
 
 log = logging.getLogger("ordergraph.errors")
 
 MASKED_MESSAGE = "Unexpected error."
+
+#: Documents kept parsed, and validation results kept per schema (the oldest forgotten first).
+KEPT_DOCUMENTS = 512
 
 
 def _translate(error: GraphQLError) -> GraphQLError:
@@ -43,16 +58,6 @@ def _translate(error: GraphQLError) -> GraphQLError:
                         extensions=extensions)
 
 
-class ErrorPolicy(SchemaExtension):
-    """Give UNAUTHENTICATED / FORBIDDEN / INVALID_INPUT errors their code; mask every other exception."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is not None and getattr(result, "errors", None):
-            result.errors = [_translate(e) for e in result.errors]
-
-
 #: Characters no text input may hold: the C0 controls but tab, line feed and carriage return, and
 #: DEL. NUL in particular: PostgreSQL refuses it in text, which would surface as an internal error.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -70,41 +75,103 @@ def _control_in(value: Any, path: str) -> str | None:
     return None
 
 
-class RequestPolicy(SchemaExtension):
-    """What every request must be, whatever it asks (checked before it runs, a request error):
-    - no text input holds a control character (code INVALID_INPUT, naming the input);
-    - a document of several operations names the one to run (``operationName``)."""
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        errors = list(context.pre_execution_errors or [])
-        document = context.graphql_document
-        found = _control_in(context.variables or {}, "variables")
-        if found is not None:
-            errors.append(GraphQLError(f"{found} holds a control character (such as NUL); text inputs may not.",
-                                       extensions={"code": "INVALID_INPUT", "field": found}))
-        elif document is not None and _may_hold_control(context.query):
-            literal = next((node for node in _string_literals(document) if CONTROL.search(node.value)), None)
-            if literal is not None:
-                errors.append(GraphQLError("A string in the document holds a control character (such as NUL); text "
-                                           "inputs may not.", nodes=[literal],
-                                           extensions={"code": "INVALID_INPUT", "field": "query"}))
-        if document is not None and context._provided_operation_name is None:  # (operation_name guesses one)
-            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-            if len(operations) > 1:
-                errors.append(GraphQLError(f"The document holds {len(operations)} operations: name the one to run "
-                                           "with operationName.", nodes=operations,
-                                           extensions={"code": "OPERATION_NAME_REQUIRED"}))
-        if errors:
-            context.pre_execution_errors = errors
-        yield
+@lru_cache(maxsize=KEPT_DOCUMENTS)
+def _parse(query: str, max_tokens: int) -> DocumentNode:
+    return parse(query, max_tokens=max_tokens)
 
 
-def _may_hold_control(query: str | None) -> bool:
-    """Whether a string literal of the document can hold a control character: only if the text holds one,
-    or an escape (``\\u0000`` is NUL in a GraphQL string). Most documents hold neither, and walking their
-    tree on every request cost a tenth of an order detail (issue 14)."""
-    return query is None or "\\u" in query or CONTROL.search(query) is not None
+class _Checked:
+    """What a document's checks found, whatever the request's variables: graphql-core's validation
+    errors, the first string literal holding a control character, and its operations."""
+
+    __slots__ = ("errors", "literal", "operations")
+
+    def __init__(self, document: DocumentNode, schema: Any, rules: Sequence[type]) -> None:
+        self.errors: list[GraphQLError] = validate_document(schema, document, tuple(rules))
+        self.literal = next((node for node in _string_literals(document) if CONTROL.search(node.value)), None)
+        self.operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+
+
+def request_pipeline(*, max_tokens: int, rules: Sequence[type], max_cost: int) -> type[SchemaExtension]:
+    """The extension for one schema: its token limit, its validation rules beyond graphql-core's (depth,
+    aliases, no introspection...) and its cost limit. A class per schema, as Strawberry wants them; it
+    keeps that schema's validation results."""
+    all_rules = (*specified_rules, *rules)
+    checked: dict[str, _Checked] = {}
+
+    class RequestPipeline(SchemaExtension):
+        """Every request, before it runs (errors of the request, and nothing runs):
+        - it parses within the token limit and is valid (graphql-core's rules and the schema's limits);
+        - no text input holds a control character (code INVALID_INPUT, naming the input);
+        - a document of several operations names the one to run (``operationName``);
+        - its cost is within the limit (QUERY_TOO_COMPLEX; said when the request asks with
+          ``extensions: {"cost": true}``).
+        After it ran: UNAUTHENTICATED / FORBIDDEN / INVALID_INPUT errors get their code, and every
+        other exception is masked (and logged)."""
+
+        cost: int | None = None
+
+        def on_operation(self) -> Iterator[None]:
+            yield
+            result = self.execution_context.result
+            if result is not None and getattr(result, "errors", None):
+                result.errors = [_translate(e) for e in result.errors]
+
+        def on_parse(self) -> Iterator[None]:
+            context = self.execution_context
+            if context.graphql_document is None and context.query:
+                context.graphql_document = _parse(context.query, max_tokens)
+            yield
+
+        def on_validate(self) -> Iterator[None]:
+            context = self.execution_context
+            document = context.graphql_document
+            if document is not None:
+                found = checked.get(context.query) if context.query is not None else None
+                if found is None:
+                    found = _Checked(document, context.schema._schema, all_rules)  # noqa: SLF001
+                    if context.query is not None:
+                        if len(checked) >= KEPT_DOCUMENTS:
+                            del checked[next(iter(checked))]
+                        checked[context.query] = found
+                context.pre_execution_errors = [*found.errors, *_policy(context, found)]
+            yield
+
+        def on_execute(self) -> Iterator[None]:
+            context = self.execution_context
+            if context.graphql_document is not None:
+                self.cost = query_cost(context.schema._schema, context.graphql_document,  # noqa: SLF001
+                                       context._provided_operation_name, context.variables)  # noqa: SLF001
+                if self.cost > max_cost:
+                    context.result = GraphQLExecutionResult(data=None, errors=[GraphQLError(
+                        f"The query costs {self.cost}, over the limit of {max_cost} for your kind of caller: ask for "
+                        "smaller pages, fewer lists or fewer aliases.",
+                        extensions={"code": "QUERY_TOO_COMPLEX", "cost": self.cost, "maxCost": max_cost})])
+            yield
+
+        def get_results(self) -> dict[str, Any]:
+            asked = (self.execution_context.operation_extensions or {}).get("cost")
+            return {"cost": {"requested": self.cost, "limit": max_cost}} if asked and self.cost is not None else {}
+
+    return RequestPipeline
+
+
+def _policy(context: Any, checked: _Checked) -> list[GraphQLError]:
+    """The request policy's errors for this request."""
+    errors = []
+    found = _control_in(context.variables or {}, "variables")
+    if found is not None:
+        errors.append(GraphQLError(f"{found} holds a control character (such as NUL); text inputs may not.",
+                                   extensions={"code": "INVALID_INPUT", "field": found}))
+    elif checked.literal is not None:
+        errors.append(GraphQLError("A string in the document holds a control character (such as NUL); text "
+                                   "inputs may not.", nodes=[checked.literal],
+                                   extensions={"code": "INVALID_INPUT", "field": "query"}))
+    if context._provided_operation_name is None and len(checked.operations) > 1:  # noqa: SLF001 (operation_name guesses one)
+        errors.append(GraphQLError(f"The document holds {len(checked.operations)} operations: name the one to run "
+                                   "with operationName.", nodes=checked.operations,
+                                   extensions={"code": "OPERATION_NAME_REQUIRED"}))
+    return errors
 
 
 def _string_literals(document: DocumentNode) -> Iterator[StringValueNode]:
