@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from db import outbox, sql
-from db.records import EventRecord
+from db.records import EventRecord, OrderRecord
 from domain.events import NOT_IN_FEED, EventType, NewEvent, OrderState, event_payload
 from domain.money import to_currency
 
@@ -59,28 +59,34 @@ ORDER_COLUMNS = frozenset({"status", "payment_status", "fulfillment_status", "pa
 
 
 async def record_change(
-    order_id: str, events: Sequence[NewEvent], now: datetime, order: Mapping[str, Any] | None = None,
+    order_id: str, events: Sequence[NewEvent], now: datetime, order: Mapping[str, Any] | None = None, *,
+    bumped: OrderState | None = None,
 ) -> OrderState:
     """Write a change's events, in the caller's transaction and after the change itself: the
     order row takes the change's own columns (``order``) and its version grows by one, every
     event carries the version and the order's state as the change left it, and each event is
-    queued for fan-out (webhooks, email)."""
+    queued for fan-out (webhooks, email). ``bumped``: the change already wrote the next version
+    when it locked the order (``reads.bump_order``), and this is the row it read then."""
     changes = dict(order or {})
     assert changes.keys() <= ORDER_COLUMNS, changes.keys() - ORDER_COLUMNS
-    assignments = "".join(f', "{column}" = ${i}' for i, column in enumerate(changes, start=3))
-    (row,) = await sql.fetch(
-        f'UPDATE "orders" SET "version" = "version" + 1, "updated_at" = $1{assignments} WHERE "id" = $2 RETURNING '
-        '"id", "store_id", "number", "status", "payment_status", "fulfillment_status", "currency", "total", '
-        '"amount_paid", "test", "version", "updated_at"',
-        now, order_id, *changes.values(),
-    )
-    state = OrderState(
-        id=str(row["id"]), store_id=str(row["store_id"]), number=row["number"], status=row["status"],
-        payment_status=row["payment_status"], fulfillment_status=row["fulfillment_status"],
-        currency=row["currency"], total=to_currency(sql.as_decimal(row["total"]), row["currency"]),
-        amount_paid=to_currency(sql.as_decimal(row["amount_paid"]), row["currency"]),
-        test=bool(row["test"]), version=int(row["version"]), updated_at=sql.as_datetime(row["updated_at"]),
-    )
+    if bumped is not None and not changes:
+        state = bumped
+    else:
+        version = '' if bumped is not None else '"version" = "version" + 1, '
+        assignments = "".join(f', "{column}" = ${i}' for i, column in enumerate(changes, start=3))
+        (row,) = await sql.fetch(
+            f'UPDATE "orders" SET {version}"updated_at" = $1{assignments} WHERE "id" = $2 RETURNING '
+            '"id", "store_id", "number", "status", "payment_status", "fulfillment_status", "currency", "total", '
+            '"amount_paid", "test", "version", "updated_at"',
+            now, order_id, *changes.values(),
+        )
+        state = OrderState(
+            id=str(row["id"]), store_id=str(row["store_id"]), number=row["number"], status=row["status"],
+            payment_status=row["payment_status"], fulfillment_status=row["fulfillment_status"],
+            currency=row["currency"], total=to_currency(sql.as_decimal(row["total"]), row["currency"]),
+            amount_paid=to_currency(sql.as_decimal(row["amount_paid"]), row["currency"]),
+            test=bool(row["test"]), version=int(row["version"]), updated_at=sql.as_datetime(row["updated_at"]),
+        )
     ids = [sql.new_uuid() for _ in events]
     await _insert([
         (event_id, order_id, state.store_id, e.type.value, e.message, e.actor.kind.value, e.actor.id, e.actor.name,
@@ -89,6 +95,16 @@ async def record_change(
     ])
     await outbox.enqueue([outbox.NewJob(outbox.DISPATCH, event_id, now) for event_id in ids])
     return state
+
+
+def state_of(record: OrderRecord) -> OrderState:
+    """What an event reports of an order read whole."""
+    return OrderState(
+        id=record.id, store_id=record.store_id, number=record.number, status=record.status,
+        payment_status=record.payment_status, fulfillment_status=record.fulfillment_status,
+        currency=record.currency, total=record.total, amount_paid=record.amount_paid, test=record.test,
+        version=record.version, updated_at=record.updated_at,
+    )
 
 
 async def record_store_event(store_id: str, event: NewEvent, now: datetime) -> str:

@@ -7,11 +7,12 @@ A revoked key must be refused from the next request on, in every process:
 - **Other processes on PostgreSQL**: the revocation's transaction sends ``NOTIFY ordergraph_keys``, delivered
   at commit to every process listening (``listen``), which empties its cache; until a process listens (or
   after its listening connection failed, until it listens again) it keeps nothing.
-- **Another process on SQLite** (the ``keys revoke`` command beside the server): SQLite's
-  ``PRAGMA data_version`` moves whenever another connection commits. Each request asks it first, on a
-  connection of this process's own that does nothing else (a counter in shared memory: microseconds, and
-  no hop to the database thread), and the cache is emptied when it moved. That connection sees this
-  process's own commits as another's too, so a write empties the cache as well: reads keep the benefit.
+- **Another process on SQLite** (a command beside the server, a second server on the same file): once
+  the revocation committed, the revoking process appends a byte to a marker file beside the database
+  (``<database>-keys``). Each request looks at the marker's size and time first (one ``stat``: no hop to
+  the database thread, no statement), and the cache is emptied when they moved. The marker moves only
+  with revocations, so this process's own writes keep the cache (``PRAGMA data_version``, used before,
+  moved with them: every request after a write read its key again).
 
 An entry also lives at most ``TTL``, whatever happens. Only valid keys are kept: an unknown or revoked key
 is read from the database each time, as before.
@@ -20,7 +21,7 @@ is read from the database each time, as before.
 from __future__ import annotations
 
 import logging
-import sqlite3
+import os
 import time
 from collections.abc import Callable
 
@@ -34,15 +35,17 @@ CHANNEL = "ordergraph_keys"
 TTL = 60.0
 #: Keys kept at most (a process serves a few stores' keys; a flood of distinct valid keys just cycles).
 MAX_ENTRIES = 10_000
+#: SQLite: the marker file beside the database, and the size it is started again at.
+MARKER_SUFFIX = "-keys"
+MARKER_MAX_BYTES = 4096
 
 
 class KeyCache:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._entries: dict[str, tuple[ApiKeyRecord, float]] = {}
-        self._data_version: tuple[str, int] | None = None
-        #: SQLite: the connection that watches for other connections' commits, and its database file.
-        self._monitor: tuple[str, sqlite3.Connection] | None = None
+        #: SQLite: the revocation marker as last seen (its path, size and modification time).
+        self._marker: tuple[str, int, int] | None = None
         #: PostgreSQL: True while this process listens for revocations (else it keeps nothing).
         self.listening = False
 
@@ -69,25 +72,39 @@ class KeyCache:
             self._entries.clear()
         self._entries[key_hash] = (record, self._clock())
 
-    def _sqlite_version(self) -> tuple[str, int]:
-        """The database file and its data version as the watching connection sees it."""
-        path = sql.sqlite_file()
-        if self._monitor is None or self._monitor[0] != path:
-            self._monitor = (path, sqlite3.connect(path, check_same_thread=False, isolation_level=None))
-        return path, self._monitor[1].execute("PRAGMA data_version").fetchone()[0]
-
     async def _trusted(self) -> bool:
-        """Whether cached keys may be used: on PostgreSQL while listening; on SQLite once the data version
-        says no other connection committed since (emptying the cache when one did)."""
-        if sql.is_postgres():
+        """Whether cached keys may be used: on PostgreSQL while listening; on SQLite once the marker says no
+        revocation committed since (emptying the cache when one did)."""
+        connection = sql.connection()
+        if connection.capabilities.dialect == "postgres":
             if not self.listening:
                 self._entries.clear()
             return self.listening
-        version = self._sqlite_version()
-        if version != self._data_version:
+        seen = _marker_state(sql.sqlite_file(connection))
+        if seen != self._marker:
             self._entries.clear()
-            self._data_version = version
+            self._marker = seen
         return True
+
+
+def _marker_state(database: str) -> tuple[str, int, int]:
+    path = database + MARKER_SUFFIX
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return path, -1, -1
+    return path, found.st_size, found.st_mtime_ns
+
+
+def _announce(database: str) -> None:
+    """SQLite: move the marker (a byte more; started again, with a new time, once it grew large)."""
+    path = database + MARKER_SUFFIX
+    try:
+        restart = os.path.getsize(path) >= MARKER_MAX_BYTES
+    except FileNotFoundError:
+        restart = False
+    with open(path, "wb" if restart else "ab") as marker:
+        marker.write(b".")
 
 
 #: This process's cache.
@@ -95,7 +112,10 @@ KEYS = KeyCache()
 
 
 async def revoked() -> None:
-    """In the revoking transaction: empty this process's cache, and (PostgreSQL) tell the others at commit."""
+    """In the revoking transaction: empty this process's cache, and tell the others at commit (PostgreSQL:
+    NOTIFY, delivered at commit; SQLite: the marker, moved once the transaction committed)."""
     KEYS.forget_all()
     if sql.is_postgres():
         await sql.execute(f"NOTIFY {CHANNEL}")
+    elif (database := sql.sqlite_file()) != ":memory:":
+        sql.after_commit(lambda: _announce(database))

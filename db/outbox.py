@@ -17,10 +17,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
-from tortoise.transactions import in_transaction
 
 from db import sql
-from db.config import CONNECTION
 
 DISPATCH = "DISPATCH"
 WEBHOOK = "WEBHOOK"
@@ -155,7 +153,7 @@ async def transaction() -> AsyncIterator[None]:
     """One transaction; when it commits having queued jobs, this process's workers are woken."""
     token = _queued.set(False)
     try:
-        async with in_transaction(CONNECTION):
+        async with sql.transaction():
             yield
         queued = _queued.get()
     finally:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +41,7 @@ ORDER_COLUMNS = (
     "exchange_rate", "transaction_fee", "transaction_fee_returnable", "customer_token_generation",
 )
 _ORDER_SELECT = ", ".join(f'o."{c}"' for c in ORDER_COLUMNS)
+_ORDER_RETURNING = ", ".join(f'"{c}"' for c in ORDER_COLUMNS)
 
 
 def _money(value: Any, currency: str) -> Decimal:
@@ -94,6 +96,17 @@ async def order(store_id: str, order_id: str, *, lock: bool = False) -> OrderRec
     locking = " FOR UPDATE" if lock and sql.is_postgres() else ""
     rows = await sql.fetch(f'SELECT {_ORDER_SELECT} FROM "orders" AS o WHERE o."id" = $1 AND o."store_id" = $2'
                            f"{locking}", order_id, store_id)
+    return order_record(rows[0]) if rows else None
+
+
+async def bump_order(store_id: str, order_id: str, now: datetime) -> OrderRecord | None:
+    """Lock the store's order for a change by writing its next version (one statement: the row lock on
+    PostgreSQL, the write lock on SQLite) and read it as it now is; the change's events carry that
+    version (``timeline.bumped``). None, and nothing written, for another store's or a missing order."""
+    if not is_uuid(order_id) or not is_uuid(store_id):
+        return None
+    rows = await sql.fetch(f'UPDATE "orders" SET "version" = "version" + 1, "updated_at" = $1 WHERE "id" = $2 AND '
+                           f'"store_id" = $3 RETURNING {_ORDER_RETURNING}', now, order_id, store_id)
     return order_record(rows[0]) if rows else None
 
 

@@ -10,17 +10,16 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, astuple
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from db import models as m
 from db import payments as ledger_rows
-from db import keycache, reads
+from db import keycache, reads, sql
 from db.records import (
     ApiKeyRecord,
     CancellationRequestRecord,
@@ -54,7 +53,7 @@ def new_id() -> str:
 
 def transaction():
     """One database transaction; on PostgreSQL, locked rows stay locked until it ends."""
-    return in_transaction("default")
+    return sql.transaction()
 
 
 
@@ -568,11 +567,14 @@ async def save_shipment(order_id: str, shipment: d.Shipment, *, is_new: bool, no
 
 
 async def insert_note(order_id: str, body: str, actor: Actor, now: datetime) -> NoteRecord:
-    row = await m.Note.create(
-        id=new_id(), order_id=order_id, body=body, author_kind=actor.kind.value, author_id=actor.id,
-        author_name=actor.name, created_at=now,
-    )
-    return _note_record(row)
+    note = NoteRecord(new_id(), order_id, body, actor.kind.value, actor.id, actor.name, now, now)
+    await sql.execute('INSERT INTO "notes" ("id", "order_id", "body", "author_kind", "author_id", "author_name", '
+                      '"created_at", "updated_at") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', *astuple(note))
+    return note
+
+
+async def bump_order(store_id: str, order_id: str, now: datetime) -> OrderRecord | None:
+    return await reads.bump_order(store_id, order_id, now)
 
 
 async def set_order_number(order: OrderRecord, number: str, now: datetime) -> None:

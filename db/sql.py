@@ -9,33 +9,49 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import orjson
-from tortoise import connections
+from tortoise.context import require_context
+from tortoise.transactions import in_transaction
 
 from db.config import CONNECTION
 
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 
 
-def _connection():
-    return connections.get(CONNECTION)
+def connection():
+    """The connection of the current context: the transaction's, inside one. (Through the context, not
+    Tortoise's deprecated ``connections`` proxy: it imports on every attribute read.)"""
+    return require_context().connections.get(CONNECTION)
+
+
+def sqlite_file(client: Any = None) -> str:
+    """The SQLite database's file (SQLite only; of ``client``, or the current connection), inside a
+    transaction too."""
+    client = client or connection()
+    while not hasattr(client, "filename"):
+        client = client._parent  # noqa: SLF001 - a transaction wraps the connection that has it
+    return client.filename
 
 
 def is_postgres() -> bool:
-    return _connection().capabilities.dialect == "postgres"
+    return connection().capabilities.dialect == "postgres"
 
 
-def sqlite_file() -> str:
-    """The SQLite database's file (SQLite only)."""
-    return _connection().filename
+def _text(client: Any, sql: str) -> str:
+    return sql if client.capabilities.dialect == "postgres" else _sqlite_text(sql)
 
 
-def _text(sql: str) -> str:
-    return sql if is_postgres() else _PLACEHOLDER.sub(r"?\1", sql)
+@lru_cache(maxsize=2048)
+def _sqlite_text(sql: str) -> str:
+    return _PLACEHOLDER.sub(r"?\1", sql)
 
 
 def _param(value: Any) -> Any:
@@ -47,13 +63,49 @@ def _param(value: Any) -> Any:
 async def fetch(sql: str, *params: Any) -> list[dict[str, Any]]:
     """The rows a statement returns (RETURNING included), as dicts."""
     # Not execute_query: on PostgreSQL it drops what an UPDATE/INSERT/DELETE returns.
-    return await _connection().execute_query_dict(_text(sql), [_param(p) for p in params])
+    client = connection()
+    return await client.execute_query_dict(_text(client, sql), [_param(p) for p in params])
 
 
 async def execute(sql: str, *params: Any) -> int:
     """Run a statement; how many rows it changed."""
-    count, _rows = await _connection().execute_query(_text(sql), [_param(p) for p in params])
+    client = connection()
+    count, _rows = await client.execute_query(_text(client, sql), [_param(p) for p in params])
     return count
+
+
+#: The callbacks to run when the outermost transaction under way commits (None: no transaction).
+_after_commit: ContextVar[list[Callable[[], None]] | None] = ContextVar("after_commit", default=None)
+
+
+@asynccontextmanager
+async def transaction() -> AsyncIterator[None]:
+    """One transaction (inside another: a savepoint of it). What ``after_commit`` asks for runs once the
+    outermost one committed, and not if it rolled back."""
+    if _after_commit.get() is not None:
+        async with in_transaction(CONNECTION):
+            yield
+        return
+    callbacks: list[Callable[[], None]] = []
+    token = _after_commit.set(callbacks)
+    try:
+        async with in_transaction(CONNECTION):
+            yield
+    finally:
+        _after_commit.reset(token)
+    for callback in callbacks:
+        callback()
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the transaction under way commits; at once outside one (the statement before
+    committed by itself). For notices that are harmless if spurious: a callback asked for in a savepoint
+    that rolled back still runs when the outer transaction commits."""
+    pending = _after_commit.get()
+    if pending is None:
+        callback()
+    elif callback not in pending:
+        pending.append(callback)
 
 
 def placeholders(start: int, count: int) -> str:

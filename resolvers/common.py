@@ -84,6 +84,14 @@ def forget_store(ctx: Context, store_id: str) -> None:
         ctx.loaders.stores.clear(store_id)
 
 
+class Refused(Exception):
+    """Raised inside a transaction to roll it back and answer with the refusal."""
+
+    def __init__(self, error: DomainError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
 @dataclass(frozen=True)
 class Locked:
     """An order loaded inside a transaction with its row locked."""

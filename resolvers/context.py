@@ -11,7 +11,7 @@ from db.crypto import SecretBox
 from db.records import StoreRecord
 from domain.access import Principal
 from domain.carriers import CarrierProvider
-from domain.events import NewEvent
+from domain.events import NewEvent, OrderState
 from domain.ports import Carrier
 from domain.webhooks import WebhookPolicy
 from resolvers.loaders import Loaders
@@ -39,6 +39,8 @@ class PendingChange:
     events: list[NewEvent] = field(default_factory=list)
     #: Columns of the order row to set.
     order: dict[str, Any] = field(default_factory=dict)
+    #: The order row as the change's lock left it, its next version already written (``timeline.bumped``).
+    bumped: OrderState | None = None
 
 
 @dataclass

@@ -16,6 +16,7 @@ from typing import Any
 
 from db import events as event_log
 from db import outbox
+from db.records import OrderRecord
 from domain.access import Actor
 from domain.events import EventType, NewEvent
 from resolvers.context import Context, PendingChange
@@ -39,7 +40,7 @@ async def change(ctx: Context) -> AsyncIterator[None]:
         try:
             yield
             for order_id, change in pending.items():
-                await event_log.record_change(order_id, change.events, ctx.now(), change.order)
+                await event_log.record_change(order_id, change.events, ctx.now(), change.order, bumped=change.bumped)
         finally:
             ctx.pending = None
 
@@ -48,6 +49,12 @@ def _pending(ctx: Context, order_id: str) -> PendingChange:
     if ctx.pending is None:
         raise RuntimeError("changes are said inside timeline.change(ctx), in the transaction of the change")
     return ctx.pending.setdefault(order_id, PendingChange())
+
+
+def bumped(ctx: Context, record: OrderRecord) -> None:
+    """The change locked the order by writing its next version (``repository.bump_order``): its events
+    carry that version, and the order row is written again only for columns the change sets."""
+    _pending(ctx, record.id).bumped = event_log.state_of(record)
 
 
 def update_order(ctx: Context, order_id: str, **columns: Any) -> None:

@@ -26,12 +26,16 @@ from collections.abc import Callable
 from typing import Any
 
 from graphql import (
+    GraphQLBoolean,
     GraphQLEnumType,
+    GraphQLID,
+    GraphQLInt,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLScalarType,
     GraphQLSchema,
+    GraphQLString,
 )
 from graphql.pyutils import Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -44,9 +48,19 @@ MISSING = object()
 
 Step = Callable[[Any], Any]
 
+#: graphql-core's own scalars answer a value of exactly this Python type with the value itself (its
+#: ``serialize_string``, ``serialize_id``, ``serialize_boolean``; ``serialize_int`` within 32 bits).
+_UNCHANGED = {
+    GraphQLString: (str, None),
+    GraphQLID: (str, None),
+    GraphQLBoolean: (bool, None),
+    GraphQLInt: (int, lambda value: -(2**31) <= value < 2**31),
+}
+
 
 def basic_fields(schema: GraphQLSchema) -> dict[tuple[str, str], tuple[Any, Any]]:
-    """The resolver and type of every basic field of an object type, by (type name, field name)."""
+    """How to read every basic field of an object type, and its type, by (type name, field name): the
+    attribute's name when Strawberry reads it with ``getattr`` (its default), else its resolver."""
     found: dict[tuple[str, str], tuple[Any, Any]] = {}
     for type_ in schema.type_map.values():
         if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__"):
@@ -55,7 +69,8 @@ def basic_fields(schema: GraphQLSchema) -> dict[tuple[str, str], tuple[Any, Any]
             definition = field.extensions.get("strawberry-definition")
             if (definition is not None and definition.is_basic_field and not field.args
                     and getattr(field.resolve, "__name__", None) == BASIC_RESOLVER):
-                found[(type_.name, name)] = (field.resolve, field.type)
+                read = definition.python_name if definition.default_resolver is getattr else field.resolve
+                found[(type_.name, name)] = (read, field.type)
     return found
 
 
@@ -86,15 +101,28 @@ class PlainExecutor(StrawberryGraphQLCoreExecutionContext):
         return _in_order(order, values, others)
 
     def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: dict[str, Any]) -> Any:
-        """(plain steps, the other fields, the answer's order), or None when no field is plain; memoized for
-        this execution by the field set's identity (graphql-core reuses one field set for every item of a
-        list), the set kept alive with it so that its id is not reused."""
+        """(plain steps, the other fields, the answer's order), or None when no field is plain.
+
+        Memoized for this execution by the field set's identity (graphql-core reuses one field set for every
+        item of a list), the set kept alive with it so that its id is not reused; and across requests by the
+        field nodes of the parsed document (kept by the parse cache: one object per node whatever the
+        request), when the operation has no directives: ``@skip(if: $x)`` makes what is selected depend on
+        the request's variables."""
         plans = self.__dict__.setdefault("_plans", {})
         cached = plans.get(id(grouped_field_set))
         if cached is not None:
             return cached[1]
+        plain_ok = self.middleware_manager is None or not self.middleware_manager.middlewares
+        key = None
+        if plain_ok and self._without_directives():
+            nodes = tuple(d.node for details in grouped_field_set.values() for d in details)
+            key = (type(self), parent_type.name, tuple(grouped_field_set), tuple(map(id, nodes)))
+            shared = _SHARED_PLANS.get(key)
+            if shared is not None:
+                plans[id(grouped_field_set)] = (grouped_field_set, shared[1])
+                return shared[1]
         plan = None
-        if self.middleware_manager is None or not self.middleware_manager.middlewares:
+        if plain_ok:
             plain, rest = [], {}
             for name, details in grouped_field_set.items():
                 step = self._step(parent_type, details)
@@ -105,7 +133,22 @@ class PlainExecutor(StrawberryGraphQLCoreExecutionContext):
             if plain:
                 plan = (plain, rest, list(grouped_field_set))
         plans[id(grouped_field_set)] = (grouped_field_set, plan)
+        if key is not None:
+            if len(_SHARED_PLANS) >= MAX_SHARED_PLANS:
+                del _SHARED_PLANS[next(iter(_SHARED_PLANS))]
+            _SHARED_PLANS[key] = (nodes, plan)  # the nodes kept alive: their ids stay theirs
         return plan
+
+    def _without_directives(self) -> bool:
+        """Whether the operation and its fragments use no directive (memoized by the operation node)."""
+        found = _STATIC_OPERATIONS.get(id(self.operation))
+        if found is None:
+            found = (self.operation, not any(_directives(node) for node in (self.operation,
+                                                                           *self.fragment_definitions.values())))
+            if len(_STATIC_OPERATIONS) >= MAX_SHARED_PLANS:
+                del _STATIC_OPERATIONS[next(iter(_STATIC_OPERATIONS))]
+            _STATIC_OPERATIONS[id(self.operation)] = found
+        return found[1]
 
     def _step(self, parent_type: GraphQLObjectType, details: list[Any]) -> Step | None:
         """How to complete one plain field from its parent object, or None if the field is not plain."""
@@ -118,16 +161,22 @@ class PlainExecutor(StrawberryGraphQLCoreExecutionContext):
         basic = self.basic.get((parent_type.name, node.name.value))
         if basic is None:
             return None
-        resolve, type_ = basic
+        read, type_ = basic
         complete = self._completion(type_, details)
         if complete is None:
             return None
-
-        def step(source: Any) -> Any:
-            try:
-                return complete(resolve(source, None))
-            except Exception:  # noqa: BLE001 - the usual way reports it
-                return MISSING
+        if isinstance(read, str):  # what Strawberry's resolver does, without its three calls
+            def step(source: Any) -> Any:
+                try:
+                    return complete(getattr(source, read))
+                except Exception:  # noqa: BLE001 - the usual way reports it
+                    return MISSING
+        else:
+            def step(source: Any) -> Any:
+                try:
+                    return complete(read(source, None))
+                except Exception:  # noqa: BLE001 - the usual way reports it
+                    return MISSING
 
         return step
 
@@ -154,10 +203,13 @@ class PlainExecutor(StrawberryGraphQLCoreExecutionContext):
             return complete_list
         if isinstance(type_, (GraphQLScalarType, GraphQLEnumType)):
             coerce = type_.coerce_output_value
+            exact, within = _UNCHANGED.get(type_, (None, None))
 
             def complete_leaf(value: Any) -> Any:
                 if value is None:
                     return None
+                if type(value) is exact and (within is None or within(value)):
+                    return value
                 if isinstance(value, Exception):
                     return MISSING
                 coerced = coerce(value)
@@ -186,6 +238,26 @@ class PlainExecutor(StrawberryGraphQLCoreExecutionContext):
 
             return complete_object
         return None
+
+
+#: Plans shared by requests of the same document (see ``PlainExecutor._plan``), and which operations have no
+#: directives; the oldest forgotten first.
+MAX_SHARED_PLANS = 4096
+_SHARED_PLANS: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+_STATIC_OPERATIONS: dict[int, tuple[Any, bool]] = {}
+
+
+def _directives(node: Any) -> bool:
+    """Whether a node of the document, or one below it, has a directive."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if getattr(current, "directives", None):
+            return True
+        selection_set = getattr(current, "selection_set", None)
+        if selection_set is not None:
+            stack.extend(selection_set.selections)
+    return False
 
 
 def _in_order(order: list[str], plain: dict[str, Any], others: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from domain.listing import OrderFilter as DomainOrderFilter
 from domain.listing import SortDirection, SortField
 from resolvers import nodes as lookup
 from resolvers import orders
-from schema import nodes
+from schema import nodes, prefetch
 from schema.enums import described_enum
 from schema.errors import InvalidArgument
 from schema.feed import FeedQueries
@@ -95,7 +95,10 @@ class Query(KeyQueries, FeedQueries, WebhookQueries, NotificationQueries, Paymen
     ) -> Order | None:
         found = from_global_id(id, "Order")
         record = await orders.order(info.context, found[1] if found else None)
-        return Order.of(record) if record else None
+        if record is None:
+            return None
+        children = await prefetch.children(info.context, info.selected_fields[0].selections, [record.id])
+        return Order.of(record, {name: rows.get(record.id, []) for name, rows in children.items()})
 
     @strawberry.field(description="The order with this store order number, or null. Needs READ_ORDERS, or the "
                       "order's customer access token.")
@@ -132,7 +135,9 @@ class Query(KeyQueries, FeedQueries, WebhookQueries, NotificationQueries, Paymen
         )
         if isinstance(page, DomainError):
             raise InvalidArgument(page)
-        nodes = [Order.of(r) for r in page.orders]
+        children = await prefetch.children(info.context, info.selected_fields[0].selections,
+                                           [r.id for r in page.orders], ("nodes",), ("edges", "node"))
+        nodes = [Order.of(r, {name: rows.get(r.id, []) for name, rows in children.items()}) for r in page.orders]
         edges = [OrderEdge(cursor=orders.encode_cursor(r, page.sort), node=n)
                  for r, n in zip(page.orders, nodes, strict=True)]
         return OrderConnection(

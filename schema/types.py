@@ -473,9 +473,11 @@ class Order(Node):
         description="Grows by one with every change; events and webhooks carry it, so a consumer keeps the newest."
     )
     record: strawberry.Private[OrderRecord]
+    #: Its lines, notes and shipments, by field, when the query's resolver read them with it (schema.prefetch).
+    preloaded: strawberry.Private[dict[str, list[Any]] | None] = None
 
     @classmethod
-    def of(cls, r: OrderRecord) -> Order:
+    def of(cls, r: OrderRecord, preloaded: dict[str, list[Any]] | None = None) -> Order:
         c = r.currency
         return cls(
             id=to_global_id("Order", r.id), number=r.number, status=d.OrderStatus(r.status),
@@ -487,7 +489,20 @@ class Order(Node):
             cancellations_managed_externally=r.cancellations_managed_externally,
             cancel_reason=d.CancelReason(r.cancel_reason) if r.cancel_reason else None, canceled_at=r.canceled_at,
             test=r.test, created_at=r.created_at, updated_at=r.updated_at, version=r.version, record=r,
+            preloaded=preloaded,
         )
+
+    def _children(self, info: Info, name: str, make: Callable[[list[Any]], list[Any]]) -> Any:
+        """A child list made from the rows read with the order (at once), or else an awaitable of it, read
+        through the request's loader (which reads every order's together)."""
+        rows = self.preloaded.get(name) if self.preloaded else None
+        if rows is not None:
+            return make(rows)
+
+        async def load() -> list[Any]:
+            return make(await getattr(info.context.loaders, name).load(self.record.id))
+
+        return load()
 
     def _money(self, amount: D, in_: d_currency.CurrencyChoice | None) -> Money:
         if in_ is d_currency.CurrencyChoice.STORE:
@@ -544,10 +559,10 @@ class Order(Node):
     async def refundable(self, info: Info) -> RefundableAmounts:
         return RefundableAmounts.of(d.refundable(await order_resolvers.domain_order(info.context, self.record)))
 
+    # lines, shipments and notes: a list, or an awaitable of one (see _children); graphql-core takes either.
     @strawberry.field(description="The product lines, in checkout order.")
-    async def lines(self, info: Info) -> list[OrderLine]:
-        records = await info.context.loaders.lines.load(self.record.id)
-        return [OrderLine.of(line, self.record) for line in records]
+    def lines(self, info: Info) -> list[OrderLine]:
+        return self._children(info, "lines", lambda rows: [OrderLine.of(line, self.record) for line in rows])
 
     @strawberry.field(description="What the order's units weigh, as carriers bill it (fixed by checkout; a label "
                       "may weigh the parcel otherwise).")
@@ -555,8 +570,8 @@ class Order(Node):
         return EstimatedWeight.of(estimated_weight(await order_resolvers.domain_order(info.context, self.record)))
 
     @strawberry.field(description="Shipments, oldest first.")
-    async def shipments(self, info: Info) -> list[Shipment]:
-        return [Shipment.of(s) for s in await info.context.loaders.shipments.load(self.record.id)]
+    def shipments(self, info: Info) -> list[Shipment]:
+        return self._children(info, "shipments", lambda rows: [Shipment.of(s) for s in rows])
 
     @strawberry.field(description="Refunds, oldest first.")
     async def refunds(self, info: Info) -> list[Refund]:
@@ -581,8 +596,8 @@ class Order(Node):
         return [SupplierOrder.of(r) for r in await info.context.loaders.supplier_orders.load(self.record.id)]
 
     @strawberry.field(description="Internal notes, oldest first. Staff and partner apps only.", extensions=staff_only())
-    async def notes(self, info: Info) -> list[Note]:
-        return [Note.of(n) for n in await info.context.loaders.notes.load(self.record.id)]
+    def notes(self, info: Info) -> list[Note]:
+        return self._children(info, "notes", lambda rows: [Note.of(n) for n in rows])
 
     @strawberry.field(description="The audit timeline, oldest first. Staff and partner apps only.",
                       extensions=staff_only())

@@ -62,3 +62,19 @@ async def test_a_kept_key_costs_no_statement(store):
     with counting_queries() as queries:
         await store.gql("{ __typename }")
     assert len(queries) == BUCKET, queries
+
+
+ADD_NOTE = """mutation($id: ID!) { addNote(input: {orderId: $id, body: "Called about the delivery window."}) {
+  __typename ... on AddNoteSuccess { note { id body } order { id version } } ... on Error { code message } } }"""
+
+
+async def test_add_note_writes_four_statements_and_reads_nothing_more(store):
+    """With BEGIN and COMMIT, six: the order locked by writing its next version, the note, its event and
+    the event's outbox job."""
+    (order,) = await _orders(store, 1)
+    before = (await store.gql("query($id: ID!) { order(id: $id) { version } }", {"id": order["id"]}))["order"]
+    with counting_queries() as queries:
+        data = await store.gql(ADD_NOTE, {"id": order["id"]})
+    assert data["addNote"]["__typename"] == "AddNoteSuccess", data
+    assert data["addNote"]["order"]["version"] == before["version"] + 1
+    assert len(queries) <= 4 + BUCKET, queries

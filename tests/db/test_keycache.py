@@ -3,15 +3,19 @@ empty them, and never longer than their time to live."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from datetime import UTC, datetime
 
 import asyncpg
 
 from db import repository as repo
-from db.keycache import KEYS, TTL, KeyCache, revoked
+from db.keycache import KEYS, MARKER_MAX_BYTES, TTL, KeyCache, _announce, revoked
 from db.records import ApiKeyRecord
+from domain.access import DEFAULT_PERMISSIONS
+from resolvers.keys import new_api_key
 from tests.conftest import ENGINE
+from tests.e2e.processes import base_env, cli
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -40,18 +44,47 @@ async def test_a_kept_key_lives_at_most_its_time_to_live_and_a_revoked_one_is_ne
     assert await cache.get("h1") is None
 
 
-async def test_a_commit_by_another_connection_empties_it(app, database_url):
+async def test_a_revocation_by_another_process_empties_it_and_other_writes_do_not(app, database_url, tmp_path):
     cache = KeyCache()
     cache.listening = True
     await cache.put("h1", key())
     assert await cache.get("h1") is not None
-    # What `keys revoke` in another process does to SQLite; on PostgreSQL, the NOTIFY every revocation sends.
-    if ENGINE == "sqlite":
-        with sqlite3.connect(database_url.removeprefix("sqlite://")) as other:
-            other.execute("INSERT OR REPLACE INTO instance_settings (key, value) VALUES ('keycache-test', 'x')")
-    else:
-        cache.listening = False  # the listener's connection dropped: nothing is trusted until it is back
+    if ENGINE == "postgres":
+        # Other processes' revocations arrive as the NOTIFY every revocation sends (the next test); until
+        # the listener's connection is back after a drop, nothing is trusted.
+        cache.listening = False
+        assert await cache.get("h1") is None
+        return
+    # A write of another connection that revokes nothing (as this process's own writes): the cache stays.
+    with sqlite3.connect(database_url.removeprefix("sqlite://")) as other:
+        other.execute("INSERT OR REPLACE INTO instance_settings (key, value) VALUES ('keycache-test', 'x')")
+    assert await cache.get("h1") is not None
+    # The `revoke-key` command, another process, on the same database.
+    store = await repo.create_store("Keycache")
+    doomed, _secret = await new_api_key(store.id, kind="STAFF", name="doomed", permissions=DEFAULT_PERMISSIONS)
+    cli(base_env(database_url, tmp_path), "revoke-key", doomed.id)
     assert await cache.get("h1") is None
+
+
+async def test_the_marker_moves_only_once_a_revocation_committed(app, database_url):
+    if ENGINE != "sqlite":
+        return
+    database = database_url.removeprefix("sqlite://")
+    cache = KeyCache()
+    await cache.put("h1", key())
+    with contextlib.suppress(RuntimeError):
+        async with repo.transaction():
+            await revoked()
+            assert await cache.get("h1") is not None  # not committed yet: others must not re-read the key now
+            raise RuntimeError("roll back")
+    assert await cache.get("h1") is not None  # rolled back: nothing was revoked
+    async with repo.transaction():
+        await revoked()
+    assert await cache.get("h1") is None
+    for _ in range(MARKER_MAX_BYTES + 1):  # the marker starts again once large, and still moves
+        await cache.put("h1", key())
+        _announce(database)
+        assert await cache.get("h1") is None
 
 
 async def test_revoking_empties_this_process_and_tells_the_others(app, database_url):

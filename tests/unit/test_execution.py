@@ -34,6 +34,7 @@ class Item:
     price: Price
     tags: list[str]
     nickname: str | None = None
+    size: int = 3
 
     @strawberry.field
     def loud(self) -> str:
@@ -111,10 +112,10 @@ def items() -> None:
 
 
 def test_plain_fields_come_back_as_strawberry_gives_them() -> None:
-    result = same("""{ items { __typename id name colour nickname tags price { amount currency __typename }
+    result = same("""{ items { __typename id name colour nickname tags size price { amount currency __typename }
                      loud later } maybe { name } }""")
     assert result.data["items"][1] == {"__typename": "Item", "id": "2", "name": "item 2", "colour": "BLUE",
-                                       "nickname": "two", "tags": ["a", "b"],
+                                       "nickname": "two", "tags": ["a", "b"], "size": 3,
                                        "price": {"amount": "2.50", "currency": "EUR", "__typename": "Price"},
                                        "loud": "ITEM 2", "later": 6}
 
@@ -138,11 +139,13 @@ def test_the_executor_knows_only_basic_fields() -> None:
     {"colour": "green"},                 # a value the enum does not have
     {"price": Other(name="x")},          # an object of another type
     {"tags": ["a", None]},               # a null item in a list of non-null
+    {"size": 2**40},                     # an Int over 32 bits
+    {"size": "three"},                   # not an int at all (graphql-core takes "3")
     {"tags": frozenset({"a"})},          # not a list (fine to graphql-core): left to the usual way
 ])
 def test_broken_values_are_reported_as_the_usual_way_reports_them(broken: dict[str, object]) -> None:
     ITEMS[1] = item(2, **broken)
-    ours, theirs = run("{ items { id name colour tags price { amount } later } maybe { id } }")
+    ours, theirs = run("{ items { id name colour tags size price { amount } later } maybe { id } }")
     assert ours.data == theirs.data
     assert [(e.message, e.path) for e in ours.errors or []] == [(e.message, e.path) for e in theirs.errors or []]
     assert bool(ours.errors) is not isinstance(broken.get("tags"), frozenset)  # broken ones said so
@@ -163,3 +166,20 @@ def test_an_extension_with_resolve_turns_the_short_way_off() -> None:
     result = asyncio.run(watched.execute("{ items { name } }"))
     assert result.data == {"items": [{"name": "item 1"}, {"name": "item 2"}]}
     assert seen == ["items", "name", "name"]  # every field passed through the middleware
+
+
+def test_a_document_run_again_answers_for_its_own_data_and_variables() -> None:
+    """Plans are kept across requests of one document (without directives): a second run with other data
+    answers for that data, broken values included; with a directive on a variable, for its variables."""
+    _usual, plain = schemas()
+    query = "{ items { id name size price { amount } } }"
+    first = asyncio.run(plain.execute(query))
+    ITEMS[0] = item(7, name=None)
+    second = asyncio.run(plain.execute(query))
+    assert first.data["items"][0]["id"] == "1" and not first.errors
+    assert second.data is None and second.errors[0].path == ["items", 0, "name"]
+    ITEMS[0] = item(8)
+    asked = "query($more: Boolean!) { items { id name @include(if: $more) } }"
+    assert asyncio.run(plain.execute(asked, variable_values={"more": True})).data["items"][0] == \
+        {"id": "8", "name": "item 8"}
+    assert asyncio.run(plain.execute(asked, variable_values={"more": False})).data["items"][0] == {"id": "8"}
