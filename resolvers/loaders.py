@@ -53,13 +53,30 @@ class Loaders:
         """Orders by (store id, order id): None for another store's or a missing order."""
         return DataLoader(load_fn=_orders)
 
+    def __init__(self) -> None:
+        #: Children read with their orders (schema.prefetch) for loaders not made yet, by loader name.
+        self._primed: dict[str, dict[str, Any]] = {}
+
+    def prime(self, name: str, found: dict[str, Any]) -> None:
+        """What was read already, by key, for the loader ``name`` (lines, shipments, notes): it answers
+        from it. A loader not made yet is not made for it (making one costs): it starts with it when made."""
+        if name in vars(self):
+            getattr(self, name).prime_many(found)
+        else:
+            self._primed.setdefault(name, {}).update(found)
+
+    def _made(self, name: str, loader: DataLoader[str, Any]) -> DataLoader[str, Any]:
+        if name in self._primed:
+            loader.prime_many(self._primed.pop(name))
+        return loader
+
     @cached_property
     def lines(self) -> DataLoader[str, list[Any]]:
-        return _lists(repo.lines_by_order)
+        return self._made("lines", _lists(repo.lines_by_order))
 
     @cached_property
     def shipments(self) -> DataLoader[str, list[Any]]:
-        return _lists(repo.shipments_by_order)
+        return self._made("shipments", _lists(repo.shipments_by_order))
 
     @cached_property
     def refunds(self) -> DataLoader[str, list[Any]]:
@@ -75,7 +92,7 @@ class Loaders:
 
     @cached_property
     def notes(self) -> DataLoader[str, list[Any]]:
-        return _lists(repo.notes_by_order)
+        return self._made("notes", _lists(repo.notes_by_order))
 
     @cached_property
     def events(self) -> DataLoader[str, list[Any]]:
@@ -129,6 +146,8 @@ class Loaders:
     def forget(self, order_id: str) -> None:
         """After a change to the order, read it and its children afresh (only the loaders made so far)."""
         made = vars(self)
+        for primed in self._primed.values():
+            primed.pop(order_id, None)
         if "orders" in made:
             self.orders.clear_all()
         for name in ("lines", "shipments", "refunds", "returns", "supplier_orders", "notes", "events",

@@ -11,7 +11,8 @@ and its type is a scalar, an enum, an object whose selected fields are all plain
 ``__typename`` is plain too. This executor completes the plain fields of an object itself: the value
 from the field's own resolver, coerced by the field's own type (``coerce_output_value``), an object's
 type checked with its own ``is_type_of``. The other fields of the object run the usual way, and the
-answer keeps the query's order.
+answer keeps the query's order. A list of objects whose selected fields are all plain is completed here
+too, whatever gave it (an order's lines come from a resolver).
 
 Nothing is reported differently: if any plain field of an object is not what its type says (a null
 where none is allowed, a value the type refuses, an object of another type, an exception), the whole
@@ -99,6 +100,29 @@ class PlainExecutor(StrawberryGraphQLCoreExecutionContext):
 
             return merged()
         return _in_order(order, values, others)
+
+    def complete_list_value(self, return_type, field_details_list, info, path, result, position_context):  # type: ignore[no-untyped-def,override]
+        """A list of objects whose selected fields are all plain (an order's lines, whatever resolver gave
+        them) is completed item by item here; anything else, or any item not as its type says, the usual
+        way."""
+        if isinstance(result, (list, tuple)):
+            item = self._list_items(return_type.of_type, field_details_list)
+            if item is not None:
+                items = [item(value) for value in result]
+                if not any(value is MISSING for value in items):
+                    return items
+        return super().complete_list_value(return_type, field_details_list, info, path, result, position_context)
+
+    def _list_items(self, item_type: Any, details: list[Any]) -> Step | None:
+        """How to complete one item of a list of plain objects (memoized for this execution), or None."""
+        memo = self.__dict__.setdefault("_lists", {})
+        key = (id(item_type), id(details))
+        if key not in memo:
+            named = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+            complete = (self._completion(item_type, details) if isinstance(named, GraphQLObjectType)
+                        and (self.middleware_manager is None or not self.middleware_manager.middlewares) else None)
+            memo[key] = (details, complete)  # the list kept alive: its id stays its own
+        return memo[key][1]
 
     def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: dict[str, Any]) -> Any:
         """(plain steps, the other fields, the answer's order), or None when no field is plain.

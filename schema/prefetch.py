@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
-from strawberry.types.nodes import SelectedField, Selection
+from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
+from strawberry.types import Info
 
 from db import repository as repo
-from resolvers.context import Context
 
 Fetch = Callable[[Sequence[str]], Awaitable[dict[str, list[Any]]]]
 
@@ -28,28 +28,34 @@ CHILDREN: dict[str, Fetch] = {
 }
 
 
-def selected(selections: Iterable[Selection], path: Sequence[str] = ()) -> set[str]:
-    """The names of the fields selected at ``path`` below these selections (fragments followed)."""
+def selected(selections: Iterable[Any], fragments: dict[str, Any], path: Sequence[str] = ()) -> set[str]:
+    """The names of the fields selected at ``path`` below these selections of the document (fragments
+    followed). Read off the parsed document: Strawberry's ``selected_fields`` converts the whole tree,
+    arguments and directives included, which cost a detail request a twenty-fifth of its time."""
     found: set[str] = set()
-    for selection in selections:
-        if not isinstance(selection, SelectedField):
-            found |= selected(selection.selections, path)
-        elif not path:
-            found.add(selection.name)
-        elif selection.name == path[0]:
-            found |= selected(selection.selections, path[1:])
+    for node in selections:
+        if isinstance(node, FieldNode):
+            if not path:
+                found.add(node.name.value)
+            elif node.name.value == path[0] and node.selection_set is not None:
+                found |= selected(node.selection_set.selections, fragments, path[1:])
+        elif isinstance(node, InlineFragmentNode):
+            found |= selected(node.selection_set.selections, fragments, path)
+        elif isinstance(node, FragmentSpreadNode) and node.name.value in fragments:
+            found |= selected(fragments[node.name.value].selection_set.selections, fragments, path)
     return found
 
 
-async def children(ctx: Context, selections: Iterable[Selection], order_ids: Sequence[str],
-                   *paths: Sequence[str]) -> dict[str, dict[str, list[Any]]]:
-    """The children the query selects at any of ``paths`` (below the resolving field), by field and order
+async def children(info: Info, order_ids: Sequence[str], *paths: Sequence[str]) -> dict[str, dict[str, list[Any]]]:
+    """The children the query selects at any of ``paths`` below the resolving field, by field and order
     id. Notes are not read for customers: their field refuses them anyway."""
-    selections = list(selections)
-    names = set().union(*(selected(selections, path) for path in paths or ((),))) & CHILDREN.keys()
+    raw = info._raw_info  # noqa: SLF001 - graphql-core's own resolve info: the document's nodes
+    below = [s for node in raw.field_nodes if node.selection_set for s in node.selection_set.selections]
+    names = set().union(*(selected(below, raw.fragments, path) for path in paths or ((),))) & CHILDREN.keys()
+    ctx = info.context
     if ctx.principal is not None and ctx.principal.is_customer:
         names.discard("notes")
     found = {name: await CHILDREN[name](order_ids) for name in sorted(names)} if order_ids else {}
     for name, rows in found.items():  # what else asks the request's loaders for them reads them from there
-        getattr(ctx.loaders, name).prime_many({order_id: rows.get(order_id, []) for order_id in order_ids})
+        ctx.loaders.prime(name, {order_id: rows.get(order_id, []) for order_id in order_ids})
     return found

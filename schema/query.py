@@ -97,7 +97,7 @@ class Query(KeyQueries, FeedQueries, WebhookQueries, NotificationQueries, Paymen
         record = await orders.order(info.context, found[1] if found else None)
         if record is None:
             return None
-        children = await prefetch.children(info.context, info.selected_fields[0].selections, [record.id])
+        children = await prefetch.children(info, [record.id])
         return Order.of(record, {name: rows.get(record.id, []) for name, rows in children.items()})
 
     @strawberry.field(description="The order with this store order number, or null. Needs READ_ORDERS, or the "
@@ -135,8 +135,7 @@ class Query(KeyQueries, FeedQueries, WebhookQueries, NotificationQueries, Paymen
         )
         if isinstance(page, DomainError):
             raise InvalidArgument(page)
-        children = await prefetch.children(info.context, info.selected_fields[0].selections,
-                                           [r.id for r in page.orders], ("nodes",), ("edges", "node"))
+        children = await prefetch.children(info, [r.id for r in page.orders], ("nodes",), ("edges", "node"))
         nodes = [Order.of(r, {name: rows.get(r.id, []) for name, rows in children.items()}) for r in page.orders]
         edges = [OrderEdge(cursor=orders.encode_cursor(r, page.sort), node=n)
                  for r, n in zip(page.orders, nodes, strict=True)]

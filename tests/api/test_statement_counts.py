@@ -78,3 +78,18 @@ async def test_add_note_writes_four_statements_and_reads_nothing_more(store):
     assert data["addNote"]["__typename"] == "AddNoteSuccess", data
     assert data["addNote"]["order"]["version"] == before["version"] + 1
     assert len(queries) <= 4 + BUCKET, queries
+
+
+async def test_an_order_reads_only_the_children_its_query_selects_fragments_included(store):
+    (order,) = await _orders(store, 1)
+    await store.gql("{ __typename }")
+    asked = {
+        "query($id: ID!) { order(id: $id) { id number } }": 1,
+        "query($id: ID!) { order(id: $id) { id ...F } } fragment F on Order { lines { sku } }": 2,
+        "query($id: ID!) { order(id: $id) { id ... on Order { shipments { id } notes { body } } } }": 3,
+    }
+    for query, statements in asked.items():
+        with counting_queries() as queries:
+            data = await store.gql(query, {"id": order["id"]})
+        assert data["order"]["id"] == order["id"]
+        assert len(queries) == statements + BUCKET, (query, queries)
