@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -176,6 +177,14 @@ async def _demo_credentials(settings: Settings) -> tuple[str, str, str]:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    if args.workers < 1:
+        print("--workers must be at least 1.", file=sys.stderr)
+        return 2
+    if args.workers > 1 and _is_sqlite(settings.database_url):
+        print("--workers above 1 needs PostgreSQL (ORDERGRAPH_DATABASE_URL=postgres://...): SQLite lets one "
+              "process write at a time, and this server's caches and locks assume one process per SQLite file.",
+              file=sys.stderr)
+        return 2
     ensure_sqlite_directory(settings.database_url)
     asyncio.run(migrate(settings.database_url))
     host, port = args.host or settings.host, args.port or settings.port
@@ -207,9 +216,24 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from app.main import create_app
 
     # Logging every request costs a trivial request an eighth of its time: off unless asked (make serve asks).
-    uvicorn.run(create_app(settings), host=host, port=port, workers=1, log_level=settings.log_level,
-                access_log=args.access_log, proxy_headers=False)
+    options = {"host": host, "port": port, "log_level": settings.log_level, "access_log": args.access_log,
+               "proxy_headers": False}
+    if args.workers == 1:
+        uvicorn.run(create_app(settings), workers=1, **options)
+        return 0
+    # Several processes on one port (PostgreSQL): each builds the app from the environment, so what this
+    # command decided beyond it goes there. Each runs its own delivery worker, as separate `worker`
+    # processes would (jobs are claimed with SKIP LOCKED); rate limits and key revocations are shared.
+    os.environ.update(_serve_environment(settings))
+    uvicorn.run("app.main:create_app", factory=True, workers=args.workers, **options)
     return 0
+
+
+def _serve_environment(settings: Settings) -> dict[str, str]:
+    """What ``serve`` settled (its address, the demo's allowances) as the variables its workers read."""
+    return {"ORDERGRAPH_HOST": settings.host, "ORDERGRAPH_PORT": str(settings.port),
+            "ORDERGRAPH_WEBHOOKS_ALLOW_PRIVATE": "1" if settings.webhooks_allow_private else "0",
+            "ORDERGRAPH_CORS_ORIGINS": ",".join(settings.cors_origins)}
 
 
 def _mail_line(settings: Settings) -> str:
@@ -294,6 +318,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", help="Where to listen (default: ORDERGRAPH_HOST, else 127.0.0.1).")
     serve.add_argument("--port", type=int, help="The port (default: ORDERGRAPH_PORT, else 8000).")
     serve.add_argument("--demo", action="store_true", help="Seed a demo store and print a demo staff key.")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="Server processes on the port (default 1; above 1 needs PostgreSQL).")
     serve.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=False,
                        help="Log every request (default: off; the level of the other logs is ORDERGRAPH_LOG_LEVEL).")
     serve.set_defaults(run=cmd_serve)

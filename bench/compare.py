@@ -35,7 +35,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.outbox_bench import FLOOR, create_orders, pinned, stop  # noqa: E402
+from bench.outbox_bench import FLOOR, create_orders, stop  # noqa: E402
+from bench.outbox_bench import pinned as on_core  # noqa: E402
 from tests.e2e.processes import base_env, cli  # noqa: E402
 from tests.fakes.network import free_port  # noqa: E402
 
@@ -101,13 +102,14 @@ def wait_quiet(seconds: float = 10.0) -> None:
 
 
 def drive(url: str, body: Path, seconds: int, *, ids: Path | None = None, key: str = "",
-          id_range: tuple[int, int] | None = None) -> dict[str, float]:
+          id_range: tuple[int, int] | None = None, pinned: bool = True) -> dict[str, float]:
+    """``wrk`` (16 connections) on the body for ``seconds``, pinned to core 1 unless told not to."""
     env = {**os.environ, "BODY": str(body), "TOKEN": key, "IDS": str(ids) if ids else ""}
     if id_range:
         env.update(ID_MIN=str(id_range[0]), ID_MAX=str(id_range[1]))
-    out = subprocess.run(pinned(1, ["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency", "-s",
-                                    str(FLOOR / "gqlids.lua"), url]),
-                         env=env, capture_output=True, text=True, check=True)
+    command = ["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency", "-s", str(FLOOR / "gqlids.lua"), url]
+    out = subprocess.run(on_core(1, command) if pinned else command, env=env, capture_output=True, text=True,
+                         check=True)
     line = next(ln for ln in out.stdout.splitlines() if ln.startswith("RESULT"))
     return {k: float(v.rstrip("msB")) for k, v in (part.split("=", 1) for part in line.split()[1:])}
 
@@ -123,7 +125,7 @@ class Floor:
             stale.unlink()
         port = free_port()
         log = self.dir / "server.log"
-        process = subprocess.Popen(pinned(0, [sys.executable, "-m", "uvicorn", "app:app", "--port", str(port),
+        process = subprocess.Popen(on_core(0, [sys.executable, "-m", "uvicorn", "app:app", "--port", str(port),
                                               "--workers", "1", "--log-level", "warning", "--no-access-log"]),
                                    cwd=self.dir, stdout=log.open("w"), stderr=subprocess.STDOUT)
         try:
@@ -176,7 +178,7 @@ class Ours:
     def _serve(self) -> tuple[subprocess.Popen, str]:
         port = free_port()
         log = self.dir / "server.log"
-        process = subprocess.Popen(pinned(0, [sys.executable, "-m", "app", "serve", "--port", str(port)]),
+        process = subprocess.Popen(on_core(0, [sys.executable, "-m", "app", "serve", "--port", str(port)]),
                                    cwd=ROOT, env=self.env, stdout=log.open("w"), stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         wait_up(f"{base}/health", process, log)

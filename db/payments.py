@@ -12,17 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from db import models as m
-from db import sql
+from db import decision_reads, sql
 from db.records import PaymentAccountRecord, PaymentRecord, RefundPartRecord
 from domain import ledger
 from domain.gateway import named_part
 from domain.ids import is_uuid
 from domain.money import to_currency
-
-
-def _payment_record(r: m.Payment) -> PaymentRecord:
-    return PaymentRecord(str(r.id), str(r.order_id), r.provider, r.reference, r.currency,
-                         to_currency(r.amount, r.currency), r.status, r.position, r.created_at, r.updated_at)
 
 
 def part_record(r: m.RefundPart, currency: str) -> RefundPartRecord:
@@ -32,22 +27,12 @@ def part_record(r: m.RefundPart, currency: str) -> RefundPartRecord:
 
 
 async def payments_by_order(order_ids: Sequence[str]) -> dict[str, list[PaymentRecord]]:
-    rows = await m.Payment.filter(order_id__in=order_ids).order_by("created_at", "position", "id")
-    out: dict[str, list[PaymentRecord]] = {}
-    for r in rows:
-        out.setdefault(str(r.order_id), []).append(_payment_record(r))
-    return out
+    return await decision_reads.payments_by_order(order_ids)
 
 
 async def parts_by_refund(refund_ids: Sequence[str], currency_of: dict[str, str]) -> dict[str, list[RefundPartRecord]]:
     """Each refund's parts in the refund's order; ``currency_of`` maps a refund to its currency."""
-    if not refund_ids:
-        return {}
-    rows = await m.RefundPart.filter(refund_id__in=refund_ids).order_by("position", "id")
-    out: dict[str, list[RefundPartRecord]] = {}
-    for r in rows:
-        out.setdefault(str(r.refund_id), []).append(part_record(r, currency_of[str(r.refund_id)]))
-    return out
+    return await decision_reads.parts_by_refund(refund_ids, currency_of)
 
 
 def to_payment(r: PaymentRecord) -> ledger.Payment:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, astuple
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,7 +19,7 @@ from tortoise.exceptions import IntegrityError
 
 from db import models as m
 from db import payments as ledger_rows
-from db import keycache, reads, sql
+from db import decision_reads, keycache, reads, sql
 from db.records import (
     ApiKeyRecord,
     CancellationRequestRecord,
@@ -27,9 +27,7 @@ from db.records import (
     NoteRecord,
     OrderRecord,
     PaymentRecord,
-    RefundLineRecord,
     RefundRecord,
-    ReturnLineRecord,
     ReturnRecord,
     ShipmentRecord,
     StoreRecord,
@@ -340,52 +338,15 @@ async def shipments_by_order(order_ids: Sequence[str]) -> dict[str, list[Shipmen
 
 
 async def refunds_by_order(order_ids: Sequence[str]) -> dict[str, list[RefundRecord]]:
-    rows = await m.Refund.filter(order_id__in=order_ids).order_by("created_at", "id")
-    line_rows = await m.RefundLine.filter(refund_id__in=[r.id for r in rows]) if rows else []
-    by_refund = _group(line_rows, "refund_id")
-    parts = await ledger_rows.parts_by_refund([str(r.id) for r in rows], {str(r.id): r.currency for r in rows})
-    out: dict[str, list[RefundRecord]] = defaultdict(list)
-    for r in rows:
-        c = r.currency
-        out[str(r.order_id)].append(
-            RefundRecord(
-                id=str(r.id), order_id=str(r.order_id), status=r.status, reason=r.reason, note=r.note,
-                currency=c, subtotal=to_currency(r.subtotal, c), shipping=to_currency(r.shipping, c),
-                duties=to_currency(r.duties, c), taxes=to_currency(r.taxes, c),
-                adjustment=to_currency(r.adjustment, c), fee=to_currency(r.fee, c),
-                total=to_currency(r.total, c), created_at=r.created_at, fee_returned=to_currency(r.fee_returned, c),
-                for_removal=r.for_removal,
-                parts=tuple(parts.get(str(r.id), ())),
-                lines=tuple(
-                    RefundLineRecord(str(rl.line_id), rl.quantity, to_currency(rl.amount, c), rl.restock, rl.removed)
-                    for rl in by_refund.get(str(r.id), [])
-                ),
-            )
-        )
-    return out
+    return await decision_reads.refunds_by_order(order_ids)
 
 
 async def returns_by_order(order_ids: Sequence[str]) -> dict[str, list[ReturnRecord]]:
-    rows = await m.Return.filter(order_id__in=order_ids).order_by("created_at", "id")
-    line_rows = await m.ReturnLine.filter(order_return_id__in=[r.id for r in rows]) if rows else []
-    by_return = _group(line_rows, "order_return_id")
-    out: dict[str, list[ReturnRecord]] = defaultdict(list)
-    for r in rows:
-        out[str(r.order_id)].append(ReturnRecord(
-            id=str(r.id), order_id=str(r.order_id), created_at=r.created_at,
-            lines=tuple(ReturnLineRecord(str(rl.line_id), rl.quantity, rl.restock) for rl in by_return.get(str(r.id), [])),
-        ))
-    return out
-
-
-def _supplier_order_record(r: m.SupplierOrder) -> SupplierOrderRecord:
-    return SupplierOrderRecord(str(r.id), str(r.order_id), r.supplier_name, r.external_id, r.status, r.created_at,
-                               r.updated_at, r.cancel_reason)
+    return await decision_reads.returns_by_order(order_ids)
 
 
 async def supplier_orders_by_order(order_ids: Sequence[str]) -> dict[str, list[SupplierOrderRecord]]:
-    rows = await m.SupplierOrder.filter(order_id__in=order_ids).order_by("created_at", "id")
-    return {k: [_supplier_order_record(r) for r in v] for k, v in _group(rows, "order_id").items()}
+    return await decision_reads.supplier_orders_by_order(order_ids)
 
 
 async def insert_supplier_order(order_id: str, supplier_name: str, external_id: str | None, now: datetime) -> str:
@@ -429,18 +390,9 @@ async def load_domain_order(order: OrderRecord) -> d.Order:
     return to_domain(order, lines, shipments, refunds, returns, supplier_orders, requests, payments)
 
 
-def _cancellation_request_record(r: m.CancellationRequest) -> CancellationRequestRecord:
-    return CancellationRequestRecord(
-        id=str(r.id), order_id=str(r.order_id), status=r.status, reason=r.reason, comment=r.comment,
-        message=r.message, created_at=r.created_at, decided_at=r.decided_at, decided_by_kind=r.decided_by_kind,
-        decided_by_id=r.decided_by_id, decided_by_name=r.decided_by_name,
-    )
-
-
 async def cancellation_requests_by_order(order_ids: Sequence[str]) -> dict[str, list[CancellationRequestRecord]]:
     """Each order's cancellation requests, oldest first (the last is the current one)."""
-    rows = await m.CancellationRequest.filter(order_id__in=order_ids).order_by("created_at", "id")
-    return {k: [_cancellation_request_record(r) for r in v] for k, v in _group(rows, "order_id").items()}
+    return await decision_reads.cancellation_requests_by_order(order_ids)
 
 
 async def insert_cancellation_request(order_id: str, reason: str, comment: str | None, now: datetime) -> str:
@@ -569,7 +521,9 @@ async def save_shipment(order_id: str, shipment: d.Shipment, *, is_new: bool, no
 async def insert_note(order_id: str, body: str, actor: Actor, now: datetime) -> NoteRecord:
     note = NoteRecord(new_id(), order_id, body, actor.kind.value, actor.id, actor.name, now, now)
     await sql.execute('INSERT INTO "notes" ("id", "order_id", "body", "author_kind", "author_id", "author_name", '
-                      '"created_at", "updated_at") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', *astuple(note))
+                      '"created_at", "updated_at") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+                      note.id, note.order_id, note.body, note.author_kind, note.author_id, note.author_name,
+                      note.created_at, note.updated_at)
     return note
 
 

@@ -119,8 +119,8 @@ class PlainExecutor(StrawberryGraphQLCoreExecutionContext):
         key = (id(item_type), id(details))
         if key not in memo:
             named = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
-            complete = (self._completion(item_type, details) if isinstance(named, GraphQLObjectType)
-                        and (self.middleware_manager is None or not self.middleware_manager.middlewares) else None)
+            complete = (self._completion(item_type, details)
+                        if isinstance(named, GraphQLObjectType) and self._without_middleware() else None)
             memo[key] = (details, complete)  # the list kept alive: its id stays its own
         return memo[key][1]
 
@@ -136,7 +136,7 @@ class PlainExecutor(StrawberryGraphQLCoreExecutionContext):
         cached = plans.get(id(grouped_field_set))
         if cached is not None:
             return cached[1]
-        plain_ok = self.middleware_manager is None or not self.middleware_manager.middlewares
+        plain_ok = self._without_middleware()
         key = None
         if plain_ok and self._without_directives():
             nodes = tuple(d.node for details in grouped_field_set.values() for d in details)
@@ -162,6 +162,10 @@ class PlainExecutor(StrawberryGraphQLCoreExecutionContext):
                 del _SHARED_PLANS[next(iter(_SHARED_PLANS))]
             _SHARED_PLANS[key] = (nodes, plan)  # the nodes kept alive: their ids stay theirs
         return plan
+
+    def _without_middleware(self) -> bool:
+        """Whether no extension wraps resolvers (with one, every field runs the usual way, through it)."""
+        return self.middleware_manager is None or not self.middleware_manager.middlewares
 
     def _without_directives(self) -> bool:
         """Whether the operation and its fragments use no directive (memoized by the operation node)."""

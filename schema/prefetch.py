@@ -10,7 +10,7 @@ not read; orders reached otherwise (``node``, a mutation's answer) load theirs t
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
@@ -18,14 +18,9 @@ from strawberry.types import Info
 
 from db import repository as repo
 
-Fetch = Callable[[Sequence[str]], Awaitable[dict[str, list[Any]]]]
-
-#: What can be read with the orders: the field, and how to read it for many orders.
-CHILDREN: dict[str, Fetch] = {
-    "lines": repo.lines_by_order,
-    "notes": repo.notes_by_order,
-    "shipments": repo.shipments_by_order,
-}
+#: What can be read with the orders: the field, and the repository function reading it for many orders (looked
+#: up when called, as the request's loaders do).
+CHILDREN: dict[str, str] = {"lines": "lines_by_order", "notes": "notes_by_order", "shipments": "shipments_by_order"}
 
 
 def selected(selections: Iterable[Any], fragments: dict[str, Any], path: Sequence[str] = ()) -> set[str]:
@@ -55,7 +50,7 @@ async def children(info: Info, order_ids: Sequence[str], *paths: Sequence[str]) 
     ctx = info.context
     if ctx.principal is not None and ctx.principal.is_customer:
         names.discard("notes")
-    found = {name: await CHILDREN[name](order_ids) for name in sorted(names)} if order_ids else {}
+    found = {name: await getattr(repo, CHILDREN[name])(order_ids) for name in sorted(names)} if order_ids else {}
     for name, rows in found.items():  # what else asks the request's loaders for them reads them from there
         ctx.loaders.prime(name, {order_id: rows.get(order_id, []) for order_id in order_ids})
     return found

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from db import decision_reads, reads
 from db import models as m
-from db import reads
+from db.records import RefundLineRecord, ReturnLineRecord
 from tests.api.helpers import create_order
 
 LINES = [{"sku": "MUG", "name": "Mug", "quantity": 3, "unitPrice": "12.50", "weightGrams": 350, "hsCode": "691200",
@@ -73,3 +77,67 @@ async def test_an_api_key_reads_with_its_store(store):
                                                                              key.permissions)
     assert shop.id == store.id and shop.name == "Test store" and shop.self_cancel_policy
     assert await reads.find_api_key("0" * 64) is None
+
+
+async def test_what_a_decision_reads_is_what_the_orm_holds(store):
+    """Refunds (lines, parts), returns (lines), supplier orders, cancellation requests and payments, read in
+    hand-written SQL (``db.decision_reads``), field for field as the ORM's models hold them."""
+    order_id = await _order_with_everything(store)
+    line_ids = [str(r.id) for r in await m.OrderLine.filter(order_id=order_id).order_by("position")]
+    at = datetime(2026, 12, 1, 9, 30, 15, 123456, tzinfo=UTC)
+    payment = await m.Payment.create(id=uuid.uuid4(), order_id=order_id, provider="MANUAL", reference="cash-1",
+                                     currency="EUR", amount=Decimal("45.90"), status="SUCCEEDED", position=2,
+                                     created_at=at, updated_at=at + timedelta(seconds=1))
+    refund = await m.Refund.create(id=uuid.uuid4(), order_id=order_id, status="SUCCEEDED", reason="DAMAGED",
+                                   note="cracked", currency="EUR", subtotal=Decimal("12.50"), shipping=Decimal(0),
+                                   duties=Decimal(0), taxes=Decimal("1.10"), adjustment=Decimal("-0.50"),
+                                   fee=Decimal("0.30"), total=Decimal("12.80"), fee_returned=Decimal("0.12"),
+                                   for_removal=True, created_at=at)
+    await m.RefundLine.create(id=uuid.uuid4(), refund_id=refund.id, line_id=line_ids[0], quantity=1,
+                              amount=Decimal("12.50"), restock=True, removed=1)
+    await m.RefundPart.create(id=uuid.uuid4(), refund_id=refund.id, order_id=order_id, payment_id=payment.id,
+                              provider="MANUAL", amount=Decimal("12.80"), status="SUCCEEDED", reference=None,
+                              failure_reason="none", retries=2, position=0, created_at=at, updated_at=at)
+    back = await m.Return.create(id=uuid.uuid4(), order_id=order_id, created_at=at)
+    await m.ReturnLine.create(id=uuid.uuid4(), order_return_id=back.id, line_id=line_ids[1], quantity=1, restock=False)
+    await m.SupplierOrder.create(id=uuid.uuid4(), order_id=order_id, supplier_name="Acme", external_id="PO-9",
+                                 status="CANCELED", cancel_reason="out of stock", created_at=at, updated_at=at)
+    await m.CancellationRequest.create(id=uuid.uuid4(), order_id=order_id, status="DECLINED", reason="CUSTOMER",
+                                       comment="changed mind", message="already packed", created_at=at,
+                                       decided_at=at, decided_by_kind="STAFF", decided_by_id="k1",
+                                       decided_by_name="Jo")
+
+    (read_refund,) = (await decision_reads.refunds_by_order([order_id]))[order_id]
+    _same(read_refund, refund, skip=("lines", "parts"))
+    (line,) = read_refund.lines
+    assert line == RefundLineRecord(line_ids[0], 1, Decimal("12.50"), True, 1)
+    (part,) = read_refund.parts
+    _same(part, await m.RefundPart.get(refund_id=refund.id))
+    assert part.payment_id == str(payment.id) and part.amount == Decimal("12.80")
+    (read_return,) = (await decision_reads.returns_by_order([order_id]))[order_id]
+    assert (read_return.id, read_return.created_at, read_return.lines) == (
+        str(back.id), at, (ReturnLineRecord(line_ids[1], 1, False),))
+    (supplier,) = (await decision_reads.supplier_orders_by_order([order_id]))[order_id]
+    _same(supplier, await m.SupplierOrder.get(order_id=order_id))
+    (request,) = (await decision_reads.cancellation_requests_by_order([order_id]))[order_id]
+    _same(request, await m.CancellationRequest.get(order_id=order_id))
+    payments = (await decision_reads.payments_by_order([order_id]))[order_id]
+    rows = await m.Payment.filter(order_id=order_id).order_by("created_at", "position", "id")
+    assert [p.id for p in payments] == [str(r.id) for r in rows]
+    for read_payment, row in zip(payments, rows, strict=True):
+        _same(read_payment, row)
+    assert await decision_reads.refunds_by_order([]) == {} and await decision_reads.payments_by_order([]) == {}
+
+
+def _same(record, row, skip: tuple[str, ...] = ()) -> None:
+    """Every field of the record equals the model's attribute of that name (ids as text, amounts as numbers)."""
+    for field in dataclasses.fields(record):
+        if field.name in skip or not hasattr(row, field.name):
+            continue
+        mine, theirs = getattr(record, field.name), getattr(row, field.name)
+        if isinstance(theirs, uuid.UUID):
+            theirs = str(theirs)
+        if isinstance(mine, Decimal):
+            assert mine == Decimal(theirs), (field.name, mine, theirs)
+        else:
+            assert mine == theirs, (field.name, mine, theirs)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+from pathlib import Path
 
 import httpx
 import pytest
 import pytest_asyncio
 
 from tests.api.helpers import CREATE, REFUND, order_input
-from tests.conftest import scratch_database
-from tests.e2e.processes import base_env, cli, gql, start_server
+from tests.conftest import ENGINE, scratch_database
+from tests.e2e.processes import ROOT, base_env, cli, gql, start_server
 
 pytestmark = pytest.mark.e2e
 
@@ -128,3 +131,27 @@ async def test_a_customer_cancels_from_the_order_page_where_the_store_allows_it(
                           {"input": {"orderId": order_id, "reason": "ORDERED_BY_MISTAKE"}})
         assert done["requestCancellation"] == {"outcome": "CANCELED",
                                                "order": {"status": "CANCELED", "paymentStatus": "REFUNDED"}}
+
+
+async def test_several_server_processes_share_the_port_on_postgresql_and_sqlite_refuses_them(server, tmp_path):
+    refused = subprocess.run([sys.executable, "-m", "app", "serve", "--workers", "2"], cwd=ROOT, capture_output=True,
+                             text=True, timeout=60,
+                             env=base_env(f"sqlite://{tmp_path}/one.sqlite3", tmp_path))
+    assert refused.returncode == 2 and "needs PostgreSQL" in refused.stderr, refused.stderr
+    if ENGINE != "postgres":
+        return
+    process, base = start_server(server["env"], tmp_path, "--workers", "2", name="workers")
+    try:
+        children = [Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+                    for pid in Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()]
+        servers = [c for c in children if "resource_tracker" not in c]  # multiprocessing's own helper aside
+        assert len(servers) == 2, children  # uvicorn's supervisor and its two server processes
+        async with httpx.AsyncClient(base_url=base) as client:
+            orders = await asyncio.gather(*(_order(client, server["key"]) for _ in range(8)))
+            numbers = [o["number"] for o in orders]
+            assert len(set(numbers)) == 8  # numbered by the database, whichever process took the request
+            seen = await gql(client, server["key"], "query($id: ID!) { order(id: $id) { number } }",
+                             {"id": orders[-1]["id"]})
+            assert seen["order"]["number"] == numbers[-1]
+    finally:
+        assert process.stop() == 0

@@ -1,0 +1,154 @@
+"""What a mutation's policy reads of an order besides its lines and shipments, in hand-written SQL (issue 14):
+refunds with their lines and parts, returns with their lines, supplier orders, cancellation requests and
+payments. Each is one statement for any number of orders (refunds three, returns two), answering what the
+ORM's models hold (tests/db/test_reads.py); building those statements through the ORM cost a refund more
+CPU than deciding it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from db import sql
+from db.reads import _money
+from db.records import (
+    CancellationRequestRecord,
+    PaymentRecord,
+    RefundLineRecord,
+    RefundPartRecord,
+    RefundRecord,
+    ReturnLineRecord,
+    ReturnRecord,
+    SupplierOrderRecord,
+)
+
+
+def _in(ids: Sequence[str], start: int = 1) -> str:
+    return sql.placeholders(start, len(ids))
+
+
+def _at(value: Any) -> Any:
+    return sql.as_datetime(value)
+
+
+async def refunds_by_order(order_ids: Sequence[str]) -> dict[str, list[RefundRecord]]:
+    """Each order's refunds, oldest first, with their lines and parts."""
+    if not order_ids:
+        return {}
+    rows = await sql.fetch(
+        'SELECT "id", "order_id", "status", "reason", "note", "currency", "subtotal", "shipping", "duties", "taxes", '
+        '"adjustment", "fee", "total", "fee_returned", "for_removal", "created_at" FROM "refunds" '
+        f'WHERE "order_id" IN ({_in(order_ids)}) ORDER BY "created_at", "id"', *order_ids)
+    if not rows:
+        return {}
+    refund_ids = [str(r["id"]) for r in rows]
+    currency = {str(r["id"]): r["currency"] for r in rows}
+    lines: dict[str, list[RefundLineRecord]] = defaultdict(list)
+    for r in await sql.fetch('SELECT "refund_id", "line_id", "quantity", "amount", "restock", "removed" '
+                             f'FROM "refund_lines" WHERE "refund_id" IN ({_in(refund_ids)})', *refund_ids):
+        refund_id = str(r["refund_id"])
+        lines[refund_id].append(RefundLineRecord(str(r["line_id"]), int(r["quantity"]),
+                                                 _money(r["amount"], currency[refund_id]), bool(r["restock"]),
+                                                 int(r["removed"])))
+    parts = await parts_by_refund(refund_ids, currency)
+    out: dict[str, list[RefundRecord]] = defaultdict(list)
+    for r in rows:
+        c, refund_id = r["currency"], str(r["id"])
+        out[str(r["order_id"])].append(RefundRecord(
+            id=refund_id, order_id=str(r["order_id"]), status=r["status"], reason=r["reason"], note=r["note"],
+            currency=c, subtotal=_money(r["subtotal"], c), shipping=_money(r["shipping"], c),
+            duties=_money(r["duties"], c), taxes=_money(r["taxes"], c), adjustment=_money(r["adjustment"], c),
+            fee=_money(r["fee"], c), total=_money(r["total"], c), created_at=_at(r["created_at"]),
+            lines=tuple(lines.get(refund_id, ())), parts=tuple(parts.get(refund_id, ())),
+            fee_returned=_money(r["fee_returned"], c), for_removal=bool(r["for_removal"]),
+        ))
+    return out
+
+
+async def parts_by_refund(refund_ids: Sequence[str], currency_of: dict[str, str]) -> dict[str, list[RefundPartRecord]]:
+    """Each refund's parts in the refund's order; ``currency_of`` maps a refund to its currency."""
+    if not refund_ids:
+        return {}
+    out: dict[str, list[RefundPartRecord]] = {}
+    for r in await sql.fetch(
+            'SELECT "id", "refund_id", "order_id", "payment_id", "provider", "amount", "status", "reference", '
+            '"failure_reason", "retries", "created_at", "updated_at" FROM "refund_parts" '
+            f'WHERE "refund_id" IN ({_in(refund_ids)}) ORDER BY "position", "id"', *refund_ids):
+        refund_id = str(r["refund_id"])
+        out.setdefault(refund_id, []).append(RefundPartRecord(
+            str(r["id"]), refund_id, str(r["order_id"]), sql.as_id(r["payment_id"]), r["provider"],
+            _money(r["amount"], currency_of[refund_id]), r["status"], r["reference"], r["failure_reason"],
+            int(r["retries"]), _at(r["created_at"]), _at(r["updated_at"])))
+    return out
+
+
+async def returns_by_order(order_ids: Sequence[str]) -> dict[str, list[ReturnRecord]]:
+    """Each order's returns, oldest first, with their lines."""
+    if not order_ids:
+        return {}
+    rows = await sql.fetch(f'SELECT "id", "order_id", "created_at" FROM "returns" WHERE "order_id" IN '
+                           f'({_in(order_ids)}) ORDER BY "created_at", "id"', *order_ids)
+    if not rows:
+        return {}
+    return_ids = [str(r["id"]) for r in rows]
+    lines: dict[str, list[ReturnLineRecord]] = defaultdict(list)
+    for r in await sql.fetch('SELECT "order_return_id", "line_id", "quantity", "restock" FROM "return_lines" '
+                             f'WHERE "order_return_id" IN ({_in(return_ids)})', *return_ids):
+        lines[str(r["order_return_id"])].append(ReturnLineRecord(str(r["line_id"]), int(r["quantity"]),
+                                                                 bool(r["restock"])))
+    out: dict[str, list[ReturnRecord]] = defaultdict(list)
+    for r in rows:
+        out[str(r["order_id"])].append(ReturnRecord(id=str(r["id"]), order_id=str(r["order_id"]),
+                                                    created_at=_at(r["created_at"]),
+                                                    lines=tuple(lines.get(str(r["id"]), ()))))
+    return out
+
+
+async def supplier_orders_by_order(order_ids: Sequence[str]) -> dict[str, list[SupplierOrderRecord]]:
+    """Each order's supplier orders, oldest first."""
+    if not order_ids:
+        return {}
+    out: dict[str, list[SupplierOrderRecord]] = defaultdict(list)
+    for r in await sql.fetch(
+            'SELECT "id", "order_id", "supplier_name", "external_id", "status", "created_at", "updated_at", '
+            f'"cancel_reason" FROM "supplier_orders" WHERE "order_id" IN ({_in(order_ids)}) '
+            'ORDER BY "created_at", "id"', *order_ids):
+        out[str(r["order_id"])].append(SupplierOrderRecord(
+            str(r["id"]), str(r["order_id"]), r["supplier_name"], r["external_id"], r["status"],
+            _at(r["created_at"]), _at(r["updated_at"]), r["cancel_reason"]))
+    return out
+
+
+async def cancellation_requests_by_order(order_ids: Sequence[str]) -> dict[str, list[CancellationRequestRecord]]:
+    """Each order's cancellation requests, oldest first (the last is the current one)."""
+    if not order_ids:
+        return {}
+    out: dict[str, list[CancellationRequestRecord]] = defaultdict(list)
+    for r in await sql.fetch(
+            'SELECT "id", "order_id", "status", "reason", "comment", "message", "created_at", "decided_at", '
+            '"decided_by_kind", "decided_by_id", "decided_by_name" FROM "cancellation_requests" '
+            f'WHERE "order_id" IN ({_in(order_ids)}) ORDER BY "created_at", "id"', *order_ids):
+        out[str(r["order_id"])].append(CancellationRequestRecord(
+            id=str(r["id"]), order_id=str(r["order_id"]), status=r["status"], reason=r["reason"],
+            comment=r["comment"], message=r["message"], created_at=_at(r["created_at"]),
+            decided_at=_at(r["decided_at"]), decided_by_kind=r["decided_by_kind"], decided_by_id=r["decided_by_id"],
+            decided_by_name=r["decided_by_name"]))
+    return out
+
+
+async def payments_by_order(order_ids: Sequence[str]) -> dict[str, list[PaymentRecord]]:
+    """Each order's payments, oldest first."""
+    if not order_ids:
+        return {}
+    out: dict[str, list[PaymentRecord]] = {}
+    for r in await sql.fetch(
+            'SELECT "id", "order_id", "provider", "reference", "currency", "amount", "status", "position", '
+            f'"created_at", "updated_at" FROM "payments" WHERE "order_id" IN ({_in(order_ids)}) '
+            'ORDER BY "created_at", "position", "id"', *order_ids):
+        out.setdefault(str(r["order_id"]), []).append(PaymentRecord(
+            str(r["id"]), str(r["order_id"]), r["provider"], r["reference"], r["currency"],
+            _money(r["amount"], r["currency"]), r["status"], int(r["position"]), _at(r["created_at"]),
+            _at(r["updated_at"])))
+    return out
