@@ -53,8 +53,10 @@ migration: install
 	$(BIN)/tortoise -c db.config.TORTOISE_ORM makemigrations -n $(name)
 
 # The load generator the benchmarks drive servers with (bench/, ../shared/bench-floor), from Debian.
+# wrk drives the benchmarks (bench/compare.sh); py-spy samples the server for bench/profile.py.
 bench-tools: install
 	command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
+	test -x $(BIN)/py-spy || $(BIN)/python -m pip install --quiet py-spy
 
 clean:
 	rm -rf $(VENV) data .pytest_cache tests/http_audit/node_modules

@@ -8,7 +8,6 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import UTC, datetime
 
 from tortoise import Tortoise
 
@@ -29,7 +28,6 @@ async def _with_db(settings: Settings, work: Callable[[], Awaitable[int]]) -> in
 
 
 #: The name of the key ``serve --demo`` prints.
-DEMO_KEY_NAME = "Demo staff"
 
 
 
@@ -147,33 +145,6 @@ def cmd_set_self_cancel(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_with_db(settings, work))
 
 
-async def _demo_credentials(settings: Settings) -> tuple[str, str, str]:
-    """The demo store, a new staff key for it, and a customer token for its order 1001."""
-    from app.demo import DEMO_STORE_SETTING, seed_demo_store
-    from app.main import secret_key
-    from db import repository as repo
-    from domain.access import Permission
-    from resolvers.context import Context
-    from resolvers.keys import new_api_key
-    from resolvers.orders import customer_token
-
-    secret = await secret_key(settings)
-    await seed_demo_store(secret)
-    store_id = await repo.get_setting(DEMO_STORE_SETTING)
-    assert store_id is not None
-    # One demo key at a time: the one printed now (keys are stored hashed, so an old one cannot be
-    # shown again; it is revoked instead of piling up with every start).
-    now = datetime.now(UTC)
-    for old in await repo.list_api_keys(store_id):
-        if old.name == DEMO_KEY_NAME and old.revoked_at is None:
-            await repo.revoke_api_key(old.id, now, None)
-    made = await new_api_key(store_id, kind="STAFF", name=DEMO_KEY_NAME, permissions=frozenset(Permission))
-    assert isinstance(made, tuple), made
-    order = await repo.get_order_by_number(store_id, "1001")
-    assert order is not None
-    return store_id, made[1], customer_token(Context(principal=None, secret_key=secret), order)
-
-
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -195,8 +166,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         settings = replace(settings, webhooks_allow_private=True,
                            cors_origins=settings.cors_origins or demo_cors_origins(port))
     if args.demo:
+        from app.demo import demo_credentials
+
         async def work() -> int:
-            store_id, key, customer = await _demo_credentials(settings)
+            store_id, key, customer = await demo_credentials(settings)
             print(f"\n  Ordergraph on {_safe_url(settings.database_url)}")
             print(f"  GraphQL:          http://{host}:{port}/graphql")
             print(f"  Demo store:       {store_id}")

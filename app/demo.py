@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from app.settings import Settings
 from domain import orders as d
 from domain.access import Actor, ActorKind, Permission, Principal
 from domain.cancel import CancelRequest
@@ -190,3 +193,29 @@ async def _shipping_demo(ctx: Context, create) -> None:
                                  [("TEA-50", "Loose leaf tea, 50 g", 4, "9.50")]))
     _ok(await shipments.fulfill_order(ctx, pickup.id, FulfillRequest(shipping_point=ShippingPoint.PICKUP),
                                       notify_customer=False))
+
+
+#: The name of the demo's staff key (one at a time: each start revokes the one before).
+DEMO_KEY_NAME = "Demo staff"
+
+
+async def demo_credentials(settings: Settings) -> tuple[str, str, str]:
+    """The demo store, a new staff key for it, and a customer token for its order 1001."""
+    from app.main import secret_key
+    from resolvers.keys import new_api_key
+
+    secret = await secret_key(settings)
+    await seed_demo_store(secret)
+    store_id = await repo.get_setting(DEMO_STORE_SETTING)
+    assert store_id is not None
+    # One demo key at a time: the one printed now (keys are stored hashed, so an old one cannot be
+    # shown again; it is revoked instead of piling up with every start).
+    now = datetime.now(UTC)
+    for old in await repo.list_api_keys(store_id):
+        if old.name == DEMO_KEY_NAME and old.revoked_at is None:
+            await repo.revoke_api_key(old.id, now, None)
+    made = await new_api_key(store_id, kind="STAFF", name=DEMO_KEY_NAME, permissions=frozenset(Permission))
+    assert isinstance(made, tuple), made
+    order = await repo.get_order_by_number(store_id, "1001")
+    assert order is not None
+    return store_id, made[1], orders.customer_token(Context(principal=None, secret_key=secret), order)

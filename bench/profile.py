@@ -1,12 +1,14 @@
 """Where a hot path's CPU goes, by library (issue 14): py-spy samples the server while ``wrk`` drives it.
 
-    .venv/bin/python bench/profile.py [--seconds 15] [--only "order detail"]
+    make bench-tools   # wrk and py-spy
+    .venv/bin/python bench/profile.py [--seconds 15] [--only "order detail"] [--functions 30]
 
 For each work of ``bench/compare.py`` (those with a floor route, and the keyed ``{ __typename }``), a fresh
 seeded Ordergraph on core 0 is driven by ``wrk`` on core 1 while ``py-spy record --gil`` samples it; each
 sample's innermost frame that is not the standard library is charged to its library (tortoise, pypika,
 strawberry, graphql, starlette, uvicorn, aiosqlite, ours = app/schema/resolvers/domain/db/worker, ...).
-Prints one table per work: share of samples by library.
+Prints one table per work: share of samples by library; with ``--functions N``, also the N functions holding
+most samples, on top of the stack (own) and anywhere in it (inclusive).
 """
 
 from __future__ import annotations

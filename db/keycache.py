@@ -97,14 +97,20 @@ def _marker_state(database: str) -> tuple[str, int, int]:
 
 
 def _announce(database: str) -> None:
-    """SQLite: move the marker (a byte more; started again, with a new time, once it grew large)."""
+    """SQLite: move the marker (a byte more; started again, with a new time, once it grew large). The
+    revocation is committed by now: should the file not be writable, that is logged, and other processes
+    keep the key until its time to live runs out."""
     path = database + MARKER_SUFFIX
     try:
-        restart = os.path.getsize(path) >= MARKER_MAX_BYTES
-    except FileNotFoundError:
-        restart = False
-    with open(path, "wb" if restart else "ab") as marker:
-        marker.write(b".")
+        try:
+            restart = os.path.getsize(path) >= MARKER_MAX_BYTES
+        except FileNotFoundError:
+            restart = False
+        with open(path, "wb" if restart else "ab") as marker:
+            marker.write(b".")
+    except OSError:
+        log.error("could not move the key revocation marker %s: other processes may accept the revoked key "
+                  "for up to %d s", path, TTL, exc_info=True)
 
 
 #: This process's cache.

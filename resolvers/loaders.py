@@ -48,14 +48,14 @@ class Loaders:
     """Created fresh for each request, so nothing cached outlives it. Each loader is made when a resolver
     first asks for it: a request uses a few of them, and making a DataLoader costs (issue 14's profile)."""
 
+    def __init__(self) -> None:
+        #: Children read with their orders (schema.prefetch) for loaders not made yet, by loader name.
+        self._primed: dict[str, dict[str, Any]] = {}
+
     @cached_property
     def orders(self) -> DataLoader[tuple[str, str], Any]:
         """Orders by (store id, order id): None for another store's or a missing order."""
         return DataLoader(load_fn=_orders)
-
-    def __init__(self) -> None:
-        #: Children read with their orders (schema.prefetch) for loaders not made yet, by loader name.
-        self._primed: dict[str, dict[str, Any]] = {}
 
     def prime(self, name: str, found: dict[str, Any]) -> None:
         """What was read already, by key, for the loader ``name`` (lines, shipments, notes): it answers

@@ -93,3 +93,29 @@ async def test_an_order_reads_only_the_children_its_query_selects_fragments_incl
             data = await store.gql(query, {"id": order["id"]})
         assert data["order"]["id"] == order["id"]
         assert len(queries) == statements + BUCKET, (query, queries)
+
+
+FLOOR_REFUND = """mutation($id: ID!, $key: String!) { refundOrder(input: {orderId: $id, reason: OTHER, idempotencyKey: $key,
+  subtotal: "0.01"}) { __typename ... on RefundOrderSuccess { refund { id total { amount } } order { id } } } }"""
+
+
+async def test_a_refund_costs_the_same_statements_however_large_its_order_and_its_history(store):
+    """No statement per line, shipment, note or earlier refund: a refund of an order of one line and one refund
+    before it costs what one of five lines, a shipment, a note and three refunds before it costs. (An order
+    with no refund yet costs two fewer: the lines and parts of its refunds are not looked for.)"""
+    small = await create_order(store, number="R-SMALL")
+    big = await create_order(store, number="R-BIG", lines=[
+        {"sku": f"SKU-{i}", "name": "Thing", "quantity": 2, "unitPrice": "10.00"} for i in range(5)])
+    await store.gql(NOTE, {"input": {"orderId": big["id"], "body": "Called"}})
+    await store.gql(TRACK, {"input": {"orderId": big["id"], "trackingNumber": "TRK-R-BIG"}})
+    await store.gql(FLOOR_REFUND, {"id": small["id"], "key": "before-small"})
+    for key in ("before-1", "before-2", "before-3"):
+        await store.gql(FLOOR_REFUND, {"id": big["id"], "key": key})
+    await store.gql("{ __typename }")
+    counts = []
+    for order in (small, big):
+        with counting_queries() as queries:
+            data = await store.gql(FLOOR_REFUND, {"id": order["id"], "key": f"now-{order['number']}"})
+        assert data["refundOrder"]["__typename"] == "RefundOrderSuccess", data
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts

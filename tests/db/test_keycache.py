@@ -102,3 +102,12 @@ async def test_revoking_empties_this_process_and_tells_the_others(app, database_
         await listener.execute("SELECT 1")  # the notification arrives with the next round trip at the latest
         assert heard == ["ordergraph_keys"]
         await listener.close()
+
+
+async def test_a_marker_that_cannot_be_written_is_logged_and_the_revocation_stands(app, tmp_path, caplog):
+    if ENGINE != "sqlite":
+        return
+    database = str(tmp_path / "elsewhere.sqlite3")
+    (tmp_path / "elsewhere.sqlite3-keys").mkdir()  # a directory where the marker should be: cannot be opened
+    _announce(database)  # committed already: it must not raise
+    assert "revocation marker" in caplog.text

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import DEMO_KEY_NAME, _demo_credentials
+from app.demo import DEMO_KEY_NAME, demo_credentials
 from app.settings import Settings
 from db import repository as repo
 from tests.conftest import POSTGRES
@@ -77,8 +77,8 @@ def test_a_database_never_migrated_says_to_migrate_it(tmp_path):
 
 async def test_starting_the_demo_twice_keeps_one_demo_key(app, database_url):
     settings = Settings(database_url=database_url, secret_key="test-secret-key")
-    store_id, first, _ = await _demo_credentials(settings)
-    _, second, _ = await _demo_credentials(settings)
+    store_id, first, _ = await demo_credentials(settings)
+    _, second, _ = await demo_credentials(settings)
     assert first != second
     live = [k for k in await repo.list_api_keys(store_id) if k.name == DEMO_KEY_NAME and k.revoked_at is None]
     assert len(live) == 1 and second.startswith(live[0].prefix)
