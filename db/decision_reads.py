@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from db import sql
-from db.reads import _money
 from db.records import (
     CancellationRequestRecord,
     PaymentRecord,
@@ -50,7 +49,7 @@ async def refunds_by_order(order_ids: Sequence[str]) -> dict[str, list[RefundRec
                              f'FROM "refund_lines" WHERE "refund_id" IN ({_in(refund_ids)})', *refund_ids):
         refund_id = str(r["refund_id"])
         lines[refund_id].append(RefundLineRecord(str(r["line_id"]), int(r["quantity"]),
-                                                 _money(r["amount"], currency[refund_id]), bool(r["restock"]),
+                                                 sql.as_money(r["amount"], currency[refund_id]), bool(r["restock"]),
                                                  int(r["removed"])))
     parts = await parts_by_refund(refund_ids, currency)
     out: dict[str, list[RefundRecord]] = defaultdict(list)
@@ -58,11 +57,11 @@ async def refunds_by_order(order_ids: Sequence[str]) -> dict[str, list[RefundRec
         c, refund_id = r["currency"], str(r["id"])
         out[str(r["order_id"])].append(RefundRecord(
             id=refund_id, order_id=str(r["order_id"]), status=r["status"], reason=r["reason"], note=r["note"],
-            currency=c, subtotal=_money(r["subtotal"], c), shipping=_money(r["shipping"], c),
-            duties=_money(r["duties"], c), taxes=_money(r["taxes"], c), adjustment=_money(r["adjustment"], c),
-            fee=_money(r["fee"], c), total=_money(r["total"], c), created_at=_at(r["created_at"]),
+            currency=c, subtotal=sql.as_money(r["subtotal"], c), shipping=sql.as_money(r["shipping"], c),
+            duties=sql.as_money(r["duties"], c), taxes=sql.as_money(r["taxes"], c), adjustment=sql.as_money(r["adjustment"], c),
+            fee=sql.as_money(r["fee"], c), total=sql.as_money(r["total"], c), created_at=_at(r["created_at"]),
             lines=tuple(lines.get(refund_id, ())), parts=tuple(parts.get(refund_id, ())),
-            fee_returned=_money(r["fee_returned"], c), for_removal=bool(r["for_removal"]),
+            fee_returned=sql.as_money(r["fee_returned"], c), for_removal=bool(r["for_removal"]),
         ))
     return out
 
@@ -79,7 +78,7 @@ async def parts_by_refund(refund_ids: Sequence[str], currency_of: dict[str, str]
         refund_id = str(r["refund_id"])
         out.setdefault(refund_id, []).append(RefundPartRecord(
             str(r["id"]), refund_id, str(r["order_id"]), sql.as_id(r["payment_id"]), r["provider"],
-            _money(r["amount"], currency_of[refund_id]), r["status"], r["reference"], r["failure_reason"],
+            sql.as_money(r["amount"], currency_of[refund_id]), r["status"], r["reference"], r["failure_reason"],
             int(r["retries"]), _at(r["created_at"]), _at(r["updated_at"])))
     return out
 
@@ -149,6 +148,6 @@ async def payments_by_order(order_ids: Sequence[str]) -> dict[str, list[PaymentR
             'ORDER BY "created_at", "position", "id"', *order_ids):
         out.setdefault(str(r["order_id"]), []).append(PaymentRecord(
             str(r["id"]), str(r["order_id"]), r["provider"], r["reference"], r["currency"],
-            _money(r["amount"], r["currency"]), r["status"], int(r["position"]), _at(r["created_at"]),
+            sql.as_money(r["amount"], r["currency"]), r["status"], int(r["position"]), _at(r["created_at"]),
             _at(r["updated_at"])))
     return out

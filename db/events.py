@@ -16,10 +16,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from db import outbox, sql
+from db import outbox, reads, sql
 from db.records import EventRecord, OrderRecord
 from domain.events import NOT_IN_FEED, EventType, NewEvent, OrderState, event_payload
-from domain.money import to_currency
 
 _EVENT_COLUMNS = ('"id", "order_id", "store_id", "type", "message", "actor_kind", "actor_id", "actor_name", '
                   '"data", "payload", "order_version", "notify", "created_at"')
@@ -76,17 +75,9 @@ async def record_change(
         assignments = "".join(f', "{column}" = ${i}' for i, column in enumerate(changes, start=3))
         (row,) = await sql.fetch(
             f'UPDATE "orders" SET {version}"updated_at" = $1{assignments} WHERE "id" = $2 RETURNING '
-            '"id", "store_id", "number", "status", "payment_status", "fulfillment_status", "currency", "total", '
-            '"amount_paid", "test", "version", "updated_at"',
-            now, order_id, *changes.values(),
+            f'{reads.ORDER_RETURNING}', now, order_id, *changes.values(),
         )
-        state = OrderState(
-            id=str(row["id"]), store_id=str(row["store_id"]), number=row["number"], status=row["status"],
-            payment_status=row["payment_status"], fulfillment_status=row["fulfillment_status"],
-            currency=row["currency"], total=to_currency(sql.as_decimal(row["total"]), row["currency"]),
-            amount_paid=to_currency(sql.as_decimal(row["amount_paid"]), row["currency"]),
-            test=bool(row["test"]), version=int(row["version"]), updated_at=sql.as_datetime(row["updated_at"]),
-        )
+        state = state_of(reads.order_record(row))
     ids = [sql.new_uuid() for _ in events]
     await _insert([
         (event_id, order_id, state.store_id, e.type.value, e.message, e.actor.kind.value, e.actor.id, e.actor.name,

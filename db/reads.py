@@ -29,7 +29,6 @@ from db.records import (
 )
 from domain.ids import is_uuid
 from domain.listing import OrderQuery, SortDirection, SortField
-from domain.money import to_currency
 from domain.orders import ShippingFacts
 from domain.parcels import Dimensions
 
@@ -41,11 +40,8 @@ ORDER_COLUMNS = (
     "exchange_rate", "transaction_fee", "transaction_fee_returnable", "customer_token_generation",
 )
 _ORDER_SELECT = ", ".join(f'o."{c}"' for c in ORDER_COLUMNS)
-_ORDER_RETURNING = ", ".join(f'"{c}"' for c in ORDER_COLUMNS)
-
-
-def _money(value: Any, currency: str) -> Decimal:
-    return to_currency(value if isinstance(value, Decimal) else Decimal(value), currency)
+#: The order's columns for a RETURNING clause (read back with ``order_record``).
+ORDER_RETURNING = ", ".join(f'"{c}"' for c in ORDER_COLUMNS)
 
 
 def _rate(value: Any) -> Decimal | None:
@@ -64,16 +60,16 @@ def order_record(r: dict[str, Any]) -> OrderRecord:
         payment_status=r["payment_status"], fulfillment_status=r["fulfillment_status"],
         customer_email=r["customer_email"], customer_name=r["customer_name"], customer_phone=r["customer_phone"],
         shipping_address=sql.as_json(r["shipping_address"]), billing_address=sql.as_json(r["billing_address"]),
-        subtotal=_money(r["subtotal"], c), shipping=_money(r["shipping"], c), duties=_money(r["duties"], c),
-        taxes=_money(r["taxes"], c), total=_money(r["total"], c), amount_paid=_money(r["amount_paid"], c),
+        subtotal=sql.as_money(r["subtotal"], c), shipping=sql.as_money(r["shipping"], c), duties=sql.as_money(r["duties"], c),
+        taxes=sql.as_money(r["taxes"], c), total=sql.as_money(r["total"], c), amount_paid=sql.as_money(r["amount_paid"], c),
         payments_managed_externally=bool(r["payments_managed_externally"]),
         cancellations_managed_externally=bool(r["cancellations_managed_externally"]),
         test=bool(r["test"]), payment_pending=bool(r["payment_pending"]), cancel_reason=r["cancel_reason"],
         canceled_at=sql.as_datetime(r["canceled_at"]), created_at=sql.as_datetime(r["created_at"]),
         updated_at=sql.as_datetime(r["updated_at"]), version=r["version"], store_currency=r["store_currency"],
         exchange_rate=_rate(r["exchange_rate"]),
-        transaction_fee=_money(fee, c) if fee is not None else None,
-        transaction_fee_returnable=_money(returnable, c) if returnable is not None else None,
+        transaction_fee=sql.as_money(fee, c) if fee is not None else None,
+        transaction_fee_returnable=sql.as_money(returnable, c) if returnable is not None else None,
         customer_token_generation=r["customer_token_generation"],
     )
 
@@ -106,7 +102,7 @@ async def bump_order(store_id: str, order_id: str, now: datetime) -> OrderRecord
     if not is_uuid(order_id) or not is_uuid(store_id):
         return None
     rows = await sql.fetch(f'UPDATE "orders" SET "version" = "version" + 1, "updated_at" = $1 WHERE "id" = $2 AND '
-                           f'"store_id" = $3 RETURNING {_ORDER_RETURNING}', now, order_id, store_id)
+                           f'"store_id" = $3 RETURNING {ORDER_RETURNING}', now, order_id, store_id)
     return order_record(rows[0]) if rows else None
 
 
@@ -126,7 +122,7 @@ async def lines_by_order(order_ids: Sequence[str]) -> dict[str, list[LineRecord]
         dimensions = Dimensions(*(Decimal(str(s)) for s in sides)) if None not in sides else None
         out[str(r["order_id"])].append(LineRecord(
             id=str(r["id"]), order_id=str(r["order_id"]), position=r["position"], sku=r["sku"], name=r["name"],
-            quantity=r["quantity"], unit_price=_money(r["unit_price"], r["currency"]),
+            quantity=r["quantity"], unit_price=sql.as_money(r["unit_price"], r["currency"]),
             shipping=ShippingFacts(weight_grams=r["weight_grams"], hs_code=r["hs_code"],
                                    origin_country=r["origin_country"], dimensions=dimensions),
         ))

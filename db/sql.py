@@ -22,6 +22,7 @@ from tortoise.context import require_context
 from tortoise.transactions import in_transaction
 
 from db.config import CONNECTION
+from domain.money import to_currency
 
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 
@@ -137,6 +138,11 @@ def as_json(value: Any) -> Any:
 
 def as_decimal(value: Any) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def as_money(value: Any, currency: str) -> Decimal:
+    """An amount column as the currency's amount (SQLite hands back text, PostgreSQL a Decimal)."""
+    return to_currency(as_decimal(value), currency)
 
 
 def as_bool(value: Any) -> bool | None:
