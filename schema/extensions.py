@@ -25,6 +25,7 @@ from strawberry.schema.schema import validate_document
 from resolvers.common import Forbidden, Unauthenticated
 from schema.cost import query_cost
 from schema.errors import InvalidArgument
+from schema.shapes import Shape, literals, shape_of
 
 log = logging.getLogger("ordergraph.errors")
 
@@ -86,10 +87,21 @@ class _Checked:
 
     __slots__ = ("errors", "literal", "operations")
 
-    def __init__(self, document: DocumentNode, schema: Any, rules: Sequence[type]) -> None:
-        self.errors: list[GraphQLError] = validate_document(schema, document, tuple(rules))
-        self.literal = next((node for node in _string_literals(document) if CONTROL.search(node.value)), None)
+    def __init__(self, document: DocumentNode, errors: list[GraphQLError], literal: StringValueNode | None) -> None:
+        self.errors, self.literal = errors, literal
         self.operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+
+    @classmethod
+    def validating(cls, document: DocumentNode, schema: Any, rules: Sequence[type]) -> _Checked:
+        return cls(document, validate_document(schema, document, tuple(rules)),
+                   next((node for node in _string_literals(document) if CONTROL.search(node.value)), None))
+
+
+def _kept(cache: dict[str, Any], key: str, value: Any) -> None:
+    """Keep ``value`` under ``key``, forgetting the oldest entry beyond ``KEPT_DOCUMENTS``."""
+    if len(cache) >= KEPT_DOCUMENTS:
+        del cache[next(iter(cache))]
+    cache[key] = value
 
 
 def request_pipeline(*, max_tokens: int, rules: Sequence[type], max_cost: int) -> type[SchemaExtension]:
@@ -98,6 +110,28 @@ def request_pipeline(*, max_tokens: int, rules: Sequence[type], max_cost: int) -
     keeps that schema's validation results."""
     all_rules = (*specified_rules, *rules)
     checked: dict[str, _Checked] = {}
+    shapes: dict[str, Shape] = {}
+
+    def check(document: DocumentNode, query: str | None, schema: Any) -> _Checked:
+        """The document's checks: kept by its text, or by its shape (``schema.shapes``) when only its
+        string literals differ from a valid document's and each is valid where it stands."""
+        if query is None:
+            return _Checked.validating(document, schema, all_rules)
+        found = checked.get(query)
+        if found is not None:
+            return found
+        cut = literals(query)
+        if cut is not None and any(CONTROL.search(value) for value in cut.values):
+            cut = None  # the request policy's to refuse, naming the literal
+        shape = shapes.get(cut.shape) if cut is not None else None
+        if shape is not None and cut is not None and shape.admits(cut.values):
+            return _Checked(document, [], None)
+        found = _Checked.validating(document, schema, all_rules)
+        _kept(checked, query, found)
+        if cut is not None and cut.values and not found.errors and found.literal is None:
+            if (kept := shape_of(schema, document, cut)) is not None:
+                _kept(shapes, cut.shape, kept)
+        return found
 
     class RequestPipeline(SchemaExtension):
         """Every request, before it runs (errors of the request, and nothing runs):
@@ -127,13 +161,7 @@ def request_pipeline(*, max_tokens: int, rules: Sequence[type], max_cost: int) -
             context = self.execution_context
             document = context.graphql_document
             if document is not None:
-                found = checked.get(context.query) if context.query is not None else None
-                if found is None:
-                    found = _Checked(document, context.schema._schema, all_rules)  # noqa: SLF001
-                    if context.query is not None:
-                        if len(checked) >= KEPT_DOCUMENTS:
-                            del checked[next(iter(checked))]
-                        checked[context.query] = found
+                found = check(document, context.query, context.schema._schema)  # noqa: SLF001
                 context.pre_execution_errors = [*found.errors, *_policy(context, found)]
             yield
 
