@@ -60,14 +60,17 @@ ORDER_COLUMNS = frozenset({"status", "payment_status", "fulfillment_status", "pa
 async def record_change(
     order_id: str, events: Sequence[NewEvent], now: datetime, order: Mapping[str, Any] | None = None, *,
     bumped: OrderState | None = None,
-) -> OrderState:
+) -> OrderRecord | None:
     """Write a change's events, in the caller's transaction and after the change itself: the
     order row takes the change's own columns (``order``) and its version grows by one, every
     event carries the version and the order's state as the change left it, and each event is
     queued for fan-out (webhooks, email). ``bumped``: the change already wrote the next version
-    when it locked the order (``reads.bump_order``), and this is the row it read then."""
+    when it locked the order (``reads.bump_order``), and this is the row it read then.
+
+    The order as the change left it, when this wrote its row (None: the bump wrote all there was)."""
     changes = dict(order or {})
     assert changes.keys() <= ORDER_COLUMNS, changes.keys() - ORDER_COLUMNS
+    written = None
     if bumped is not None and not changes:
         state = bumped
     else:
@@ -77,7 +80,8 @@ async def record_change(
             f'UPDATE "orders" SET {version}"updated_at" = $1{assignments} WHERE "id" = $2 RETURNING '
             f'{reads.ORDER_RETURNING}', now, order_id, *changes.values(),
         )
-        state = state_of(reads.order_record(row))
+        written = reads.order_record(row)
+        state = state_of(written)
     ids = [sql.new_uuid() for _ in events]
     await _insert([
         (event_id, order_id, state.store_id, e.type.value, e.message, e.actor.kind.value, e.actor.id, e.actor.name,
@@ -85,7 +89,7 @@ async def record_change(
         for event_id, e in zip(ids, events, strict=True)
     ])
     await outbox.enqueue([outbox.NewJob(outbox.DISPATCH, event_id, now) for event_id in ids])
-    return state
+    return written
 
 
 def state_of(record: OrderRecord) -> OrderState:

@@ -65,15 +65,6 @@ async def set_payment_status(order_id: str, old: ledger.PaymentTransactionStatus
     return await m.Payment.filter(order_id=order_id, status=old.value).update(status=new.value, updated_at=now)
 
 
-async def insert_parts(order_id: str, refund_id: str, parts: Sequence[ledger.RefundPart], now: datetime) -> None:
-    await m.RefundPart.bulk_create([
-        m.RefundPart(id=p.id, refund_id=refund_id, order_id=order_id, payment_id=p.payment_id,
-                     provider=p.provider.value, amount=p.amount, status=p.status.value, reference=p.reference,
-                     failure_reason=p.failure_reason, retries=p.retries, position=i, created_at=now, updated_at=now)
-        for i, p in enumerate(parts)
-    ])
-
-
 async def save_part(part: ledger.RefundPart, now: datetime) -> None:
     """Write what changed on a part (its status at the provider, its reference, a new try)."""
     await m.RefundPart.filter(id=part.id).update(

@@ -106,27 +106,39 @@ async def bump_order(store_id: str, order_id: str, now: datetime) -> OrderRecord
     return order_record(rows[0]) if rows else None
 
 
+LINE_COLUMNS = ("id", "order_id", "position", "sku", "name", "quantity", "unit_price", "weight_grams", "hs_code",
+                "origin_country", "length_cm", "width_cm", "height_cm")
+SHIPMENT_COLUMNS = ("id", "order_id", "status", "carrier", "tracking_number", "tracking_url", "label_purchased",
+                    "estimated_delivery", "shipping_point", "created_at", "updated_at")
+#: A shipment's row carries one of its lines each (LEFT JOIN: none for a shipment of no line).
+SHIPMENT_LINE_COLUMNS = ("line_id", "quantity")
+
+
 async def lines_by_order(order_ids: Sequence[str]) -> dict[str, list[LineRecord]]:
     """Each order's lines in their order, priced in the order's currency (one statement)."""
     if not order_ids:
         return {}
     rows = await sql.fetch(
-        'SELECT l."id", l."order_id", l."position", l."sku", l."name", l."quantity", l."unit_price", '
-        'l."weight_grams", l."hs_code", l."origin_country", l."length_cm", l."width_cm", l."height_cm", '
-        'o."currency" FROM "order_lines" AS l JOIN "orders" AS o ON o."id" = l."order_id" '
+        f'SELECT {sql.columns(LINE_COLUMNS, "l")}, o."currency" '
+        'FROM "order_lines" AS l JOIN "orders" AS o ON o."id" = l."order_id" '
         f'WHERE l."order_id" IN ({sql.placeholders(1, len(order_ids))}) ORDER BY l."order_id", l."position"',
         *order_ids)
     out: dict[str, list[LineRecord]] = defaultdict(list)
     for r in rows:
-        sides = (r["length_cm"], r["width_cm"], r["height_cm"])
-        dimensions = Dimensions(*(Decimal(str(s)) for s in sides)) if None not in sides else None
-        out[str(r["order_id"])].append(LineRecord(
-            id=str(r["id"]), order_id=str(r["order_id"]), position=r["position"], sku=r["sku"], name=r["name"],
-            quantity=r["quantity"], unit_price=sql.as_money(r["unit_price"], r["currency"]),
-            shipping=ShippingFacts(weight_grams=r["weight_grams"], hs_code=r["hs_code"],
-                                   origin_country=r["origin_country"], dimensions=dimensions),
-        ))
+        out[str(r["order_id"])].append(line_record(r, r["currency"]))
     return out
+
+
+def line_record(r: dict[str, Any], currency: str) -> LineRecord:
+    """A line from a row of ``LINE_COLUMNS``, priced in its order's currency."""
+    sides = (r["length_cm"], r["width_cm"], r["height_cm"])
+    dimensions = Dimensions(*(Decimal(str(s)) for s in sides)) if None not in sides else None
+    return LineRecord(
+        id=str(r["id"]), order_id=str(r["order_id"]), position=r["position"], sku=r["sku"], name=r["name"],
+        quantity=r["quantity"], unit_price=sql.as_money(r["unit_price"], currency),
+        shipping=ShippingFacts(weight_grams=r["weight_grams"], hs_code=r["hs_code"],
+                               origin_country=r["origin_country"], dimensions=dimensions),
+    )
 
 
 async def shipments_by_order(order_ids: Sequence[str]) -> dict[str, list[ShipmentRecord]]:
@@ -134,12 +146,16 @@ async def shipments_by_order(order_ids: Sequence[str]) -> dict[str, list[Shipmen
     if not order_ids:
         return {}
     rows = await sql.fetch(
-        'SELECT s."id", s."order_id", s."status", s."carrier", s."tracking_number", s."tracking_url", '
-        's."label_purchased", s."estimated_delivery", s."shipping_point", s."created_at", s."updated_at", '
+        f'SELECT {sql.columns(SHIPMENT_COLUMNS, "s")}, '
         'sl."line_id", sl."quantity" FROM "shipments" AS s LEFT JOIN "shipment_lines" AS sl '
         'ON sl."shipment_id" = s."id" '
         f'WHERE s."order_id" IN ({sql.placeholders(1, len(order_ids))}) '
         'ORDER BY s."order_id", s."created_at", s."id", sl."id"', *order_ids)
+    return shipment_records(rows)
+
+
+def shipment_records(rows: Sequence[dict[str, Any]]) -> dict[str, list[ShipmentRecord]]:
+    """Shipments by order from rows of ``SHIPMENT_COLUMNS`` and ``SHIPMENT_LINE_COLUMNS``, in order."""
     shipments: dict[str, dict[str, Any]] = {}
     lines: dict[str, list[ShipmentLineRecord]] = defaultdict(list)
     for r in rows:

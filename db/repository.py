@@ -19,7 +19,8 @@ from tortoise.exceptions import IntegrityError
 
 from db import models as m
 from db import payments as ledger_rows
-from db import decision_reads, keycache, reads, sql
+from db import decision_reads, decisions, keycache, reads, sql
+from db.decisions import OrderAtHand
 from db.records import (
     ApiKeyRecord,
     CancellationRequestRecord,
@@ -27,6 +28,8 @@ from db.records import (
     NoteRecord,
     OrderRecord,
     PaymentRecord,
+    RefundLineRecord,
+    RefundPartRecord,
     RefundRecord,
     ReturnRecord,
     ShipmentRecord,
@@ -390,6 +393,17 @@ async def load_domain_order(order: OrderRecord) -> d.Order:
     return to_domain(order, lines, shipments, refunds, returns, supplier_orders, requests, payments)
 
 
+async def order_at_hand(store_id: str, order_id: str, *, lock: bool = False,
+                        key: tuple[str, str] | None = None) -> tuple[OrderAtHand, d.Order] | None:
+    """The store's order with everything a policy decides on, as read (``db.decisions``) and as the
+    policies see it; with ``lock``, the row stays locked until the transaction ends."""
+    found = await decisions.order_at_hand(store_id, order_id, lock=lock, key=key)
+    if found is None:
+        return None
+    return found, to_domain(found.record, found.lines, found.shipments, found.refunds, found.returns,
+                            found.supplier_orders, found.cancellation_requests, found.payments)
+
+
 async def cancellation_requests_by_order(order_ids: Sequence[str]) -> dict[str, list[CancellationRequestRecord]]:
     """Each order's cancellation requests, oldest first (the last is the current one)."""
     return await decision_reads.cancellation_requests_by_order(order_ids)
@@ -481,25 +495,52 @@ async def number_taken(store_id: str, number: str) -> bool:
 async def insert_refund(
     order: OrderRecord, refund: d.Refund, *, reason: str, note: str | None, now: datetime,
     fee_returned: Decimal = Decimal(0),
-) -> None:
-    """Insert the refund with its lines and its parts (one per payment it draws on)."""
-    await m.Refund.create(
-        id=refund.id, order_id=order.id, status=refund.status.value, reason=reason, note=note,
-        currency=order.currency, subtotal=refund.subtotal, shipping=refund.shipping, duties=refund.duties,
-        taxes=refund.taxes, adjustment=refund.adjustment, fee=refund.fee, total=refund.total,
-        fee_returned=fee_returned, for_removal=refund.for_removal, created_at=now,
+) -> RefundRecord:
+    """Insert the refund with its lines and its parts (one per payment it draws on), a statement each;
+    the refund as it now reads."""
+    c = order.currency
+    written = RefundRecord(
+        id=refund.id, order_id=order.id, status=refund.status.value, reason=reason, note=note, currency=c,
+        subtotal=to_currency(refund.subtotal, c), shipping=to_currency(refund.shipping, c),
+        duties=to_currency(refund.duties, c), taxes=to_currency(refund.taxes, c),
+        adjustment=to_currency(refund.adjustment, c), fee=to_currency(refund.fee, c),
+        total=to_currency(refund.total, c), created_at=now, fee_returned=to_currency(fee_returned, c),
+        for_removal=refund.for_removal,
+        lines=tuple(RefundLineRecord(rl.line_id, rl.quantity, to_currency(rl.amount, c), rl.restock, rl.removed)
+                    for rl in refund.lines),
+        parts=tuple(RefundPartRecord(p.id, refund.id, order.id, p.payment_id, p.provider.value, to_currency(p.amount, c),
+                                     p.status.value, p.reference, p.failure_reason, p.retries, now, now)
+                    for p in refund.parts),
     )
-    await ledger_rows.insert_parts(order.id, refund.id, refund.parts, now)
-    if refund.lines:
-        await m.RefundLine.bulk_create(
-            [
-                m.RefundLine(
-                    id=new_id(), refund_id=refund.id, line_id=rl.line_id, quantity=rl.quantity, amount=rl.amount,
-                    restock=rl.restock, removed=rl.removed,
-                )
-                for rl in refund.lines
-            ]
-        )
+    w = written
+    await sql.execute(
+        f'INSERT INTO "refunds" ({sql.columns(decision_reads.REFUND_COLUMNS)}) VALUES '
+        f'({sql.placeholders(1, len(decision_reads.REFUND_COLUMNS))})',
+        w.id, w.order_id, w.status, w.reason, w.note, c, *map(_stored, (w.subtotal, w.shipping, w.duties, w.taxes,
+                                                                        w.adjustment, w.fee, w.total, w.fee_returned)),
+        w.for_removal, now)
+    if w.lines:
+        columns = ("id", *decision_reads.REFUND_LINE_COLUMNS)
+        await sql.execute(
+            f'INSERT INTO "refund_lines" ({sql.columns(columns)}) VALUES {sql.values(len(w.lines), len(columns))}',
+            *(value for rl in w.lines
+              for value in (new_id(), w.id, rl.line_id, rl.quantity, _stored(rl.amount), rl.restock, rl.removed)))
+    if w.parts:
+        columns = decision_reads.PART_COLUMNS
+        await sql.execute(
+            f'INSERT INTO "refund_parts" ({sql.columns(columns)}) VALUES {sql.values(len(w.parts), len(columns))}',
+            *(value for i, p in enumerate(w.parts)
+              for value in (p.id, w.id, order.id, p.payment_id, p.provider, _stored(p.amount), p.status, p.reference,
+                            p.failure_reason, p.retries, i, now, now)))
+    return written
+
+
+def _stored(amount: Decimal) -> Decimal:
+    """An amount as its column keeps it (four places), as the ORM writes it."""
+    return amount.quantize(AMOUNT_PLACES)
+
+
+AMOUNT_PLACES = Decimal("0.0001")
 
 
 async def save_shipment(order_id: str, shipment: d.Shipment, *, is_new: bool, now: datetime) -> None:
@@ -610,8 +651,8 @@ async def get_idempotency(store_id: str, operation: str, key: str) -> tuple[str,
     row = await m.IdempotencyRecord.get_or_none(store_id=store_id, operation=operation, key=key)
     if row is None:
         return None
-    if row.created_at < datetime.now(UTC) - IDEMPOTENCY_TTL:
-        await m.IdempotencyRecord.filter(id=row.id).delete()
+    if idempotency_expired(row.created_at):
+        await forget_idempotency(str(row.id))
         return None
     return row.request_hash, str(row.order_id), (str(row.result_id) if row.result_id else None)
 
@@ -625,10 +666,18 @@ async def put_idempotency(
     store_id: str, operation: str, key: str, request_hash: str, order_id: str, result_id: str | None, now: datetime
 ) -> None:
     """Remember the answer; raises ``IntegrityError`` if a concurrent request claimed the key first."""
-    await m.IdempotencyRecord.create(
-        id=new_id(), store_id=store_id, operation=operation, key=key, request_hash=request_hash,
-        order_id=order_id, result_id=result_id, created_at=now,
-    )
+    await sql.execute('INSERT INTO "idempotency_records" ("id", "store_id", "operation", "key", "request_hash", '
+                      '"order_id", "result_id", "created_at") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+                      new_id(), store_id, operation, key, request_hash, order_id, result_id, now)
+
+
+def idempotency_expired(created_at: datetime) -> bool:
+    """Whether a key first used then is forgotten by now (and free again)."""
+    return created_at < datetime.now(UTC) - IDEMPOTENCY_TTL
+
+
+async def forget_idempotency(record_id: str) -> None:
+    await m.IdempotencyRecord.filter(id=record_id).delete()
 
 
 async def get_refund(order_id: str, refund_id: str) -> RefundRecord | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
@@ -107,6 +107,12 @@ def after_commit(callback: Callable[[], None]) -> None:
         callback()
     elif callback not in pending:
         pending.append(callback)
+
+
+def columns(names: Sequence[str], alias: str | None = None) -> str:
+    """``"a", "b"`` (or ``x."a", x."b"``): a select list of these columns."""
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(f'{prefix}"{name}"' for name in names)
 
 
 def placeholders(start: int, count: int) -> str:

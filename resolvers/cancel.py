@@ -41,7 +41,7 @@ async def cancel_order(
     async def decide(locked: Locked) -> tuple[str, str | None] | DomainError:
         await claim(ctx, OPERATION, idempotency_key)
         plan = plan_cancel(locked.order, request, refund_id=repo.new_id(), new_id=repo.new_id,
-                           connected=await connected(ctx))
+                           connected=connected(locked))
         if isinstance(plan, DomainError):
             return plan
         if lacking := permission_lacking(plan, who.can):

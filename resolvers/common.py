@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from db import repository as repo
+from db.decisions import OrderAtHand
 from db.records import OrderRecord, StoreRecord
 from domain.access import Permission, Principal
 from domain.errors import DomainError, ErrorCode, order_not_found
@@ -94,29 +95,34 @@ class Refused(Exception):
 
 @dataclass(frozen=True)
 class Locked:
-    """An order loaded inside a transaction with its row locked."""
+    """An order loaded inside a transaction with its row locked, and the rest of what was read with it
+    (``db.decisions``: its children's records, the store's connected providers, a key's first use)."""
 
     record: OrderRecord
     order: Order
+    at_hand: OrderAtHand
 
 
 async def with_locked_order(
-    ctx: Context, order_id: str | None, decide: Callable[[Locked], Awaitable[T]]
+    ctx: Context, order_id: str | None, decide: Callable[[Locked], Awaitable[T]], *,
+    key: tuple[str, str] | None = None,
 ) -> T | DomainError:
     """Run ``decide`` in one transaction, holding the order's row lock.
 
     PostgreSQL locks the row (``SELECT ... FOR UPDATE``); SQLite serializes
-    writers anyway. Whatever ``decide`` raises rolls everything back.
+    writers anyway. Whatever ``decide`` raises rolls everything back. ``key``:
+    (operation, idempotency key) whose first use is read with the order
+    (``Locked.at_hand.prior``).
     """
     who = principal(ctx)
     if order_id is None or not who.sees_order(order_id):
         return order_not_found()
     async with timeline.change(ctx):
-        record = await repo.get_order(who.store_id, order_id, lock=True)
-        if record is None:
+        found = await repo.order_at_hand(who.store_id, order_id, lock=True, key=key)
+        if found is None:
             return order_not_found()
-        order = await repo.load_domain_order(record)
-        result = await decide(Locked(record, order))
+        at_hand, order = found
+        result = await decide(Locked(at_hand.record, order, at_hand))
     ctx.loaders.forget(order_id)
     return result
 

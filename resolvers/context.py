@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from db.crypto import SecretBox
-from db.records import StoreRecord
+from db.records import OrderRecord, StoreRecord
 from domain.access import Principal
 from domain.carriers import CarrierProvider
 from domain.events import NewEvent, OrderState
@@ -65,6 +65,8 @@ class Context:
     carriers: Mapping[CarrierProvider, Carrier] = field(default_factory=dict)
     #: Inside ``timeline.change``: what each order's change said, written before commit.
     pending: dict[str, PendingChange] | None = None
+    #: Each order as the request's last committed change that wrote its row left it (an answer need not read it).
+    written: dict[str, OrderRecord] = field(default_factory=dict)
 
     def now(self) -> datetime:
         return self.clock()

@@ -22,7 +22,9 @@ from domain.ledger import SENDS_MONEY, PaymentProvider, PaymentTransactionStatus
 from domain.orders import Refund
 from domain.payments import PaymentRequest, plan_record_payment, plan_retry_refund
 from resolvers import timeline
-from resolvers.common import Locked, claim, principal, idempotent, remember, request_hash, require, with_locked_order
+from resolvers.common import (
+    Locked, claim, idempotent, key_reused, remember, request_hash, require, with_locked_order,
+)
 from resolvers.context import Context
 
 def refund_lane(store_id: str, provider: PaymentProvider) -> str:
@@ -46,39 +48,73 @@ def describe(refund: Refund, currency: str, why: str) -> str:
 
 
 async def record_refund(ctx: Context, record: OrderRecord, refund: Refund, *, reason: str, note: str | None,
-                        message: str, data: dict, notify: bool | None) -> None:
-    """Store a planned refund, its parts and the provider calls, and say so on the timeline."""
+                        message: str, data: dict, notify: bool | None) -> RefundRecord:
+    """Store a planned refund, its parts and the provider calls, and say so on the timeline; the refund
+    as stored."""
     now = ctx.now()
-    await repo.insert_refund(record, refund, reason=reason, note=note, now=now, fee_returned=refund.fee_returned)
+    written = await repo.insert_refund(record, refund, reason=reason, note=note, now=now,
+                                       fee_returned=refund.fee_returned)
     await send_parts(record.store_id, refund.parts, now)
     timeline.event(ctx, record.id, EventType.REFUND_ISSUED, message,
                    {"refundId": refund.id, "total": str(refund.total), "status": refund.status.value, **data},
                    notify=notify)
+    return written
 
 
-async def connected(ctx: Context) -> frozenset[PaymentProvider]:
-    """The providers the caller's store has connected."""
-    return await ledger_rows.connected_providers(principal(ctx).store_id)
+def connected(locked: Locked) -> frozenset[PaymentProvider]:
+    """The providers the order's store has connected (read with the order)."""
+    return frozenset(PaymentProvider(p) for p in locked.at_hand.connected)
 
 
 async def refund_once(
-    ctx: Context, operation: str, order_id: str | None, idempotency_key: str | None, fingerprint: str,
-    decide: Callable[[Locked], Awaitable[tuple[str, str] | DomainError]],
+    ctx: Context, operation: str, order_id: str | None, idempotency_key: str | None,
+    fingerprint: Callable[[Locked], str],
+    decide: Callable[[Locked], Awaitable[RefundRecord | str | DomainError]],
 ) -> tuple[OrderRecord, RefundRecord] | DomainError:
-    """Run a mutation that makes or changes a refund under the order's lock, once per idempotency key;
-    ``decide`` answers (order id, refund id), and a retry with the key reads the same refund back."""
-    store_id = principal(ctx).store_id
+    """Run a mutation that makes or changes a refund under the order's lock, once per idempotency key.
 
-    async def run() -> tuple[OrderRecord, RefundRecord] | DomainError:
-        done = await with_locked_order(ctx, order_id, decide)
-        return done if isinstance(done, DomainError) else await replay(*done)
+    The key's first use is read with the locked order: the same request again answers what the first did
+    (the order and the refund as they now are), another request with the key is IDEMPOTENCY_KEY_REUSED,
+    and a key used longer ago than keys are kept is free again. ``fingerprint`` tells the request (it may
+    depend on the store's settings, read with the order). ``decide`` answers the refund it wrote, or the
+    id of one it changed (read back after commit); the order answers as the change left it. If a request
+    with the key on another order commits first, the unique index refuses this one and it is decided
+    again, to find that use."""
+    key = (operation, idempotency_key) if idempotency_key is not None else None
 
-    async def replay(order_id: str, refund_id: str | None) -> tuple[OrderRecord, RefundRecord] | DomainError:
-        record = await repo.get_order(store_id, order_id)
-        refund = await repo.get_refund(order_id, refund_id) if refund_id else None
-        return (record, refund) if record and refund else order_not_found()
+    async def once(locked: Locked) -> tuple[OrderRecord, RefundRecord | str | None, bool] | DomainError:
+        prior = locked.at_hand.prior
+        if prior is not None and repo.idempotency_expired(prior.created_at):
+            await repo.forget_idempotency(prior.id)
+            prior = None
+        if prior is not None:
+            if prior.request_hash != fingerprint(locked):
+                return key_reused()
+            refund = next((r for r in locked.at_hand.refunds if r.id == prior.result_id), None)
+            return locked.record, refund or prior.result_id, False
+        done = await decide(locked)
+        if isinstance(done, DomainError):
+            return done
+        if idempotency_key is not None:
+            await remember(ctx, operation, idempotency_key, fingerprint(locked), locked.record.id,
+                           done if isinstance(done, str) else done.id)
+        return locked.record, done, True
 
-    return await idempotent(operation, store_id, idempotency_key, fingerprint, run, replay)
+    for attempt in range(3):
+        try:
+            done = await with_locked_order(ctx, order_id, once, key=key)
+            break
+        except repo.IntegrityError:
+            if attempt == 2:
+                raise
+    if isinstance(done, DomainError):
+        return done
+    record, refund, changed = done
+    if changed:
+        record = ctx.written.get(record.id) or await repo.get_order(record.store_id, record.id) or record
+    if isinstance(refund, str):
+        refund = await repo.get_refund(record.id, refund)
+    return (record, refund) if refund is not None else order_not_found()
 
 
 # ---------------------------------------------------------------- retryRefund
@@ -95,9 +131,8 @@ async def retry_refund(ctx: Context, refund_id: str | None, *, by_hand: bool,
         return DomainError(ErrorCode.REFUND_NOT_FOUND, "No refund with this id is on an order of your store.")
     fingerprint = request_hash({"refundId": refund_id, "byHand": by_hand})
 
-    async def decide(locked: Locked) -> tuple[str, str] | DomainError:
-        await claim(ctx, operation, idempotency_key)
-        plan = plan_retry_refund(locked.order, refund_id, by_hand=by_hand, connected=await connected(ctx))
+    async def decide(locked: Locked) -> str | DomainError:
+        plan = plan_retry_refund(locked.order, refund_id, by_hand=by_hand, connected=connected(locked))
         if isinstance(plan, DomainError):
             return plan
         now, record = ctx.now(), locked.record
@@ -114,10 +149,9 @@ async def retry_refund(ctx: Context, refund_id: str | None, *, by_hand: bool,
             f"The failed refund of {amount} {record.currency} was asked again.",
             {"refundId": refund_id, "byHand": by_hand, "amount": str(amount), "status": plan.refund.status.value},
         )
-        await remember(ctx, operation, idempotency_key, fingerprint, record.id, refund_id)
-        return record.id, refund_id
+        return refund_id
 
-    return await refund_once(ctx, operation, order_id, idempotency_key, fingerprint, decide)
+    return await refund_once(ctx, operation, order_id, idempotency_key, lambda _locked: fingerprint, decide)
 
 
 # ---------------------------------------------------------------- recordPayment

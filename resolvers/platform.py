@@ -19,7 +19,7 @@ from domain.payments import check_reference, with_parts
 from domain.refunds import RefundRequest, plan_refund
 from resolvers import timeline
 from resolvers.cancel import record_cancellation
-from resolvers.common import Locked, claim, remember, request_hash, require, with_locked_order
+from resolvers.common import Locked, request_hash, require, with_locked_order
 from resolvers.context import Context
 from resolvers.payments import record_refund, refund_once
 
@@ -38,22 +38,19 @@ async def record_platform_refund(
         return checked
     fingerprint = request_hash({"orderId": client_order_id, "request": asdict(request), "reference": checked})
 
-    async def decide(locked: Locked) -> tuple[str, str] | DomainError:
-        await claim(ctx, operation, idempotency_key)
+    async def decide(locked: Locked) -> RefundRecord | DomainError:
         plan = plan_refund(locked.order, request, refund_id=repo.new_id(), new_id=repo.new_id, platform=True)
         if isinstance(plan, DomainError):
             return plan
         record = locked.record
         refund = with_parts(plan.refund, tuple(replace(p, reference=checked) for p in plan.refund.parts))
         timeline.update_order(ctx, record.id, payment_status=plan.payment_status.value)
-        await record_refund(ctx, record, refund, reason=plan.reason.value, note=plan.note,
-                            message=f"The platform refunded {refund.total} {record.currency}"
-                            f" ({plan.reason.value.lower().replace('_', ' ')}).",
-                            data={"note": plan.note, "platformReference": checked}, notify=False)
-        await remember(ctx, operation, idempotency_key, fingerprint, record.id, refund.id)
-        return record.id, refund.id
+        return await record_refund(ctx, record, refund, reason=plan.reason.value, note=plan.note,
+                                   message=f"The platform refunded {refund.total} {record.currency}"
+                                   f" ({plan.reason.value.lower().replace('_', ' ')}).",
+                                   data={"note": plan.note, "platformReference": checked}, notify=False)
 
-    return await refund_once(ctx, operation, order_id, idempotency_key, fingerprint, decide)
+    return await refund_once(ctx, operation, order_id, idempotency_key, lambda _locked: fingerprint, decide)
 
 
 async def record_platform_cancellation(

@@ -12,10 +12,9 @@ from domain.errors import DomainError
 from domain.events import EventType
 from domain.refunds import RefundRequest, plan_refund, plan_settle_payment
 from resolvers import timeline
-from resolvers.payment_settings import refund_amounts_in
 from resolvers.payments import connected, describe, record_refund, refund_once, settle_pending_payments
 from domain.idempotency import check_idempotency_key
-from resolvers.common import Locked, claim, remember, request_hash, require, with_locked_order
+from resolvers.common import Locked, request_hash, require, with_locked_order
 from resolvers.context import Context
 
 OPERATION = "refundOrder"
@@ -27,32 +26,34 @@ async def refund_order(
 ) -> tuple[OrderRecord, RefundRecord] | DomainError:
     """Refund what was asked, once per idempotency key; amounts in the store's default currency unless
     the request names one."""
-    who = require(ctx, Permission.REFUND_ORDERS)
+    require(ctx, Permission.REFUND_ORDERS)
     if error := check_idempotency_key(idempotency_key, required=True):
         return error
-    request = replace(request, amounts_in=amounts_in or await refund_amounts_in(ctx, who.store_id))
-    asked = asdict(request)
-    if request.amounts_in is CurrencyChoice.CHECKOUT:
-        del asked["amounts_in"]  # as keys stored before amountsIn existed were fingerprinted
-    fingerprint = request_hash({"orderId": client_order_id, "request": asked, "notify": notify_customer})
 
-    async def decide(locked: Locked) -> tuple[str, str] | DomainError:
-        await claim(ctx, OPERATION, idempotency_key)
-        plan = plan_refund(locked.order, request, refund_id=repo.new_id(), new_id=repo.new_id,
-                           connected=await connected(ctx))
+    def resolved(locked: Locked) -> RefundRequest:
+        """The request, its amounts in the store's default currency (read with the order) unless it names one."""
+        return replace(request, amounts_in=amounts_in or CurrencyChoice(locked.at_hand.refund_amounts_in))
+
+    def fingerprint(locked: Locked) -> str:
+        asked = asdict(resolved(locked))
+        if asked["amounts_in"] is CurrencyChoice.CHECKOUT:
+            del asked["amounts_in"]  # as keys stored before amountsIn existed were fingerprinted
+        return request_hash({"orderId": client_order_id, "request": asked, "notify": notify_customer})
+
+    async def decide(locked: Locked) -> RefundRecord | DomainError:
+        plan = plan_refund(locked.order, resolved(locked), refund_id=repo.new_id(), new_id=repo.new_id,
+                           connected=connected(locked))
         if isinstance(plan, DomainError):
             return plan
         record, refund = locked.record, plan.refund
         timeline.update_order(ctx, record.id, payment_status=plan.payment_status.value)
         restocked = sum(rl.quantity for rl in refund.lines if rl.restock)
-        await record_refund(
+        return await record_refund(
             ctx, record, refund, reason=plan.reason.value, note=plan.note,
             message=describe(refund, record.currency, plan.reason.value.lower().replace('_', ' '))
             + (f" {restocked} unit(s) restocked." if restocked else ""),
             data={"note": plan.note}, notify=notify_customer,
         )
-        await remember(ctx, OPERATION, idempotency_key, fingerprint, record.id, refund.id)
-        return record.id, refund.id
 
     return await refund_once(ctx, OPERATION, order_id, idempotency_key, fingerprint, decide)
 

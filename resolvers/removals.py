@@ -51,7 +51,7 @@ async def remove_order_items(
     async def decide(locked: Locked) -> tuple[str, str] | DomainError:
         await claim(ctx, OPERATION, idempotency_key)
         plan = plan_remove_items(locked.order, request, refund_id=repo.new_id(), new_id=repo.new_id,
-                                 connected=await connected(ctx))
+                                 connected=connected(locked))
         if isinstance(plan, DomainError):
             return plan
         now, record, refund = ctx.now(), locked.record, plan.refund

@@ -40,7 +40,7 @@ async def request_cancellation(
     async def decide(locked: Locked) -> bool | DomainError:
         now = ctx.now()
         plan = plan_request_cancellation(locked.order, settings, reason, comment, now, refund_id=repo.new_id(),
-                                         new_id=repo.new_id, connected=await connected(ctx))
+                                         new_id=repo.new_id, connected=connected(locked))
         if isinstance(plan, DomainError):
             return plan
         if isinstance(plan, QueuedRequest):
@@ -73,7 +73,7 @@ async def approve_cancellation_request(
 
     async def decide(locked: Locked) -> CancelPlan | DomainError:
         plan = plan_approve_cancellation(locked.order, restock=restock, refund_id=repo.new_id(), new_id=repo.new_id,
-                                         connected=await connected(ctx))
+                                         connected=connected(locked))
         if isinstance(plan, DomainError):
             return plan
         if lacking := permission_lacking(plan, who.can):

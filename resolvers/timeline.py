@@ -30,19 +30,25 @@ def actor(ctx: Context) -> Actor:
 
 @asynccontextmanager
 async def change(ctx: Context) -> AsyncIterator[None]:
-    """One transaction; what is said inside it is written before it commits."""
+    """One transaction; what is said inside it is written before it commits. Once it committed,
+    ``ctx.written`` holds each order whose row it wrote, as it left it."""
     if ctx.pending is not None:  # already inside a change: it is one transaction
         yield
         return
     pending: dict[str, PendingChange] = {}
+    written: dict[str, OrderRecord] = {}
     async with outbox.transaction():
         ctx.pending = pending
         try:
             yield
             for order_id, change in pending.items():
-                await event_log.record_change(order_id, change.events, ctx.now(), change.order, bumped=change.bumped)
+                record = await event_log.record_change(order_id, change.events, ctx.now(), change.order,
+                                                       bumped=change.bumped)
+                if record is not None:
+                    written[order_id] = record
         finally:
             ctx.pending = None
+    ctx.written.update(written)
 
 
 def _pending(ctx: Context, order_id: str) -> PendingChange:

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from db import decision_reads, reads
+from db import decision_reads, decisions, reads, sql
 from db import models as m
 from db.records import RefundLineRecord, ReturnLineRecord
 from tests.api.helpers import create_order
@@ -127,6 +127,36 @@ async def test_what_a_decision_reads_is_what_the_orm_holds(store):
     for read_payment, row in zip(payments, rows, strict=True):
         _same(read_payment, row)
     assert await decision_reads.refunds_by_order([]) == {} and await decision_reads.payments_by_order([]) == {}
+    await _at_hand_as_read_kind_by_kind(store, order_id)
+
+
+async def _at_hand_as_read_kind_by_kind(store, order_id: str) -> None:
+    """The one statement of a decision (``db.decisions``) reads what the reads of each kind read, in order."""
+    ids = [order_id]
+    await m.PaymentAccount.create(id=uuid.uuid4(), store_id=store.id, provider="STRIPE", secret_key="sealed",
+                                  key_hint="sk_test_…4242", livemode=False, created_at=datetime.now(UTC),
+                                  updated_at=datetime.now(UTC))
+    at = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    await m.IdempotencyRecord.create(id=uuid.uuid4(), store_id=store.id, operation="refundOrder", key="k-1",
+                                     request_hash="f" * 64, order_id=order_id, result_id=None, created_at=at)
+    async with sql.transaction():
+        found = await decisions.order_at_hand(store.id, order_id, lock=True, key=("refundOrder", "k-1"))
+    assert found is not None
+    assert found.record == (await reads.orders_by_id([(store.id, order_id)]))[(store.id, order_id)]
+    assert found.lines == (await reads.lines_by_order(ids))[order_id]
+    assert found.shipments == (await reads.shipments_by_order(ids))[order_id]
+    assert found.refunds == (await decision_reads.refunds_by_order(ids))[order_id]
+    assert found.returns == (await decision_reads.returns_by_order(ids))[order_id]
+    assert found.supplier_orders == (await decision_reads.supplier_orders_by_order(ids))[order_id]
+    assert found.cancellation_requests == (await decision_reads.cancellation_requests_by_order(ids))[order_id]
+    assert found.payments == (await decision_reads.payments_by_order(ids))[order_id]
+    assert found.connected == {"STRIPE"} and found.refund_amounts_in == "CHECKOUT"
+    assert found.prior is not None and (found.prior.request_hash, found.prior.order_id, found.prior.result_id,
+                                        found.prior.created_at) == ("f" * 64, order_id, None, at)
+    unkeyed = await decisions.order_at_hand(store.id, order_id, lock=False)
+    assert unkeyed is not None and unkeyed.prior is None and unkeyed.refunds == found.refunds
+    assert (await decisions.order_at_hand(store.id, order_id, lock=False, key=("refundOrder", "k-2"))).prior is None
+    assert await decisions.order_at_hand(str(uuid.uuid4()), order_id, lock=True) is None
 
 
 def _same(record, row, skip: tuple[str, ...] = ()) -> None:
