@@ -11,6 +11,11 @@ ours, floor, ...). It prints, per work, the medians of req/s, the ratio ours / f
 the median: absolute req/s on shared machines moves between runs, a ratio taken side by side much
 less), ours' p50 and p99, and the server's RSS after the load.
 
+Durability: the floor's SQLite commits with ``synchronous=NORMAL`` in WAL mode (a commit is not synced
+to disk; a power cut may lose the last ones, never corrupts). Ordergraph's default is SQLite's FULL (each
+commit synced: a refund the worker then sends to Stripe is never lost). ``--durability floor`` (the
+default) runs ours as the floor runs, so both do the same work; ``--durability full`` runs our default.
+
 Work (the bodies in ``../shared/bench-floor/bodies``): order detail, a page of 50 orders with lines,
 addNote, refundOrder (against the floor's note), and ``{ __typename }`` with a staff key against the
 same without one (both ours).
@@ -140,12 +145,17 @@ class Floor:
             stop(process)
 
 
+#: How each durability commits to SQLite (a pragma in the database URL).
+DURABILITY = {"floor": "?synchronous=NORMAL", "full": ""}
+
+
 class Ours:
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, durability: str = "floor") -> None:
         self.dir = tmp / "ours"
         self.dir.mkdir()
         self.template = self.dir / "template.sqlite3"
-        self.env = base_env(f"sqlite://{self.dir}/og.sqlite3", self.dir, ORDERGRAPH_WORKER="off",
+        url = f"sqlite://{self.dir}/og.sqlite3{DURABILITY[durability]}"
+        self.env = base_env(url, self.dir, ORDERGRAPH_WORKER="off",
                             ORDERGRAPH_RATE_LIMITS="staff=100000000,anonymous=100000000")
         cli(self.env, "migrate")
         store = cli(self.env, "create-store", "Bench")
@@ -205,11 +215,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--only", default="", help="run only the work whose name starts with this")
+    parser.add_argument("--durability", choices=sorted(DURABILITY), default="floor",
+                        help="how ours commits: as the floor does (synchronous=NORMAL), or SQLite's FULL (our default)")
     args = parser.parse_args()
     work = [w for w in WORK if w.name.startswith(args.only)]
     tmp = Path(tempfile.mkdtemp(prefix="og-compare-"))
+    print(f"durability: {args.durability} ({DURABILITY[args.durability] or 'synchronous=FULL'})", flush=True)
     try:
-        floor, ours = Floor(tmp), Ours(tmp)
+        floor, ours = Floor(tmp), Ours(tmp, args.durability)
         results: dict[str, dict[str, list[dict[str, float]]]] = {w.name: {"floor": [], "ours": []} for w in work}
         for r in range(args.rounds):
             for w in work:

@@ -25,7 +25,7 @@ from strawberry.schema.schema import validate_document
 from resolvers.common import Forbidden, Unauthenticated
 from schema.cost import query_cost
 from schema.errors import InvalidArgument
-from schema.shapes import Shape, literals, shape_of
+from schema.shapes import Literals, Shape, Template, literals, shape_of, template_of
 
 log = logging.getLogger("ordergraph.errors")
 
@@ -111,8 +111,23 @@ def request_pipeline(*, max_tokens: int, rules: Sequence[type], max_cost: int) -
     all_rules = (*specified_rules, *rules)
     checked: dict[str, _Checked] = {}
     shapes: dict[str, Shape] = {}
+    templates: dict[Any, Template] = {}
 
-    def check(document: DocumentNode, query: str | None, schema: Any) -> _Checked:
+    def parsed(query: str, cut: Literals | None) -> DocumentNode:
+        """The document: kept parsed by its text, or, for a text with string literals, made from the template
+        of its shape and its literals' lengths (``schema.shapes``); a syntax error raises."""
+        key = Template.key(cut) if cut is not None and cut.values else None
+        if key is None:
+            return _parse(query, max_tokens)
+        template = templates.get(key)
+        if template is not None:
+            return template.fill(cut.values)  # type: ignore[union-attr]
+        document = parse(query, max_tokens=max_tokens)
+        if (made := template_of(document, cut)) is not None:  # type: ignore[arg-type]
+            _kept(templates, key, made)
+        return document
+
+    def check(document: DocumentNode, query: str | None, cut: Literals | None, schema: Any) -> _Checked:
         """The document's checks: kept by its text, or by its shape (``schema.shapes``) when only its
         string literals differ from a valid document's and each is valid where it stands."""
         if query is None:
@@ -120,9 +135,6 @@ def request_pipeline(*, max_tokens: int, rules: Sequence[type], max_cost: int) -
         found = checked.get(query)
         if found is not None:
             return found
-        cut = literals(query)
-        if cut is not None and any(CONTROL.search(value) for value in cut.values):
-            cut = None  # the request policy's to refuse, naming the literal
         shape = shapes.get(cut.shape) if cut is not None else None
         if shape is not None and cut is not None and shape.admits(cut.values):
             return _Checked(document, [], None)
@@ -144,6 +156,8 @@ def request_pipeline(*, max_tokens: int, rules: Sequence[type], max_cost: int) -
         other exception is masked (and logged)."""
 
         cost: int | None = None
+        #: The request's text cut at its string literals (None: not cut, see ``_cut``).
+        cut: Literals | None = None
 
         def on_operation(self) -> Iterator[None]:
             yield
@@ -154,14 +168,16 @@ def request_pipeline(*, max_tokens: int, rules: Sequence[type], max_cost: int) -
         def on_parse(self) -> Iterator[None]:
             context = self.execution_context
             if context.graphql_document is None and context.query:
-                context.graphql_document = _parse(context.query, max_tokens)
+                self.cut = _cut(context.query)
+                context.graphql_document = parsed(context.query, self.cut)
             yield
 
         def on_validate(self) -> Iterator[None]:
             context = self.execution_context
             document = context.graphql_document
             if document is not None:
-                found = check(document, context.query, context.schema._schema)  # noqa: SLF001
+                cut = self.cut if self.cut is not None or context.query is None else _cut(context.query)
+                found = check(document, context.query, cut, context.schema._schema)  # noqa: SLF001
                 context.pre_execution_errors = [*found.errors, *_policy(context, found)]
             yield
 
@@ -182,6 +198,15 @@ def request_pipeline(*, max_tokens: int, rules: Sequence[type], max_cost: int) -
             return {"cost": {"requested": self.cost, "limit": max_cost}} if asked and self.cost is not None else {}
 
     return RequestPipeline
+
+
+def _cut(query: str) -> Literals | None:
+    """The text's string literals, unless one holds a control character: the request policy refuses
+    those, naming the literal, so such a document is parsed and checked whole."""
+    cut = literals(query)
+    if cut is not None and any(CONTROL.search(value) for value in cut.values):
+        return None
+    return cut
 
 
 def _policy(context: Any, checked: _Checked) -> list[GraphQLError]:

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from graphql import (
-    DirectiveNode, DocumentNode, FieldNode, GraphQLID, GraphQLSchema, GraphQLString, StringValueNode, TypeInfo,
+    DirectiveNode, DocumentNode, FieldNode, GraphQLID, GraphQLSchema, GraphQLString, Node, StringValueNode, TypeInfo,
     TypeInfoVisitor, Undefined, Visitor, get_named_type, visit,
 )
 
@@ -126,3 +126,83 @@ def shape_of(schema: GraphQLSchema, document: DocumentNode, found: Literals) -> 
         named = get_named_type(expected)
         scalars.append(None if named is GraphQLString or named is GraphQLID else named)
     return Shape(scalars)
+
+
+#: A literal's place in its document: the attribute (and, in a list, the index) at each step from the root.
+Path = tuple[tuple[str, int | None], ...]
+#: Code points a GraphQL string may not hold (lone surrogates): the lexer refuses them, so must we.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class Template:
+    """A parsed document kept by its shape and the lengths of its literals (so every node of another
+    document of both sits at the same place, and errors point at the same line and column), with the
+    place of each literal. Another such document is the template with its literals' values put in:
+    what parsing it would give, without lexing it again."""
+
+    __slots__ = ("document", "trie")
+
+    def __init__(self, document: DocumentNode, paths: Sequence[Path]) -> None:
+        self.document = document
+        self.trie: dict[Any, Any] = {}
+        for number, path in enumerate(paths):
+            node = self.trie
+            for step in path[:-1]:
+                node = node.setdefault(step, {})
+            node[path[-1]] = number
+
+    @staticmethod
+    def key(found: Literals) -> tuple[str, tuple[int, ...]] | None:
+        """What a template is kept by, or None when a literal holds what the lexer refuses."""
+        if any(_SURROGATE.search(value) for value in found.values):
+            return None
+        return found.shape, tuple(len(value) for value in found.values)
+
+    def fill(self, values: Sequence[str]) -> DocumentNode:
+        """The document with these literals (shared with the template but on the way to each literal)."""
+        return _filled(self.document, self.trie, values)
+
+
+def _filled(node: Any, trie: dict[Any, Any], values: Sequence[str]) -> Any:
+    changes: dict[str, Any] = {}
+    for (key, index), below in trie.items():
+        current = changes.get(key, getattr(node, key))
+        child = current if index is None else current[index]
+        new = (StringValueNode(value=values[below], block=False, loc=child.loc) if isinstance(below, int)
+               else _filled(child, below, values))
+        if index is None:
+            changes[key] = new
+        else:
+            items = list(current)
+            items[index] = new
+            changes[key] = tuple(items)
+    copied = object.__new__(type(node))  # a frozen dataclass: its fields set as copy() would, then changed
+    copied.__dict__.update(node.__dict__, **changes)
+    return copied
+
+
+def template_of(document: DocumentNode, found: Literals) -> Template | None:
+    """The template of a document just parsed from a text whose literals are ``found``, if each of them is
+    a plain string node where the text says."""
+    paths: dict[int, Path] = {}
+
+    def walk(node: Any, path: Path) -> None:
+        if isinstance(node, StringValueNode):
+            if node.loc is not None and not node.block:
+                paths[node.loc.start] = path
+            return
+        for key in node.keys:
+            if key == "loc":
+                continue
+            value = getattr(node, key)
+            if isinstance(value, Node):
+                walk(value, (*path, (key, None)))
+            elif isinstance(value, (list, tuple)):
+                for index, item in enumerate(value):
+                    if isinstance(item, Node):
+                        walk(item, (*path, (key, index)))
+
+    walk(document, ())
+    if sorted(paths) != found.starts:
+        return None
+    return Template(document, [paths[start] for start in found.starts])

@@ -7,7 +7,7 @@ import pytest
 from graphql import parse, specified_rules, validate
 
 from schema import schema
-from schema.shapes import literals, shape_of
+from schema.shapes import Template, literals, shape_of, template_of
 from tests.api.helpers import create_order
 
 REFUND = ('mutation($id: ID!) { refundOrder(input: { orderId: $id, reason: OTHER, idempotencyKey: "%s", '
@@ -80,3 +80,25 @@ def test_a_shape_knows_which_literals_a_scalar_of_ours_must_parse():
     assert shape.admits(["anything at all", "2027-06-30T12:00:00Z"])
     assert not shape.admits(["anything at all", "the thirtieth of June"])
     assert not shape.admits(["one literal too few"])
+
+
+@pytest.mark.parametrize("first, then", [
+    (REFUND % ("key-0001", "0.01"), REFUND % ("key-0002", "9.99")),
+    ('query Q($n: Int = 2) {\n  a: orders(first: $n, search: "ab") { nodes { id } }\n'
+     '  b: orders(search: "cd", first: 1) { totalCount } }',
+     'query Q($n: Int = 2) {\n  a: orders(first: $n, search: "ée") { nodes { id } }\n'
+     '  b: orders(search: "💳!", first: 1) { totalCount } }'),
+    ('{ orders(filter: { statuses: [OPEN] }, search: "") { nodes { id } } } # "comment"', None),
+])
+def test_a_document_made_from_its_template_is_the_one_parsing_gives(first, then):
+    """Node for node, locations included: errors point at the same line and column."""
+    then = then or first
+    template = template_of(parse(first), literals(first))
+    assert template is not None and Template.key(literals(first)) == Template.key(literals(then))
+    assert template.fill(literals(then).values) == parse(then)
+    assert template.fill(literals(then).values).loc.source.body == first  # the template's text, same places
+
+
+def test_a_literal_the_lexer_refuses_is_parsed_whole():
+    assert Template.key(literals('{ a(x: "\ud800") }')) is None
+    assert Template.key(literals('{ a(x: "ok") }')) is not None
