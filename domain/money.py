@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 
 # ISO 4217 minor units for the currencies whose exponent is not 2.
 _MINOR_UNITS_NOT_TWO: dict[str, int] = {
@@ -47,8 +48,10 @@ def minor_units(currency: str) -> int:
     raise ValueError(f"unknown currency {currency!r}")
 
 
+@lru_cache(maxsize=None)
 def quantum(currency: str) -> Decimal:
-    """The smallest amount of the currency: 0.01 for USD, 1 for JPY."""
+    """The smallest amount of the currency: 0.01 for USD, 1 for JPY (kept per currency: decimals are
+    immutable, and every amount read is quantized with it)."""
     return Decimal(1).scaleb(-minor_units(currency))
 
 

@@ -83,12 +83,12 @@ async def refund_once(
     key = (operation, idempotency_key) if idempotency_key is not None else None
 
     async def once(locked: Locked) -> tuple[OrderRecord, RefundRecord | str | None, bool] | DomainError:
-        prior = locked.at_hand.prior
+        prior, request = locked.at_hand.prior, fingerprint(locked)
         if prior is not None and repo.idempotency_expired(prior.created_at):
             await repo.forget_idempotency(prior.id)
             prior = None
         if prior is not None:
-            if prior.request_hash != fingerprint(locked):
+            if prior.request_hash != request:
                 return key_reused()
             refund = next((r for r in locked.at_hand.refunds if r.id == prior.result_id), None)
             return locked.record, refund or prior.result_id, False
@@ -96,7 +96,7 @@ async def refund_once(
         if isinstance(done, DomainError):
             return done
         if idempotency_key is not None:
-            await remember(ctx, operation, idempotency_key, fingerprint(locked), locked.record.id,
+            await remember(ctx, operation, idempotency_key, request, locked.record.id,
                            done if isinstance(done, str) else done.id)
         return locked.record, done, True
 
