@@ -1,7 +1,10 @@
-"""An order as a mutation decides on it, read in one statement (issue 14): its row and, as JSON arrays
-in the same row, its lines, shipments, refunds, returns, supplier orders, cancellation requests and
-payments, with what its store has connected, the store's refund currency and, for a keyed mutation,
-what the key was first used for.
+"""An order with its children, read in one statement (issue 14): its row and, as JSON arrays in the same
+row, the children asked for.
+
+- ``order_at_hand``: the order as a mutation decides on it: its lines, shipments, refunds, returns,
+  supplier orders, cancellation requests and payments, with what its store has connected, the store's
+  refund currency and, for a keyed mutation, what the key was first used for.
+- ``order_with``: what an order's page shows (``order(id:)``): the lines, notes and shipments it selects.
 
 Locking: on PostgreSQL the order's row is locked by a statement of its own first. Locking in the
 reading statement would not do: it reads the children with the snapshot taken when it began, before
@@ -92,6 +95,30 @@ def _of(alias: str, columns: Sequence[str]) -> list[Column]:
     return [(alias, column, column) for column in columns]
 
 
+#: What ``order_with`` reads with an order, by field.
+SHOWN = ("lines", "notes", "shipments")
+
+
+async def order_with(store_id: str, order_id: str, children: frozenset[str]) -> tuple[OrderRecord, dict[str, list[Any]]] | None:
+    """The store's order and the children named (of ``SHOWN``), in one statement: what an order's page
+    shows, read at once (``order(id:)``); the children by name, in their order."""
+    if not is_uuid(order_id) or not is_uuid(store_id):
+        return None
+    rows = await sql.fetch(_shown_statement(sql.is_postgres(), tuple(sorted(children))), order_id, store_id)
+    if not rows:
+        return None
+    row = rows[0]
+    record = reads.order_record(row)
+    found: dict[str, list[Any]] = {}
+    if "lines" in children:
+        found["lines"] = _lines(row, record)
+    if "shipments" in children:
+        found["shipments"] = _shipments(row, record)
+    if "notes" in children:
+        found["notes"] = _oldest([reads.note_record(r) for r in row_list(row, "notes")])
+    return record, found
+
+
 def _object(postgres: bool, columns: Sequence[Column]) -> str:
     """A JSON object of these columns."""
     pairs = []
@@ -119,6 +146,7 @@ def _children(alias: str) -> str:
 #: Each array: its name, its columns, and the rows it is made of.
 ARRAYS: tuple[tuple[str, list[Column], str], ...] = (
     ("lines", _of("l", reads.LINE_COLUMNS), f'"order_lines" AS l {_children("l")}'),
+    ("notes", _of("n", reads.NOTE_COLUMNS), f'"notes" AS n {_children("n")}'),
     # A shipment's lines are put in the order the per-kind read gives them: by the shipment line's id.
     ("shipments", [*_of("s", reads.SHIPMENT_COLUMNS), *_of("sl", reads.SHIPMENT_LINE_COLUMNS), ("sl", "id", "row")],
      f'"shipments" AS s LEFT JOIN "shipment_lines" AS sl ON sl."shipment_id" = s."id" {_children("s")}'),
@@ -135,11 +163,25 @@ ARRAYS: tuple[tuple[str, list[Column], str], ...] = (
 )
 
 
+def _arrays(postgres: bool, names: Sequence[str]) -> list[str]:
+    return [f'{_array(postgres, _object(postgres, columns), source)} AS "{name}"'
+            for name, columns, source in ARRAYS if name in names]
+
+
+@lru_cache(maxsize=16)
+def _shown_statement(postgres: bool, children: tuple[str, ...]) -> str:
+    selected = [sql.columns(reads.ORDER_COLUMNS, "o"), *_arrays(postgres, children)]
+    return f'SELECT {", ".join(selected)} FROM "orders" AS o WHERE o."id" = $1 AND o."store_id" = $2'
+
+
+#: What a decision reads with its order (its notes are not part of any).
+DECIDED = ("lines", "shipments", "refunds", "refund_lines", "refund_parts", "returns", "return_lines",
+           "supplier_orders", "requests", "payments")
+
+
 @lru_cache(maxsize=4)
 def _statement(postgres: bool, keyed: bool) -> str:
-    selected = [sql.columns(reads.ORDER_COLUMNS, "o")]
-    selected += [f'{_array(postgres, _object(postgres, columns), source)} AS "{name}"'
-                 for name, columns, source in ARRAYS]
+    selected = [sql.columns(reads.ORDER_COLUMNS, "o"), *_arrays(postgres, DECIDED)]
     connected = _array(postgres, 'a."provider"', '"payment_accounts" AS a WHERE a."store_id" = o."store_id"')
     selected.append(f'{connected} AS "connected"')
     selected.append('(SELECT st."refund_amounts_in" FROM "stores" AS st WHERE st."id" = o."store_id") '
@@ -153,16 +195,14 @@ def _statement(postgres: bool, keyed: bool) -> str:
 def _at_hand(row: dict[str, Any]) -> OrderAtHand:
     record = reads.order_record(row)
     oid = record.id
-    shipments = sorted(row_list(row, "shipments"), key=lambda r: r["row"] or "")
     refunds = row_list(row, "refunds")
     parts = sorted(row_list(row, "refund_parts"), key=lambda r: (r["position"], r["id"]))
     returns = row_list(row, "returns")
     prior = sql.as_json(row.get("prior"))
     return OrderAtHand(
         record=record,
-        lines=sorted((reads.line_record(r, record.currency) for r in row_list(row, "lines")),
-                     key=attrgetter("position")),
-        shipments=_oldest(reads.shipment_records(shipments).get(oid, [])),
+        lines=_lines(row, record),
+        shipments=_shipments(row, record),
         refunds=_oldest(dr.refund_records(refunds, row_list(row, "refund_lines"), parts).get(oid, [])),
         returns=_oldest(dr.return_records(returns, row_list(row, "return_lines")).get(oid, [])),
         supplier_orders=_oldest([dr.supplier_order_record(r) for r in row_list(row, "supplier_orders")]),
@@ -174,6 +214,15 @@ def _at_hand(row: dict[str, Any]) -> OrderAtHand:
         prior=Prior(str(prior["id"]), prior["request_hash"], str(prior["order_id"]), sql.as_id(prior["result_id"]),
                     sql.as_datetime(prior["created_at"])) if prior else None,
     )
+
+
+def _lines(row: dict[str, Any], record: OrderRecord) -> list[LineRecord]:
+    return sorted((reads.line_record(r, record.currency) for r in row_list(row, "lines")), key=attrgetter("position"))
+
+
+def _shipments(row: dict[str, Any], record: OrderRecord) -> list[ShipmentRecord]:
+    rows = sorted(row_list(row, "shipments"), key=lambda r: r["row"] or "")
+    return _oldest(reads.shipment_records(rows).get(record.id, []))
 
 
 def row_list(row: dict[str, Any], name: str) -> list[Any]:

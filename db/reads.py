@@ -175,20 +175,25 @@ def shipment_records(rows: Sequence[dict[str, Any]]) -> dict[str, list[ShipmentR
     return out
 
 
+NOTE_COLUMNS = ("id", "order_id", "body", "author_kind", "author_id", "author_name", "created_at", "updated_at")
+
+
 async def notes_by_order(order_ids: Sequence[str]) -> dict[str, list[NoteRecord]]:
     """Each order's notes, oldest first (one statement)."""
     if not order_ids:
         return {}
     rows = await sql.fetch(
-        'SELECT "id", "order_id", "body", "author_kind", "author_id", "author_name", "created_at", "updated_at" '
-        f'FROM "notes" WHERE "order_id" IN ({sql.placeholders(1, len(order_ids))}) '
+        f'SELECT {sql.columns(NOTE_COLUMNS)} FROM "notes" WHERE "order_id" IN ({sql.placeholders(1, len(order_ids))}) '
         'ORDER BY "order_id", "created_at", "id"', *order_ids)
     out: dict[str, list[NoteRecord]] = defaultdict(list)
     for r in rows:
-        out[str(r["order_id"])].append(NoteRecord(
-            str(r["id"]), str(r["order_id"]), r["body"], r["author_kind"], r["author_id"], r["author_name"],
-            sql.as_datetime(r["created_at"]), sql.as_datetime(r["updated_at"])))
+        out[str(r["order_id"])].append(note_record(r))
     return out
+
+
+def note_record(r: dict[str, Any]) -> NoteRecord:
+    return NoteRecord(str(r["id"]), str(r["order_id"]), r["body"], r["author_kind"], r["author_id"], r["author_name"],
+                      sql.as_datetime(r["created_at"]), sql.as_datetime(r["updated_at"]))
 
 
 async def find_api_key(key_hash: str) -> tuple[ApiKeyRecord, StoreRecord] | None:

@@ -277,6 +277,12 @@ async def get_order(store_id: str, order_id: str, *, lock: bool = False) -> Orde
     return await reads.order(store_id, order_id, lock=lock)
 
 
+async def order_with(store_id: str, order_id: str,
+                     children: frozenset[str]) -> tuple[OrderRecord, dict[str, list[Any]]] | None:
+    """The store's order and the children named (lines, notes, shipments), in one statement."""
+    return await decisions.order_with(store_id, order_id, children)
+
+
 async def order_owner(order_id: str) -> tuple[StoreRecord, str | None, int] | None:
     """The store, customer name and link generation of an order, for a customer token that names it
     (one query)."""

@@ -52,6 +52,15 @@ async def order(ctx: Context, order_id: str | None) -> OrderRecord | None:
     return await repo.get_order(who.store_id, order_id)
 
 
+async def order_with(ctx: Context, order_id: str | None,
+                     children: frozenset[str]) -> tuple[OrderRecord, dict[str, list[Any]]] | None:
+    """The order (as ``order`` finds it) and the children named (lines, notes, shipments), read at once."""
+    who = require_reader(ctx)
+    if order_id is None or not who.sees_order(order_id):
+        return None
+    return await repo.order_with(who.store_id, order_id, children)
+
+
 async def node(ctx: Context, type_name: str | None, raw_id: str | None) -> OrderRecord | None:
     """The object behind a global id; only orders are refetchable so far."""
     if type_name != "Order":

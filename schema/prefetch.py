@@ -1,7 +1,7 @@
 """Children of orders read with the orders, when the query selects them (issue 14).
 
-``order(id:)`` and ``orders`` read the lines, notes and shipments the query asks for, one statement each for
-the whole page, and hand them to the ``Order`` objects; their resolvers then answer without waiting, so a
+``order(id:)`` reads the lines, notes and shipments the query asks for in the statement reading the order
+(``db.decisions.order_with``); ``orders``, one statement each for the whole page. Both hand them to the ``Order`` objects; their resolvers then answer without waiting, so a
 page whose fields are all at hand completes without a single awaitable (a DataLoader for each order's lines
 cost a page of 50 about a third of its time). What is read is primed into the request's loaders too, for
 whatever else needs it (the order's refundable amounts, its actions...). Children a query does not select are
@@ -41,16 +41,28 @@ def selected(selections: Iterable[Any], fragments: dict[str, Any], path: Sequenc
     return found
 
 
-async def children(info: Info, order_ids: Sequence[str], *paths: Sequence[str]) -> dict[str, dict[str, list[Any]]]:
-    """The children the query selects at any of ``paths`` below the resolving field, by field and order
-    id. Notes are not read for customers: their field refuses them anyway."""
+def asked(info: Info, *paths: Sequence[str]) -> frozenset[str]:
+    """The children the query selects at any of ``paths`` below the resolving field. Notes are not read for
+    customers: their field refuses them anyway."""
     raw = info._raw_info  # noqa: SLF001 - graphql-core's own resolve info: the document's nodes
     below = [s for node in raw.field_nodes if node.selection_set for s in node.selection_set.selections]
     names = set().union(*(selected(below, raw.fragments, path) for path in paths or ((),))) & CHILDREN.keys()
     ctx = info.context
     if ctx.principal is not None and ctx.principal.is_customer:
         names.discard("notes")
+    return frozenset(names)
+
+
+async def children(info: Info, order_ids: Sequence[str], *paths: Sequence[str]) -> dict[str, dict[str, list[Any]]]:
+    """The children the query selects at any of ``paths`` below the resolving field, by field and order
+    id, one statement each for all the orders."""
+    names = asked(info, *paths)
     found = {name: await getattr(repo, CHILDREN[name])(order_ids) for name in sorted(names)} if order_ids else {}
-    for name, rows in found.items():  # what else asks the request's loaders for them reads them from there
-        ctx.loaders.prime(name, {order_id: rows.get(order_id, []) for order_id in order_ids})
+    prime(info, order_ids, found)
     return found
+
+
+def prime(info: Info, order_ids: Sequence[str], found: dict[str, dict[str, list[Any]]]) -> None:
+    """What else asks the request's loaders for the children read reads them from there."""
+    for name, rows in found.items():
+        info.context.loaders.prime(name, {order_id: rows.get(order_id, []) for order_id in order_ids})

@@ -94,11 +94,12 @@ class Query(KeyQueries, FeedQueries, WebhookQueries, NotificationQueries, Paymen
         id: Annotated[strawberry.ID, strawberry.argument(description="The order's global id (`Order.id`).")],
     ) -> Order | None:
         found = from_global_id(id, "Order")
-        record = await orders.order(info.context, found[1] if found else None)
-        if record is None:
+        shown = await orders.order_with(info.context, found[1] if found else None, prefetch.asked(info))
+        if shown is None:
             return None
-        children = await prefetch.children(info, [record.id])
-        return Order.of(record, {name: rows.get(record.id, []) for name, rows in children.items()})
+        record, children = shown
+        prefetch.prime(info, [record.id], {name: {record.id: rows} for name, rows in children.items()})
+        return Order.of(record, children)
 
     @strawberry.field(description="The order with this store order number, or null. Needs READ_ORDERS, or the "
                       "order's customer access token.")

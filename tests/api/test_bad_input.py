@@ -84,6 +84,7 @@ async def test_unexpected_failures_are_masked(store, monkeypatch):
     # A database fault (each request's loaders bind the repository function
     # afresh): the client must learn nothing about it.
     monkeypatch.setattr(repo, "notes_by_order", broken)
+    monkeypatch.setattr(repo, "order_with", broken)  # an order's page reads its notes with it
     body = (await store.post("query($id: ID!) { order(id: $id) { notes { body } } }", {"id": order["id"]})).json()
     assert body["errors"][0]["message"] == "Unexpected error."
     assert body["errors"][0]["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}

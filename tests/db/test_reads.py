@@ -66,6 +66,11 @@ async def test_lines_shipments_and_notes_read_as_the_orm_holds_them(store):
     notes = (await reads.notes_by_order([order_id]))[order_id]
     assert [n.body for n in notes] == ["Gift wrap", "Gift wrap"] and notes[0].author_kind == "STAFF"
     assert await reads.lines_by_order([]) == {} and await reads.shipments_by_order([]) == {}
+    record, shown = await decisions.order_with(store.id, order_id, frozenset(decisions.SHOWN))
+    assert record == (await reads.orders_by_id([(store.id, order_id)]))[(store.id, order_id)]
+    assert shown == {"lines": [mug, tea], "shipments": shipments, "notes": notes}
+    assert (await decisions.order_with(store.id, order_id, frozenset({"notes"})))[1] == {"notes": notes}
+    assert await decisions.order_with(str(uuid.uuid4()), order_id, frozenset()) is None
 
 
 async def test_an_api_key_reads_with_its_store(store):
