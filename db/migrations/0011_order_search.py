@@ -72,22 +72,21 @@ POSTGRES_BACK = """
 """
 
 
-async def create_search(apps, schema_editor) -> None:
+async def _run(schema_editor, postgres: str, sqlite: list[str]) -> None:
     client = schema_editor.client
     if client.capabilities.dialect == "postgres":
-        await client.execute_script(POSTGRES)
+        await client.execute_script(postgres)
         return
-    for statement in SQLITE:
+    for statement in sqlite:
         await client.execute_query(statement)
+
+
+async def create_search(apps, schema_editor) -> None:
+    await _run(schema_editor, POSTGRES, SQLITE)
 
 
 async def drop_search(apps, schema_editor) -> None:
-    client = schema_editor.client
-    if client.capabilities.dialect == "postgres":
-        await client.execute_script(POSTGRES_BACK)
-        return
-    for statement in SQLITE_BACK:
-        await client.execute_query(statement)
+    await _run(schema_editor, POSTGRES_BACK, SQLITE_BACK)
 
 
 class Migration(migrations.Migration):
