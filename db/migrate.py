@@ -8,7 +8,7 @@ find nothing left to do.
 Going back never loses data unasked: what each step back would lose is counted before the first
 change (``db.migration_safety``), and the operator must allow it. On SQLite, where dropping or
 changing a column rebuilds the table, foreign keys are checked at the end of each migration
-instead of cascading deletes midway, and the rebuilt table keeps its indexes.
+instead of cascading deletes midway, and the rebuilt table keeps its indexes and triggers.
 """
 
 from __future__ import annotations
@@ -86,14 +86,19 @@ async def migrate(database_url: str, target: str | None = None, *, allow_data_lo
 
 class _KeepingSqliteEditor(SqliteSchemaEditor):
     """Tortoise's SQLite editor, but a table it rebuilds (SQLite's way of dropping or changing a
-    column) keeps its indexes and multi-column unique constraints, which Tortoise's rebuild
-    drops with the old table."""
+    column) keeps its indexes, multi-column unique constraints and triggers (the orders' keep
+    the search index in step, 0011), which Tortoise's rebuild drops with the old table."""
 
     async def _remake_table(self, model, create_field=None, delete_field=None, alter_fields=None) -> None:
         table = model._meta.db_table
         kept = await self._indexes(table)
+        _n, triggers = await self.client.execute_query(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? ORDER BY name", [table])
         await super()._remake_table(model, create_field=create_field, delete_field=delete_field,
                                     alter_fields=alter_fields)
+        # After the rows were copied: the copy is no insert of new orders.
+        for trigger in triggers:
+            await self.client.execute_query(trigger["sql"])
         columns = {row["name"] for row in (await self.client.execute_query(f'PRAGMA table_info("{table}")'))[1]}
         now = {(unique, cols) for unique, cols, _sql in await self._indexes(table)}
         for unique, cols, sql in kept:

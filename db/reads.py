@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from db import sql
+from db import search, sql
 from db.records import (
     ApiKeyRecord,
     LineRecord,
@@ -232,12 +232,7 @@ SORT_COLUMNS = {
 }
 
 
-def _like(text: str) -> str:
-    """``text`` with LIKE's wildcards (and the escape character) escaped, for ``ESCAPE '\\'``."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _matching(store_id: str, query: OrderQuery) -> tuple[list[str], list[Any]]:
+def _matching(store_id: str, query: OrderQuery, postgres: bool) -> tuple[list[str], list[Any]]:
     """The WHERE clauses (ANDed) and their parameters for the store's orders the query matches."""
     f = query.filter
     clauses, params = ['"store_id" = $1'], [store_id]
@@ -258,17 +253,21 @@ def _matching(store_id: str, query: OrderQuery) -> tuple[list[str], list[Any]]:
         clauses.append(f'"test" = {param(f.test)}')
     if query.search:
         # The key columns and the search text are both case-folded in Python, so matching is the same on
-        # SQLite and PostgreSQL (and beyond ASCII).
-        text = _like(query.search)
-        clauses.append(f'("number_key" LIKE {param(text + "%")} ESCAPE \'\\\' OR "customer_email_key" LIKE '
-                       f'{param("%" + text + "%")} ESCAPE \'\\\' OR "customer_name_key" LIKE {param("%" + text + "%")} '
-                       "ESCAPE '\\')")
+        # SQLite and PostgreSQL (and beyond ASCII). On PostgreSQL the patterns are literals (db.search).
+        clauses.append(search.like_clause(query.search, search.pg_literal if postgres else param))
     return clauses, params
 
 
 async def count_orders(store_id: str, query: OrderQuery) -> int:
-    clauses, params = _matching(store_id, query)
-    (row,) = await sql.fetch(f'SELECT COUNT(*) AS "n" FROM "orders" WHERE {" AND ".join(clauses)}', *params)
+    postgres = sql.is_postgres()
+    clauses, params = _matching(store_id, query, postgres)
+    where = " AND ".join(clauses)
+    if not postgres and search.indexed(query.search):
+        params.append(search.fts_query(query.search))
+        statement = search.sqlite_count(where=where, match=f"${len(params)}")
+    else:
+        statement = f'SELECT COUNT(*) AS "n" FROM "orders" WHERE {where}'
+    (row,) = await sql.fetch(statement, *params)
     return int(row["n"])
 
 
@@ -280,7 +279,8 @@ async def page_orders(store_id: str, query: OrderQuery, *, after: tuple[Any, str
     ``before`` is read (``last``). One row more than the limit is read, to tell whether more exist."""
     column = SORT_COLUMNS[query.sort]
     ascending = query.direction is SortDirection.ASC
-    clauses, params = _matching(store_id, query)
+    postgres = sql.is_postgres()
+    clauses, params = _matching(store_id, query, postgres)
     for cursor, forward in ((after, True), (before, False)):
         if cursor is None:
             continue
@@ -293,9 +293,14 @@ async def page_orders(store_id: str, query: OrderQuery, *, after: tuple[Any, str
         clauses.append(f'"{column}" {beyond}= {v} AND ("{column}" {beyond} {v} OR "id" {beyond} {i})')
     first = ascending != query.from_end
     way = "ASC" if first else "DESC"
-    params.append(query.limit + 1)
-    rows = await sql.fetch(
-        f'SELECT {_ORDER_SELECT} FROM "orders" AS o WHERE {" AND ".join(clauses)} '
-        f'ORDER BY o."{column}" {way}, o."id" {way} LIMIT ${len(params)}', *params)
-    found = [order_record(r) for r in rows]
+    where = " AND ".join(clauses)
+    limit = int(query.limit) + 1  # written in: a parameter would leave a generic plan guessing (db.search)
+    if not postgres and search.indexed(query.search):
+        params.append(search.fts_query(query.search))
+        statement = search.sqlite_page(columns=_ORDER_SELECT, where=where, sort=column, way=way, limit=limit,
+                                       match=f"${len(params)}")
+    else:
+        statement = (f'SELECT {_ORDER_SELECT} FROM "orders" AS o WHERE {where} '
+                     f'ORDER BY o."{column}" {way}, o."id" {way} LIMIT {limit}')
+    found = [order_record(r) for r in await sql.fetch(statement, *params)]
     return list(reversed(found)) if query.from_end else found
