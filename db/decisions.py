@@ -88,18 +88,12 @@ async def order_at_hand(store_id: str, order_id: str, *, lock: bool,
     return _at_hand(rows[0]) if rows else None
 
 
-Column = tuple[str, str, str]  # (table alias, column, name in the JSON object)
-
-
-def _of(alias: str, columns: Sequence[str]) -> list[Column]:
-    return [(alias, column, column) for column in columns]
-
-
 #: What ``order_with`` reads with an order, by field.
 SHOWN = ("lines", "notes", "shipments")
 
 
-async def order_with(store_id: str, order_id: str, children: frozenset[str]) -> tuple[OrderRecord, dict[str, list[Any]]] | None:
+async def order_with(store_id: str, order_id: str,
+                     children: frozenset[str]) -> tuple[OrderRecord, dict[str, list[Any]]] | None:
     """The store's order and the children named (of ``SHOWN``), in one statement: what an order's page
     shows, read at once (``order(id:)``); the children by name, in their order."""
     if not is_uuid(order_id) or not is_uuid(store_id):
@@ -117,6 +111,13 @@ async def order_with(store_id: str, order_id: str, children: frozenset[str]) -> 
     if "notes" in children:
         found["notes"] = _oldest([reads.note_record(r) for r in row_list(row, "notes")])
     return record, found
+
+
+Column = tuple[str, str, str]  # (table alias, column, name in the JSON object)
+
+
+def _of(alias: str, columns: Sequence[str]) -> list[Column]:
+    return [(alias, column, column) for column in columns]
 
 
 def _object(postgres: bool, columns: Sequence[Column]) -> str:

@@ -514,8 +514,9 @@ async def insert_refund(
         for_removal=refund.for_removal,
         lines=tuple(RefundLineRecord(rl.line_id, rl.quantity, to_currency(rl.amount, c), rl.restock, rl.removed)
                     for rl in refund.lines),
-        parts=tuple(RefundPartRecord(p.id, refund.id, order.id, p.payment_id, p.provider.value, to_currency(p.amount, c),
-                                     p.status.value, p.reference, p.failure_reason, p.retries, now, now)
+        parts=tuple(RefundPartRecord(p.id, refund.id, order.id, p.payment_id, p.provider.value,
+                                     to_currency(p.amount, c), p.status.value, p.reference, p.failure_reason,
+                                     p.retries, now, now)
                     for p in refund.parts),
     )
     w = written
