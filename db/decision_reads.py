@@ -90,15 +90,6 @@ def refund_records(rows: Sequence[dict[str, Any]], line_rows: Sequence[dict[str,
     return out
 
 
-async def parts_by_refund(refund_ids: Sequence[str], currency_of: dict[str, str]) -> dict[str, list[RefundPartRecord]]:
-    """Each refund's parts in the refund's order; ``currency_of`` maps a refund to its currency."""
-    if not refund_ids:
-        return {}
-    return part_records(await sql.fetch(f'SELECT {sql.columns(PART_COLUMNS)} FROM "refund_parts" '
-                                        f'WHERE "refund_id" IN ({_in(refund_ids)}) ORDER BY "position", "id"',
-                                        *refund_ids), currency_of)
-
-
 def part_records(rows: Sequence[dict[str, Any]], currency_of: dict[str, str]) -> dict[str, list[RefundPartRecord]]:
     out: dict[str, list[RefundPartRecord]] = {}
     for r in rows:

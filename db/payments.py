@@ -30,11 +30,6 @@ async def payments_by_order(order_ids: Sequence[str]) -> dict[str, list[PaymentR
     return await decision_reads.payments_by_order(order_ids)
 
 
-async def parts_by_refund(refund_ids: Sequence[str], currency_of: dict[str, str]) -> dict[str, list[RefundPartRecord]]:
-    """Each refund's parts in the refund's order; ``currency_of`` maps a refund to its currency."""
-    return await decision_reads.parts_by_refund(refund_ids, currency_of)
-
-
 def to_payment(r: PaymentRecord) -> ledger.Payment:
     return ledger.Payment(id=r.id, provider=ledger.PaymentProvider(r.provider), amount=r.amount,
                           status=ledger.PaymentTransactionStatus(r.status), reference=r.reference,
