@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole suite: once on SQLite, once on PostgreSQL.
+# The whole suite on SQLite and on PostgreSQL, both at once (one per core).
 # PostgreSQL is started if it is installed here but down; under CI=true it must run.
 set -u
 cd "$(dirname "$0")/.."
@@ -25,20 +25,33 @@ if ! pg_up && command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]
   for _ in 1 2 3 4 5 6 7 8 9 10; do pg_up && break; sleep 1; done
 fi
 
-echo "== SQLite =="
-ORDERGRAPH_TEST_ENGINE=sqlite "$BIN/python" -m pytest "$@"
-sqlite_rc=$?
+# The two engines run at the same time, one per core. tests/unit and tests/integrations never open a
+# database (no fixture of theirs reaches one), so they run once, with SQLite.
+ENGINE_FREE=(--ignore=tests/unit --ignore=tests/integrations)
 
-postgres_rc=0
 if pg_up; then
-  echo "== PostgreSQL =="
-  ORDERGRAPH_TEST_ENGINE=postgres "$BIN/python" -m pytest "$@"
+  sqlite_log=$(mktemp)
+  ORDERGRAPH_TEST_ENGINE=sqlite "$BIN/python" -m pytest "$@" >"$sqlite_log" 2>&1 &
+  sqlite_pid=$!
+  echo "== PostgreSQL (SQLite runs beside it; its output follows) =="
+  ORDERGRAPH_TEST_ENGINE=postgres "$BIN/python" -m pytest "${ENGINE_FREE[@]}" "$@"
   postgres_rc=$?
-elif [ -n "${CI:-}" ]; then
-  echo "PostgreSQL is not reachable at $PG_URL, and CI requires the PostgreSQL run." >&2
-  postgres_rc=1
+  wait "$sqlite_pid"
+  sqlite_rc=$?
+  echo "== SQLite =="
+  cat "$sqlite_log"
+  rm -f "$sqlite_log"
 else
-  echo "PostgreSQL is not reachable at $PG_URL: its run is skipped (CI would fail)."
+  echo "== SQLite =="
+  ORDERGRAPH_TEST_ENGINE=sqlite "$BIN/python" -m pytest "$@"
+  sqlite_rc=$?
+  postgres_rc=0
+  if [ -n "${CI:-}" ]; then
+    echo "PostgreSQL is not reachable at $PG_URL, and CI requires the PostgreSQL run." >&2
+    postgres_rc=1
+  else
+    echo "PostgreSQL is not reachable at $PG_URL: its run is skipped (CI would fail)."
+  fi
 fi
 
 [ "$sqlite_rc" -eq 0 ] && [ "$postgres_rc" -eq 0 ]
