@@ -1,12 +1,16 @@
 """One request's CPU in process, without the network (issue 14): a quick gauge between ``compare.sh`` runs.
 
-    .venv/bin/python bench/inproc.py [--n 2000] [--only "order detail"] [--profile]
+    .venv/bin/python bench/inproc.py [--n 2000] [--only "order detail"] [--concurrency 16]
+                                     [--durability full] [--profile | --cycles]
 
 Seeds once (the shape of ``bench/compare.py``, kept in ``/tmp/og-inproc``), then calls the ASGI app
 directly with each work's body (a fresh copy of the database for the writes), and prints microseconds
 per request of CPU (both threads: the event loop's and aiosqlite's), the mean of the best of 5
-batches. ``--profile`` prints cProfile's top functions (its
-overhead inflates Python-heavy code; use it to find, ``compare.sh`` to measure).
+batches, and of that the garbage collector's (timed by ``gc.callbacks``, over all batches).
+``--concurrency`` keeps that many requests in flight (``compare.sh`` drives 16 connections): objects of
+requests under way outlive more collections. ``--profile`` prints cProfile's top functions (its
+overhead inflates Python-heavy code; use it to find, ``compare.sh`` to measure). ``--cycles`` prints what
+requests leave in reference cycles (found by the collector, not by reference counting), by type.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
+import collections  # noqa: E402
 import cProfile  # noqa: E402
+import gc  # noqa: E402
 import orjson  # noqa: E402
 import os  # noqa: E402
 import pstats  # noqa: E402
@@ -27,7 +33,7 @@ import random  # noqa: E402
 import shutil  # noqa: E402
 import time  # noqa: E402
 
-from bench.compare import BODIES, WORK, Ours  # noqa: E402
+from bench.compare import BODIES, DURABILITY, WORK, Ours  # noqa: E402
 
 SEEDED = Path("/tmp/og-inproc")
 
@@ -44,7 +50,42 @@ def seeded() -> Ours:
     return ours
 
 
-async def measure(app, body: dict, key: str, n: int, ids: list[str]) -> float:  # type: ignore[no-untyped-def]
+class CollectorClock:
+    """Wall time spent in garbage collections while installed (``gc.callbacks``)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._began = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._began = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._began
+
+    def __enter__(self) -> CollectorClock:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self)
+
+
+def cycles(requests: int) -> str:
+    """What the last ``requests`` left in reference cycles, by type, per request."""
+    gc.collect()
+    gc.set_debug(0)
+    found = collections.Counter(f"{type(o).__module__}.{type(o).__qualname__}" for o in gc.garbage)
+    total = len(gc.garbage)
+    gc.garbage.clear()
+    lines = [f"{total / requests:.1f} objects per request in reference cycles"]
+    lines += [f"  {count / requests:7.1f} {name}" for name, count in found.most_common(20)]
+    return "\n".join(lines)
+
+
+async def measure(app, body: dict, key: str, n: int, ids: list[str], concurrency: int = 1,  # type: ignore[no-untyped-def]
+                  find_cycles: bool = False) -> tuple[float, float]:
+    """(CPU per request, of which garbage collection), in microseconds."""
     headers = [(b"content-type", b"application/json"), (b"host", b"127.0.0.1")]
     if key:
         headers.append((b"authorization", f"Bearer {key}".encode()))
@@ -75,22 +116,37 @@ async def measure(app, body: dict, key: str, n: int, ids: list[str]) -> float:  
         if b'"errors"' in result or b'Error"' in result:
             raise SystemExit(f"error: {result}")
 
-    for _ in range(50):
-        await one()
+    async def batch(count: int) -> None:
+        async def lane(share: int) -> None:
+            for _ in range(share):
+                await one()
+
+        await asyncio.gather(*(lane(count // concurrency) for _ in range(concurrency)))
+
+    await batch(50)
+    if find_cycles:
+        gc.collect()
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        await batch(100)
+        print(cycles(100))
     best = float("inf")
-    for _ in range(5):
-        start = time.process_time()
-        for _ in range(n // 5):
-            await one()
-        best = min(best, (time.process_time() - start) / (n // 5))
-    return best * 1e6
+    with CollectorClock() as collector:
+        for _ in range(5):
+            start = time.process_time()
+            await batch(n // 5)
+            best = min(best, (time.process_time() - start) / (n // 5))
+    return best * 1e6, collector.seconds / (n // 5 * 5) * 1e6
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--only", default="")
+    parser.add_argument("--concurrency", type=int, default=1, help="requests in flight at once")
+    parser.add_argument("--durability", choices=sorted(DURABILITY), default="floor",
+                        help="how SQLite commits: as the floor does (synchronous=NORMAL, compare.sh's default), or FULL")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--cycles", action="store_true", help="print what requests leave in reference cycles")
     args = parser.parse_args()
     ours = seeded()
     (SEEDED / "key").write_text(ours.key)
@@ -106,22 +162,24 @@ def main() -> None:
         for stale in ours.dir.glob("inproc.sqlite3*"):
             stale.unlink()
         shutil.copy(ours.template, db)
-        os.environ["ORDERGRAPH_DATABASE_URL"] = f"sqlite://{db}"
+        os.environ["ORDERGRAPH_DATABASE_URL"] = f"sqlite://{db}{DURABILITY[args.durability]}"
         app = create_app(Settings.from_env())
         body = orjson.loads((BODIES / work.ours).read_bytes())
 
-        async def run() -> float:
+        async def run() -> tuple[float, float]:
             async with app.router.lifespan_context(app):
+                key = ours.key if work.key else ""
                 if not args.profile:
-                    return await measure(app, body, ours.key if work.key else "", args.n, ids)
+                    return await measure(app, body, key, args.n, ids, args.concurrency, args.cycles)
                 profiler = cProfile.Profile()
                 profiler.enable()
-                took = await measure(app, body, ours.key if work.key else "", args.n, ids)
+                took = await measure(app, body, key, args.n, ids, args.concurrency)
                 profiler.disable()
                 pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "tottime")).print_stats(int(os.environ.get("TOP", "35")))
                 return took
 
-        print(f"{work.name}: {asyncio.run(run()):.0f} us CPU/request", flush=True)
+        cpu, collecting = asyncio.run(run())
+        print(f"{work.name}: {cpu:.0f} us CPU/request, {collecting:.0f} of it collecting garbage", flush=True)
 
 
 def ours_env(ours: Ours) -> dict[str, str]:
