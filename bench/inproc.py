@@ -6,7 +6,8 @@
 Seeds once (the shape of ``bench/compare.py``, kept in ``/tmp/og-inproc``), then calls the ASGI app
 directly with each work's body (a fresh copy of the database for the writes), and prints microseconds
 per request of CPU (both threads: the event loop's and aiosqlite's), the mean of the best of 5
-batches, and of that the garbage collector's (timed by ``gc.callbacks``, over all batches).
+batches, and of that the garbage collector's (timed by ``gc.callbacks``, over all batches) and the database
+thread's (all but the event loop's thread).
 ``--concurrency`` keeps that many requests in flight (``compare.sh`` drives 16 connections): objects of
 requests under way outlive more collections. ``--profile`` prints cProfile's top functions (its
 overhead inflates Python-heavy code; use it to find, ``compare.sh`` to measure). ``--cycles`` prints what
@@ -84,8 +85,9 @@ def cycles(requests: int) -> str:
 
 
 async def measure(app, body: dict, key: str, n: int, ids: list[str], concurrency: int = 1,  # type: ignore[no-untyped-def]
-                  find_cycles: bool = False) -> tuple[float, float]:
-    """(CPU per request, of which garbage collection), in microseconds."""
+                  find_cycles: bool = False) -> tuple[float, float, float]:
+    """CPU per request, of it garbage collection, and of it other threads than the event loop's (aiosqlite's),
+    in microseconds."""
     headers = [(b"content-type", b"application/json"), (b"host", b"127.0.0.1")]
     if key:
         headers.append((b"authorization", f"Bearer {key}".encode()))
@@ -129,13 +131,16 @@ async def measure(app, body: dict, key: str, n: int, ids: list[str], concurrency
         gc.set_debug(gc.DEBUG_SAVEALL)
         await batch(100)
         print(cycles(100))
-    best = float("inf")
+    best, loop_share = float("inf"), 0.0
     with CollectorClock() as collector:
         for _ in range(5):
-            start = time.process_time()
+            start, loop_start = time.process_time(), time.thread_time()
             await batch(n // 5)
-            best = min(best, (time.process_time() - start) / (n // 5))
-    return best * 1e6, collector.seconds / (n // 5 * 5) * 1e6
+            took, loop_took = time.process_time() - start, time.thread_time() - loop_start
+            if took < best:
+                best, loop_share = took, loop_took / took
+    per = n // 5
+    return best / per * 1e6, collector.seconds / (per * 5) * 1e6, (1 - loop_share) * best / per * 1e6
 
 
 def main() -> None:
@@ -166,7 +171,7 @@ def main() -> None:
         app = create_app(Settings.from_env())
         body = orjson.loads((BODIES / work.ours).read_bytes())
 
-        async def run() -> tuple[float, float]:
+        async def run() -> tuple[float, float, float]:
             async with app.router.lifespan_context(app):
                 key = ours.key if work.key else ""
                 if not args.profile:
@@ -178,8 +183,9 @@ def main() -> None:
                 pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "tottime")).print_stats(int(os.environ.get("TOP", "35")))
                 return took
 
-        cpu, collecting = asyncio.run(run())
-        print(f"{work.name}: {cpu:.0f} us CPU/request, {collecting:.0f} of it collecting garbage", flush=True)
+        cpu, collecting, database = asyncio.run(run())
+        print(f"{work.name}: {cpu:.0f} us CPU/request; of it {collecting:.0f} collecting garbage, {database:.0f} in "
+              "the database's thread", flush=True)
 
 
 def ours_env(ours: Ours) -> dict[str, str]:

@@ -19,6 +19,15 @@ they are bound methods of the executor, kept in the executor, a reference cycle 
 made (its context, records, field sets: some 170 objects) alive until a garbage collection found it. Under load
 those collections cost a tenth of the CPU (issue 14); now the request's objects go when it does.
 
+A field with a resolver of its own is plain too when the query gives it no arguments and the resolver is
+*direct*: a plain function (not a coroutine function), without field extensions or permissions, taking the
+object as ``self``, optionally an ``info``, and arguments whose default is null (``Order.total(in_=None)``,
+``Order.lines(info)``). Its function is called with the object, and the info it asks for is one that answers
+only ``context`` (``ContextInfo``): asking it for anything else raises, and the field runs the usual way. A
+direct resolver that answers an awaitable (``Order.lines`` when the lines were not read with the order) runs
+the usual way too; the awaitable is closed unawaited. Direct resolvers compute from their object and read
+nothing from the request but its context; running one twice changes nothing.
+
 Nothing is reported differently: if any plain field of an object is not what its type says (a null
 where none is allowed, a value the type refuses, an object of another type, an exception), the whole
 object is run again the usual way, which reports it exactly as before. Plain fields only read
@@ -29,7 +38,7 @@ attributes, so reading them twice changes nothing. With resolver middleware (an 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 from graphql import (
@@ -48,6 +57,7 @@ from graphql import (
 from graphql.pyutils import Undefined
 from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types import Info
 
 #: The name Strawberry gives the resolver of a basic field (strawberry/schema/schema_converter.py).
 BASIC_RESOLVER = "_get_basic_result"
@@ -55,7 +65,8 @@ BASIC_RESOLVER = "_get_basic_result"
 #: A plain field's value, or MISSING when it must run the usual way.
 MISSING = object()
 
-Step = Callable[[Any], Any]
+#: How to complete one value, given the executor of the request (for direct resolvers' context).
+Step = Callable[[Any, "PlainExecutor"], Any]
 
 #: graphql-core's own scalars answer a value of exactly this Python type with the value itself (its
 #: ``serialize_string``, ``serialize_id``, ``serialize_boolean``; ``serialize_int`` within 32 bits).
@@ -68,19 +79,64 @@ _UNCHANGED = {
 
 
 def basic_fields(schema: GraphQLSchema) -> dict[tuple[str, str], tuple[Any, Any]]:
-    """How to read every basic field of an object type, and its type, by (type name, field name): the
-    attribute's name when Strawberry reads it with ``getattr`` (its default), else its resolver."""
+    """How to read every basic field and every field with a direct resolver (see the module) of an object type,
+    and its type, by (type name, field name): the attribute's name when Strawberry reads it with ``getattr``
+    (its default), else a function of the object and the executor."""
     found: dict[tuple[str, str], tuple[Any, Any]] = {}
     for type_ in schema.type_map.values():
         if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__"):
             continue
         for name, field in type_.fields.items():
             definition = field.extensions.get("strawberry-definition")
-            if (definition is not None and definition.is_basic_field and not field.args
+            if definition is None:
+                continue
+            if (definition.is_basic_field and not field.args
                     and getattr(field.resolve, "__name__", None) == BASIC_RESOLVER):
-                read = definition.python_name if definition.default_resolver is getattr else field.resolve
+                if definition.default_resolver is getattr:
+                    found[(type_.name, name)] = (definition.python_name, field.type)
+                else:
+                    found[(type_.name, name)] = (_basic_read(field.resolve), field.type)
+                continue
+            read = _direct_read(definition)
+            if read is not None:
                 found[(type_.name, name)] = (read, field.type)
     return found
+
+
+def _basic_read(resolve: Callable[..., Any]) -> Step:
+    return lambda source, _executor: resolve(source, None)
+
+
+class ContextInfo:
+    """The ``info`` a direct resolver is given: its ``context``, and nothing else (anything else raises, and
+    the field runs the usual way, with Strawberry's own ``Info``)."""
+
+    __slots__ = ("context",)
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(f"a direct resolver's info answers only `context`, not `{name}`")
+
+
+def _direct_read(definition: Any) -> Step | None:
+    """How to call a field's direct resolver (see the module) with its object, or None if it is not one."""
+    resolver = definition.base_resolver
+    if (resolver is None or resolver.is_async or definition.extensions or definition.permission_classes
+            or not resolver.self_parameter or resolver.root_parameter or resolver.parent_parameter
+            or any(argument.default is not None for argument in definition.arguments)):
+        return None
+    function = resolver.wrapped_func
+    info = resolver.info_parameter
+    if info is None:
+        return lambda source, _executor: function(source)
+    name = info.name
+
+    def read(source: Any, executor: PlainExecutor) -> Any:
+        return function(source, **{name: Info(_raw_info=ContextInfo(executor.context_value), _field=definition)})
+
+    return read
 
 
 class PlainExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -104,7 +160,7 @@ class PlainExecutor(StrawberryGraphQLCoreExecutionContext):
         plain, rest, order = plan
         values = {}
         for name, step in plain:
-            value = step(source_value)
+            value = step(source_value, self)
             if value is MISSING:
                 return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
             values[name] = value
@@ -125,7 +181,7 @@ class PlainExecutor(StrawberryGraphQLCoreExecutionContext):
         if isinstance(result, (list, tuple)):
             item = self._list_items(return_type.of_type, field_details_list)
             if item is not None:
-                items = [item(value) for value in result]
+                items = [item(value, self) for value in result]
                 if not any(value is MISSING for value in items):
                     return items
         return super().complete_list_value(return_type, field_details_list, info, path, result, position_context)
@@ -202,7 +258,7 @@ class PlainExecutor(StrawberryGraphQLCoreExecutionContext):
             return None
         if node.name.value == "__typename":
             type_name = parent_type.name
-            return lambda source: type_name
+            return lambda source, executor: type_name
         basic = self.basic.get((parent_type.name, node.name.value))
         if basic is None:
             return None
@@ -211,15 +267,20 @@ class PlainExecutor(StrawberryGraphQLCoreExecutionContext):
         if complete is None:
             return None
         if isinstance(read, str):  # what Strawberry's resolver does, without its three calls
-            def step(source: Any) -> Any:
+            def step(source: Any, executor: PlainExecutor) -> Any:
                 try:
-                    return complete(getattr(source, read))
+                    return complete(getattr(source, read), executor)
                 except Exception:  # noqa: BLE001 - the usual way reports it
                     return MISSING
         else:
-            def step(source: Any) -> Any:
+            def step(source: Any, executor: PlainExecutor) -> Any:
                 try:
-                    return complete(read(source, None))
+                    value = read(source, executor)
+                    if executor.is_awaitable(value):
+                        if isinstance(value, Coroutine):
+                            value.close()  # never started: nothing ran
+                        return MISSING
+                    return complete(value, executor)
                 except Exception:  # noqa: BLE001 - the usual way reports it
                     return MISSING
 
@@ -231,18 +292,18 @@ class PlainExecutor(StrawberryGraphQLCoreExecutionContext):
             inner = self._completion(type_.of_type, details)
             if inner is None:
                 return None
-            return lambda value: MISSING if value is None else inner(value)
+            return lambda value, executor: MISSING if value is None else inner(value, executor)
         if isinstance(type_, GraphQLList):
             item = self._completion(type_.of_type, details)
             if item is None:
                 return None
 
-            def complete_list(value: Any) -> Any:
+            def complete_list(value: Any, executor: PlainExecutor) -> Any:
                 if value is None:
                     return None
                 if not isinstance(value, (list, tuple)):
                     return MISSING  # anything else the usual way (a generator could not be read twice)
-                items = [item(v) for v in value]
+                items = [item(v, executor) for v in value]
                 return MISSING if any(v is MISSING for v in items) else items
 
             return complete_list
@@ -250,7 +311,7 @@ class PlainExecutor(StrawberryGraphQLCoreExecutionContext):
             coerce = type_.coerce_output_value
             exact, within = _UNCHANGED.get(type_, (None, None))
 
-            def complete_leaf(value: Any) -> Any:
+            def complete_leaf(value: Any, _executor: PlainExecutor) -> Any:
                 if value is None:
                     return None
                 if type(value) is exact and (within is None or within(value)):
@@ -268,14 +329,14 @@ class PlainExecutor(StrawberryGraphQLCoreExecutionContext):
                 return None  # not every selected field of it is plain
             steps, is_type_of = plan[0], type_.is_type_of
 
-            def complete_object(value: Any) -> Any:
+            def complete_object(value: Any, executor: PlainExecutor) -> Any:
                 if value is None:
                     return None
                 if is_type_of is not None and is_type_of(value, None) is not True:
                     return MISSING
                 values = {}
                 for name, step in steps:
-                    got = step(value)
+                    got = step(value, executor)
                     if got is MISSING:
                         return MISSING
                     values[name] = got

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import warnings
 from decimal import Decimal
 
 import pytest
@@ -45,6 +46,36 @@ class Item:
         await asyncio.sleep(0)
         return len(self.name)
 
+    @strawberry.field
+    def shout(self, info: strawberry.Info, times: int | None = None) -> str:
+        """Direct: reads only ``info.context`` (absent when the test runs without one)."""
+        return (self.name.upper() + str((info.context or {}).get("mark", "!"))) * (times or 1)
+
+    @strawberry.field
+    def where(self, info: strawberry.Info) -> str:
+        """Direct by its signature, but asks its info for more than the context: runs the usual way."""
+        return f"{info.field_name} {self.name}"
+
+    @strawberry.field
+    def eventually(self) -> int:
+        """Direct by its signature, but answers an awaitable: runs the usual way."""
+        async def size() -> int:
+            return len(self.name)
+
+        return size()  # type: ignore[return-value]
+
+    @strawberry.field
+    def fussy(self) -> int:
+        """Direct, and raises on one item: reported as the usual way reports it."""
+        if self.name == "item 2":
+            raise ValueError("item 2 is not for sale")
+        return 1
+
+    @strawberry.field
+    def scaled(self, by: int = 2) -> int:
+        """Its argument's default is not null: runs the usual way."""
+        return self.size * by
+
 
 @strawberry.type
 class Other:
@@ -80,16 +111,16 @@ def schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
     return usual, plain
 
 
-def run(query: str) -> tuple[object, object]:
+def run(query: str, context: object = None) -> tuple[object, object]:
     usual, plain = schemas()
     assert usual.execution_context_class is StrawberryGraphQLCoreExecutionContext
     assert issubclass(plain.execution_context_class, PlainExecutor)
-    ours, theirs = (asyncio.run(s.execute(query)) for s in (plain, usual))
+    ours, theirs = (asyncio.run(s.execute(query, context_value=context)) for s in (plain, usual))
     return ours, theirs
 
 
-def same(query: str) -> object:
-    ours, theirs = run(query)
+def same(query: str, context: object = None) -> object:
+    ours, theirs = run(query, context)
     assert ours.data == theirs.data
     assert list(_keys(ours.data)) == list(_keys(theirs.data))  # the same order, nested
     assert [(e.message, e.path) for e in ours.errors or []] == [(e.message, e.path) for e in theirs.errors or []]
@@ -126,12 +157,30 @@ def test_order_aliases_fragments_and_directives_are_kept() -> None:
             fragment F on Item { loud name id }""")
 
 
-def test_the_executor_knows_only_basic_fields() -> None:
+def test_the_executor_knows_basic_fields_and_direct_resolvers() -> None:
     _usual, plain = schemas()
     basic = plain.execution_context_class.basic
     assert ("Item", "name") in basic and ("Price", "amount") in basic
-    assert ("Item", "loud") not in basic and ("Item", "later") not in basic  # resolvers run the usual way
-    assert ("Query", "items") not in basic
+    assert ("Item", "loud") in basic and ("Item", "shout") in basic  # direct resolvers
+    assert ("Item", "later") not in basic  # a coroutine function runs the usual way
+    assert ("Item", "scaled") not in basic  # an argument whose default is not null
+    assert ("Query", "items") in basic  # direct too: the root's resolvers take `self` (the root value)
+
+
+def test_direct_resolvers_answer_as_strawberry_does_and_fall_back_when_they_must() -> None:
+    """With the context and without, with arguments in the query (the usual way), asking info for more than
+    the context, answering an awaitable (closed unawaited, no warning), raising, and a non-null default."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "coroutine ... was never awaited" would fail the test
+        for context in (None, {"mark": "?"}):
+            result = same("""{ items { name shout twice: shout(times: 2) where eventually scaled loud }
+                             maybe { shout } }""", context)
+            mark = "?" if context else "!"
+            assert result.data["items"][0] == {"name": "item 1", "shout": f"ITEM 1{mark}",
+                                               "twice": f"ITEM 1{mark}ITEM 1{mark}", "where": "where item 1",
+                                               "eventually": 6, "scaled": 6, "loud": "ITEM 1"}
+        broken = same("{ items { name fussy } }")
+    assert broken.data is None and broken.errors[0].message == "item 2 is not for sale"
 
 
 @pytest.mark.parametrize("broken", [
