@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from tortoise.backends.base.config_generator import expand_db_url
+
 APP_LABEL = "ordergraph"
 CONNECTION = "default"
 
 
 def tortoise_config(db_url: str) -> dict[str, Any]:
-    """One connection, one app, migrations in ``db.migrations``; times are UTC."""
+    """One connection, one app, migrations in ``db.migrations``; times are UTC. SQLite through our own
+    client (``db.sqlite_client``)."""
     return {
-        "connections": {"default": db_url},
+        "connections": {"default": _connection(db_url)},
         "apps": {
             APP_LABEL: {
                 "models": ["db.models"],
@@ -23,6 +26,14 @@ def tortoise_config(db_url: str) -> dict[str, Any]:
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+def _connection(db_url: str) -> str | dict[str, Any]:
+    if not db_url.startswith("sqlite://"):
+        return db_url
+    config = expand_db_url(db_url)
+    config["engine"] = "db.sqlite_client"
+    return config
 
 
 #: For Tortoise's own CLI: ``tortoise -c db.config.TORTOISE_ORM makemigrations`` (see ``make migration``).
