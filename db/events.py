@@ -42,9 +42,10 @@ async def _insert(rows: list[tuple[Any, ...]]) -> None:
                           *[v for row in rows for v in row])
         return
     # SQLite: writers take turns (the process's one connection, and SQLite's write lock), so
-    # the next positions are this transaction's alone, handed out in commit order.
+    # the next positions are this transaction's alone, handed out in commit order. Sent with the
+    # transaction's next statement or its commit (``sql.execute_later``).
     columns = ", ".join(f"column{i}" for i in range(1, 14))
-    await sql.execute(
+    await sql.execute_later(
         f'INSERT INTO "order_events" ({_EVENT_COLUMNS}, "position") SELECT {columns}, '
         '(SELECT COALESCE(MAX("position"), 0) FROM "order_events") + column14 '
         f'FROM (VALUES {sql.values(len(rows), 14)})',

@@ -64,7 +64,7 @@ async def enqueue(jobs: Sequence[NewJob]) -> None:
     params = []
     for job in jobs:
         params += [sql.new_uuid(), job.kind, job.ref_id, job.lane, job.run_after, job.attempts, job.run_after]
-    await sql.execute(
+    await sql.execute_later(
         f'INSERT INTO "outbox_jobs" ("id", "kind", "ref_id", "lane", "run_after", "attempts", "created_at") '
         f"VALUES {sql.values(len(jobs), 7)}", *params,
     )

@@ -502,8 +502,8 @@ async def insert_refund(
     order: OrderRecord, refund: d.Refund, *, reason: str, note: str | None, now: datetime,
     fee_returned: Decimal = Decimal(0),
 ) -> RefundRecord:
-    """Insert the refund with its lines and its parts (one per payment it draws on), a statement each;
-    the refund as it now reads."""
+    """Insert the refund with its lines and its parts (one per payment it draws on), a statement each, sent
+    with the transaction's next statement (``sql.execute_later``); the refund as it now reads."""
     c = order.currency
     written = RefundRecord(
         id=refund.id, order_id=order.id, status=refund.status.value, reason=reason, note=note, currency=c,
@@ -520,7 +520,7 @@ async def insert_refund(
                     for p in refund.parts),
     )
     w = written
-    await sql.execute(
+    await sql.execute_later(
         f'INSERT INTO "refunds" ({sql.columns(decision_reads.REFUND_COLUMNS)}) VALUES '
         f'({sql.placeholders(1, len(decision_reads.REFUND_COLUMNS))})',
         w.id, w.order_id, w.status, w.reason, w.note, c, *map(_stored, (w.subtotal, w.shipping, w.duties, w.taxes,
@@ -528,13 +528,13 @@ async def insert_refund(
         w.for_removal, now)
     if w.lines:
         columns = ("id", *decision_reads.REFUND_LINE_COLUMNS)
-        await sql.execute(
+        await sql.execute_later(
             f'INSERT INTO "refund_lines" ({sql.columns(columns)}) VALUES {sql.values(len(w.lines), len(columns))}',
             *(value for rl in w.lines
               for value in (new_id(), w.id, rl.line_id, rl.quantity, _stored(rl.amount), rl.restock, rl.removed)))
     if w.parts:
         columns = decision_reads.PART_COLUMNS
-        await sql.execute(
+        await sql.execute_later(
             f'INSERT INTO "refund_parts" ({sql.columns(columns)}) VALUES {sql.values(len(w.parts), len(columns))}',
             *(value for i, p in enumerate(w.parts)
               for value in (p.id, w.id, order.id, p.payment_id, p.provider, _stored(p.amount), p.status, p.reference,
@@ -568,10 +568,10 @@ async def save_shipment(order_id: str, shipment: d.Shipment, *, is_new: bool, no
 
 async def insert_note(order_id: str, body: str, actor: Actor, now: datetime) -> NoteRecord:
     note = NoteRecord(new_id(), order_id, body, actor.kind.value, actor.id, actor.name, now, now)
-    await sql.execute('INSERT INTO "notes" ("id", "order_id", "body", "author_kind", "author_id", "author_name", '
-                      '"created_at", "updated_at") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-                      note.id, note.order_id, note.body, note.author_kind, note.author_id, note.author_name,
-                      note.created_at, note.updated_at)
+    await sql.execute_later('INSERT INTO "notes" ("id", "order_id", "body", "author_kind", "author_id", '
+                            '"author_name", "created_at", "updated_at") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+                            note.id, note.order_id, note.body, note.author_kind, note.author_id, note.author_name,
+                            note.created_at, note.updated_at)
     return note
 
 

@@ -75,6 +75,19 @@ async def execute(sql: str, *params: Any) -> int:
     return count
 
 
+async def execute_later(sql: str, *params: Any) -> None:
+    """Run a statement whose result nobody reads, and which cannot fail but by a bug: on SQLite, inside a
+    transaction, it is sent with the transaction's next statement or its commit, in one round trip
+    (``db.sqlite_client``); an error it raises comes from there, and the transaction rolls back. At once
+    elsewhere."""
+    client = connection()
+    defer = getattr(client, "defer", None)
+    if defer is None:
+        await client.execute_query(_text(client, sql), [_param(p) for p in params])
+    else:
+        defer(_text(client, sql), [_param(p) for p in params])
+
+
 #: The callbacks to run when the outermost transaction under way commits (None: no transaction).
 _after_commit: ContextVar[list[Callable[[], None]] | None] = ContextVar("after_commit", default=None)
 
