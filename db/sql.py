@@ -78,8 +78,8 @@ async def execute(sql: str, *params: Any) -> int:
 async def execute_later(sql: str, *params: Any) -> None:
     """Run a statement whose result nobody reads, and which cannot fail but by a bug: on SQLite, inside a
     transaction, it is sent with the transaction's next statement or its commit, in one round trip
-    (``db.sqlite_client``); an error it raises comes from there, and the transaction rolls back. At once
-    elsewhere."""
+    (``db.sqlite_client``; should it fail, that statement or the commit raises ``DeferredStatementFailed``
+    and the transaction rolls back). At once elsewhere."""
     client = connection()
     defer = getattr(client, "defer", None)
     if defer is None:

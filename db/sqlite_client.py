@@ -11,9 +11,9 @@ whatever the statement (a ``SELECT 1`` takes 1 us inline). Two changes:
   of events, of outbox jobs): they are sent, in order, with the transaction's next statement, or with its
   COMMIT. Every statement goes through this wrapper or a savepoint's, which share one queue, so the order
   of statements is the order they were asked in. What a deferred statement did is seen by every later
-  statement of the transaction; an error it raises comes from the statement it was sent with, or from the
-  commit, which then rolls the whole transaction back. Nothing that can fail by design (a unique key a caller
-  catches) is deferred.
+  statement of the transaction. Nothing that can fail by design (a unique key a caller catches) is deferred;
+  should one fail anyway, the statement it was sent with, or the commit, raises ``DeferredStatementFailed``
+  (no caller mistakes it for its own statement's ``IntegrityError``), and the transaction rolls back.
 
 Named by ``db.config.tortoise_config`` as the engine of ``sqlite://`` URLs.
 """
@@ -36,6 +36,14 @@ T = TypeVar("T")
 BEGIN = object()
 #: What waits in a transaction's queue: statements and their values, or ``BEGIN``.
 Queue = list[tuple[Any, Sequence[Any]]]
+
+
+class DeferredStatementFailed(RuntimeError):
+    """A deferred statement failed when it was sent (a bug: see the module). Its transaction rolls back."""
+
+
+class _Deferred(Exception):
+    """Carries a deferred statement's own error out of aiosqlite's thread."""
 
 
 def _nul(query: str) -> str:
@@ -72,12 +80,18 @@ class TransactionWrapper(SqliteTransactionWrapper):
                     if raw.in_transaction:
                         raw.commit()
                     raw.execute("BEGIN")
-                else:
+                    continue
+                try:
                     raw.execute(query, values)
+                except sqlite3.Error as exc:
+                    raise _Deferred(query, exc) from exc
             return last(raw)
 
         try:
             return await aio._execute(run)  # noqa: SLF001 - aiosqlite's one way to run on its thread
+        except _Deferred as failed:
+            query, error = failed.args
+            raise DeferredStatementFailed(f"{error} (in a deferred statement: {query[:200]})") from error
         except sqlite3.IntegrityError as exc:
             raise IntegrityError(exc) from exc
         except sqlite3.OperationalError as exc:

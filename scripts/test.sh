@@ -26,13 +26,15 @@ if ! pg_up && command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]
 fi
 
 # The two engines run at the same time, one per core. tests/unit and tests/integrations never open a
-# database (no fixture of theirs reaches one), so they run once, with SQLite.
-ENGINE_FREE=(--ignore=tests/unit --ignore=tests/integrations)
+# database (no fixture of theirs reaches one), so the whole suite runs them once, with SQLite.
+ENGINE_FREE=()
+[ "$#" -eq 0 ] && ENGINE_FREE=(--ignore=tests/unit --ignore=tests/integrations)
 
 if pg_up; then
   sqlite_log=$(mktemp)
   ORDERGRAPH_TEST_ENGINE=sqlite "$BIN/python" -m pytest "$@" >"$sqlite_log" 2>&1 &
   sqlite_pid=$!
+  trap 'kill "$sqlite_pid" 2>/dev/null; rm -f "$sqlite_log"' INT TERM
   echo "== PostgreSQL (SQLite runs beside it; its output follows) =="
   ORDERGRAPH_TEST_ENGINE=postgres "$BIN/python" -m pytest "${ENGINE_FREE[@]}" "$@"
   postgres_rc=$?

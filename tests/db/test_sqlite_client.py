@@ -9,7 +9,7 @@ from tortoise.backends.base.client import NestedTransactionContext
 from tortoise.exceptions import IntegrityError
 
 from db.config import tortoise_config
-from db.sqlite_client import Client, TransactionWrapper
+from db.sqlite_client import Client, DeferredStatementFailed, TransactionWrapper
 
 
 @pytest.fixture
@@ -73,9 +73,26 @@ async def test_a_deferred_statement_that_fails_rolls_the_whole_transaction_back(
     await transaction.begin()
     await transaction.execute_query("INSERT INTO t (x) VALUES (2)")
     transaction.defer("INSERT INTO t (x) VALUES (?)", [1])  # the key is taken
-    with pytest.raises(IntegrityError):
+    with pytest.raises(DeferredStatementFailed, match="UNIQUE"):
         await transaction.commit()
     assert not client._connection.in_transaction
+    assert await rows(client) == [1]
+
+
+async def test_a_deferred_failure_is_not_taken_for_the_error_of_the_statement_it_went_with(client):
+    """A caller that catches its own insert's IntegrityError must not catch a deferred statement's."""
+    await client.execute_query("INSERT INTO t (x) VALUES (1)")
+    transaction = TransactionWrapper(client)
+    await transaction.begin()
+    transaction.defer("INSERT INTO t (x) VALUES (?)", [1])
+    with pytest.raises(DeferredStatementFailed):
+        await transaction.execute_query("INSERT INTO t (x) VALUES (5)")
+    await transaction.rollback()
+    with pytest.raises(IntegrityError):  # the statement's own error is still an IntegrityError
+        other = TransactionWrapper(client)
+        await other.begin()
+        await other.execute_query("INSERT INTO t (x) VALUES (1)")
+    await other.rollback()
     assert await rows(client) == [1]
 
 

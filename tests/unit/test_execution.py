@@ -232,3 +232,21 @@ def test_a_document_run_again_answers_for_its_own_data_and_variables() -> None:
     assert asyncio.run(plain.execute(asked, variable_values={"more": True})).data["items"][0] == \
         {"id": "8", "name": "item 8"}
     assert asyncio.run(plain.execute(asked, variable_values={"more": False})).data["items"][0] == {"id": "8"}
+
+
+def test_our_direct_resolvers_are_these_pure_ones() -> None:
+    """A direct resolver may run twice (once here, once the usual way when its object falls back), so each
+    must compute from its object and its context alone, without effects. A new one shows here: read it."""
+    from schema import build_schema
+
+    schema = build_schema(max_depth=20, max_aliases=20, max_tokens=5000, production=False, introspection=True,
+                          max_cost=100_000)
+    basic = schema.execution_context_class.basic
+    direct = sorted(key for key, (read, _type) in basic.items() if not isinstance(read, str)
+                    and read.__qualname__.startswith("_direct_read"))
+    assert direct == [
+        ("Note", "availableActions"),  # the note policy, from the caller in the context
+        ("Order", "duties"), ("Order", "lines"), ("Order", "shipments"), ("Order", "shipping"),
+        ("Order", "subtotal"), ("Order", "taxes"), ("Order", "total"), ("Order", "totalPaid"),
+        ("WebhookDelivery", "availableActions"),  # the retry policy, from the delivery
+    ], direct
