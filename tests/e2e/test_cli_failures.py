@@ -82,3 +82,12 @@ async def test_starting_the_demo_twice_keeps_one_demo_key(app, database_url):
     assert first != second
     live = [k for k in await repo.list_api_keys(store_id) if k.name == DEMO_KEY_NAME and k.revoked_at is None]
     assert len(live) == 1 and second.startswith(live[0].prefix)
+
+
+def test_serve_refuses_fewer_than_one_worker_in_one_line_and_creates_nothing(tmp_path):
+    done = run(tmp_path, "serve", "--workers", "0")
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert lines == ["--workers must be at least 1."], done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert list(tmp_path.iterdir()) == []
