@@ -123,7 +123,8 @@ async def measure(app, body: dict, key: str, n: int, ids: list[str], concurrency
             for _ in range(share):
                 await one()
 
-        await asyncio.gather(*(lane(count // concurrency) for _ in range(concurrency)))
+        share, left = divmod(count, concurrency)
+        await asyncio.gather(*(lane(share + (i < left)) for i in range(concurrency)))
 
     await batch(50)
     if find_cycles:
