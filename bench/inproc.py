@@ -141,7 +141,7 @@ async def measure(app, body: dict, key: str, n: int, ids: list[str], concurrency
             if took < best:
                 best, loop_share = took, loop_took / took
     per = n // 5
-    return best / per * 1e6, collector.seconds / (per * 5) * 1e6, (1 - loop_share) * best / per * 1e6
+    return best / per * 1e6, collector.seconds / (per * 5) * 1e6, max(0.0, 1 - loop_share) * best / per * 1e6
 
 
 def main() -> None:
