@@ -40,6 +40,7 @@ from domain import ledger
 from domain import orders as d
 from domain.access import Actor
 from domain.creation import Address, Customer, NewOrder
+from domain.idempotency import key_expired
 from domain.ids import is_uuid
 from domain.listing import OrderQuery, SortField
 from domain.money import to_currency
@@ -658,8 +659,7 @@ async def get_idempotency(store_id: str, operation: str, key: str) -> tuple[str,
     row = await m.IdempotencyRecord.get_or_none(store_id=store_id, operation=operation, key=key)
     if row is None:
         return None
-    if idempotency_expired(row.created_at):
-        await forget_idempotency(str(row.id))
+    if not await idempotency_kept(str(row.id), row.created_at):
         return None
     return row.request_hash, str(row.order_id), (str(row.result_id) if row.result_id else None)
 
@@ -678,13 +678,13 @@ async def put_idempotency(
                       new_id(), store_id, operation, key, request_hash, order_id, result_id, now)
 
 
-def idempotency_expired(created_at: datetime) -> bool:
-    """Whether a key first used then is forgotten by now (and free again)."""
-    return created_at < datetime.now(UTC) - IDEMPOTENCY_TTL
-
-
-async def forget_idempotency(record_id: str) -> None:
+async def idempotency_kept(record_id: str, created_at: datetime) -> bool:
+    """Whether a key's first use (this record) is still kept; an expired one is forgotten here, and the key
+    is free again."""
+    if not key_expired(created_at, datetime.now(UTC), IDEMPOTENCY_TTL):
+        return True
     await m.IdempotencyRecord.filter(id=record_id).delete()
+    return False
 
 
 async def get_refund(order_id: str, refund_id: str) -> RefundRecord | None:

@@ -12,7 +12,8 @@ from db import repository as repo
 from db.decisions import OrderAtHand
 from db.records import OrderRecord, StoreRecord
 from domain.access import Permission, Principal
-from domain.errors import DomainError, ErrorCode, order_not_found
+from domain.errors import DomainError, order_not_found
+from domain.idempotency import check_key_use
 from domain.orders import Order
 from resolvers import timeline
 from resolvers.context import Context
@@ -132,14 +133,6 @@ def request_hash(payload: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def key_reused() -> DomainError:
-    return DomainError(
-        ErrorCode.IDEMPOTENCY_KEY_REUSED,
-        "This idempotency key was already used with a different input.",
-        field="idempotencyKey",
-    )
-
-
 async def idempotent(
     operation: str, store_id: str, key: str | None, fingerprint: str,
     run: Callable[[], Awaitable[T | DomainError]],
@@ -159,8 +152,8 @@ async def idempotent(
         prior = await repo.get_idempotency(store_id, operation, key)
         if prior is not None:
             stored_hash, order_id, result_id = prior
-            if stored_hash != fingerprint:
-                return key_reused()
+            if refused := check_key_use(stored_hash, fingerprint):
+                return refused
             return await replay(order_id, result_id)
         try:
             return await run()

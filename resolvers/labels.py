@@ -30,6 +30,7 @@ from db.shipping import LabelRecord, LabelStatus
 from domain.access import Permission
 from domain.carriers import TRACKED, CarrierAccount, CarrierError, CarrierProvider, PurchasedLabel, Rate
 from domain.creation import Address
+from domain.idempotency import check_key_use
 from domain.errors import DomainError, ErrorCode
 from domain.events import EventType
 from domain.idempotency import check_idempotency_key
@@ -38,7 +39,7 @@ from domain.orders import Order
 from domain.ports import Carrier
 from domain.tracking import ShipmentLineRequest, TrackingRequest, plan_add_tracking
 from resolvers import timeline
-from resolvers.common import Locked, key_reused, request_hash, require, with_locked_order
+from resolvers.common import Locked, request_hash, require, with_locked_order
 from resolvers.context import Context
 
 #: A purchase still PENDING this long after it began was abandoned: the worker finishes or undoes it.
@@ -167,8 +168,8 @@ async def buy_shipping_label(ctx: Context, order_id: str | None, request: LabelR
                 await outbox.enqueue([outbox.NewJob(outbox.LABEL, label_id, now + ABANDONED_AFTER)])
         label = await rows.find_label(who.store_id, idempotency_key)
         assert label is not None
-    if label.request_hash != fingerprint:
-        return key_reused()
+    if refused := check_key_use(label.request_hash, fingerprint):
+        return refused
     return await resume(ctx, label)
 
 

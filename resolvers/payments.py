@@ -16,15 +16,13 @@ from db import repository as repo
 from db.records import OrderRecord, PaymentRecord, RefundRecord
 from domain.access import Permission
 from domain.errors import DomainError, ErrorCode, order_not_found
-from domain.idempotency import check_idempotency_key
+from domain.idempotency import check_idempotency_key, check_key_use
 from domain.events import EventType
 from domain.ledger import SENDS_MONEY, PaymentProvider, PaymentTransactionStatus, RefundPart, RefundStatus
 from domain.orders import Refund
 from domain.payments import PaymentRequest, plan_record_payment, plan_retry_refund
 from resolvers import timeline
-from resolvers.common import (
-    Locked, claim, idempotent, key_reused, remember, request_hash, require, with_locked_order,
-)
+from resolvers.common import Locked, claim, idempotent, remember, request_hash, require, with_locked_order
 from resolvers.context import Context
 
 def refund_lane(store_id: str, provider: PaymentProvider) -> str:
@@ -84,12 +82,11 @@ async def refund_once(
 
     async def once(locked: Locked) -> tuple[OrderRecord, RefundRecord | str | None, bool] | DomainError:
         prior, request = locked.at_hand.prior, fingerprint(locked)
-        if prior is not None and repo.idempotency_expired(prior.created_at):
-            await repo.forget_idempotency(prior.id)
+        if prior is not None and not await repo.idempotency_kept(prior.id, prior.created_at):
             prior = None
         if prior is not None:
-            if prior.request_hash != request:
-                return key_reused()
+            if refused := check_key_use(prior.request_hash, request):
+                return refused
             refund = next((r for r in locked.at_hand.refunds if r.id == prior.result_id), None)
             return locked.record, refund or prior.result_id, False
         done = await decide(locked)

@@ -1,9 +1,10 @@
 """Children of orders read with the orders, when the query selects them (issue 14).
 
 ``order(id:)`` reads the lines, notes and shipments the query asks for in the statement reading the order
-(``db.decisions.order_with``); ``orders``, one statement each for the whole page. Both hand them to the ``Order`` objects; their resolvers then answer without waiting, so a
-page whose fields are all at hand completes without a single awaitable (a DataLoader for each order's lines
-cost a page of 50 about a third of its time). What is read is primed into the request's loaders too, for
+(``db.decisions.order_with``); ``orders``, one statement each for the whole page. Both hand them to the
+``Order`` objects; their resolvers then answer without waiting, so a page whose fields are all at hand
+completes without a single awaitable (a DataLoader for each order's lines cost a page of 50 about a third of
+its time). What is read is primed into the request's loaders too, for
 whatever else needs it (the order's refundable amounts, its actions...). Children a query does not select are
 not read; orders reached otherwise (``node``, a mutation's answer) load theirs through the loaders.
 """
