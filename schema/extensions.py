@@ -1,26 +1,32 @@
-"""What every request goes through, in one Strawberry extension: parsing with a token limit, validation
-with the depth and alias limits, the request policy, the cost limit, and how errors leave (our refusals
-carry a code; anything unexpected is masked).
+"""What every request goes through (``RequestPipeline``, run by ``schema.Schema.execute``): parsing with a
+token limit, validation with the depth and alias limits, the request policy, the cost limit, and how
+errors leave (our refusals carry a code; anything unexpected is masked).
 
-One extension, not one each (issue 14): Strawberry builds every extension and wraps each of its hooks
-on every request, which cost an order detail a sixth of its time with seven of them. Parsed documents
-and validation results are kept by the document's text: Strawberry's own validation cache keys on the
-parsed document, and hashing one walks its whole tree on every request.
+No Strawberry extension (issue 14): Strawberry builds every extension and wraps each of its hooks on
+every request. Seven extensions cost an order detail a sixth of its time; one, run through those hooks,
+still cost a trivial request a fifth. Parsed documents and validation results are kept by the
+document's text: Strawberry's own validation cache keys on the parsed document, and hashing one walks
+its whole tree on every request.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
+from inspect import isawaitable
 from typing import Any
 
-from graphql import DocumentNode, Node, OperationDefinitionNode, StringValueNode, parse, specified_rules
+from graphql import (DocumentNode, GraphQLSchema, Node, OperationDefinitionNode, StringValueNode, execute, parse,
+                     specified_rules)
 from graphql.error import GraphQLError
-from graphql.execution import ExecutionResult as GraphQLExecutionResult
-from strawberry.extensions import SchemaExtension
+from strawberry.exceptions import MissingQueryError
+from strawberry.execution import optimized_is_awaitable
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.schema.schema import validate_document
+from strawberry.types.execution import ExecutionResult, PreExecutionError
+from strawberry.types.graphql import OperationType
 
 from resolvers.common import Forbidden, Unauthenticated
 from schema.cost import query_cost
@@ -104,100 +110,128 @@ def _kept(cache: dict[str, Any], key: str, value: Any) -> None:
     cache[key] = value
 
 
-def request_pipeline(*, max_tokens: int, rules: Sequence[type], max_cost: int) -> type[SchemaExtension]:
-    """The extension for one schema: its token limit, its validation rules beyond graphql-core's (depth,
-    aliases, no introspection...) and its cost limit. A class per schema, as Strawberry wants them; it
-    keeps that schema's validation results."""
-    all_rules = (*specified_rules, *rules)
-    checked: dict[str, _Checked] = {}
-    shapes: dict[str, Shape] = {}
-    templates: dict[Any, Template] = {}
+class RequestPipeline:
+    """Every request of one schema, from its text to its result (``Schema.execute`` runs it):
 
-    def parsed(query: str, cut: Literals | None) -> DocumentNode:
+    - it parses within the token limit and is valid (graphql-core's rules and the schema's limits);
+    - no text input holds a control character (code INVALID_INPUT, naming the input);
+    - a document of several operations names the one to run (``operationName``);
+    - its cost is within the limit (QUERY_TOO_COMPLEX; said when the request asks with
+      ``extensions: {"cost": true}``);
+    - after it ran, UNAUTHENTICATED / FORBIDDEN / INVALID_INPUT errors get their code, and every other
+      exception is masked (and logged).
+
+    What Strawberry's ``Schema.execute`` does for a schema with one extension, in the same order and with
+    the same results, without building the extension and its four hooks' context managers on every request
+    (issue 14: a fifth of a mutation's time on the event loop). Documents and their checks are kept per
+    schema (``parsed``, ``check``)."""
+
+    def __init__(self, *, max_tokens: int, rules: Sequence[type], max_cost: int) -> None:
+        self.max_tokens, self.max_cost = max_tokens, max_cost
+        self.rules = (*specified_rules, *rules)
+        self._checked: dict[str, _Checked] = {}
+        self._shapes: dict[str, Shape] = {}
+        self._templates: dict[Any, Template] = {}
+
+    def parsed(self, query: str, cut: Literals | None) -> DocumentNode:
         """The document: kept parsed by its text, or, for a text with string literals, made from the template
         of its shape and its literals' lengths (``schema.shapes``); a syntax error raises."""
         key = Template.key(cut) if cut is not None and cut.values else None
         if key is None:
-            return _parse(query, max_tokens)
-        template = templates.get(key)
+            return _parse(query, self.max_tokens)
+        template = self._templates.get(key)
         if template is not None:
             return template.fill(cut.values)  # type: ignore[union-attr]
-        document = parse(query, max_tokens=max_tokens)
+        document = parse(query, max_tokens=self.max_tokens)
         if (made := template_of(document, cut)) is not None:  # type: ignore[arg-type]
-            _kept(templates, key, made)
+            _kept(self._templates, key, made)
         return document
 
-    def check(document: DocumentNode, query: str | None, cut: Literals | None, schema: Any) -> _Checked:
+    def check(self, document: DocumentNode, query: str, cut: Literals | None, schema: GraphQLSchema) -> _Checked:
         """The document's checks: kept by its text, or by its shape (``schema.shapes``) when only its
         string literals differ from a valid document's and each is valid where it stands."""
-        if query is None:
-            return _Checked.validating(document, schema, all_rules)
-        found = checked.get(query)
+        found = self._checked.get(query)
         if found is not None:
             return found
-        shape = shapes.get(cut.shape) if cut is not None else None
+        shape = self._shapes.get(cut.shape) if cut is not None else None
         if shape is not None and cut is not None and shape.admits(cut.values):
             return _Checked(document, [], None)
-        found = _Checked.validating(document, schema, all_rules)
-        _kept(checked, query, found)
+        found = _Checked.validating(document, schema, self.rules)
+        _kept(self._checked, query, found)
         if cut is not None and cut.values and not found.errors and found.literal is None:
             if (kept := shape_of(schema, document, cut)) is not None:
-                _kept(shapes, cut.shape, kept)
+                _kept(self._shapes, cut.shape, kept)
         return found
 
-    class RequestPipeline(SchemaExtension):
-        """Every request, before it runs (errors of the request, and nothing runs):
-        - it parses within the token limit and is valid (graphql-core's rules and the schema's limits);
-        - no text input holds a control character (code INVALID_INPUT, naming the input);
-        - a document of several operations names the one to run (``operationName``);
-        - its cost is within the limit (QUERY_TOO_COMPLEX; said when the request asks with
-          ``extensions: {"cost": true}``).
-        After it ran: UNAUTHENTICATED / FORBIDDEN / INVALID_INPUT errors get their code, and every
-        other exception is masked (and logged)."""
-
+    async def execute(
+        self, schema: Any, query: str | None, variables: dict[str, Any] | None, context: Any, root: Any,
+        operation_name: str | None, allowed: Iterable[OperationType], operation_extensions: dict[str, Any] | None,
+    ) -> ExecutionResult:
+        """The request's result; raises as Strawberry's ``Schema.execute`` does for a request that names no
+        query, an operation the document lacks, or a kind of operation the transport does not allow."""
+        if not query:
+            raise MissingQueryError
         cost: int | None = None
-        #: The request's text cut at its string literals (None: not cut, see ``_cut``).
-        cut: Literals | None = None
+        try:
+            cut = _cut(query)
+            try:
+                document = self.parsed(query, cut)
+            except GraphQLError as error:
+                return self._done(schema, PreExecutionError(data=None, errors=[error]), cost, operation_extensions)
+            except Exception as error:  # noqa: BLE001 - as Strawberry: the request's error, not the server's
+                failed = GraphQLError(str(error), original_error=error)
+                return self._done(schema, PreExecutionError(data=None, errors=[failed]), cost, operation_extensions)
+            operation = _operation(document, operation_name)
+            if operation is None:
+                raise CannotGetOperationTypeError(operation_name)
+            if OperationType(operation.operation.value) not in allowed:
+                raise InvalidOperationTypeError(OperationType(operation.operation.value))
+            found = self.check(document, query, cut, schema._schema)  # noqa: SLF001
+            if errors := [*found.errors, *_policy(variables, operation_name, found)]:
+                return self._done(schema, PreExecutionError(data=None, errors=errors), cost, operation_extensions)
+            cost = query_cost(schema._schema, document, operation_name, variables)  # noqa: SLF001
+            if cost > self.max_cost:
+                return self._done(schema, ExecutionResult(data=None, errors=[GraphQLError(
+                    f"The query costs {cost}, over the limit of {self.max_cost} for your kind of caller: ask for "
+                    "smaller pages, fewer lists or fewer aliases.",
+                    extensions={"code": "QUERY_TOO_COMPLEX", "cost": cost, "maxCost": self.max_cost})]),
+                    cost, operation_extensions)
+            result = execute(
+                schema._schema, document, root_value=root, context_value=context,  # noqa: SLF001
+                variable_values=variables, operation_name=operation_name, is_awaitable=optimized_is_awaitable,
+                executor_class=schema.execution_context_class, operation_extensions=operation_extensions,
+            )
+            if isawaitable(result):
+                result = await result
+        except (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError):
+            raise
+        except Exception as error:  # noqa: BLE001 - as Strawberry: an error of the request, masked below
+            return self._done(schema, PreExecutionError(data=None, errors=[_coerce(error)]), cost, operation_extensions)
+        return self._done(schema, ExecutionResult(data=result.data, errors=result.errors), cost, operation_extensions)
 
-        def on_operation(self) -> Iterator[None]:
-            yield
-            result = self.execution_context.result
-            if result is not None and getattr(result, "errors", None):
-                result.errors = [_translate(e) for e in result.errors]
+    def _done(self, schema: Any, result: ExecutionResult, cost: int | None,
+              operation_extensions: dict[str, Any] | None) -> ExecutionResult:
+        """The result as it leaves: errors processed as Strawberry does (field suggestions removed in
+        production) and translated (see ``_translate``), and the cost when asked."""
+        if result.errors:
+            schema._process_errors(result.errors)  # noqa: SLF001
+            result.errors = [_translate(e) for e in result.errors]
+        asked = (operation_extensions or {}).get("cost")
+        result.extensions = {"cost": {"requested": cost, "limit": self.max_cost}} if asked and cost is not None else {}
+        return result
 
-        def on_parse(self) -> Iterator[None]:
-            context = self.execution_context
-            if context.graphql_document is None and context.query:
-                self.cut = _cut(context.query)
-                context.graphql_document = parsed(context.query, self.cut)
-            yield
 
-        def on_validate(self) -> Iterator[None]:
-            context = self.execution_context
-            document = context.graphql_document
-            if document is not None:
-                cut = self.cut if self.cut is not None or context.query is None else _cut(context.query)
-                found = check(document, context.query, cut, context.schema._schema)  # noqa: SLF001
-                context.pre_execution_errors = [*found.errors, *_policy(context, found)]
-            yield
+def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
+    """The operation to run: the one named, else the first (as Strawberry picks it)."""
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode) and (
+                name is None or (definition.name is not None and definition.name.value == name)):
+            return definition
+    return None
 
-        def on_execute(self) -> Iterator[None]:
-            context = self.execution_context
-            if context.graphql_document is not None:
-                self.cost = query_cost(context.schema._schema, context.graphql_document,  # noqa: SLF001
-                                       context._provided_operation_name, context.variables)  # noqa: SLF001
-                if self.cost > max_cost:
-                    context.result = GraphQLExecutionResult(data=None, errors=[GraphQLError(
-                        f"The query costs {self.cost}, over the limit of {max_cost} for your kind of caller: ask for "
-                        "smaller pages, fewer lists or fewer aliases.",
-                        extensions={"code": "QUERY_TOO_COMPLEX", "cost": self.cost, "maxCost": max_cost})])
-            yield
 
-        def get_results(self) -> dict[str, Any]:
-            asked = (self.execution_context.operation_extensions or {}).get("cost")
-            return {"cost": {"requested": self.cost, "limit": max_cost}} if asked and self.cost is not None else {}
-
-    return RequestPipeline
+def _coerce(error: Exception) -> GraphQLError:
+    return error if isinstance(error, GraphQLError) else GraphQLError(str(error), original_error=error)
 
 
 def _cut(query: str) -> Literals | None:
@@ -209,10 +243,10 @@ def _cut(query: str) -> Literals | None:
     return cut
 
 
-def _policy(context: Any, checked: _Checked) -> list[GraphQLError]:
+def _policy(variables: dict[str, Any] | None, operation_name: str | None, checked: _Checked) -> list[GraphQLError]:
     """The request policy's errors for this request."""
     errors = []
-    found = _control_in(context.variables or {}, "variables")
+    found = _control_in(variables or {}, "variables")
     if found is not None:
         errors.append(GraphQLError(f"{found} holds a control character (such as NUL); text inputs may not.",
                                    extensions={"code": "INVALID_INPUT", "field": found}))
@@ -220,7 +254,7 @@ def _policy(context: Any, checked: _Checked) -> list[GraphQLError]:
         errors.append(GraphQLError("A string in the document holds a control character (such as NUL); text "
                                    "inputs may not.", nodes=[checked.literal],
                                    extensions={"code": "INVALID_INPUT", "field": "query"}))
-    if context._provided_operation_name is None and len(checked.operations) > 1:  # noqa: SLF001 (operation_name guesses one)
+    if operation_name is None and len(checked.operations) > 1:
         errors.append(GraphQLError(f"The document holds {len(checked.operations)} operations: name the one to run "
                                    "with operationName.", nodes=checked.operations,
                                    extensions={"code": "OPERATION_NAME_REQUIRED"}))
