@@ -26,7 +26,8 @@ from domain.ledger import (
     refund_status,
 )
 from domain.money import AmountError, parse_amount, zero
-from domain.orders import Order, OrderStatus, PaymentStatus, Refund, payment_status, refundable
+from domain.orders import (FulfillmentStatus, Order, OrderStatus, PaymentStatus, Refund, fulfillment_status,
+                           payment_status, refundable)
 
 MAX_REFERENCE = 255
 #: What a Stripe payment's reference looks like: a PaymentIntent or a charge id.
@@ -125,7 +126,8 @@ STATUS_EVENTS: dict[RefundStatus, EventType] = {
 
 @dataclass(frozen=True)
 class PartOutcome:
-    """What a provider's answer changes: the part, its refund, and the order's payment status."""
+    """What a provider's answer changes: the part, its refund, and the order's payment and fulfillment
+    statuses (units a failed refund had taken off the order are to ship again)."""
 
     part: RefundPart
     refund: Refund
@@ -133,6 +135,7 @@ class PartOutcome:
     event: EventType | None
     payment_status: PaymentStatus
     message: str
+    fulfillment_status: FulfillmentStatus
 
 
 def plan_part_outcome(order: Order, part_id: str, status: RefundStatus, *, provider: PaymentProvider,
@@ -166,7 +169,7 @@ def plan_part_outcome(order: Order, part_id: str, status: RefundStatus, *, provi
     if event is None and moves and status not in HOLDS:
         event = STATUS_EVENTS[status]
     return PartOutcome(new_part, new_refund, event, payment_status(after),
-                       _outcome_message(order, new_refund, new_part))
+                       _outcome_message(order, new_refund, new_part), fulfillment_status(after))
 
 
 def _outcome_message(order: Order, refund: Refund, part: RefundPart) -> str:
@@ -196,6 +199,8 @@ class RetryPlan:
     payment_status: PaymentStatus
     #: Recorded as sent by hand (MANUAL): the merchant sends the money outside Ordergraph.
     by_hand: bool
+    #: The refund holds its units again: those it took off the order will not ship.
+    fulfillment_status: FulfillmentStatus
 
 
 def overdrawn(order: Order, retried: Refund | None = None) -> DomainError | None:
@@ -264,7 +269,7 @@ def plan_retry_refund(order: Order, refund_id: str, *, by_hand: bool,
         return DomainError(ErrorCode.REFUND_EXCEEDS_REFUNDABLE,
                            "The refund cannot be tried again: another refund has taken what it would return.",
                            field=error.field, maximum_refundable=refundable(order))
-    return RetryPlan(new_refund, tuple(retried.values()), payment_status(after), by_hand)
+    return RetryPlan(new_refund, tuple(retried.values()), payment_status(after), by_hand, fulfillment_status(after))
 
 
 # ---------------------------------------------------------------- payments in

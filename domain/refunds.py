@@ -12,12 +12,14 @@ from domain.ledger import PaymentProvider
 from domain.money import AmountError, parse_amount, zero
 from domain.payments import allocate, check_providers_connected, refundable_payments, with_parts
 from domain.orders import (
+    FulfillmentStatus,
     Order,
     OrderStatus,
     PaymentStatus,
     Refund,
     RefundableAmounts,
     check_line_quantities,
+    fulfillment_status,
     refund_line,
     RefundReason,
     payment_status,
@@ -55,12 +57,14 @@ class RefundRequest:
 
 @dataclass(frozen=True)
 class RefundPlan:
-    """A refund to record, and the payment status it leaves the order in."""
+    """A refund to record, and the payment and fulfillment statuses it leaves the order in (units refunded
+before they shipped will not ship)."""
 
     refund: Refund
     reason: RefundReason
     note: str | None
     payment_status: PaymentStatus
+    fulfillment_status: FulfillmentStatus
 
 
 def check_refund_allowed(order: Order, connected: Collection[PaymentProvider] | None = None) -> DomainError | None:
@@ -185,7 +189,8 @@ def plan_refund(order: Order, request: RefundRequest, *, refund_id: str, new_id:
     if error := check_providers_connected({p.provider for p in refund.parts}, connected):
         return error
     after = replace(order, refunds=(*order.refunds, refund))
-    return RefundPlan(refund=refund, reason=request.reason, note=note, payment_status=payment_status(after))
+    return RefundPlan(refund=refund, reason=request.reason, note=note, payment_status=payment_status(after),
+                      fulfillment_status=fulfillment_status(after))
 
 
 def full_refund(order: Order, *, refund_id: str, restock: bool, new_id: Callable[[], str] | None = None) -> Refund | None:

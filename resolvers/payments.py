@@ -138,7 +138,8 @@ async def retry_refund(ctx: Context, refund_id: str | None, *, by_hand: bool,
         await ledger_rows.set_refund_status(refund_id, plan.refund.status)
         await ledger_rows.set_refund_fee_returned(refund_id, plan.refund.fee_returned)
         await send_parts(record.store_id, plan.retried, now)
-        timeline.update_order(ctx, record.id, payment_status=plan.payment_status.value)
+        timeline.update_order(ctx, record.id, payment_status=plan.payment_status.value,
+                              fulfillment_status=plan.fulfillment_status.value)
         amount = sum(p.amount for p in plan.retried)
         timeline.event(
             ctx, record.id, EventType.REFUND_RETRIED,

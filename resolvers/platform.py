@@ -44,7 +44,8 @@ async def record_platform_refund(
             return plan
         record = locked.record
         refund = with_parts(plan.refund, tuple(replace(p, reference=checked) for p in plan.refund.parts))
-        timeline.update_order(ctx, record.id, payment_status=plan.payment_status.value)
+        timeline.update_order(ctx, record.id, payment_status=plan.payment_status.value,
+                              fulfillment_status=plan.fulfillment_status.value)
         return await record_refund(ctx, record, refund, reason=plan.reason.value, note=plan.note,
                                    message=f"The platform refunded {refund.total} {record.currency}"
                                    f" ({plan.reason.value.lower().replace('_', ' ')}).",

@@ -46,7 +46,8 @@ async def refund_order(
         if isinstance(plan, DomainError):
             return plan
         record, refund = locked.record, plan.refund
-        timeline.update_order(ctx, record.id, payment_status=plan.payment_status.value)
+        timeline.update_order(ctx, record.id, payment_status=plan.payment_status.value,
+                              fulfillment_status=plan.fulfillment_status.value)
         restocked = sum(rl.quantity for rl in refund.lines if rl.restock)
         return await record_refund(
             ctx, record, refund, reason=plan.reason.value, note=plan.note,

@@ -63,12 +63,15 @@ async def apply_outcome(store_id: str, order_id: str, part_id: str, answer: Prov
             return None
         await ledger_rows.save_part(outcome.part, now)
         await ledger_rows.set_refund_status(outcome.refund.id, outcome.refund.status)
-        if outcome.event is not None or outcome.payment_status.value != record.payment_status:
+        statuses = {"payment_status": outcome.payment_status.value,
+                    "fulfillment_status": outcome.fulfillment_status.value}
+        if outcome.event is not None or statuses != {"payment_status": record.payment_status,
+                                                     "fulfillment_status": record.fulfillment_status}:
             data = {"refundId": outcome.refund.id, "status": outcome.refund.status.value,
                     "amount": str(outcome.part.amount), "provider": provider.value,
                     "providerReference": outcome.part.reference, "failureReason": outcome.part.failure_reason}
             events = [NewEvent(outcome.event, outcome.message, provider_actor(provider), data)] if outcome.event else []
-            await event_log.record_change(order_id, events, now, {"payment_status": outcome.payment_status.value})
+            await event_log.record_change(order_id, events, now, statuses)
         return outcome
 
 

@@ -788,3 +788,22 @@ def test_a_part_that_fails_while_another_waits_is_told_at_once_and_releases_its_
 def test_no_payment_is_recorded_beside_one_still_processing():
     o = order(paid="10.00", payment_pending=True)
     assert plan_record_payment(o, PaymentRequest(MANUAL, "1.00")).code is ErrorCode.PAYMENT_PENDING
+
+
+def test_units_a_refund_takes_off_the_order_move_its_fulfillment_status_and_come_back_when_it_fails():
+    """Units refunded before they shipped will not ship: with the rest delivered, the order is delivered.
+    Should the provider fail the refund, they are to ship again; retried, they are off again."""
+    from domain.orders import FulfillmentStatus, ShipmentStatus
+    from tests.unit.builders import shipment
+
+    o = order(line("L1", 1), line("L2", 1, sku="SKU-2"), payments=(payment("27.00", STRIPE, id="P1"),),
+              shipments=(shipment(ShipmentStatus.DELIVERED, ("L1", 1)),))
+    plan = ask(o, lines=[("L2", 1)])
+    assert isinstance(plan, RefundPlan) and plan.fulfillment_status is FulfillmentStatus.DELIVERED
+    refunded = with_refund(o, plan.refund)
+    [sent] = plan.refund.parts
+    outcome = plan_part_outcome(refunded, sent.id, FAILED, provider=STRIPE, failure_reason="card expired")
+    assert isinstance(outcome, PartOutcome)
+    assert outcome.fulfillment_status is FulfillmentStatus.PARTIALLY_FULFILLED
+    retried = plan_retry_refund(with_refund(refunded, outcome.refund), plan.refund.id, by_hand=False)
+    assert isinstance(retried, RetryPlan) and retried.fulfillment_status is FulfillmentStatus.DELIVERED
