@@ -93,6 +93,20 @@ async def test_a_body_that_is_not_a_graphql_request_gets_a_json_error_never_plai
     assert answer.headers["content-type"].startswith(JSON) and answer.json()["errors"][0]["message"]
 
 
+@pytest.mark.parametrize("body", [
+    '{"query": "{ __typename }"}', '{"query": "{ nope }"}', '{"query": "query A { __typename }", "operationName": "B"}',
+    '{"variables": {}}', '{"query": "{ __typename }", "variables": 3}', '{"query": "{ __typename }", "extensions": []}',
+    '{"query": "mutation { addNote(input: {orderId: \\"x\\", body: \\"hi\\"}) { __typename } }"}',
+    '{"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "00"}}}', "not json", "[]",
+])
+async def test_a_post_of_json_is_answered_alike_by_our_run_and_by_strawberrys(store, body):
+    """``application/json`` is answered by ``GraphQLApp.run``; with a charset it goes Strawberry's way."""
+    ours = await post(store, body)
+    theirs = await post(store, body, **{"Content-Type": f"{JSON}; charset=utf-8"})
+    assert (ours.status_code, ours.headers["content-type"], ours.json()) == \
+        (theirs.status_code, theirs.headers["content-type"], theirs.json())
+
+
 async def test_other_methods_are_405_with_allow_and_a_json_body(http):
     for method in ("PUT", "DELETE", "PATCH"):
         answer = await http.request(method, "/graphql")

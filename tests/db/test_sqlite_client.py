@@ -8,7 +8,7 @@ import pytest
 from tortoise.backends.base.client import NestedTransactionContext
 from tortoise.exceptions import IntegrityError
 
-from db.config import tortoise_config
+from db.config import JOURNAL_SIZE_LIMIT, tortoise_config
 from db.sqlite_client import Client, DeferredStatementFailed, TransactionWrapper
 
 
@@ -144,3 +144,16 @@ def test_sqlite_urls_name_our_client_and_keep_their_options() -> None:
     assert connection["credentials"]["file_path"] == "/tmp/og.sqlite3"
     assert connection["credentials"]["synchronous"] == "NORMAL"
     assert tortoise_config("postgres://u@h/db")["connections"]["default"] == "postgres://u@h/db"
+
+
+async def test_the_write_ahead_log_is_cut_back_to_a_few_checkpoints_worth_unless_the_url_says(tmp_path):
+    for url, limit in ((f"sqlite://{tmp_path}/a.sqlite3", JOURNAL_SIZE_LIMIT),
+                       (f"sqlite://{tmp_path}/b.sqlite3?journal_size_limit=4096", 4096)):
+        settings = tortoise_config(url)["connections"]["default"]
+        assert isinstance(settings, dict)
+        client = Client(**settings["credentials"], connection_name="test")
+        await client.create_connection(with_db=True)
+        try:
+            assert (await client.execute_query_dict("PRAGMA journal_size_limit")) == [{"journal_size_limit": limit}]
+        finally:
+            await client.close()
