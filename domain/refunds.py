@@ -58,7 +58,7 @@ class RefundRequest:
 @dataclass(frozen=True)
 class RefundPlan:
     """A refund to record, and the payment and fulfillment statuses it leaves the order in (units refunded
-before they shipped will not ship)."""
+    before they shipped will not ship)."""
 
     refund: Refund
     reason: RefundReason

@@ -123,7 +123,7 @@ class RequestPipeline:
 
     What Strawberry's ``Schema.execute`` does for a schema with one extension, in the same order and with
     the same results, without building the extension and its four hooks' context managers on every request
-    (issue 14: a fifth of a mutation's time on the event loop). Documents and their checks are kept per
+    (issue 14: a fifth of a trivial request's time). Documents and their checks are kept per
     schema (``parsed``, ``check``)."""
 
     def __init__(self, *, max_tokens: int, rules: Sequence[type], max_cost: int) -> None:

@@ -163,3 +163,22 @@ async def test_a_shipment_marked_shipped_by_hand_cannot_be_reset(store):
         == "SHIPMENT_ALREADY_SHIPPED"
     void = (await store.gql(VOID, {"input": {"shipmentId": shipment["id"]}}))["voidShipment"]
     assert void["__typename"] == "ShipmentAlreadyShippedError" and void["shipmentStatus"] == "SHIPPED"
+
+
+async def test_units_refunded_before_they_shipped_leave_the_rest_delivered(store):
+    """Refunded before they shipped, units will not ship: with the rest delivered, the order is delivered
+    (the order's stored status, which its filters read, not only the units)."""
+    order = await create_order(store)
+    line = order["lines"][0]["id"]
+    made = (await store.gql(FULFILL, {"input": {"orderId": order["id"], "carrier": "fedex",
+                                                "lines": [{"lineId": line, "quantity": 4}]}}))["fulfillOrder"]
+    await store.gql(UPDATE, {"input": {"shipmentId": made["shipment"]["id"], "status": "SHIPPED"}})
+    delivered = (await store.gql(DELIVER, {"input": {"shipmentId": made["shipment"]["id"]}}))["markShipmentDelivered"]
+    assert delivered["order"]["fulfillmentStatus"] == "PARTIALLY_FULFILLED"
+    refunded = (await store.gql(REFUND, {"input": {"orderId": order["id"], "reason": "CUSTOMER_REQUEST",
+                                                   "idempotencyKey": "rest", "lines": [{"lineId": line,
+                                                                                        "quantity": 6}]}}))
+    assert refunded["refundOrder"]["__typename"] == "RefundOrderSuccess"
+    assert (await store.gql(ORDER, {"id": order["id"]}))["order"]["fulfillmentStatus"] == "DELIVERED"
+    listed = await store.gql('{ orders(first: 5, filter: {fulfillmentStatus: [DELIVERED]}) { nodes { id } } }')
+    assert order["id"] in [n["id"] for n in listed["orders"]["nodes"]]

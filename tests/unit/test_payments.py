@@ -21,11 +21,13 @@ from domain.ledger import (
 )
 from domain.orders import (
     CancelReason,
+    FulfillmentStatus,
     Order,
     OrderStatus,
     PaymentStatus,
     Refund,
     RefundReason,
+    ShipmentStatus,
     payment_status,
     refundable,
     refunded_quantity,
@@ -56,6 +58,7 @@ from tests.unit.builders import (
     part,
     payment,
     refund,
+    shipment,
     split_refund,
 )
 
@@ -793,9 +796,6 @@ def test_no_payment_is_recorded_beside_one_still_processing():
 def test_units_a_refund_takes_off_the_order_move_its_fulfillment_status_and_come_back_when_it_fails():
     """Units refunded before they shipped will not ship: with the rest delivered, the order is delivered.
     Should the provider fail the refund, they are to ship again; retried, they are off again."""
-    from domain.orders import FulfillmentStatus, ShipmentStatus
-    from tests.unit.builders import shipment
-
     o = order(line("L1", 1), line("L2", 1, sku="SKU-2"), payments=(payment("27.00", STRIPE, id="P1"),),
               shipments=(shipment(ShipmentStatus.DELIVERED, ("L1", 1)),))
     plan = ask(o, lines=[("L2", 1)])
