@@ -76,6 +76,13 @@ async def set_refund_fee_returned(refund_id: str, fee_returned) -> None:
     await m.Refund.filter(id=refund_id).update(fee_returned=fee_returned)
 
 
+async def set_refund_lines_removed(refund_id: str, lines: Sequence[tuple[str, int]]) -> None:
+    """(line id, units of it refunded before they shipped) for some of a refund's lines (one line each)."""
+    for line_id, removed in lines:
+        await sql.execute('UPDATE "refund_lines" SET "removed" = $1 WHERE "refund_id" = $2 AND "line_id" = $3',
+                          removed, refund_id, line_id)
+
+
 @dataclass(frozen=True)
 class PartWork:
     """What the worker needs to send a part to its provider."""

@@ -26,8 +26,8 @@ from domain.ledger import (
     refund_status,
 )
 from domain.money import AmountError, parse_amount, zero
-from domain.orders import (FulfillmentStatus, Order, OrderStatus, PaymentStatus, Refund, fulfillment_status,
-                           payment_status, refundable)
+from domain.orders import (FulfillmentStatus, Order, OrderStatus, PaymentStatus, Refund, RefundLine,
+                           fulfillment_status, payment_status, refundable, unshipped_quantity)
 
 MAX_REFERENCE = 255
 #: What a Stripe payment's reference looks like: a PaymentIntent or a charge id.
@@ -201,6 +201,9 @@ class RetryPlan:
     by_hand: bool
     #: The refund holds its units again: those it took off the order will not ship.
     fulfillment_status: FulfillmentStatus
+    #: Its lines whose units, taken off the order before they shipped, shipped while it had failed: it
+    #: now refunds them as shipped units (``removed`` lowered).
+    shipped_since: tuple[RefundLine, ...] = ()
 
 
 def overdrawn(order: Order, retried: Refund | None = None) -> DomainError | None:
@@ -261,6 +264,10 @@ def plan_retry_refund(order: Order, refund_id: str, *, by_hand: bool,
                replace(p, status=RefundStatus.PENDING, reference=None, failure_reason=None, retries=p.retries + 1)
                for p in failed}
     new_refund = with_parts(refund, tuple(retried.get(p.id, p) for p in refund.parts))
+    shipped_since = _shipped_since(order, refund)
+    if shipped_since:
+        lowered = {rl.line_id: rl for rl in shipped_since}
+        new_refund = replace(new_refund, lines=tuple(lowered.get(rl.line_id, rl) for rl in new_refund.lines))
     # Its share of the transaction fee, as if asked now (what others returned meanwhile counts first).
     others = replace(order, refunds=tuple(r for r in order.refunds if r.id != refund.id))
     new_refund = replace(new_refund, fee_returned=fee_returned(others, new_refund.amount_held))
@@ -269,7 +276,22 @@ def plan_retry_refund(order: Order, refund_id: str, *, by_hand: bool,
         return DomainError(ErrorCode.REFUND_EXCEEDS_REFUNDABLE,
                            "The refund cannot be tried again: another refund has taken what it would return.",
                            field=error.field, maximum_refundable=refundable(order))
-    return RetryPlan(new_refund, tuple(retried.values()), payment_status(after), by_hand, fulfillment_status(after))
+    return RetryPlan(new_refund, tuple(retried.values()), payment_status(after), by_hand, fulfillment_status(after),
+                     shipped_since)
+
+
+def _shipped_since(order: Order, refund: Refund) -> tuple[RefundLine, ...]:
+    """The refund's lines (lowered) whose removed units are no longer all unshipped: while it had failed
+    it held nothing, so they were to ship again, and some shipped (a removal's refund removed nothing)."""
+    if refund.for_removal:
+        return ()
+    lowered = []
+    for rl in refund.lines:
+        line = order.line(rl.line_id)
+        unshipped = unshipped_quantity(order, line) if line is not None else 0
+        if rl.removed > unshipped:
+            lowered.append(replace(rl, removed=unshipped))
+    return tuple(lowered)
 
 
 # ---------------------------------------------------------------- payments in

@@ -137,6 +137,7 @@ async def retry_refund(ctx: Context, refund_id: str | None, *, by_hand: bool,
             await ledger_rows.save_part(part, now)
         await ledger_rows.set_refund_status(refund_id, plan.refund.status)
         await ledger_rows.set_refund_fee_returned(refund_id, plan.refund.fee_returned)
+        await ledger_rows.set_refund_lines_removed(refund_id, [(rl.line_id, rl.removed) for rl in plan.shipped_since])
         await send_parts(record.store_id, plan.retried, now)
         timeline.update_order(ctx, record.id, payment_status=plan.payment_status.value,
                               fulfillment_status=plan.fulfillment_status.value)

@@ -361,3 +361,30 @@ async def test_a_store_that_disconnects_stripe_has_its_pending_refund_failed_wit
     assert after["availableActions"]["refund"]["allowed"] is False
     by_hand = (await store.gql(RETRY, {"input": {"refundId": asked["id"], "byHand": True}}))["retryRefund"]
     assert by_hand["refund"]["status"] == "SUCCEEDED"
+
+
+async def test_a_retried_refund_counts_units_that_shipped_while_it_had_failed_as_shipped(store, stripe, rig):
+    """A refund of a unit not yet shipped takes it off the order; failed, it gives it back to ship; retried
+    after it shipped, it refunds it as a shipped unit: no unit counts both as shipped and as never shipped."""
+    key = await connect_stripe(store, stripe)
+    order, intent = await stripe_order(store, stripe, key)
+    line = order["lines"][0]["id"]
+    stripe.behave("pending")
+    asked = await refund(store, order["id"], lines=[{"lineId": line, "quantity": 1}])
+    await rig.deliver()
+    (sent,) = stripe.created_refunds(intent)
+    stripe.settle(sent["id"], "failed", "expired_or_canceled_card")
+    assert (await notify(store, stripe, sent["id"], "refund.failed"))["applied"] is True
+    made = (await store.gql('mutation($input: FulfillOrderInput!) { fulfillOrder(input: $input) { __typename '
+                            '... on FulfillOrderSuccess { shipment { id lines { quantity } } } } }',
+                            {"input": {"orderId": order["id"]}}))["fulfillOrder"]
+    assert made["shipment"]["lines"] == [{"quantity": 2}]  # the unit was to ship again
+    stripe.behave("succeed")
+    retried = (await store.gql(RETRY, {"input": {"refundId": asked["id"]}}))["retryRefund"]
+    assert retried["__typename"] == "RetryRefundSuccess", retried
+    removed = await sql.fetch('SELECT "removed" FROM "refund_lines" WHERE "refund_id" = $1',
+                              decode(asked["id"], "Refund"))
+    assert [r["removed"] for r in removed] == [0]
+    lines = (await store.gql('query($id: ID!) { order(id: $id) { lines { refundedQuantity unfulfilledQuantity } } }',
+                             {"id": order["id"]}))["order"]["lines"]
+    assert lines == [{"refundedQuantity": 1, "unfulfilledQuantity": 0}]

@@ -807,3 +807,23 @@ def test_units_a_refund_takes_off_the_order_move_its_fulfillment_status_and_come
     assert outcome.fulfillment_status is FulfillmentStatus.PARTIALLY_FULFILLED
     retried = plan_retry_refund(with_refund(refunded, outcome.refund), plan.refund.id, by_hand=False)
     assert isinstance(retried, RetryPlan) and retried.fulfillment_status is FulfillmentStatus.DELIVERED
+
+
+def test_units_a_failed_refund_had_taken_off_that_shipped_meanwhile_are_refunded_as_shipped_when_retried():
+    """While a refund has failed its units are to ship again; retried after they shipped, it refunds them as
+    shipped units, and no unit counts both as shipped and as never shipped."""
+    o = order(line("L1", 4), payments=(payment("47.00", STRIPE, id="P1"),))
+    plan = ask(o, lines=[("L1", 2)])
+    assert isinstance(plan, RefundPlan) and plan.refund.lines[0].removed == 2
+    [sent] = plan.refund.parts
+    outcome = plan_part_outcome(with_refund(o, plan.refund), sent.id, FAILED, provider=STRIPE)
+    assert isinstance(outcome, PartOutcome)
+    failed = with_refund(o, outcome.refund)
+    shipped = replace(failed, shipments=(shipment(ShipmentStatus.SHIPPED, ("L1", 3)),))
+    retried = plan_retry_refund(shipped, plan.refund.id, by_hand=False)
+    assert isinstance(retried, RetryPlan)
+    assert [(rl.line_id, rl.removed) for rl in retried.shipped_since] == [("L1", 1)]  # one unit is still unshipped
+    assert retried.refund.lines[0].removed == 1 and retried.refund.lines[0].quantity == 2
+    assert retried.fulfillment_status is FulfillmentStatus.FULFILLED
+    # Not shipped meanwhile: the removal stands as it was.
+    assert plan_retry_refund(failed, plan.refund.id, by_hand=False).shipped_since == ()
