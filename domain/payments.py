@@ -282,8 +282,9 @@ def plan_retry_refund(order: Order, refund_id: str, *, by_hand: bool,
 
 def _shipped_since(order: Order, refund: Refund) -> tuple[RefundLine, ...]:
     """The refund's lines (lowered) whose removed units are no longer all unshipped: while it had failed
-    it held nothing, so they were to ship again, and some shipped (a removal's refund removed nothing)."""
-    if refund.for_removal:
+    it held nothing, so they were to ship again, and some shipped. A refund that kept its lines (a part of
+    it succeeded) never gave them back; a removal's refund removed nothing."""
+    if refund.for_removal or refund.holds_components:
         return ()
     lowered = []
     for rl in refund.lines:

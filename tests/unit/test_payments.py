@@ -827,3 +827,17 @@ def test_units_a_failed_refund_had_taken_off_that_shipped_meanwhile_are_refunded
     assert retried.fulfillment_status is FulfillmentStatus.FULFILLED
     # Not shipped meanwhile: the removal stands as it was.
     assert plan_retry_refund(failed, plan.refund.id, by_hand=False).shipped_since == ()
+
+
+def test_a_refund_that_kept_its_lines_keeps_their_removal_when_its_failed_money_is_retried():
+    """A part succeeded: the refund kept its lines (its units never came back to ship), so shipping the
+    rest of the line meanwhile takes nothing from its removal."""
+    half = split_refund("20.00", part("10.00", FAILED, STRIPE, id="X1", payment_id="P2"),
+                        part("10.00", OK, MANUAL, id="X2", payment_id="P1"), id="R1",
+                        subtotal="20.00", lines=(("L1", 2, "20.00"),))
+    half = replace(half, lines=tuple(replace(rl, removed=2) for rl in half.lines))
+    o = manual_then_stripe(refunds=(half,), lines=(line("L1", 2),))
+    retried = plan_retry_refund(o, "R1", by_hand=False)
+    assert isinstance(retried, RetryPlan) and retried.shipped_since == ()
+    assert retried.refund.lines[0].removed == 2
+
