@@ -58,10 +58,32 @@ def _argument(field: FieldNode, name: str, variables: Mapping[str, Any]) -> Any:
     return None
 
 
+class _Watched(dict[str, Any]):
+    """The request's variables, noting whether the cost read any."""
+
+    read = False
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read = True
+        return super().get(key, default)
+
+
 def query_cost(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
                variables: Mapping[str, Any] | None) -> int:
     """The cost of the operation the request runs (a validated document: no fragment cycles)."""
-    variables = variables or {}
+    return costed(schema, document, operation_name, variables)[0]
+
+
+def costed(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
+           variables: Mapping[str, Any] | None) -> tuple[int, bool]:
+    """The cost, and whether it depends on the variables (a page size or ids given by a variable): a
+    cost that does not is the same for every request of this document and operation."""
+    watched = _Watched(variables or {})
+    return _cost(schema, document, operation_name, watched), watched.read
+
+
+def _cost(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
+          variables: Mapping[str, Any]) -> int:
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     operation = next((op for op in operations if operation_name is None or
                       (op.name is not None and op.name.value == operation_name)), None)

@@ -29,7 +29,7 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from resolvers.common import Forbidden, Unauthenticated
-from schema.cost import query_cost
+from schema.cost import costed
 from schema.errors import InvalidArgument
 from schema.shapes import Literals, Shape, Template, literals, shape_of, template_of
 
@@ -39,6 +39,9 @@ MASKED_MESSAGE = "Unexpected error."
 
 #: Documents kept parsed, and validation results kept per schema (the oldest forgotten first).
 KEPT_DOCUMENTS = 512
+#: Texts longer than this are not kept (their parsed documents still are, by shape or in ``_parse``'s
+#: cache): 512 of them cannot hold more than 32 MiB.
+KEPT_TEXT = 64 * 1024
 
 
 def _translate(error: GraphQLError) -> GraphQLError:
@@ -88,14 +91,16 @@ def _parse(query: str, max_tokens: int) -> DocumentNode:
 
 
 class _Checked:
-    """What a document's checks found, whatever the request's variables: graphql-core's validation
-    errors, the first string literal holding a control character, and its operations."""
+    """A document, and what its checks found whatever the request's variables: graphql-core's validation
+    errors, the first string literal holding a control character, its operations, and the cost of each
+    operation whose cost does not depend on the variables (by operation name, filled as requests come)."""
 
-    __slots__ = ("errors", "literal", "operations")
+    __slots__ = ("costs", "document", "errors", "literal", "operations")
 
     def __init__(self, document: DocumentNode, errors: list[GraphQLError], literal: StringValueNode | None) -> None:
-        self.errors, self.literal = errors, literal
+        self.document, self.errors, self.literal = document, errors, literal
         self.operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        self.costs: dict[str | None, int] = {}
 
     @classmethod
     def validating(cls, document: DocumentNode, schema: Any, rules: Sequence[type]) -> _Checked:
@@ -124,7 +129,7 @@ class RequestPipeline:
     What Strawberry's ``Schema.execute`` does for a schema with one extension, in the same order and with
     the same results, without building the extension and its four hooks' context managers on every request
     (issue 14: a fifth of a trivial request's time). Documents and their checks are kept per
-    schema (``parsed``, ``check``)."""
+    schema (``parsed``, ``check``), and a text sent again finds its document, checks and cost in one lookup."""
 
     def __init__(self, *, max_tokens: int, rules: Sequence[type], max_cost: int) -> None:
         self.max_tokens, self.max_cost = max_tokens, max_cost
@@ -148,20 +153,24 @@ class RequestPipeline:
         return document
 
     def check(self, document: DocumentNode, query: str, cut: Literals | None, schema: GraphQLSchema) -> _Checked:
-        """The document's checks: kept by its text, or by its shape (``schema.shapes``) when only its
-        string literals differ from a valid document's and each is valid where it stands."""
-        found = self._checked.get(query)
-        if found is not None:
-            return found
+        """The document's checks, kept by its text (``kept``): found by its shape (``schema.shapes``) when
+        only its string literals differ from a valid document's and each is valid where it stands, else
+        by graphql-core's validation."""
         shape = self._shapes.get(cut.shape) if cut is not None else None
         if shape is not None and cut is not None and shape.admits(cut.values):
-            return _Checked(document, [], None)
-        found = _Checked.validating(document, schema, self.rules)
-        _kept(self._checked, query, found)
-        if cut is not None and cut.values and not found.errors and found.literal is None:
-            if (kept := shape_of(schema, document, cut)) is not None:
-                _kept(self._shapes, cut.shape, kept)
+            found = _Checked(document, [], None)
+        else:
+            found = _Checked.validating(document, schema, self.rules)
+            if cut is not None and cut.values and not found.errors and found.literal is None:
+                if (kept := shape_of(schema, document, cut)) is not None:
+                    _kept(self._shapes, cut.shape, kept)
+        if len(query) <= KEPT_TEXT:
+            _kept(self._checked, query, found)
         return found
+
+    def kept(self, query: str) -> _Checked | None:
+        """A text's document and checks, when it was checked before."""
+        return self._checked.get(query)
 
     async def execute(
         self, schema: Any, query: str | None, variables: dict[str, Any] | None, context: Any, root: Any,
@@ -173,23 +182,32 @@ class RequestPipeline:
             raise MissingQueryError
         cost: int | None = None
         try:
-            cut = _cut(query)
-            try:
-                document = self.parsed(query, cut)
-            except GraphQLError as error:
-                return self._done(schema, PreExecutionError(data=None, errors=[error]), cost, operation_extensions)
-            except Exception as error:  # noqa: BLE001 - as Strawberry: the request's error, not the server's
-                failed = GraphQLError(str(error), original_error=error)
-                return self._done(schema, PreExecutionError(data=None, errors=[failed]), cost, operation_extensions)
+            found = self.kept(query)
+            if found is None:
+                cut = _cut(query)
+                try:
+                    document = self.parsed(query, cut)
+                except GraphQLError as error:
+                    return self._done(schema, PreExecutionError(data=None, errors=[error]), cost, operation_extensions)
+                except Exception as error:  # noqa: BLE001 - as Strawberry: the request's error, not the server's
+                    failed = GraphQLError(str(error), original_error=error)
+                    return self._done(schema, PreExecutionError(data=None, errors=[failed]), cost, operation_extensions)
+            else:
+                document = found.document
             operation = _operation(document, operation_name)
             if operation is None:
                 raise CannotGetOperationTypeError(operation_name)
             if OperationType(operation.operation.value) not in allowed:
                 raise InvalidOperationTypeError(OperationType(operation.operation.value))
-            found = self.check(document, query, cut, schema._schema)  # noqa: SLF001
+            if found is None:
+                found = self.check(document, query, cut, schema._schema)  # noqa: SLF001
             if errors := [*found.errors, *_policy(variables, operation_name, found)]:
                 return self._done(schema, PreExecutionError(data=None, errors=errors), cost, operation_extensions)
-            cost = query_cost(schema._schema, document, operation_name, variables)  # noqa: SLF001
+            cost = found.costs.get(operation_name)
+            if cost is None:
+                cost, by_variables = costed(schema._schema, document, operation_name, variables)  # noqa: SLF001
+                if not by_variables:
+                    found.costs[operation_name] = cost
             if cost > self.max_cost:
                 return self._done(schema, ExecutionResult(data=None, errors=[GraphQLError(
                     f"The query costs {cost}, over the limit of {self.max_cost} for your kind of caller: ask for "

@@ -7,7 +7,7 @@ from graphql import parse
 
 from domain.access import LIMITS, ActorKind, Permission
 from schema import schema as graphql_schema
-from schema.cost import LIST_ESTIMATE, query_cost
+from schema.cost import LIST_ESTIMATE, costed, query_cost
 
 ORDER_FIELDS = "id number status total { amount } lines { id sku quantity } shipments { id status }"
 
@@ -58,3 +58,37 @@ async def test_a_request_can_ask_what_it_costs(store):
     assert body["extensions"]["cost"] == {"requested": 1 + 1 + 3, "limit": LIMITS[ActorKind.STAFF].max_cost}
     plain = (await store.post("{ orders(first: 3) { nodes { id } } }")).json()
     assert "extensions" not in plain
+
+
+def test_a_cost_says_whether_the_variables_decide_it():
+    def depends(document: str, variables: dict) -> bool:
+        return costed(graphql_schema._schema, parse(document), None, variables)[1]
+
+    assert not depends("query($id: ID!) { order(id: $id) { lines { id } } }", {"id": "x"})
+    assert not depends("query($n: Int) { orders(first: 5) { nodes { id } } }", {"n": 1})
+    assert depends("query($n: Int) { orders(first: $n) { nodes { id } } }", {"n": 7})
+    assert depends("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ["a"]})
+
+
+async def test_one_text_costs_what_its_variables_ask_every_time(store):
+    """A text sent again keeps its cost only when no variable decides it."""
+    partner = await store.key_with(Permission.READ_ORDERS, kind="PARTNER")
+    pages = " ".join(f"p{i}: orders(first: $n) {{ nodes {{ {ORDER_FIELDS} }} }}" for i in range(30))
+    query = f"query($n: Int) {{ {pages} }}"
+
+    async def asked(n: int) -> dict:
+        answer = await store.http.post("/graphql", json={"query": query, "variables": {"n": n},
+                                                         "extensions": {"cost": True}},
+                                       headers={"Authorization": f"Bearer {partner}"})
+        return answer.json()
+
+    small, large, again = await asked(2), await asked(100), await asked(3)
+    assert small["extensions"]["cost"]["requested"] == cost(query, {"n": 2})
+    assert large["data"] is None and large["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert large["errors"][0]["extensions"]["cost"] == cost(query, {"n": 100})
+    assert again["extensions"]["cost"]["requested"] == cost(query, {"n": 3}) != cost(query, {"n": 2})
+    fixed = "{ orders(first: 4) { nodes { id } } }"
+    for _ in range(2):
+        answer = await store.http.post("/graphql", json={"query": fixed, "extensions": {"cost": True}},
+                                       headers={"Authorization": f"Bearer {partner}"})
+        assert answer.json()["extensions"]["cost"]["requested"] == cost(fixed) == 1 + 1 + 4
