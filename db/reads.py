@@ -229,6 +229,9 @@ SORT_COLUMNS = {
     SortField.TOTAL: "total_key",
     SortField.CUSTOMER_NAME: "customer_name_key",
     SortField.UPDATED_AT: "updated_at",
+    # Generated from the status columns (db/migrations/0012_status_sorts.py).
+    SortField.PAYMENT_STATUS: "payment_rank",
+    SortField.FULFILLMENT_STATUS: "fulfillment_rank",
 }
 
 

@@ -323,6 +323,10 @@ def sort_value(record: OrderRecord, sort: SortField) -> Any:
         return record.created_at
     if sort is SortField.UPDATED_AT:
         return record.updated_at
+    if sort is SortField.PAYMENT_STATUS:
+        return d.PAYMENT_LIFECYCLE.index(d.PaymentStatus(record.payment_status))
+    if sort is SortField.FULFILLMENT_STATUS:
+        return d.FULFILLMENT_LIFECYCLE.index(d.FulfillmentStatus(record.fulfillment_status))
     keys = order_keys(number=record.number, email=record.customer_email, name=record.customer_name,
                       total=record.total)
     return keys[SORT_COLUMNS[sort]]

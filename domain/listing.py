@@ -20,6 +20,10 @@ class SortField(enum.Enum):
     CUSTOMER_NAME = "CUSTOMER_NAME"
     #: When the order last changed: a partner catching up reads ascending from its last sync.
     UPDATED_AT = "UPDATED_AT"
+    #: The payment status, in its lifecycle order (``domain.orders.PAYMENT_LIFECYCLE``), then the id.
+    PAYMENT_STATUS = "PAYMENT_STATUS"
+    #: The fulfillment status, in its lifecycle order (``domain.orders.FULFILLMENT_LIFECYCLE``), then the id.
+    FULFILLMENT_STATUS = "FULFILLMENT_STATUS"
 
 
 class SortDirection(enum.Enum):

@@ -21,6 +21,8 @@ class OrderStatus(enum.Enum):
 
 
 class PaymentStatus(enum.Enum):
+    """Declared in lifecycle order, which sorting by payment status follows (``PAYMENT_LIFECYCLE``)."""
+
     UNPAID = "UNPAID"
     PENDING = "PENDING"
     PARTIALLY_PAID = "PARTIALLY_PAID"
@@ -30,6 +32,8 @@ class PaymentStatus(enum.Enum):
 
 
 class FulfillmentStatus(enum.Enum):
+    """Declared in lifecycle order, which sorting by fulfillment status follows (``FULFILLMENT_LIFECYCLE``)."""
+
     UNFULFILLED = "UNFULFILLED"
     IN_PROGRESS = "IN_PROGRESS"
     PARTIALLY_FULFILLED = "PARTIALLY_FULFILLED"
@@ -39,6 +43,12 @@ class FulfillmentStatus(enum.Enum):
     PICKED_UP = "PICKED_UP"
     PARTIALLY_RETURNED = "PARTIALLY_RETURNED"
     RETURNED = "RETURNED"
+
+
+#: The statuses in the order an order goes through them: sorting the orders list by a status follows it
+#: (the database ranks them alike: ``db/migrations/0012_status_sorts.py``, which a new status must follow).
+PAYMENT_LIFECYCLE: tuple[PaymentStatus, ...] = tuple(PaymentStatus)
+FULFILLMENT_LIFECYCLE: tuple[FulfillmentStatus, ...] = tuple(FulfillmentStatus)
 
 
 class ShipmentStatus(enum.Enum):

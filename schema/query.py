@@ -43,6 +43,11 @@ OrderSortField = described_enum(
         "TOTAL": "The order's total, as a number in its checkout currency (currencies are not converted).",
         "CUSTOMER_NAME": "The customer's name, ignoring case.",
         "UPDATED_AT": "When the order last changed: a partner catching up reads ascending from its last sync.",
+        "PAYMENT_STATUS": "The payment status in its lifecycle order (unpaid, pending, partially paid, paid, "
+                          "partially refunded, refunded; ASC in that order), orders of one status by id.",
+        "FULFILLMENT_STATUS": "The fulfillment status in its lifecycle order (unfulfilled, in progress, partially "
+                              "fulfilled, fulfilled, delivered, picked up, partially returned, returned; ASC in "
+                              "that order), orders of one status by id.",
     },
 )
 SortDirectionEnum = described_enum(
