@@ -496,7 +496,21 @@ async def create_order(store_id: str, new: NewOrder, *, now: datetime, statuses:
         ]
     )
     await ledger_rows.insert_payments(str(row.id), new.currency, new.payments, now, new_id)
+    if not new.test:
+        # The store's first real order closes test orders (a no-op once it is set). It locks the store's row
+        # until the order commits, so a test order placed meanwhile waits, then sees it (``real_order_at``).
+        await sql.execute_later(
+            'UPDATE "stores" SET "real_order_at" = $1 WHERE "id" = $2 AND "real_order_at" IS NULL', now, store_id)
     return _order_record(row)
+
+
+async def real_order_at(store_id: str, *, lock: bool = False) -> datetime | None:
+    """When the store received its first real order (None: not yet). ``lock``: in a change, hold the store's
+    row until it commits, so that a real order created meanwhile waits for it (PostgreSQL; a SQLite write
+    transaction holds the whole database)."""
+    locked = " FOR UPDATE" if lock and sql.is_postgres() else ""
+    rows = await sql.fetch(f'SELECT "real_order_at" FROM "stores" WHERE "id" = $1{locked}', store_id)
+    return sql.as_datetime(rows[0]["real_order_at"]) if rows else None
 
 
 async def number_taken(store_id: str, number: str) -> bool:

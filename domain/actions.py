@@ -31,6 +31,7 @@ from domain.self_service import (
     check_self_cancel,
     plan_approve_cancellation,
 )
+from domain.test_orders import check_test_orders_open
 from domain.tracking import check_tracking_allowed
 
 
@@ -189,3 +190,17 @@ def refund_actions(order: Order, refund: Refund, who: Principal,
 
     return RefundActions(retry=_for(who, Permission.REFUND_ORDERS, lambda: retry(False)),
                          retry_by_hand=_for(who, Permission.REFUND_ORDERS, lambda: retry(True)))
+
+
+@dataclass(frozen=True)
+class StoreActions:
+    """What may be done in the store now, beyond any one order: None when allowed, else the error."""
+
+    create_test_order: DomainError | None
+
+
+def store_actions(who: Principal, real_order_at: datetime | None) -> StoreActions:
+    """``real_order_at``: when the store received its first real order (None: not yet)."""
+    return StoreActions(
+        create_test_order=_for(who, Permission.WRITE_ORDERS, lambda: check_test_orders_open(real_order_at)),
+    )

@@ -83,6 +83,7 @@ class ErrorCode(enum.Enum):
     CARRIER_UNAVAILABLE = "CARRIER_UNAVAILABLE"
     #: removeOrderItems: no unit of the order can be removed (each is in a shipment, or refunded before it shipped).
     NOTHING_TO_REMOVE = "NOTHING_TO_REMOVE"
+    TEST_ORDERS_CLOSED = "TEST_ORDERS_CLOSED"
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,8 @@ class OrderFilter:
     created_before: datetime | None = None
     updated_after: datetime | None = None
     updated_before: datetime | None = None
-    #: False: real orders only (the default); True: test orders only; None: both.
-    test: bool | None = False
+    #: False: real orders only; True: test orders only; None: both (the default, as the Orders page lists them).
+    test: bool | None = None
 
 
 @dataclass(frozen=True)

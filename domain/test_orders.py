@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from domain.creation import Address, CreateOrderRequest, Customer, LineRequest
-from domain.errors import DomainError, invalid_input
+from domain.errors import DomainError, ErrorCode, invalid_input
 from domain.money import is_currency, to_currency
 
 CATALOG = (
@@ -19,6 +20,15 @@ TAX_RATE = Decimal("0.08")
 SHIPPING = Decimal("4.95")
 ADDRESS = Address(name="Test Customer", line1="1 Test Street", city="Testville", postal_code="00000",
                   country_code="US")
+
+
+def check_test_orders_open(real_order_at: datetime | None) -> DomainError | None:
+    """Test orders can be placed "until a real order is received" (the store-builder manual): ``real_order_at``
+    is when the store received its first one (None: not yet). Those placed before stay."""
+    if real_order_at is not None:
+        return DomainError(ErrorCode.TEST_ORDERS_CLOSED,
+                           "This store has received a real order, so test orders can no longer be placed.")
+    return None
 
 
 def plan_test_order(currency: str, sequence: int, *, paid: bool) -> CreateOrderRequest | DomainError:

@@ -18,8 +18,10 @@ from domain.actions import (
     OrderActions,
     RefundActions,
     ShipmentActions,
+    StoreActions,
     SupplierOrderActions,
     available_actions,
+    store_actions,
 )
 from domain.actions import refund_actions as domain_refund_actions
 from domain.actions import note_actions as domain_note_actions
@@ -33,7 +35,7 @@ from domain.events import EventType
 from domain.idempotency import check_idempotency_key
 from domain.listing import OrderFilter, OrderQuery, SortDirection, SortField, plan_order_query
 from domain.orders import Order
-from domain.test_orders import plan_test_order
+from domain.test_orders import check_test_orders_open, plan_test_order
 from domain.tokens import DEFAULT_LIFETIME_DAYS, issue_customer_token
 from resolvers import timeline
 from domain.self_service import SelfCancelPolicy, SelfCancelSettings
@@ -214,8 +216,10 @@ LATER_FIELDS = frozenset({"payments", "store_currency", "exchange_rate", "transa
 
 async def create_order(
     ctx: Context, request: CreateOrderRequest, *, idempotency_key: str | None, notify_customer: bool | None = None,
+    test_order: bool = False,
 ) -> tuple[OrderRecord, str] | DomainError:
-    """Validate and store a new order; answer with it and its customer access token."""
+    """Validate and store a new order; answer with it and its customer access token. ``test_order``: placed by
+    ``createTestOrder``, which the store's first real order closes (checked under the store's lock)."""
     who = require(ctx, Permission.WRITE_ORDERS)
     if error := check_idempotency_key(idempotency_key, required=False):
         return error
@@ -236,6 +240,8 @@ async def create_order(
         now = ctx.now()
         try:
             async with timeline.change(ctx):
+                if test_order and (closed := check_test_orders_open(await repo.real_order_at(who.store_id, lock=True))):
+                    return closed
                 if new.number is not None and await repo.number_taken(who.store_id, new.number):
                     return taken(new.number)
                 status, payment, fulfillment = initial_statuses(new)
@@ -282,4 +288,10 @@ async def create_test_order(ctx: Context, currency: str, *, paid: bool) -> tuple
     request = plan_test_order(currency, sequence, paid=paid)
     if isinstance(request, DomainError):
         return request
-    return await create_order(ctx, request, idempotency_key=None)
+    return await create_order(ctx, request, idempotency_key=None, test_order=True)
+
+
+async def actions_in_store(ctx: Context) -> StoreActions:
+    """What the caller may do in its store now (``Query.storeActions``; needs READ_ORDERS)."""
+    who = require(ctx, Permission.READ_ORDERS)
+    return store_actions(who, await repo.real_order_at(who.store_id))

@@ -114,6 +114,8 @@ ErrorCode = described_enum(
         "idempotency key for a label (a retry never buys twice).",
         "NOTHING_TO_REMOVE": "`removeOrderItems` was asked, but no unit of the order can be removed: every unit is "
         "in a shipment (shipped, or being packed) or was refunded already.",
+        "TEST_ORDERS_CLOSED": "`createTestOrder` was asked, but the store has received a real order: test orders "
+        "can be placed only until then (those placed before stay).",
     },
 )
 
@@ -243,6 +245,9 @@ CarrierUnavailableError = _error_type(
 )
 NothingToRemoveError = _error_type(
     DomainErrorCode.NOTHING_TO_REMOVE, "No unit of the order can be removed: each is in a shipment or refunded."
+)
+TestOrdersClosedError = _error_type(
+    DomainErrorCode.TEST_ORDERS_CLOSED, "The store has received a real order, so no more test orders can be placed."
 )
 NoCancellationRequestError = _error_type(
     DomainErrorCode.NO_CANCELLATION_REQUEST, "The order has no cancellation request waiting for a decision."
@@ -396,6 +401,7 @@ _SIMPLE = {
     DomainErrorCode.CARRIER_REJECTED: CarrierRejectedError,
     DomainErrorCode.CARRIER_UNAVAILABLE: CarrierUnavailableError,
     DomainErrorCode.NOTHING_TO_REMOVE: NothingToRemoveError,
+    DomainErrorCode.TEST_ORDERS_CLOSED: TestOrdersClosedError,
 }
 
 

@@ -40,6 +40,7 @@ from schema.errors import (
     OrderNotFoundError,
     OrderNotPaidError,
     OrderNumberTakenError,
+    TestOrdersClosedError,
     OrderShippedError,
     PaymentNotPendingError,
     PaymentPendingError,
@@ -224,7 +225,7 @@ class SettlePaymentSuccess:
 
 
 CreateTestOrderResult = Annotated[
-    CreateTestOrderSuccess | InvalidInputError | InvalidAmountError,
+    CreateTestOrderSuccess | InvalidInputError | InvalidAmountError | TestOrdersClosedError,
     strawberry.union("CreateTestOrderResult", description="The test order, or why it was refused."),
 ]
 SettlePaymentResult = Annotated[
@@ -395,8 +396,8 @@ class Mutation(FulfillmentMutations, ShippingMutations, LabelMutations, SelfServ
         record, note_id = result
         return DeleteNoteSuccess(order=Order.of(record), deleted_note_id=to_global_id("Note", note_id))
 
-    @strawberry.mutation(description="Place a realistic test order, left out of lists unless asked for. "
-                         "Needs WRITE_ORDERS.")
+    @strawberry.mutation(description="Place a realistic test order (listed, marked `test`), until the store "
+                         "receives its first real order: then TEST_ORDERS_CLOSED. Needs WRITE_ORDERS.")
     async def create_test_order(
         self, info: Info,
         input: Annotated[CreateTestOrderInput | None, strawberry.argument(

@@ -33,6 +33,7 @@ from schema.types import (
     OrderStatus,
     PageInfo,
     PaymentStatus,
+    StoreActions,
 )
 
 
@@ -70,8 +71,9 @@ class OrderFilterInput:
     )
     updated_before: datetime | None = strawberry.field(default=None, description="Last changed before this time.")
     test: bool | None = strawberry.field(
-        default=False,
-        description="Absent or false: real orders only. True: test orders only. Null: both.",
+        default=None,
+        description="Absent or null: real and test orders alike (each says `test`), as the Orders page shows "
+        "them. False: real orders only. True: test orders only.",
     )
 
     def to_domain(self) -> DomainOrderFilter:
@@ -124,7 +126,8 @@ class Query(KeyQueries, FeedQueries, WebhookQueries, NotificationQueries, Paymen
         last: Annotated[int | None, strawberry.argument(description="Page size from the end (max 100).")] = None,
         before: Annotated[str | None, strawberry.argument(description="End before this cursor.")] = None,
         filter: Annotated[OrderFilterInput | None, strawberry.argument(
-            description="Only orders matching every given criterion. Test orders are left out unless asked for."
+            description="Only orders matching every given criterion. Test orders are listed too, marked `test`, "
+            "unless `test: false` leaves them out."
         )] = strawberry.UNSET,
         sort: Annotated[OrderSortInput | None, strawberry.argument(
             description="The order of the list; default newest first."
@@ -152,6 +155,11 @@ class Query(KeyQueries, FeedQueries, WebhookQueries, NotificationQueries, Paymen
                 start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
             ),
         )
+
+    @strawberry.field(description="What can be done in the store now, beyond any one order, decided by the "
+                      "mutations' own policies. Needs READ_ORDERS.")
+    async def store_actions(self, info: Info) -> StoreActions:
+        return StoreActions.of(await orders.actions_in_store(info.context))
 
     @strawberry.field(description="Any object by its global id, or null. Needs READ_ORDERS (a customer access "
                       "token: its order only).")

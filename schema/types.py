@@ -361,6 +361,17 @@ class SupplierOrder(Node):
                                     mark_shipped=ActionAvailability.of(actions.mark_shipped))
 
 
+@strawberry.type(description="What can be done in the store now, beyond any one order.")
+class StoreActions:
+    create_test_order: ActionAvailability = strawberry.field(
+        description="`createTestOrder`: open until the store receives its first real order."
+    )
+
+    @classmethod
+    def of(cls, actions: order_resolvers.StoreActions) -> StoreActions:
+        return cls(create_test_order=ActionAvailability.of(actions.create_test_order))
+
+
 @strawberry.type(description="What can be done to the order now, decided by the mutations' own policies.")
 class OrderActions:
     cancel: ActionAvailability = strawberry.field(description="`cancelOrder`.")

@@ -34,6 +34,8 @@ class Store(Model):
     refund_amounts_in = fields.CharField(max_length=8, default="CHECKOUT", db_default="CHECKOUT")
     #: Where parcels leave from, the package presets, the built-in carrier's rate table (null: none yet).
     shipping_settings = fields.JSONField(null=True)
+    #: When the store received its first real order (null: none yet). From then on, no new test orders.
+    real_order_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

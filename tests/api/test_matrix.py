@@ -103,6 +103,14 @@ async def plain(store: Store) -> Subject:
     return Subject(order, token, {"line": order["lines"][0]["id"]})
 
 
+async def test_orders_open(store: Store) -> Subject:
+    """An order, in a store that takes test orders again (its first real order forgotten): createTestOrder
+    is then refused only for what the caller may not do."""
+    s = await plain(store)
+    await sql.execute('UPDATE "stores" SET "real_order_at" = NULL WHERE "id" = $1', store.id)
+    return s
+
+
 async def pending_payment(store: Store) -> Subject:
     order, token = await new_order(store, paymentPending=True)
     return Subject(order, token)
@@ -256,7 +264,9 @@ OPERATIONS = [
               "query($search: String) { orders(search: $search) { nodes { id } } }"),
     Operation("apiKeys", (P.MANAGE_KEYS,), with_key, lambda s: {}, "{ apiKeys { id } }"),
     Operation("createOrder", W, plain, lambda s: order_input(number=f"N-{uuid.uuid4().hex[:8]}"), targeted=False),
-    Operation("createTestOrder", W, plain, lambda s: {"currency": "EUR"}, targeted=False),
+    Operation("createTestOrder", W, test_orders_open, lambda s: {"currency": "EUR"}, targeted=False),
+    Operation("storeActions", (P.READ_ORDERS,), plain, lambda s: {}, "{ storeActions { createTestOrder { allowed } } }",
+              targeted=False),
     # A cancel refunds by default: it moves money, so it needs REFUND_ORDERS too.
     Operation("cancelOrder", (P.CANCEL_ORDERS, P.REFUND_ORDERS), plain, lambda s: {**oid(s), "reason": "FRAUD"}),
     Operation("refundOrder", R, plain, lambda s: {**oid(s), "reason": "OTHER", "shipping": "1.00",

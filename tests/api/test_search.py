@@ -70,8 +70,8 @@ def way(request, monkeypatch):
     return request.param
 
 
-def expected(text: str, *, test: bool | None = False) -> list[str]:
-    """What LIKE finds: the real orders (or test ones) in the default order, newest first."""
+def expected(text: str, *, test: bool | None = None) -> list[str]:
+    """What LIKE finds: the orders (or the real or test ones) in the default order, newest first."""
     folded = text.strip().casefold()
     rows = [(i, number + ("/2" if i >= len(CUSTOMERS) else ""), email, name)
             for i, (number, email, name) in enumerate(CUSTOMERS * 2)]

@@ -34,6 +34,8 @@ async def main():
     _n, rows = await conn.execute_query('SELECT "number_key", "customer_email_key", "customer_name_key", '
                                         '"total_key", "payment_pending" FROM "orders"')
     keys = {k: rows[0][k] for k in rows[0].keys()}
+    from db import models as m
+    store = await m.Store.get(id=sys.argv[2])
     from db import events, notifications
     (event,) = (await events.events_by_order([record.id]))[record.id]
     (note,) = (await notifications.by_order([record.id]))[record.id]
@@ -47,7 +49,8 @@ async def main():
                       "payments": [[p.provider.value, str(p.amount), p.status.value] for p in order.payments],
                       "refund": [[r.status.value, str(r.total), [[p.provider.value, str(p.amount), p.status.value,
                                   p.payment_id == order.payments[0].id] for p in r.parts]] for r in order.refunds],
-                      "refundable": str(order.amount_paid)}))
+                      "refundable": str(order.amount_paid),
+                      "real_order_at": store.real_order_at.isoformat() if store.real_order_at else None}))
     await Tortoise.close_connections()
 asyncio.run(main())
 """
@@ -82,7 +85,9 @@ async def test_migrating_a_database_that_holds_orders_keeps_them(empty_db):
                     # What was paid becomes the ledger's payment, and the refund its one part of it.
                     "payments": [["MANUAL", "26.50", "SUCCEEDED"]],
                     "refund": [["SUCCEEDED", "5.00", [["MANUAL", "5.00", "SUCCEEDED", True]]]],
-                    "refundable": "26.50"}
+                    "refundable": "26.50",
+                    # Its first real order closed test orders (createTestOrder) when it was placed.
+                    "real_order_at": "2025-01-02T00:00:00+00:00"}
 
 
 def test_every_model_change_has_its_migration():
