@@ -11,11 +11,13 @@ from domain.orders import (
     NOT_LEFT,
     LEFT_WAREHOUSE,
     CancelReason,
+    FulfillmentStatus,
     Order,
     OrderStatus,
     PaymentStatus,
     Refund,
     SupplierOrderStatus,
+    fulfillment_status,
     payment_status,
     refundable,
     refunded_quantity,
@@ -47,6 +49,8 @@ class CancelPlan:
     restock_units: int
     staff_note: str | None
     payment_status: PaymentStatus
+    #: CANCELED (``fulfillment_status``): nothing of a canceled order will ship.
+    fulfillment_status: FulfillmentStatus
     #: Canceling keeps money that was paid: the actor needs the elevated
     #: cancel-without-refund permission (checked by the caller, who knows the actor).
     keeps_payment: bool
@@ -129,7 +133,7 @@ def plan_cancel(order: Order, request: CancelRequest, *, refund_id: str, new_id:
         return CancelPlan(
             reason=request.reason, refund=None, restock=request.restock,
             restock_units=_unrefunded_units(order) if request.restock else 0, staff_note=note,
-            payment_status=payment_status(after), keeps_payment=False, voids_pending_payment=True,
+            payment_status=payment_status(after), fulfillment_status=fulfillment_status(after), keeps_payment=False, voids_pending_payment=True,
         )
     money_left = refundable(order).total > 0
     refund = None
@@ -147,7 +151,7 @@ def plan_cancel(order: Order, request: CancelRequest, *, refund_id: str, new_id:
     return CancelPlan(
         reason=request.reason, refund=refund, restock=request.restock,
         restock_units=_unrefunded_units(order) if request.restock else 0, staff_note=note,
-        payment_status=payment_status(after),
+        payment_status=payment_status(after), fulfillment_status=fulfillment_status(after),
         keeps_payment=money_left and not request.refund and not order.payments_managed_externally,
     )
 
@@ -184,5 +188,5 @@ def plan_platform_cancellation(order: Order, request: CancelRequest, reference: 
     return CancelPlan(
         reason=request.reason, refund=None, restock=request.restock,
         restock_units=_unrefunded_units(order) if request.restock else 0, staff_note=note,
-        payment_status=payment_status(after), keeps_payment=False, voids_pending_payment=order.payment_pending,
+        payment_status=payment_status(after), fulfillment_status=fulfillment_status(after), keeps_payment=False, voids_pending_payment=order.payment_pending,
     )

@@ -43,6 +43,8 @@ class FulfillmentStatus(enum.Enum):
     PICKED_UP = "PICKED_UP"
     PARTIALLY_RETURNED = "PARTIALLY_RETURNED"
     RETURNED = "RETURNED"
+    #: The order was canceled before anything shipped: nothing will be (the manual's list has it).
+    CANCELED = "CANCELED"
 
 
 #: The statuses in the order an order goes through them: sorting the orders list by a status follows it
@@ -464,8 +466,10 @@ def fulfillment_status(order: Order) -> FulfillmentStatus:
     parcel waiting in store has not left); some units left (or some still to
     ship) is PARTIALLY_FULFILLED; all left is FULFILLED, PICKED_UP once every
     shipment was collected in store, or DELIVERED once every one is delivered
-    or collected.
+    or collected. A canceled order, which nothing of left, is CANCELED: nothing will ship.
     """
+    if order.status is OrderStatus.CANCELED and not any(shipped_quantity(order, line.id) for line in order.lines):
+        return FulfillmentStatus.CANCELED
     active = [s for s in order.shipments if s.status is not ShipmentStatus.CANCELED]
     returned = sum(returned_quantity(order, line.id) for line in order.lines)
     if returned:

@@ -74,7 +74,8 @@ async def record_cancellation(ctx: Context, locked: Locked, plan: CancelPlan, *,
     if plan.voids_pending_payment:
         await void_pending_payments(record.id, now)
     timeline.update_order(ctx, record.id, status="CANCELED", cancel_reason=plan.reason.value, canceled_at=now,
-                          payment_status=plan.payment_status.value, **voided)
+                          payment_status=plan.payment_status.value, fulfillment_status=plan.fulfillment_status.value,
+                          **voided)
     pending = locked.order.cancellation_request
     answers_request = pending is not None and pending.status is CancellationRequestStatus.PENDING
     if answers_request:

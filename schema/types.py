@@ -71,6 +71,7 @@ FulfillmentStatus = described_enum(d.FulfillmentStatus, description="How far the
     "PICKED_UP": "Every unit was collected by the customer in store.",
     "PARTIALLY_RETURNED": "Some shipped units came back.",
     "RETURNED": "Every shipped unit came back, and nothing is left to ship.",
+    "CANCELED": "The order was canceled before anything shipped: nothing will.",
 })
 ShippingPoint = described_enum(d.ShippingPoint, description="How a shipment reaches the customer.", values={
     "LOCAL": "Delivered within the store's country, by a carrier or by the store.",

@@ -227,6 +227,9 @@ async def test_status_filters_and_test_orders_listed_by_default_each_marked(stor
     assert await numbers({"paymentStatus": ["PAID"]}) == ["P", "S", "T"]
     assert await numbers({"paymentStatus": ["UNPAID", "REFUNDED"]}) == ["C", "U"]
     assert await numbers({"fulfillmentStatus": ["FULFILLED"]}) == ["S"]
+    # A canceled order will never ship: it is not among those still to ship.
+    assert await numbers({"fulfillmentStatus": ["UNFULFILLED"]}) == ["P", "T", "U"]
+    assert await numbers({"fulfillmentStatus": ["CANCELED"]}) == ["C"]
     assert await numbers({"test": True}) == ["T"]
     assert paid and unpaid
 

@@ -1139,6 +1139,8 @@ def derived_payment_status(s: dict[str, Any], paid: Decimal, refunded: Decimal) 
 
 def derived_fulfillment_status(s: dict[str, Any]) -> str:
     """domain.orders.fulfillment_status over what the order shows (unfulfilledQuantity: units to ship)."""
+    if s["status"] == "CANCELED" and not any(line["fulfilledQuantity"] for line in s["lines"]):
+        return "CANCELED"
     active = [sh for sh in s["shipments"] if sh["status"] != "CANCELED"]
     remaining = any(line["unfulfilledQuantity"] for line in s["lines"])
     returned = sum(line["returnedQuantity"] for line in s["lines"])

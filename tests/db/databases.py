@@ -112,6 +112,19 @@ async def execute(url: str, sql: str) -> None:
         await conn.close()
 
 
+async def fetch(url: str, sql: str) -> list[dict[str, Any]]:
+    """The rows of one query of plain SQL (no parameters), as dicts."""
+    if ENGINE == "sqlite":
+        with sqlite3.connect(url.removeprefix("sqlite://")) as db:
+            db.row_factory = sqlite3.Row
+            return [dict(row) for row in db.execute(sql)]
+    conn = await _postgres(url)
+    try:
+        return [dict(row) for row in await conn.fetch(sql)]
+    finally:
+        await conn.close()
+
+
 async def snapshot(url: str) -> dict[str, dict[str, Any]]:
     """Per table: its columns, indexes (uniqueness and columns), foreign keys and checks, and
     every row (sorted). Names the engine chooses itself (a rebuilt table's unique index) and the

@@ -11,12 +11,13 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest_asyncio
 
 from tests.conftest import scratch_database
-from tests.db.databases import OLD_ROWS, ORDER_ID, STORE_ID, insert
+from tests.db.databases import OLD_ROWS, ORDER_ID, STORE_ID, fetch, insert
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRST = "ordergraph.0001_initial"
@@ -88,6 +89,24 @@ async def test_migrating_a_database_that_holds_orders_keeps_them(empty_db):
                     "refundable": "26.50",
                     # Its first real order closed test orders (createTestOrder) when it was placed.
                     "real_order_at": "2025-01-02T00:00:00+00:00"}
+
+
+async def test_orders_canceled_before_are_told_canceled_and_back(empty_db):
+    """0014: a canceled order's fulfillment status is CANCELED; going back, UNFULFILLED as older code says."""
+    _run(empty_db, "-m", "app", "migrate", "--target", FIRST)
+    order = dict(next(row for table, row in OLD_ROWS if table == "orders"))
+    canceled = {**order, "id": uuid.uuid4(), "number": "1002", "status": "CANCELED", "fulfillment_status": "UNFULFILLED",
+                "cancel_reason": "CUSTOMER", "canceled_at": order["created_at"]}
+    await insert(empty_db, [*OLD_ROWS, ("orders", canceled)])
+
+    async def statuses() -> dict[str, str]:
+        rows = await fetch(empty_db, 'SELECT "number", "fulfillment_status" FROM "orders"')
+        return {row["number"]: row["fulfillment_status"] for row in rows}
+
+    _run(empty_db, "-m", "app", "migrate")
+    assert await statuses() == {"1001": "PARTIALLY_FULFILLED", "1002": "CANCELED"}
+    _run(empty_db, "-m", "app", "migrate", "--target", "ordergraph.0013_test_orders_closed")
+    assert await statuses() == {"1001": "PARTIALLY_FULFILLED", "1002": "UNFULFILLED"}
 
 
 def test_every_model_change_has_its_migration():

@@ -1,10 +1,11 @@
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
 from domain.cancel import CancelPlan, CancelRequest, plan_cancel
 from domain.errors import ErrorCode
-from domain.orders import CancelReason, OrderStatus, PaymentStatus, ShipmentStatus
+from domain.orders import CancelReason, FulfillmentStatus, OrderStatus, PaymentStatus, ShipmentStatus, fulfillment_status
 from tests.unit.builders import line, order, refund, shipment
 
 
@@ -105,3 +106,13 @@ def test_canceling_an_order_whose_payment_is_pending_voids_the_payment():
     plan = cancel(order(payment_pending=True))
     assert plan.refund is None and plan.voids_pending_payment and not plan.keeps_payment
     assert plan.payment_status is PaymentStatus.UNPAID
+
+
+def test_a_canceled_order_will_never_ship_so_its_fulfillment_reads_canceled():
+    o = order(line(quantity=2, price="10.00"), shipments=(shipment(status=ShipmentStatus.CANCELED),))
+    plan = cancel(o)
+    assert plan.fulfillment_status is FulfillmentStatus.CANCELED
+    assert fulfillment_status(o) is FulfillmentStatus.UNFULFILLED
+    assert fulfillment_status(replace(o, status=OrderStatus.CANCELED)) is FulfillmentStatus.CANCELED
+    kept = cancel(o, refund=False)
+    assert kept.fulfillment_status is FulfillmentStatus.CANCELED and kept.refund is None
