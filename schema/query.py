@@ -47,8 +47,8 @@ OrderSortField = described_enum(
         "PAYMENT_STATUS": "The payment status in its lifecycle order (unpaid, pending, partially paid, paid, "
                           "partially refunded, refunded; ASC in that order), orders of one status by id.",
         "FULFILLMENT_STATUS": "The fulfillment status in its lifecycle order (unfulfilled, in progress, partially "
-                              "fulfilled, fulfilled, delivered, picked up, partially returned, returned; ASC in "
-                              "that order), orders of one status by id.",
+                              "fulfilled, fulfilled, delivered, picked up, partially returned, returned, canceled; "
+                              "ASC in that order), orders of one status by id.",
     },
 )
 SortDirectionEnum = described_enum(
