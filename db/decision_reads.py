@@ -39,7 +39,7 @@ REFUND_COLUMNS = ("id", "order_id", "status", "reason", "note", "currency", "sub
 REFUND_LINE_COLUMNS = ("refund_id", "line_id", "quantity", "amount", "restock", "removed")
 PART_COLUMNS = ("id", "refund_id", "order_id", "payment_id", "provider", "amount", "status", "reference",
                 "failure_reason", "retries", "position", "created_at", "updated_at")
-RETURN_COLUMNS = ("id", "order_id", "created_at")
+RETURN_COLUMNS = ("id", "order_id", "created_at", "reason")
 RETURN_LINE_COLUMNS = ("order_return_id", "line_id", "quantity", "restock")
 SUPPLIER_ORDER_COLUMNS = ("id", "order_id", "supplier_name", "external_id", "status", "created_at", "updated_at",
                           "cancel_reason")
@@ -123,7 +123,7 @@ def return_records(rows: Sequence[dict[str, Any]], line_rows: Sequence[dict[str,
     for r in rows:
         out[str(r["order_id"])].append(ReturnRecord(id=str(r["id"]), order_id=str(r["order_id"]),
                                                     created_at=_at(r["created_at"]),
-                                                    lines=tuple(lines.get(str(r["id"]), ()))))
+                                                    lines=tuple(lines.get(str(r["id"]), ())), reason=r["reason"]))
     return out
 
 

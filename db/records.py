@@ -153,6 +153,8 @@ class ReturnRecord:
     order_id: str
     created_at: datetime
     lines: tuple[ReturnLineRecord, ...]
+    #: CUSTOMER_RETURN or RETURNED_TO_SENDER.
+    reason: str = "CUSTOMER_RETURN"
 
 
 @dataclass(frozen=True)

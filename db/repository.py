@@ -138,7 +138,8 @@ def to_domain(
             for r in refunds
         ),
         returns=tuple(
-            d.Return(id=r.id, lines=tuple(d.ReturnLine(rl.line_id, rl.quantity, rl.restock) for rl in r.lines))
+            d.Return(id=r.id, lines=tuple(d.ReturnLine(rl.line_id, rl.quantity, rl.restock) for rl in r.lines),
+                     reason=d.ReturnReason(r.reason))
             for r in returns
         ),
         supplier_orders=tuple(
@@ -635,7 +636,7 @@ async def delete_note(note_id: str) -> None:
 
 
 async def insert_return(order_id: str, returned: d.Return, now: datetime) -> None:
-    await m.Return.create(id=returned.id, order_id=order_id, created_at=now)
+    await m.Return.create(id=returned.id, order_id=order_id, reason=returned.reason.value, created_at=now)
     await m.ReturnLine.bulk_create([
         m.ReturnLine(id=new_id(), order_return_id=returned.id, line_id=rl.line_id, quantity=rl.quantity,
                      restock=rl.restock)

@@ -1,4 +1,6 @@
-"""returnOrder: shipped units that came back."""
+"""returnOrder: shipped units that came back, as the manual has it: sent back by the customer after delivery,
+or brought back by the carrier when the delivery failed (``RETURNED_TO_SENDER``). Units still on their way
+cannot come back yet."""
 
 from __future__ import annotations
 
@@ -10,10 +12,10 @@ from domain.orders import (
     Order,
     Return,
     ReturnLine,
+    ReturnReason,
     check_line_quantities,
     fulfillment_status,
-    returned_quantity,
-    shipped_quantity,
+    returnable_quantity,
 )
 
 
@@ -30,32 +32,42 @@ class ReturnPlan:
     fulfillment_status: FulfillmentStatus
 
 
-def returnable_quantity(order: Order, line_id: str) -> int:
-    """Units that can still come back: shipped less already returned."""
-    return shipped_quantity(order, line_id) - returned_quantity(order, line_id)
+#: What each reason's units are, for the errors.
+_UNITS = {
+    ReturnReason.CUSTOMER_RETURN: "that were delivered",
+    ReturnReason.RETURNED_TO_SENDER: "whose delivery failed",
+}
 
 
-def check_return_allowed(order: Order) -> DomainError | None:
-    """Something must have shipped and not yet come back."""
-    if not any(returnable_quantity(order, line.id) for line in order.lines):
-        return DomainError(ErrorCode.NOTHING_TO_RETURN, "No shipped unit of this order is left to return.")
-    return None
+def check_return_allowed(order: Order, reason: ReturnReason | None = None) -> DomainError | None:
+    """Some unit must be able to come back (for ``reason``; None: for either)."""
+    reasons = tuple(ReturnReason) if reason is None else (reason,)
+    if any(returnable_quantity(order, line.id, r) for r in reasons for line in order.lines):
+        return None
+    if reason is ReturnReason.RETURNED_TO_SENDER:
+        message = "No unit of this order whose delivery failed is left to come back."
+    else:
+        message = ("No delivered unit of this order is left to return (units on their way come back once "
+                   "delivered, or once their delivery failed).")
+    return DomainError(ErrorCode.NOTHING_TO_RETURN, message)
 
 
-def plan_return(order: Order, lines: tuple[ReturnLineRequest, ...], *, return_id: str) -> ReturnPlan | DomainError:
-    """Only shipped units come back, never more than shipped less already returned."""
-    if error := check_return_allowed(order):
+def plan_return(order: Order, lines: tuple[ReturnLineRequest, ...], *, return_id: str,
+                reason: ReturnReason = ReturnReason.CUSTOMER_RETURN) -> ReturnPlan | DomainError:
+    """Units come back for their reason: a customer's return takes delivered (or collected) units, the
+    carrier's takes units whose delivery failed; never more than that less what already came back so."""
+    if error := check_return_allowed(order, reason):
         return error
     if not lines:
         return invalid_input("lines", "a return needs at least one line")
     checked = check_line_quantities(
         order, ((item.line_id, item.quantity) for item in lines),
-        available=lambda line: returnable_quantity(order, line.id), what="a return",
-        units="that shipped can still come back",
+        available=lambda line: returnable_quantity(order, line.id, reason), what="a return",
+        units=f"{_UNITS[reason]} can still come back",
     )
     if isinstance(checked, DomainError):
         return checked
     out = [ReturnLine(line.id, quantity, item.restock) for (line, quantity), item in zip(checked, lines, strict=True)]
-    returned = Return(id=return_id, lines=tuple(out))
+    returned = Return(id=return_id, lines=tuple(out), reason=reason)
     after = replace(order, returns=(*order.returns, returned))
     return ReturnPlan(returned=returned, fulfillment_status=fulfillment_status(after))

@@ -15,6 +15,7 @@ from domain.orders import (
     ShipmentStatus,
     ShippingPoint,
     fulfillment_status,
+    returns_outrun_shipments,
     unshipped_quantity,
 )
 from domain.tracking import (
@@ -198,6 +199,8 @@ def plan_update_shipment(
     if update.status is not None and update.status is not shipment.status:
         if error := check_transition(shipment, update.status):
             return error
+        if error := check_not_back(order, shipment, update.status):
+            return error
         changed = replace(changed, status=update.status)
     if shipment.shipping_point is ShippingPoint.PICKUP and (update.tracking_number or update.carrier):
         return invalid_input("shippingPoint", "a pickup in store has no carrier or tracking number")
@@ -240,10 +243,29 @@ def plan_mark_delivered(order: Order, shipment_id: str) -> ShipmentPlan | Domain
     if shipment.label_purchased and shipment.status is not S.CANCELED:
         return carrier_managed(shipment)
     final = S.PICKED_UP if shipment.shipping_point is ShippingPoint.PICKUP else S.DELIVERED
-    if error := check_transition(shipment, final):
+    if error := check_transition(shipment, final) or check_not_back(order, shipment, final):
         return error
     delivered = replace(shipment, status=final)
     return ShipmentPlan(shipment=delivered, fulfillment_status=_after(order, delivered))
+
+
+def _came_back(order: Order, shipment: Shipment, to: ShipmentStatus) -> bool:
+    """Whether moving the shipment to ``to`` would leave units that came back to the sender without the
+    failed delivery they came back from."""
+    moved = replace(shipment, status=to)
+    return returns_outrun_shipments(replace(order, shipments=tuple(moved if s.id == shipment.id else s
+                                                                   for s in order.shipments)))
+
+
+def check_not_back(order: Order, shipment: Shipment, to: ShipmentStatus) -> DomainError | None:
+    """A shipment whose units came back to the store after its delivery failed (``RETURNED_TO_SENDER``)
+    goes nowhere: the parcel is no longer with the carrier."""
+    if not _came_back(order, shipment, to):
+        return None
+    return DomainError(
+        ErrorCode.INVALID_SHIPMENT_TRANSITION,
+        "Units of this shipment came back to the store after its delivery failed: it cannot move on.",
+        shipment_status=shipment.status.value, requested_status=to.value)
 
 
 def plan_void_shipment(order: Order, shipment_id: str) -> ShipmentPlan | DomainError:
@@ -275,7 +297,8 @@ def plan_tracking_update(order: Order, shipment_id: str, status: ShipmentStatus 
     if shipment is None or shipment.status is S.CANCELED:
         return None
     changed = shipment
-    if status is not None and status is not shipment.status and status in transitions(shipment)[shipment.status]:
+    if (status is not None and status is not shipment.status and status in transitions(shipment)[shipment.status]
+            and not _came_back(order, shipment, status)):
         changed = replace(changed, status=status)
     if estimated_delivery is not None and estimated_delivery != shipment.estimated_delivery:
         changed = replace(changed, estimated_delivery=estimated_delivery)

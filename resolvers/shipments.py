@@ -19,7 +19,7 @@ from domain.shipments import (
     plan_update_shipment,
     plan_void_shipment,
 )
-from domain.orders import Order, Shipment, ShipmentStatus
+from domain.orders import Order, ReturnReason, Shipment, ShipmentStatus
 from resolvers import timeline
 from resolvers.common import Locked, principal, require, with_locked_order
 from resolvers.context import Context
@@ -151,13 +151,15 @@ async def void_shipment(ctx: Context, shipment_id: str | None) -> ShipmentOutcom
 
 
 async def return_order(
-    ctx: Context, order_id: str | None, lines: tuple[ReturnLineRequest, ...], *, notify_customer: bool | None
+    ctx: Context, order_id: str | None, lines: tuple[ReturnLineRequest, ...], *,
+    reason: ReturnReason = ReturnReason.CUSTOMER_RETURN, notify_customer: bool | None,
 ) -> tuple[OrderRecord, ReturnRecord] | DomainError:
-    """Record shipped units that came back."""
+    """Record shipped units that came back: delivered ones the customer sent back, or (``RETURNED_TO_SENDER``)
+    ones whose delivery failed."""
     who = require(ctx, Permission.WRITE_ORDERS)
 
     async def decide(locked: Locked) -> str | DomainError:
-        plan = plan_return(locked.order, lines, return_id=repo.new_id())
+        plan = plan_return(locked.order, lines, return_id=repo.new_id(), reason=reason)
         if isinstance(plan, DomainError):
             return plan
         now, record = ctx.now(), locked.record
@@ -165,9 +167,10 @@ async def return_order(
         timeline.update_order(ctx, record.id, fulfillment_status=plan.fulfillment_status.value)
         units = sum(rl.quantity for rl in plan.returned.lines)
         restocked = sum(rl.quantity for rl in plan.returned.lines if rl.restock)
+        how = " undelivered, from the carrier" if reason is ReturnReason.RETURNED_TO_SENDER else ""
         timeline.event(ctx, record.id, EventType.ORDER_RETURNED,
-                       f"{units} unit(s) came back" + (f", {restocked} restocked." if restocked else "."),
-                       {"returnId": plan.returned.id, "units": units}, notify=notify_customer)
+                       f"{units} unit(s) came back{how}" + (f", {restocked} restocked." if restocked else "."),
+                       {"returnId": plan.returned.id, "units": units, "reason": reason.value}, notify=notify_customer)
         return plan.returned.id
 
     return_id = await with_locked_order(ctx, order_id, decide)

@@ -14,7 +14,8 @@ from schema.scalars import Decimal
 from schema.refunds import RefundReason
 from domain.creation import Address as DomainAddress
 from domain.creation import LineShippingRequest
-from schema.types import CancelReason, ShipmentStatus, ShippingPoint
+from domain.orders import ReturnReason as DomainReturnReason
+from schema.types import CancelReason, ReturnReason, ShipmentStatus, ShippingPoint
 
 
 def or_default(value, default):
@@ -282,6 +283,11 @@ class ReturnLineInput:
 class ReturnOrderInput:
     order_id: strawberry.ID = strawberry.field(description="The order's global id.")
     lines: list[ReturnLineInput] = strawberry.field(description="What came back.")
+    reason: ReturnReason | None = strawberry.field(
+        default=DomainReturnReason.CUSTOMER_RETURN,
+        description="CUSTOMER_RETURN (the default): delivered units the customer sent back. RETURNED_TO_SENDER: "
+        "units of shipments whose delivery failed, back from the carrier. Units still on their way cannot "
+        "come back yet.")
     notify_customer: bool | None = strawberry.field(default=None, description=notify_description(
         "The return-received email"))
 

@@ -78,6 +78,11 @@ ShippingPoint = described_enum(d.ShippingPoint, description="How a shipment reac
     "INTERNATIONAL": "Delivered abroad: needs its carrier and tracking number.",
     "PICKUP": "Collected by the customer in store: READY_FOR_PICKUP, then PICKED_UP.",
 })
+ReturnReason = described_enum(d.ReturnReason, description="Why units came back.", values={
+    "CUSTOMER_RETURN": "The customer sent back units that were delivered (or collected in store).",
+    "RETURNED_TO_SENDER": "The carrier could not deliver them (the shipment's delivery failed): the parcel came "
+    "back to the store.",
+})
 ShipmentStatus = described_enum(d.ShipmentStatus, description="Where a shipment is on its way.", values={
     "AWAITING_SHIPMENT": "Created, not yet handed to the carrier: it can still be voided.",
     "SHIPPED": "Handed to the carrier: its units count as shipped.",
@@ -267,16 +272,18 @@ class ReturnLine:
     restock: bool = strawberry.field(description="Whether they went back to stock.")
 
 
-@strawberry.type(description="Shipped units that came back from the customer.")
+@strawberry.type(description="Shipped units that came back: from the customer after delivery, or from the "
+                 "carrier when the delivery failed.")
 class OrderReturn(Node):
     id: strawberry.ID = strawberry.field(description="The return's global id.")
+    reason: ReturnReason = strawberry.field(description="Why they came back.")
     lines: list[ReturnLine] = strawberry.field(description="What came back, by line.")
     created_at: datetime = strawberry.field(description="When the return was recorded.")
 
     @classmethod
     def of(cls, r: ReturnRecord) -> OrderReturn:
         return cls(
-            id=to_global_id("Return", r.id), created_at=r.created_at,
+            id=to_global_id("Return", r.id), created_at=r.created_at, reason=d.ReturnReason(r.reason),
             lines=[ReturnLine(line_id=to_global_id("OrderLine", rl.line_id), quantity=rl.quantity, restock=rl.restock)
                    for rl in r.lines],
         )

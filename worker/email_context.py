@@ -54,7 +54,9 @@ async def email_context(store: StoreRecord, order: OrderRecord, event: EventReco
         cancellation = {"reason": order.cancel_reason or data.get("reason"), "message": data.get("message"),
                         "refund_total": refund["total"] if refund else None}
     if kind is EventType.ORDER_RETURNED:
-        returned = {"units": int(data.get("units") or 0)}
+        # Returns recorded before reasons existed were the customer's.
+        returned = {"units": int(data.get("units") or 0),
+                    "undelivered": data.get("reason") == "RETURNED_TO_SENDER"}
     return {
         "store_name": store.name, "test": order.test, "order_url": order_url, "order": _order(order, lines),
         "refund": refund, "shipment": shipment, "cancellation": cancellation, "returned": returned,

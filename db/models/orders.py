@@ -231,6 +231,8 @@ class Return(Model):
 
     id = fields.UUIDField(primary_key=True)
     order = fields.ForeignKeyField("ordergraph.Order", related_name="returns", on_delete=fields.CASCADE)
+    #: CUSTOMER_RETURN (sent back after delivery) or RETURNED_TO_SENDER (the delivery failed).
+    reason = fields.CharField(max_length=24, default="CUSTOMER_RETURN", db_default="CUSTOMER_RETURN")
     created_at = fields.DatetimeField()
 
     class Meta:

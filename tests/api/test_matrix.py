@@ -133,6 +133,13 @@ async def shipped(store: Store) -> Subject:
     return s
 
 
+async def delivered(store: Store) -> Subject:
+    s = await shipped(store)
+    await run(store, "mutation($input: MarkShipmentDeliveredInput!) { markShipmentDelivered(input: $input) { "
+              "__typename } }", {"shipmentId": s.ids["shipment"]})
+    return s
+
+
 async def with_note(store: Store) -> Subject:
     s = await plain(store)
     done = await run(store, "mutation($input: AddNoteInput!) { addNote(input: $input) { __typename "
@@ -277,7 +284,7 @@ OPERATIONS = [
     Operation("updateShipment", W, awaiting_shipment, lambda s: {"shipmentId": s.ids["shipment"], "carrier": "DHL"}),
     Operation("markShipmentDelivered", W, shipped, lambda s: {"shipmentId": s.ids["shipment"]}),
     Operation("voidShipment", W, awaiting_shipment, lambda s: {"shipmentId": s.ids["shipment"]}),
-    Operation("returnOrder", W, shipped, lambda s: {**oid(s), "lines": [{"lineId": s.ids["line"], "quantity": 1}]}),
+    Operation("returnOrder", W, delivered, lambda s: {**oid(s), "lines": [{"lineId": s.ids["line"], "quantity": 1}]}),
     Operation("updateOrderNumber", W, plain, lambda s: {**oid(s), "number": f"R-{uuid.uuid4().hex[:8]}"}),
     Operation("updateOrderAddresses", W, plain, lambda s: {**oid(s), "billingAddress": {"city": "Leeds"}}),
     Operation("changeOrderCustomer", W, plain, lambda s: {**oid(s), "customer": {"email": "new@example.com"}}),

@@ -31,8 +31,12 @@ async def order_with_everything(store) -> tuple[dict[str, Any], str]:
     order, token = await create_order_with_token(store)
     oid, line = order["id"], order["lines"][0]["id"]
     steps = [
-        ("mutation($i: AddTrackingNumberInput!) { addTrackingNumber(input: $i) { __typename } }",
+        ("mutation($i: AddTrackingNumberInput!) { addTrackingNumber(input: $i) { __typename "
+         "... on AddTrackingNumberSuccess { shipment { id } } } }",
          {"orderId": oid, "trackingNumber": "1Z999AA10123456784", "lines": [{"lineId": line, "quantity": 1}]}),
+        # Delivered, so that its units can come back.
+        ("mutation($i: MarkShipmentDeliveredInput!) { markShipmentDelivered(input: $i) { __typename } }",
+         lambda done: {"shipmentId": done["addTrackingNumber"]["shipment"]["id"]}),
         ("mutation($i: ReturnOrderInput!) { returnOrder(input: $i) { __typename } }",
          {"orderId": oid, "lines": [{"lineId": line, "quantity": 1}]}),
         ("mutation($i: RefundOrderInput!) { refundOrder(input: $i) { __typename } }",
@@ -41,9 +45,11 @@ async def order_with_everything(store) -> tuple[dict[str, Any], str]:
         ("mutation($i: RecordSupplierOrderInput!) { recordSupplierOrder(input: $i) { __typename } }",
          {"orderId": oid, "supplierName": "Acme"}),
     ]
+    done: dict[str, Any] = {}
     for document, variables in steps:
-        result = await store.gql(document, {"i": variables})
+        result = await store.gql(document, {"i": variables(done) if callable(variables) else variables})
         assert next(iter(result.values()))["__typename"].endswith("Success"), result
+        done.update(result)
     data = (await store.gql(EVERYTHING, {"id": oid}))["order"]
     return data, token
 

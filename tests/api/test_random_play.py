@@ -100,6 +100,31 @@ WINDOW_MINUTES = 365 * 24 * 60
 
 HOLDS = {"PENDING", "REQUIRES_ACTION", "SUCCEEDED"}
 LEFT_WAREHOUSE = {"SHIPPED", "IN_TRANSIT", "OUT_FOR_DELIVERY", "DELIVERED", "DELIVERY_FAILED"}
+#: Where the units of a return of each reason come from (``domain.orders.RETURN_SOURCES``).
+RETURN_SOURCES = {"CUSTOMER_RETURN": {"DELIVERED", "PICKED_UP"}, "RETURNED_TO_SENDER": {"DELIVERY_FAILED"}}
+
+
+def arrived(snap: dict[str, Any], line_id: str, reason: str) -> int:
+    return sum(sl["quantity"] for sh in snap["shipments"] if sh["status"] in RETURN_SOURCES[reason]
+               for sl in sh["lines"] if sl["lineId"] == line_id)
+
+
+def came_back(snap: dict[str, Any], line_id: str, reason: str) -> int:
+    return sum(rl["quantity"] for r in snap["returns"] if r["reason"] == reason
+               for rl in r["lines"] if rl["lineId"] == line_id)
+
+
+def returnable(snap: dict[str, Any], line_id: str, reason: str) -> int:
+    """Units that can come back for the reason: delivered ones for the customer's, failed ones for the carrier's."""
+    return max(0, arrived(snap, line_id, reason) - came_back(snap, line_id, reason))
+
+
+def moves_back_units(snap: dict[str, Any], shipment_id: str, status: str) -> bool:
+    """Moving the shipment so would leave units that came back to the sender without their failed delivery."""
+    moved = {**snap, "shipments": [{**sh, "status": status} if sh["id"] == shipment_id else sh
+                                   for sh in snap["shipments"]]}
+    return any(came_back(moved, line["id"], "RETURNED_TO_SENDER") > arrived(moved, line["id"], "RETURNED_TO_SENDER")
+               for line in snap["lines"])
 #: The shipment transition table as documented (domain/shipments.py; CANCELED only by voidShipment).
 TRANSITIONS = {
     "AWAITING_SHIPMENT": {"SHIPPED", "CANCELED"},
@@ -129,7 +154,7 @@ query($id: ID!) {{ order(id: $id) {{
           refundedQuantity refundableQuantity returnedQuantity }}
   shipments {{ id status trackingNumber lines {{ lineId quantity }}
               availableActions {{ update {_AA} markDelivered {_AA} void {_AA} }} }}
-  returns {{ id lines {{ lineId quantity }} }}
+  returns {{ id reason lines {{ lineId quantity }} }}
   refunds {{ id status subtotal {{ amount }} shipping {{ amount }} duties {{ amount }} taxes {{ amount }}
             adjustment {{ amount }} fee {{ amount }} total {{ amount }} feeReturned {{ amount }}
             lines {{ lineId quantity amount {{ amount }} }} parts {{ amount {{ amount }} status paymentId }}
@@ -588,7 +613,8 @@ class RandomPlay(RuleBasedStateMachine):
         self.expect_refused_when_not_allowed("updateShipment", availability, result)
         if availability["allowed"]:
             changes_status = status is not None and status != current["status"]
-            if changes_status and status not in TRANSITIONS[current["status"]]:
+            if changes_status and (status not in TRANSITIONS[current["status"]]
+                                   or moves_back_units(m.snap, shipment, status)):
                 expected: str | None = "INVALID_SHIPMENT_TRANSITION"
             elif not changes_status and "trackingNumber" not in request:
                 expected = "INVALID_INPUT"  # nothing to change
@@ -619,15 +645,20 @@ class RandomPlay(RuleBasedStateMachine):
         m = self.choose(data, lambda m: m.snap["availableActions"]["returnOrder"]["allowed"])
         before = m.snap
         availability = before["availableActions"]["returnOrder"]
-        chosen = self.draw_lines(data, before, lambda line: line["fulfilledQuantity"] - line["returnedQuantity"],
-                                 at_least=0)
-        result = self.mutate(RETURN, {"orderId": m.id, "lines": [{"lineId": i, "quantity": q, "restock": restock}
-                                                                  for i, q in chosen]})
+        # Units come back once delivered (the customer's) or once their delivery failed (the carrier's).
+        can = {r: sum(returnable(before, line["id"], r) for line in before["lines"]) for r in RETURN_SOURCES}
+        assert availability["allowed"] == any(can.values()), (availability, can)
+        # Mostly a reason some unit can come back for; now and then any, so refusals are played too.
+        likely = [r for r in RETURN_SOURCES if can[r]]
+        any_reason = not likely or data.draw(st.integers(0, 4), label="any reason") == 0
+        reason = data.draw(st.sampled_from(list(RETURN_SOURCES) if any_reason else likely), label="reason")
+        chosen = self.draw_lines(data, before, lambda line: returnable(before, line["id"], reason), at_least=0)
+        result = self.mutate(RETURN, {"orderId": m.id, "reason": reason,
+                                      "lines": [{"lineId": i, "quantity": q, "restock": restock} for i, q in chosen]})
         self.expect_refused_when_not_allowed("returnOrder", availability, result)
         if availability["allowed"]:
-            self.expect_code("returnOrder", check_lines(
-                before, chosen, lambda line: line["fulfilledQuantity"] - line["returnedQuantity"],
-                empty="INVALID_INPUT"), result)
+            self.expect_code("returnOrder", "NOTHING_TO_RETURN" if not can[reason] else check_lines(
+                before, chosen, lambda line: returnable(before, line["id"], reason), empty="INVALID_INPUT"), result)
         self.refresh(m)
 
     # -- refunds and cancellations
@@ -992,10 +1023,12 @@ class RandomPlay(RuleBasedStateMachine):
             (again,) = [r for r in after["refunds"] if r["id"] == refund["id"]]
             assert held(again), again
             # Units it had taken off before they shipped were to ship again while it failed; those that
-            # shipped meanwhile it now refunds as shipped units (``domain.payments._shipped_since``).
-            taken = m.removed.get(refund["id"], {})
-            for line_id, units in taken.items():
-                taken[line_id] = min(units, unfulfilled[line_id])
+            # shipped meanwhile it now refunds as shipped units (``domain.payments._shipped_since``). A
+            # refund that kept its lines (a part of it succeeded) never gave them back: it keeps them.
+            if not held(refund):
+                taken = m.removed.get(refund["id"], {})
+                for line_id, units in taken.items():
+                    taken[line_id] = min(units, unfulfilled[line_id])
             if by_hand:
                 assert again["status"] == "SUCCEEDED", again
         self.maybe_send_to_stripe(data)

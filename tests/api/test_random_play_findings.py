@@ -10,8 +10,9 @@ from decimal import Decimal
 from typing import Any
 
 from db import repository as repo
-from tests.api.test_random_play import (CANCEL, CREATE, CUSTOMER_ACTIONS, FULFILL, RECORD_PAYMENT, REFUND, REQUEST,
-                                        RETURN, SNAPSHOT, TRACK, UPDATE_SHIPMENT, VOID_SHIPMENT, describe, succeeded)
+from tests.api.test_random_play import (CANCEL, CREATE, CUSTOMER_ACTIONS, DELIVER_SHIPMENT, FULFILL, RECORD_PAYMENT,
+                                        REFUND, REQUEST, RETURN, SNAPSHOT, TRACK, UPDATE_SHIPMENT, VOID_SHIPMENT,
+                                        describe, succeeded)
 from tests.conftest import Store
 
 
@@ -82,6 +83,7 @@ async def test_a_shipment_whose_units_came_back_cannot_be_voided(store):
     line = (await store.gql(LEDGER, {"id": order["id"]}))["order"]["lines"][0]["id"]
     shipped = await _do(store, TRACK, {"orderId": order["id"], "trackingNumber": "OG00000001",
                                        "lines": [{"lineId": line, "quantity": 4}]})
+    await _do(store, DELIVER_SHIPMENT, {"shipmentId": shipped["shipment"]["id"]})
     await _do(store, RETURN, {"orderId": order["id"], "lines": [{"lineId": line, "quantity": 3}]})
     voided = (await store.gql(VOID_SHIPMENT, {"input": {"shipmentId": shipped["shipment"]["id"]}}))["voidShipment"]
     after = (await store.gql(LEDGER, {"id": order["id"]}))["order"]["lines"][0]

@@ -30,8 +30,9 @@ VOID = _mutation("voidShipment", "VoidShipmentInput", "VoidShipmentSuccess",
 CARRIER_CANCEL = """mutation($input: CancelOrderInput!) { cancelOrder(input: $input) { __typename
   ... on Error { code message } ... on ShipmentCarrierManagedError { shipmentId } } }"""
 RETURN = """mutation($input: ReturnOrderInput!) { returnOrder(input: $input) { __typename
-  ... on ReturnOrderSuccess { return { id lines { lineId quantity restock } }
-                              order { fulfillmentStatus lines { returnedQuantity } returns { id } events { type } } }
+  ... on ReturnOrderSuccess { return { id reason lines { lineId quantity restock } }
+                              order { fulfillmentStatus lines { returnedQuantity } returns { id reason }
+                                      events { type message } } }
   ... on Error { code message } ... on QuantityExceedsAvailableError { available } } }"""
 
 
@@ -108,18 +109,28 @@ async def test_another_stores_shipment_does_not_exist(store, http):
         assert result["__typename"] == "ShipmentNotFoundError", field
 
 
-async def test_returns_of_shipped_units_and_their_refund(store):
+async def test_returns_of_delivered_units_and_their_refund(store):
     order = await create_order(store)
     line = order["lines"][0]["id"]
     nothing = (await store.gql(RETURN, {"input": {"orderId": order["id"], "lines": [{"lineId": line, "quantity": 1}]}}))
     assert nothing["returnOrder"]["__typename"] == "NothingToReturnError"
     made = (await store.gql(FULFILL, {"input": {"orderId": order["id"], "lines": [{"lineId": line, "quantity": 3}]}}))
-    await store.gql(UPDATE, {"input": {"shipmentId": made["fulfillOrder"]["shipment"]["id"], "status": "SHIPPED"}})
+    shipment = made["fulfillOrder"]["shipment"]["id"]
+    # Units on their way cannot come back yet: only once delivered (or once their delivery failed).
+    for status in ("SHIPPED", "IN_TRANSIT"):
+        moved = (await store.gql(UPDATE, {"input": {"shipmentId": shipment, "status": status}}))["updateShipment"]
+        assert moved["order"]["availableActions"]["returnOrder"] == {
+            "allowed": False, "reason": {"code": "NOTHING_TO_RETURN"}}
+        on_the_way = (await store.gql(RETURN, {"input": {"orderId": order["id"],
+                                                         "lines": [{"lineId": line, "quantity": 1}]}}))["returnOrder"]
+        assert on_the_way["code"] == "NOTHING_TO_RETURN" and "on their way" in on_the_way["message"]
+    delivered = (await store.gql(DELIVER, {"input": {"shipmentId": shipment}}))["markShipmentDelivered"]
+    assert delivered["order"]["availableActions"]["returnOrder"] == {"allowed": True, "reason": None}
     over = (await store.gql(RETURN, {"input": {"orderId": order["id"], "lines": [{"lineId": line, "quantity": 4}]}}))
     assert over["returnOrder"]["__typename"] == "QuantityExceedsAvailableError" and over["returnOrder"]["available"] == 3
     back = (await store.gql(RETURN, {"input": {"orderId": order["id"],
                                                "lines": [{"lineId": line, "quantity": 2, "restock": True}]}}))["returnOrder"]
-    assert back["__typename"] == "ReturnOrderSuccess"
+    assert back["__typename"] == "ReturnOrderSuccess" and back["return"]["reason"] == "CUSTOMER_RETURN"
     assert back["return"]["lines"] == [{"lineId": line, "quantity": 2, "restock": True}]
     assert back["order"]["fulfillmentStatus"] == "PARTIALLY_RETURNED"
     assert back["order"]["lines"][0]["returnedQuantity"] == 2
@@ -129,6 +140,33 @@ async def test_returns_of_shipped_units_and_their_refund(store):
     assert refund["refund"]["total"]["amount"] == "25.00"
     after = (await store.gql(ORDER, {"id": order["id"]}))["order"]
     assert after["lines"][0]["unfulfilledQuantity"] == 7  # refunding shipped units frees none of the unshipped
+
+
+async def test_units_whose_delivery_failed_come_back_to_the_sender(store):
+    order = await create_order(store)
+    line = order["lines"][0]["id"]
+    made = (await store.gql(FULFILL, {"input": {"orderId": order["id"], "lines": [{"lineId": line, "quantity": 2}]}}))
+    shipment = made["fulfillOrder"]["shipment"]["id"]
+    await store.gql(UPDATE, {"input": {"shipmentId": shipment, "status": "SHIPPED"}})
+    ask = {"orderId": order["id"], "lines": [{"lineId": line, "quantity": 2}], "reason": "RETURNED_TO_SENDER"}
+    early = (await store.gql(RETURN, {"input": ask}))["returnOrder"]
+    assert early["code"] == "NOTHING_TO_RETURN" and "delivery failed" in early["message"]
+    await store.gql(UPDATE, {"input": {"shipmentId": shipment, "status": "DELIVERY_FAILED"}})
+    # The customer never had them: not a customer's return.
+    theirs = (await store.gql(RETURN, {"input": {**ask, "reason": "CUSTOMER_RETURN"}}))["returnOrder"]
+    assert theirs["code"] == "NOTHING_TO_RETURN"
+    back = (await store.gql(RETURN, {"input": ask}))["returnOrder"]
+    assert back["__typename"] == "ReturnOrderSuccess" and back["return"]["reason"] == "RETURNED_TO_SENDER"
+    assert back["order"]["returns"] == [{"id": back["return"]["id"], "reason": "RETURNED_TO_SENDER"}]
+    assert back["order"]["events"][-1]["message"] == "2 unit(s) came back undelivered, from the carrier."
+    assert back["order"]["lines"][0]["returnedQuantity"] == 2
+    # The parcel is back in the store: the shipment goes nowhere, and nothing else comes back.
+    for document, input, field in [(DELIVER, {"shipmentId": shipment}, "markShipmentDelivered"),
+                                   (UPDATE, {"shipmentId": shipment, "status": "IN_TRANSIT"}, "updateShipment")]:
+        moved = (await store.gql(document, {"input": input}))[field]
+        assert moved["__typename"] == "InvalidShipmentTransitionError" and moved["shipmentStatus"] == "DELIVERY_FAILED"
+    again = (await store.gql(RETURN, {"input": {**ask, "lines": [{"lineId": line, "quantity": 1}]}}))["returnOrder"]
+    assert again["code"] == "NOTHING_TO_RETURN"
 
 
 async def test_a_carrier_handled_shipment_is_not_edited_voided_or_canceled_here(store):

@@ -37,7 +37,7 @@ def context(**overrides: Any) -> dict[str, Any]:
                      "lines": [{"name": "Organic cotton tee, black, M", "quantity": 2}]},
         "cancellation": {"reason": "INVENTORY", "message": "The mill sold out.\nSorry about that!",
                          "refund_total": "78.37"},
-        "returned": {"units": 2},
+        "returned": {"units": 2, "undelivered": False},
     }
     values.update(overrides)
     return values
@@ -56,5 +56,5 @@ def minimal_context() -> dict[str, Any]:
         shipment={"carrier": None, "tracking_number": None, "tracking_url": None, "status": "SHIPPED",
                   "estimated_delivery": None, "lines": []},
         cancellation={"reason": None, "message": None, "refund_total": None},
-        returned={"units": 1},
+        returned={"units": 1, "undelivered": False},
     )

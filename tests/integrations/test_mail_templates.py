@@ -162,7 +162,12 @@ def test_the_shipment_messages_carry_carrier_tracking_and_delivery_date():
 
 def test_the_return_and_transfer_messages():
     assert "received 2 items back" in render(Template.RETURN_RECEIVED, context()).text
-    assert "received 1 item back" in render(Template.RETURN_RECEIVED, context(returned={"units": 1})).text
+    assert "received 1 item back" in render(Template.RETURN_RECEIVED, context(returned={"units": 1, "undelivered": False})).text
+    # A parcel the carrier could not deliver came back: not a return the customer sent.
+    undelivered = render(Template.RETURN_RECEIVED, context(returned={"units": 3, "undelivered": True}))
+    assert undelivered.subject == "Your parcel for order #1001 came back to us"
+    assert "couldn't deliver your parcel, and 3 items from order #1001 came back" in undelivered.text
+    assert "Thanks for sending" not in undelivered.text and "couldn't deliver" in undelivered.html
     transferred = render(Template.ORDER_TRANSFERRED, context())
     assert "under your contact details" in transferred.text and "Total: 78.37 USD" in transferred.text
 

@@ -11,6 +11,7 @@ from domain.orders import (
     OrderStatus,
     Return,
     ReturnLine,
+    ReturnReason,
     ShipmentStatus,
     ShippingPoint,
     fulfillment_status,
@@ -19,7 +20,7 @@ from domain.orders import (
     shipped_quantity,
     unshipped_quantity,
 )
-from domain.returns import ReturnLineRequest, ReturnPlan, plan_return
+from domain.returns import ReturnLineRequest, ReturnPlan, check_return_allowed, plan_return
 from domain.shipments import (
     TRANSITIONS,
     FulfillRequest,
@@ -27,6 +28,7 @@ from domain.shipments import (
     ShipmentUpdate,
     plan_fulfill,
     plan_mark_delivered,
+    plan_tracking_update,
     plan_update_shipment,
     plan_void_shipment,
     transitions,
@@ -159,18 +161,53 @@ def test_a_shipment_that_shipped_cannot_be_reset_by_voiding_it():
     assert plan_void_shipment(voided, "S1").code is ErrorCode.INVALID_SHIPMENT_TRANSITION
 
 
-def _ret(*lines):
-    return plan_return(*lines[:1], tuple(ReturnLineRequest(*x) for x in lines[1:]), return_id="R1")
+def _ret(*lines, reason=ReturnReason.CUSTOMER_RETURN):
+    return plan_return(*lines[:1], tuple(ReturnLineRequest(*x) for x in lines[1:]), return_id="R1", reason=reason)
 
 
-def test_only_shipped_units_come_back():
-    o = order(line("L1", 3), shipments=(shipment(S.SHIPPED, ("L1", 2)),))
+def test_only_delivered_units_come_back_and_units_on_their_way_do_not():
+    o = order(line("L1", 3), shipments=(shipment(S.DELIVERED, ("L1", 2)),))
     plan = _ret(o, ("L1", 1, True))
     assert isinstance(plan, ReturnPlan) and plan.fulfillment_status is FulfillmentStatus.PARTIALLY_RETURNED
+    assert plan.returned.reason is ReturnReason.CUSTOMER_RETURN
     over = _ret(o, ("L1", 3))
     assert over.code is ErrorCode.QUANTITY_EXCEEDS_AVAILABLE and over.available == 2
     assert _ret(order(), ("L1", 1)).code is ErrorCode.NOTHING_TO_RETURN
     assert _ret(o, ("zz", 1)).code is ErrorCode.LINE_NOT_FOUND
+    for status in (S.SHIPPED, S.IN_TRANSIT, S.OUT_FOR_DELIVERY):
+        on_the_way = order(line("L1", 3), shipments=(shipment(status, ("L1", 2)),))
+        assert check_return_allowed(on_the_way).code is ErrorCode.NOTHING_TO_RETURN, status
+        assert _ret(on_the_way, ("L1", 1)).code is ErrorCode.NOTHING_TO_RETURN, status
+    collected = order(line("L1", 3), shipments=(shipment(S.PICKED_UP, ("L1", 2)),))
+    assert isinstance(_ret(collected, ("L1", 2)), ReturnPlan)
+    # Part delivered, part still on its way: only the delivered part.
+    mixed = order(line("L1", 3), shipments=(shipment(S.DELIVERED, ("L1", 1), id="D"),
+                                            shipment(S.IN_TRANSIT, ("L1", 2), id="T")))
+    assert _ret(mixed, ("L1", 2)).available == 1
+
+
+def test_units_whose_delivery_failed_come_back_to_the_sender():
+    rts = ReturnReason.RETURNED_TO_SENDER
+    o = order(line("L1", 3), shipments=(shipment(S.DELIVERY_FAILED, ("L1", 2), id="F"),
+                                        shipment(S.DELIVERED, ("L1", 1), id="D")))
+    back = _ret(o, ("L1", 2), reason=rts)
+    assert isinstance(back, ReturnPlan) and back.returned.reason is rts
+    assert _ret(o, ("L1", 3), reason=rts).available == 2
+    assert _ret(o, ("L1", 2)).available == 1  # the customer's: the delivered unit only
+    after = replace(o, returns=(back.returned,))
+    assert _ret(after, ("L1", 1), reason=rts).code is ErrorCode.NOTHING_TO_RETURN
+    assert isinstance(_ret(after, ("L1", 1)), ReturnPlan)
+    assert check_return_allowed(after) is None and check_return_allowed(after, rts) is not None
+    # The parcel is back in the store: the carrier can no longer deliver it, by hand or by its tracking.
+    for moved in (plan_mark_delivered(after, "F"),
+                  plan_update_shipment(after, "F", ShipmentUpdate(status=S.IN_TRANSIT), today=date(2026, 12, 2))):
+        assert moved.code is ErrorCode.INVALID_SHIPMENT_TRANSITION and "came back" in moved.message
+    assert plan_tracking_update(after, "F", S.DELIVERED, None) is None
+    assert isinstance(plan_mark_delivered(o, "F"), ShipmentPlan)  # nothing came back yet: it may
+    # Nothing failed: nothing comes back to the sender.
+    delivered = order(line("L1", 2), shipments=(shipment(S.DELIVERED, ("L1", 2)),))
+    refused = _ret(delivered, ("L1", 1), reason=rts)
+    assert refused.code is ErrorCode.NOTHING_TO_RETURN and "delivery failed" in refused.message
 
 
 def test_everything_back_is_returned():
