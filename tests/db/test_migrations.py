@@ -32,9 +32,10 @@ async def main():
     record = await repo.get_order(sys.argv[2], sys.argv[3])
     order = await repo.load_domain_order(record)
     conn = Tortoise.get_connection("default")
-    _n, rows = await conn.execute_query('SELECT "number_key", "customer_email_key", "customer_name_key", '
-                                        '"total_key", "payment_pending" FROM "orders" WHERE "number" = \'1001\'')
-    keys = {k: rows[0][k] for k in rows[0].keys()}
+    _n, rows = await conn.execute_query('SELECT "number", "number_key", "customer_email_key", "customer_name_key", '
+                                        '"total_key", "payment_pending" FROM "orders"')
+    row = next(r for r in rows if r["number"] == "1001")
+    keys = {k: row[k] for k in row.keys()}
     from db import models as m
     store = await m.Store.get(id=sys.argv[2])
     from db import events, notifications
