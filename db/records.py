@@ -154,7 +154,7 @@ class ReturnRecord:
     created_at: datetime
     lines: tuple[ReturnLineRecord, ...]
     #: CUSTOMER_RETURN or RETURNED_TO_SENDER.
-    reason: str = "CUSTOMER_RETURN"
+    reason: str
 
 
 @dataclass(frozen=True)

@@ -406,35 +406,6 @@ def returned_quantity(order: Order, line_id: str, reason: ReturnReason | None = 
                for rl in r.lines if rl.line_id == line_id)
 
 
-#: Where the units a return of each reason takes come from: delivered (or collected) shipments for the
-#: customer's returns, shipments whose delivery failed for what the carrier brought back.
-RETURN_SOURCES = {
-    ReturnReason.CUSTOMER_RETURN: frozenset({ShipmentStatus.DELIVERED, ShipmentStatus.PICKED_UP}),
-    ReturnReason.RETURNED_TO_SENDER: frozenset({ShipmentStatus.DELIVERY_FAILED}),
-}
-
-
-def arrived_quantity(order: Order, line_id: str, reason: ReturnReason) -> int:
-    """Units of the line in the shipments a return for ``reason`` takes from (``RETURN_SOURCES``)."""
-    sources = RETURN_SOURCES[reason]
-    return sum(sl.quantity for s in order.shipments if s.status in sources for sl in s.lines if sl.line_id == line_id)
-
-
-def returnable_quantity(order: Order, line_id: str, reason: ReturnReason) -> int:
-    """Units of the line that can come back for ``reason``: those in its source shipments, less those that
-    came back so already. Units still on their way (shipped, in transit, out for delivery) cannot."""
-    return max(0, arrived_quantity(order, line_id, reason) - returned_quantity(order, line_id, reason))
-
-
-def returns_outrun_shipments(order: Order) -> bool:
-    """Whether more units came back to the sender than the failed deliveries hold: what a shipment whose
-    units came back would make of the order were it to move on (a parcel back in the store is delivered
-    no more). Returns recorded before reasons existed are left out of it."""
-    reason = ReturnReason.RETURNED_TO_SENDER
-    return any(returned_quantity(order, line.id, reason) > arrived_quantity(order, line.id, reason)
-               for line in order.lines)
-
-
 def removed_quantity(order: Order, line_id: str) -> int:
     """Units of the line refunded before they were in any shipment: they will not ship."""
     return sum(rl.removed for r in order.held_refunds for rl in r.lines if rl.line_id == line_id)

@@ -15,9 +15,9 @@ from domain.orders import (
     ShipmentStatus,
     ShippingPoint,
     fulfillment_status,
-    returns_outrun_shipments,
     unshipped_quantity,
 )
+from domain.returns import returns_outrun_shipments
 from domain.tracking import (
     ShipmentLineRequest,
     check_url,

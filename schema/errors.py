@@ -57,7 +57,9 @@ ErrorCode = described_enum(
         "(DELIVERED and CANCELED are final). Carries `shipmentStatus` and `requestedStatus`.",
         "SHIPMENT_ALREADY_SHIPPED": "The shipment has left with its carrier, so it can no longer be voided. "
         "Carries `shipmentStatus`.",
-        "NOTHING_TO_RETURN": "No shipped unit of the order is left to return.",
+        "NOTHING_TO_RETURN": "No unit of the order can come back for the return's reason: none delivered (a "
+        "customer's return) or none whose delivery failed (returned to sender) is left. Units still on their way "
+        "cannot come back yet.",
         "PAYMENT_PENDING": "The order's payment is still processing: nothing can be refunded until it settles.",
         "NOTE_NOT_FOUND": "No note with this id is on an order visible to you.",
         "SUPPLIER_ORDER_NOT_FOUND": "No supplier order with this id is on an order visible to you.",
@@ -200,7 +202,8 @@ PaymentPendingError = _error_type(
 NoteNotFoundError = _error_type(DomainErrorCode.NOTE_NOT_FOUND, "No such note is visible to you.")
 SupplierOrderNotFoundError = _error_type(DomainErrorCode.SUPPLIER_ORDER_NOT_FOUND, "No such supplier order is visible.")
 PaymentNotPendingError = _error_type(DomainErrorCode.PAYMENT_NOT_PENDING, "The order has no payment waiting to settle.")
-NothingToReturnError = _error_type(DomainErrorCode.NOTHING_TO_RETURN, "No shipped unit is left to return.")
+NothingToReturnError = _error_type(DomainErrorCode.NOTHING_TO_RETURN,
+                                   "No delivered unit, or unit whose delivery failed, is left to come back.")
 ApiKeyNotFoundError = _error_type(DomainErrorCode.API_KEY_NOT_FOUND, "No such API key in this store.")
 SelfCancellationDisabledError = _error_type(
     DomainErrorCode.SELF_CANCELLATION_DISABLED, "The store does not let customers cancel orders themselves."

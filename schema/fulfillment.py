@@ -215,8 +215,8 @@ class FulfillmentMutations:
         input: Annotated[ReturnOrderInput, strawberry.argument(description="The order, and the units that came back.")],
     ) -> ReturnOrderResult:
         lines = tuple(ReturnLineRequest(line_id(ln.line_id), ln.quantity, _or(ln.restock, False)) for ln in input.lines)
-        reason = d.ReturnReason(_or(input.reason, d.ReturnReason.CUSTOMER_RETURN).value)
-        result = await shipments.return_order(info.context, decode(input.order_id, "Order"), lines, reason=reason,
+        result = await shipments.return_order(info.context, decode(input.order_id, "Order"), lines,
+                                              reason=_or(input.reason, d.ReturnReason.CUSTOMER_RETURN),
                                               notify_customer=input.notify_customer)
         if isinstance(result, DomainError):
             return to_error(result)

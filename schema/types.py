@@ -387,7 +387,9 @@ class OrderActions:
     add_tracking_number: ActionAvailability = strawberry.field(description="`addTrackingNumber`.")
     add_note: ActionAvailability = strawberry.field(description="`addNote`.")
     fulfill: ActionAvailability = strawberry.field(description="`fulfillOrder` (of the units not yet in a shipment).")
-    return_order: ActionAvailability = strawberry.field(description="`returnOrder` (of shipped units).")
+    return_order: ActionAvailability = strawberry.field(
+        description="`returnOrder` of some unit, for either reason: a delivered one, or one whose delivery failed."
+    )
     update_shipping_address: ActionAvailability = strawberry.field(
         description="`updateOrderAddresses` with a shipping address (the billing address can always change)."
     )
