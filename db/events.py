@@ -19,6 +19,7 @@ from typing import Any
 from db import outbox, reads, sql
 from db.records import EventRecord, OrderRecord
 from domain.events import NOT_IN_FEED, EventType, NewEvent, OrderState, event_payload
+from domain.orders import OrderStatus
 
 _EVENT_COLUMNS = ('"id", "order_id", "store_id", "type", "message", "actor_kind", "actor_id", "actor_name", '
                   '"data", "payload", "order_version", "notify", "created_at"')
@@ -55,7 +56,19 @@ async def _insert(rows: list[tuple[Any, ...]]) -> None:
 
 #: What a change may set on the order row besides its version (``record_change``).
 ORDER_COLUMNS = frozenset({"status", "payment_status", "fulfillment_status", "payment_pending", "amount_paid",
-                           "cancel_reason", "canceled_at", "customer_token_generation"})
+                           "cancel_reason", "canceled_at", "customer_token_generation", "cancel_note",
+                           "canceled_by_kind", "cancel_refund_id", "cancel_completed_at"})
+
+
+def status_columns(record: OrderRecord, status: OrderStatus, now: datetime) -> dict[str, Any]:
+    """The order's status as a change leaves it, for ``record_change``: nothing when it stays, and a
+    canceled order's completion time when its cancel's refund went out (cleared should the money come
+    back, a refund failing after it had succeeded)."""
+    if status.value == record.status:
+        return {}
+    if record.canceled_at is None:
+        return {"status": status.value}
+    return {"status": status.value, "cancel_completed_at": now if status is OrderStatus.CANCELED else None}
 
 
 async def record_change(

@@ -37,7 +37,8 @@ ORDER_COLUMNS = (
     "customer_name", "customer_phone", "shipping_address", "billing_address", "subtotal", "shipping", "duties",
     "taxes", "total", "amount_paid", "payments_managed_externally", "cancellations_managed_externally", "test",
     "payment_pending", "cancel_reason", "canceled_at", "created_at", "updated_at", "version", "store_currency",
-    "exchange_rate", "transaction_fee", "transaction_fee_returnable", "customer_token_generation",
+    "exchange_rate", "transaction_fee", "transaction_fee_returnable", "customer_token_generation", "cancel_note",
+    "canceled_by_kind", "cancel_refund_id", "cancel_completed_at",
 )
 _ORDER_SELECT = ", ".join(f'o."{c}"' for c in ORDER_COLUMNS)
 #: The order's columns for a RETURNING clause (read back with ``order_record``).
@@ -70,7 +71,9 @@ def order_record(r: dict[str, Any]) -> OrderRecord:
         exchange_rate=_rate(r["exchange_rate"]),
         transaction_fee=sql.as_money(fee, c) if fee is not None else None,
         transaction_fee_returnable=sql.as_money(returnable, c) if returnable is not None else None,
-        customer_token_generation=r["customer_token_generation"],
+        customer_token_generation=r["customer_token_generation"], cancel_note=r["cancel_note"],
+        canceled_by_kind=r["canceled_by_kind"], cancel_refund_id=sql.as_id(r["cancel_refund_id"]),
+        cancel_completed_at=sql.as_datetime(r["cancel_completed_at"]),
     )
 
 

@@ -70,6 +70,12 @@ class OrderRecord:
     transaction_fee: Decimal | None = None
     transaction_fee_returnable: Decimal | None = None
     customer_token_generation: int = 0
+    #: The cancellation (issue 15): the staff note typed with it, what kind of caller canceled, the
+    #: refund it issued, and when it completed (its refund settled).
+    cancel_note: str | None = None
+    canceled_by_kind: str | None = None
+    cancel_refund_id: str | None = None
+    cancel_completed_at: datetime | None = None
 
 
 @dataclass(frozen=True)

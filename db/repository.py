@@ -79,7 +79,10 @@ def _order_record(row: m.Order) -> OrderRecord:
         transaction_fee=to_currency(row.transaction_fee, c) if row.transaction_fee is not None else None,
         transaction_fee_returnable=(to_currency(row.transaction_fee_returnable, c)
                                     if row.transaction_fee_returnable is not None else None),
-        customer_token_generation=row.customer_token_generation,
+        customer_token_generation=row.customer_token_generation, cancel_note=row.cancel_note,
+        canceled_by_kind=row.canceled_by_kind,
+        cancel_refund_id=str(row.cancel_refund_id) if row.cancel_refund_id else None,
+        cancel_completed_at=row.cancel_completed_at,
     )
 
 
@@ -111,7 +114,10 @@ def to_domain(
     latest = cancellation_requests[-1] if cancellation_requests else None
     ledger_payments = tuple(ledger_rows.to_payment(p) for p in payments)
     return d.Order(
-        id=order.id, number=order.number, currency=order.currency, status=d.OrderStatus(order.status),
+        # Canceled is final from the cancel on; the stored status waits for its refund (domain.statuses).
+        id=order.id, number=order.number, currency=order.currency,
+        status=d.OrderStatus.CANCELED if order.canceled_at else d.OrderStatus(order.status),
+        cancel_refunds=order.cancel_refund_id is not None,
         subtotal=order.subtotal, shipping=order.shipping, duties=order.duties, taxes=order.taxes,
         total=order.total, amount_paid=ledger.amount_paid(ledger_payments, order.currency),
         payments=ledger_payments, store_currency=order.store_currency, exchange_rate=order.exchange_rate,

@@ -26,6 +26,7 @@ from domain.ledger import PaymentProvider
 from domain.money import zero
 from domain.payments import check_providers_connected, check_reference, providers_used
 from domain.refunds import full_refund
+from domain.statuses import order_status
 
 MAX_STAFF_NOTE = 2000
 
@@ -51,6 +52,8 @@ class CancelPlan:
     payment_status: PaymentStatus
     #: CANCELED (``fulfillment_status``): nothing of a canceled order will ship.
     fulfillment_status: FulfillmentStatus
+    #: What the order reads: CANCELED, or CANCELLATION_REQUESTED while the refund is on its way.
+    order_status: OrderStatus
     #: Canceling keeps money that was paid: the actor needs the elevated
     #: cancel-without-refund permission (checked by the caller, who knows the actor).
     keeps_payment: bool
@@ -133,7 +136,8 @@ def plan_cancel(order: Order, request: CancelRequest, *, refund_id: str, new_id:
         return CancelPlan(
             reason=request.reason, refund=None, restock=request.restock,
             restock_units=_unrefunded_units(order) if request.restock else 0, staff_note=note,
-            payment_status=payment_status(after), fulfillment_status=fulfillment_status(after), keeps_payment=False, voids_pending_payment=True,
+            payment_status=payment_status(after), fulfillment_status=fulfillment_status(after),
+            order_status=order_status(after), keeps_payment=False, voids_pending_payment=True,
         )
     money_left = refundable(order).total > 0
     refund = None
@@ -147,11 +151,13 @@ def plan_cancel(order: Order, request: CancelRequest, *, refund_id: str, new_id:
         if error := check_providers_connected(providers_used(order), connected):
             return error
         refund = full_refund(order, refund_id=refund_id, restock=request.restock, new_id=new_id)
-    after = replace(order, status=OrderStatus.CANCELED, refunds=(*order.refunds, *([refund] if refund else [])))
+    after = replace(order, status=OrderStatus.CANCELED, refunds=(*order.refunds, *([refund] if refund else [])),
+                    cancel_refunds=refund is not None)
     return CancelPlan(
         reason=request.reason, refund=refund, restock=request.restock,
         restock_units=_unrefunded_units(order) if request.restock else 0, staff_note=note,
         payment_status=payment_status(after), fulfillment_status=fulfillment_status(after),
+        order_status=order_status(after),
         keeps_payment=money_left and not request.refund and not order.payments_managed_externally,
     )
 
@@ -188,5 +194,6 @@ def plan_platform_cancellation(order: Order, request: CancelRequest, reference: 
     return CancelPlan(
         reason=request.reason, refund=None, restock=request.restock,
         restock_units=_unrefunded_units(order) if request.restock else 0, staff_note=note,
-        payment_status=payment_status(after), fulfillment_status=fulfillment_status(after), keeps_payment=False, voids_pending_payment=order.payment_pending,
+        payment_status=payment_status(after), fulfillment_status=fulfillment_status(after),
+        order_status=order_status(after), keeps_payment=False, voids_pending_payment=order.payment_pending,
     )

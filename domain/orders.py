@@ -278,6 +278,8 @@ class Order:
     id: str
     number: str
     currency: str
+    #: CANCELED from the moment the order is canceled, which is final: the status it reads may still
+    #: say CANCELLATION_REQUESTED while the cancel's refund is on its way (``domain.statuses``).
     status: OrderStatus
     subtotal: Decimal
     shipping: Decimal
@@ -307,6 +309,8 @@ class Order:
     #: The checkout transaction fee, and the part of it that comes back on cancel or refund.
     transaction_fee: Decimal | None = None
     transaction_fee_returnable: Decimal | None = None
+    #: The cancel issued a refund: the cancellation completes once the order's money went out.
+    cancel_refunds: bool = False
 
     @property
     def held_refunds(self) -> tuple[Refund, ...]:

@@ -26,6 +26,7 @@ from domain.ledger import (
     refund_status,
 )
 from domain.money import AmountError, parse_amount, zero
+from domain.statuses import order_status
 from domain.orders import (FulfillmentStatus, Order, OrderStatus, PaymentStatus, Refund, RefundLine,
                            fulfillment_status, payment_status, refundable, unshipped_quantity)
 
@@ -136,6 +137,8 @@ class PartOutcome:
     payment_status: PaymentStatus
     message: str
     fulfillment_status: FulfillmentStatus
+    #: What the order reads: a cancel completes (CANCELED) when its refund went out.
+    order_status: OrderStatus
 
 
 def plan_part_outcome(order: Order, part_id: str, status: RefundStatus, *, provider: PaymentProvider,
@@ -169,7 +172,7 @@ def plan_part_outcome(order: Order, part_id: str, status: RefundStatus, *, provi
     if event is None and moves and status not in HOLDS:
         event = STATUS_EVENTS[status]
     return PartOutcome(new_part, new_refund, event, payment_status(after),
-                       _outcome_message(order, new_refund, new_part), fulfillment_status(after))
+                       _outcome_message(order, new_refund, new_part), fulfillment_status(after), order_status(after))
 
 
 def _outcome_message(order: Order, refund: Refund, part: RefundPart) -> str:
@@ -201,6 +204,8 @@ class RetryPlan:
     by_hand: bool
     #: The refund holds its units again: those it took off the order will not ship.
     fulfillment_status: FulfillmentStatus
+    #: What the order reads after it: a cancel whose refund was sent by hand is complete (CANCELED).
+    order_status: OrderStatus
     #: Its lines whose units, taken off the order before they shipped, shipped while it had failed: it
     #: now refunds them as shipped units (``removed`` lowered).
     shipped_since: tuple[RefundLine, ...] = ()
@@ -277,7 +282,7 @@ def plan_retry_refund(order: Order, refund_id: str, *, by_hand: bool,
                            "The refund cannot be tried again: another refund has taken what it would return.",
                            field=error.field, maximum_refundable=refundable(order))
     return RetryPlan(new_refund, tuple(retried.values()), payment_status(after), by_hand, fulfillment_status(after),
-                     shipped_since)
+                     order_status(after), shipped_since)
 
 
 def _shipped_since(order: Order, refund: Refund) -> tuple[RefundLine, ...]:

@@ -11,6 +11,7 @@ from domain.currency import CurrencyChoice, fee_returned, from_store
 from domain.ledger import PaymentProvider
 from domain.money import AmountError, parse_amount, zero
 from domain.payments import allocate, check_providers_connected, refundable_payments, with_parts
+from domain.statuses import order_status
 from domain.orders import (
     FulfillmentStatus,
     Order,
@@ -65,6 +66,8 @@ class RefundPlan:
     note: str | None
     payment_status: PaymentStatus
     fulfillment_status: FulfillmentStatus
+    #: What the order reads: a cancel whose failed refund this one replaces completes when it goes out.
+    order_status: OrderStatus
 
 
 def check_refund_allowed(order: Order, connected: Collection[PaymentProvider] | None = None) -> DomainError | None:
@@ -190,7 +193,7 @@ def plan_refund(order: Order, request: RefundRequest, *, refund_id: str, new_id:
         return error
     after = replace(order, refunds=(*order.refunds, refund))
     return RefundPlan(refund=refund, reason=request.reason, note=note, payment_status=payment_status(after),
-                      fulfillment_status=fulfillment_status(after))
+                      fulfillment_status=fulfillment_status(after), order_status=order_status(after))
 
 
 def full_refund(order: Order, *, refund_id: str, restock: bool, new_id: Callable[[], str] | None = None) -> Refund | None:

@@ -1,9 +1,11 @@
 """Customer self-service cancellation, and staff deciding on the requests it queues.
 
-The store chooses a policy: OFF; IMMEDIATE, where the customer's request cancels
-at once with a full refund, exactly as a staff cancel with the defaults would;
-or REQUEST, where the order shows CANCELLATION_REQUESTED until staff approve
-(which runs that same cancel) or decline it with a message for the customer.
+The store chooses a policy: OFF; IMMEDIATE (the default: "processed automatically
+when the order has not shipped"), where the customer's request cancels at once
+with a full refund, exactly as a staff cancel with the defaults would, and is
+kept as a request the store approved; or REQUEST, where the order shows
+CANCELLATION_REQUESTED until staff approve (which runs that same cancel) or
+decline it with a message for the customer.
 """
 
 from __future__ import annotations
@@ -69,6 +71,15 @@ class QueuedRequest:
 
 
 @dataclass(frozen=True)
+class ImmediateCancel:
+    """The request, processed at once (IMMEDIATE): the cancel to record, and what the customer said."""
+
+    cancel: CancelPlan
+    reason: CustomerCancelReason
+    comment: str | None
+
+
+@dataclass(frozen=True)
 class DeclinePlan:
     """The answer to record for the customer; the order is open again."""
 
@@ -124,7 +135,7 @@ def check_self_cancel(order: Order, settings: SelfCancelSettings, now: datetime,
 def plan_request_cancellation(
     order: Order, settings: SelfCancelSettings, reason: CustomerCancelReason, comment: str | None, now: datetime,
     *, refund_id: str, new_id: Callable[[], str] | None = None, connected: Collection[PaymentProvider] | None = None,
-) -> CancelPlan | QueuedRequest | DomainError:
+) -> ImmediateCancel | QueuedRequest | DomainError:
     """The customer's Cancel button: cancel at once (IMMEDIATE) or queue the request (REQUEST)."""
     if error := check_self_cancel(order, settings, now, connected):
         return error
@@ -136,7 +147,7 @@ def plan_request_cancellation(
                            refund_id=refund_id, new_id=new_id, connected=connected)
         if isinstance(plan, DomainError):  # the store's business (a provider not connected), not the customer's
             return DomainError(plan.code, "This order can't be canceled online; please contact the store.")
-        return plan
+        return ImmediateCancel(plan, reason, cleaned)
     return QueuedRequest(reason, cleaned)
 
 

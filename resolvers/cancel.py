@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 from db import repository as repo
 from db.records import OrderRecord, RefundRecord
@@ -10,7 +11,7 @@ from domain.cancel import CancelPlan, CancelRequest, cancel_permissions, permiss
 from domain.errors import DomainError, order_not_found
 from domain.events import EventType
 from domain.idempotency import check_idempotency_key
-from domain.orders import CancellationRequestStatus
+from domain.orders import CancellationRequestStatus, OrderStatus
 from resolvers import timeline
 from resolvers.payments import connected, describe, record_refund, void_pending_payments
 from resolvers.common import (
@@ -66,14 +67,20 @@ async def cancel_order(
     return await idempotent(OPERATION, who.store_id, idempotency_key, fingerprint, run, replay)
 
 
-async def record_cancellation(ctx: Context, locked: Locked, plan: CancelPlan, *, notify_customer: bool | None) -> None:
+async def record_cancellation(ctx: Context, locked: Locked, plan: CancelPlan, *, notify_customer: bool | None,
+                              said: dict[str, Any] | None = None) -> None:
     """Store a planned cancellation: its refund, the order's new state, the timeline. A cancellation
-    request still waiting is settled by it, and then the customer's email is the request's answer."""
+    request still waiting is settled by it, and then the customer's email is the request's answer.
+    ``said``: what the customer said with a cancellation processed at once, for the event."""
     now, record, refund = ctx.now(), locked.record, plan.refund
     voided = {"payment_pending": False, "amount_paid": 0} if plan.voids_pending_payment else {}
     if plan.voids_pending_payment:
         await void_pending_payments(record.id, now)
-    timeline.update_order(ctx, record.id, status="CANCELED", cancel_reason=plan.reason.value, canceled_at=now,
+    completed = plan.order_status is OrderStatus.CANCELED
+    timeline.update_order(ctx, record.id, status=plan.order_status.value, cancel_reason=plan.reason.value,
+                          canceled_at=now, cancel_completed_at=now if completed else None, cancel_note=plan.staff_note,
+                          canceled_by_kind=timeline.actor(ctx).kind.value,
+                          cancel_refund_id=refund.id if refund else None,
                           payment_status=plan.payment_status.value, fulfillment_status=plan.fulfillment_status.value,
                           **voided)
     pending = locked.order.cancellation_request
@@ -83,9 +90,11 @@ async def record_cancellation(ctx: Context, locked: Locked, plan: CancelPlan, *,
     timeline.event(
         ctx, record.id, EventType.ORDER_CANCELED,
         f"Order canceled ({plan.reason.value.lower()})."
-        + (f" Staff note: {plan.staff_note}" if plan.staff_note else ""),
+        + (f" Staff note: {plan.staff_note}" if plan.staff_note else "")
+        + ("" if completed else " The cancellation completes once its refund has gone out."),
         {"reason": plan.reason.value, "staffNote": plan.staff_note, "restock": plan.restock,
-         "restockedUnits": plan.restock_units, "refundId": refund.id if refund else None},
+         "restockedUnits": plan.restock_units, "refundId": refund.id if refund else None,
+         "completed": completed, **(said or {})},
         # One email tells the customer: the request's answer when there was one, else the cancel.
         notify=False if answers_request else notify_customer,
     )

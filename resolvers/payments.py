@@ -13,6 +13,7 @@ from datetime import datetime
 from db import outbox
 from db import payments as ledger_rows
 from db import repository as repo
+from db.events import status_columns
 from db.records import OrderRecord, PaymentRecord, RefundRecord
 from domain.access import Permission
 from domain.errors import DomainError, ErrorCode, order_not_found
@@ -140,7 +141,8 @@ async def retry_refund(ctx: Context, refund_id: str | None, *, by_hand: bool,
         await ledger_rows.set_refund_lines_removed(refund_id, [(rl.line_id, rl.removed) for rl in plan.shipped_since])
         await send_parts(record.store_id, plan.retried, now)
         timeline.update_order(ctx, record.id, payment_status=plan.payment_status.value,
-                              fulfillment_status=plan.fulfillment_status.value)
+                              fulfillment_status=plan.fulfillment_status.value,
+                              **status_columns(record, plan.order_status, now))
         amount = sum(p.amount for p in plan.retried)
         timeline.event(
             ctx, record.id, EventType.REFUND_RETRIED,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 
 from db import repository as repo
+from db.events import status_columns
 from db.records import OrderRecord, RefundRecord
 from domain.access import Permission
 from domain.currency import CurrencyChoice
@@ -47,7 +48,8 @@ async def refund_order(
             return plan
         record, refund = locked.record, plan.refund
         timeline.update_order(ctx, record.id, payment_status=plan.payment_status.value,
-                              fulfillment_status=plan.fulfillment_status.value)
+                              fulfillment_status=plan.fulfillment_status.value,
+                              **status_columns(record, plan.order_status, ctx.now()))
         restocked = sum(rl.quantity for rl in refund.lines if rl.restock)
         return await record_refund(
             ctx, record, refund, reason=plan.reason.value, note=plan.note,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from db import repository as repo
 from db.records import OrderRecord, RefundRecord
-from domain.access import CUSTOMER_LINK_PERMISSIONS, Permission
+from domain.access import CUSTOMER_LINK_PERMISSIONS, SYSTEM, Permission
 from domain.cancel import CancelPlan, permission_lacking
 from domain.errors import DomainError, order_not_found
 from domain.events import EventType
@@ -53,7 +53,12 @@ async def request_cancellation(
                 {"reason": plan.reason.value, "comment": plan.comment, "cancellationRequestId": request_id},
             )
             return False
-        await record_cancellation(ctx, locked, plan, notify_customer=True)
+        # Processed at once, the request is kept as one the store approved (automatically): the
+        # order's cancellation shows what the customer said, as a queued request's would.
+        request_id = await repo.insert_cancellation_request(locked.record.id, plan.reason.value, plan.comment, now)
+        await repo.decide_cancellation_request(request_id, "APPROVED", SYSTEM, now)
+        await record_cancellation(ctx, locked, plan.cancel, notify_customer=True, said={
+            "cancellationRequestId": request_id, "customerReason": plan.reason.value, "comment": plan.comment})
         return True
 
     done = await with_locked_order(ctx, order_id, decide)

@@ -15,7 +15,8 @@ from schema.refunds import RefundReason
 from domain.creation import Address as DomainAddress
 from domain.creation import LineShippingRequest
 from domain.orders import ReturnReason as DomainReturnReason
-from schema.types import CancelReason, ReturnReason, ShipmentStatus, ShippingPoint
+from schema.cancellation import CancelReason
+from schema.types import ReturnReason, ShipmentStatus, ShippingPoint
 
 
 def or_default(value, default):

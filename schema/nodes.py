@@ -16,8 +16,8 @@ from schema.ledger import Payment
 from schema.node import Node
 from schema.notifications import CustomerNotification
 from schema.refunds import Refund
+from schema.cancellation import CancellationRequest
 from schema.types import (
-    CancellationRequest,
     Note,
     Order,
     OrderEvent,

@@ -46,7 +46,8 @@ from schema.inputs import or_default as _or
 from schema.ledger import CurrencyChoice, Payment, PaymentProvider
 from schema.scalars import Decimal
 from schema.refunds import Refund, RefundReason
-from schema.types import CancelReason, Order
+from schema.cancellation import CancelReason
+from schema.types import Order
 
 Info = strawberry.Info[Context, None]
 

@@ -33,7 +33,8 @@ from schema.ids import decode
 from schema.inputs import notify_description
 from schema.inputs import or_default as _or
 from schema.refunds import Refund
-from schema.types import CustomerCancelReason, Info, Order
+from schema.cancellation import CustomerCancelReason
+from schema.types import Info, Order
 
 
 @described_enum(description="What the customer's cancellation request did.", values={

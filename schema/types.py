@@ -11,7 +11,6 @@ import strawberry
 from strawberry.types import Info as StrawberryInfo
 
 from db.records import (
-    CancellationRequestRecord,
     EventRecord,
     LineRecord,
     NoteRecord,
@@ -24,10 +23,17 @@ from domain import orders as d
 from domain import currency as d_currency
 from domain.currency import to_store_amount
 from domain.money import to_currency, zero
-from domain.access import ActorKind as DomainActorKind
+from domain import statuses
 from domain.labels import estimated_weight
 from resolvers import orders as order_resolvers
 from resolvers.context import Context
+from schema.actors import Actor
+from schema.cancellation import (
+    CancellationRequest,
+    CancelReason,
+    LineStatus,
+    OrderCancellation,
+)
 from schema.enums import described_enum
 from schema.errors import ActionAvailability
 from schema.refunds import Refund
@@ -48,9 +54,11 @@ InCurrency = Annotated[CurrencyChoice | None, strawberry.argument(
 
 OrderStatus = described_enum(d.OrderStatus, description="Where the order stands as a whole.", values={
     "OPEN": "The order stands: it can be shipped, refunded, edited and canceled.",
-    "CANCELLATION_REQUESTED": "The customer asked to cancel and the request waits for the store to approve or "
-    "decline it (`cancellationRequest`); until then the order is otherwise open.",
-    "CANCELED": "The order is canceled. Final: a cancellation cannot be undone.",
+    "CANCELLATION_REQUESTED": "Either the customer asked to cancel and the request waits for the store to approve "
+    "or decline it (until then the order is otherwise open), or the order is canceled and its refund has not "
+    "gone out yet (nothing of it ships, and it reads CANCELED once the refund has): `cancellation.status` tells "
+    "which.",
+    "CANCELED": "The order is canceled and its refund went out. Final: a cancellation cannot be undone.",
 })
 PaymentStatus = described_enum(d.PaymentStatus, description="What was paid and refunded.", values={
     "UNPAID": "Nothing was paid.",
@@ -95,19 +103,6 @@ ShipmentStatus = described_enum(d.ShipmentStatus, description="Where a shipment 
     "PICKED_UP": "A pickup in store: the customer collected it (`markShipmentDelivered`). Final.",
     "CANCELED": "Voided before it left (`voidShipment`): its units can ship again. Final.",
 })
-CancelReason = described_enum(d.CancelReason, description="Why an order was canceled.", values={
-    "CUSTOMER": "The customer asked for it (self-service cancellations always use it).",
-    "FRAUD": "The order looked fraudulent.",
-    "INVENTORY": "The goods are out of stock or cannot be supplied.",
-    "DECLINED": "The payment was declined.",
-    "OTHER": "Another reason (say which in the staff note).",
-})
-ActorKind = described_enum(DomainActorKind, description="What kind of principal acted.", values={
-    "STAFF": "A member of the store's team, with a STAFF API key.",
-    "PARTNER": "A partner app, with a PARTNER API key.",
-    "CUSTOMER": "The order's customer, with their customer access token (the order page).",
-    "SYSTEM": "Ordergraph itself, or a payment provider's report (e.g. Stripe sending a refund): no person.",
-})
 
 
 @strawberry.type(description="Who placed the order.")
@@ -132,21 +127,6 @@ class Address:
     @classmethod
     def of(cls, data: dict[str, Any] | None) -> Address | None:
         return cls(**data) if data else None
-
-
-@strawberry.type(description="Who did something on the order's timeline.")
-class Actor:
-    kind: ActorKind = strawberry.field(description="Staff, partner app, customer or the system.")
-    name: str | None = strawberry.field(description="The staff member's or app's name (the customer's for a customer).")
-    api_key_id: strawberry.ID | None = strawberry.field(
-        description="The API key that acted (staff and partner apps), as listed by `apiKeys`."
-    )
-
-    @classmethod
-    def of(cls, kind: str, actor_id: str | None, name: str | None) -> Actor:
-        actor_kind = DomainActorKind(kind)
-        is_key = actor_kind in (DomainActorKind.STAFF, DomainActorKind.PARTNER) and actor_id
-        return cls(kind=actor_kind, name=name, api_key_id=to_global_id("ApiKey", actor_id) if is_key else None)
 
 
 @strawberry.type(description="A product line of the order.")
@@ -180,6 +160,14 @@ class OrderLine(Node):
 
     async def _order(self, info: Info) -> d.Order:
         return await order_resolvers.domain_order(info.context, self.order_record)
+
+    @strawberry.field(description="Where the line's units stand: its own shipments and returns, or the order's "
+                      "cancellation when nothing of it shipped.")
+    async def status(self, info: Info) -> LineStatus:
+        order = await self._order(info)
+        line = order.line(self.record.id)
+        assert line is not None
+        return statuses.line_status(order, line)
 
     @strawberry.field(description="Units in shipments that left the warehouse.")
     async def fulfilled_quantity(self, info: Info) -> int:
@@ -419,47 +407,6 @@ class OrderActions:
     )
 
 
-CancellationRequestStatus = described_enum(
-    d.CancellationRequestStatus, description="Whether staff have decided on a cancellation request.", values={
-        "PENDING": "Waiting for the store's decision; the order shows CANCELLATION_REQUESTED.",
-        "APPROVED": "The store approved it: the order is canceled, with a full refund.",
-        "DECLINED": "The store declined it with a message: the order is open again, and the customer cannot ask "
-        "again online.",
-    },
-)
-CustomerCancelReason = described_enum(
-    d.CustomerCancelReason, description="Why the customer wants to cancel.", values={
-        "CHANGED_MIND": "The customer changed their mind.",
-        "ORDERED_BY_MISTAKE": "The customer ordered by mistake.",
-        "FOUND_BETTER_PRICE": "The customer found a better price elsewhere.",
-        "DELIVERY_TOO_SLOW": "The delivery would take too long.",
-        "WRONG_ADDRESS_OR_ITEMS": "The order has the wrong address or the wrong items.",
-        "OTHER": "Another reason, in the request's comment.",
-    },
-)
-
-
-@strawberry.type(description="A customer's request to cancel the order, and the store's answer.")
-class CancellationRequest(Node):
-    id: strawberry.ID = strawberry.field(description="The request's global id.")
-    status: CancellationRequestStatus = strawberry.field(description="Waiting, approved or declined.")
-    reason: CustomerCancelReason = strawberry.field(description="Why the customer wants to cancel.")
-    comment: str | None = strawberry.field(description="What the customer added.")
-    message: str | None = strawberry.field(description="When declined: the store's message to the customer.")
-    created_at: datetime = strawberry.field(description="When the customer asked.")
-    decided_at: datetime | None = strawberry.field(description="When the store approved or declined it.")
-    decided_by: Actor | None = strawberry.field(description="Who decided. Not for customers.", extensions=staff_only())
-
-    @classmethod
-    def of(cls, r: CancellationRequestRecord) -> CancellationRequest:
-        return cls(
-            id=to_global_id("CancellationRequest", r.id), status=d.CancellationRequestStatus(r.status),
-            reason=d.CustomerCancelReason(r.reason), comment=r.comment, message=r.message, created_at=r.created_at,
-            decided_at=r.decided_at,
-            decided_by=Actor.of(r.decided_by_kind, r.decided_by_id, r.decided_by_name) if r.decided_by_kind else None,
-        )
-
-
 @strawberry.type(description="An order placed with the store, and everything done to it since.")
 class Order(Node):
     number: str = strawberry.field(description="The store's order number, unique in the store.")
@@ -605,6 +552,12 @@ class Order(Node):
     @strawberry.field(description="Items removed from the order (`removeOrderItems`), oldest first.")
     async def removals(self, info: Info) -> list[OrderItemRemoval]:
         return [OrderItemRemoval.of(r) for r in await info.context.loaders.removals.load(self.record.id)]
+
+    @strawberry.field(description="The order's cancellation, whoever asked: the customer's request waiting or "
+                      "declined, or the cancel, awaiting its refund or completed. Null when nobody asked.")
+    async def cancellation(self, info: Info) -> OrderCancellation | None:
+        requests = await info.context.loaders.cancellation_requests.load(self.record.id)
+        return OrderCancellation.of(self.record, requests[-1] if requests else None)
 
     @strawberry.field(description="The customer's latest cancellation request and the store's answer, if any.")
     async def cancellation_request(self, info: Info) -> CancellationRequest | None:

@@ -65,8 +65,10 @@ async def apply_outcome(store_id: str, order_id: str, part_id: str, answer: Prov
         await ledger_rows.set_refund_status(outcome.refund.id, outcome.refund.status)
         statuses = {"payment_status": outcome.payment_status.value,
                     "fulfillment_status": outcome.fulfillment_status.value}
-        if outcome.event is not None or statuses != {"payment_status": record.payment_status,
-                                                     "fulfillment_status": record.fulfillment_status}:
+        completes = event_log.status_columns(record, outcome.order_status, now)
+        if outcome.event is not None or completes or statuses != {"payment_status": record.payment_status,
+                                                                  "fulfillment_status": record.fulfillment_status}:
+            statuses.update(completes)
             data = {"refundId": outcome.refund.id, "status": outcome.refund.status.value,
                     "amount": str(outcome.part.amount), "provider": provider.value,
                     "providerReference": outcome.part.reference, "failureReason": outcome.part.failure_reason}

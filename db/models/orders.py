@@ -25,7 +25,7 @@ class Store(Model):
     #: The next number assigned to an order created without one.
     next_order_number = fields.IntField(default=1001)
     #: Customer self-service cancellation: OFF, IMMEDIATE (cancel with a full refund) or REQUEST (staff decide).
-    self_cancel_policy = fields.CharField(max_length=16, default="REQUEST", db_default="REQUEST")
+    self_cancel_policy = fields.CharField(max_length=16, default="IMMEDIATE", db_default="IMMEDIATE")
     #: How long after the order was placed the customer may cancel it, in minutes.
     self_cancel_window_minutes = fields.IntField(default=1440, db_default=1440)
     #: Which emails go out by themselves, to whom, from which name (null: the defaults).
@@ -106,6 +106,14 @@ class Order(Model):
     transaction_fee_returnable = money(null=True)
     cancel_reason = fields.CharField(max_length=32, null=True)
     canceled_at = fields.DatetimeField(null=True)
+    #: The staff note typed with the cancel (the customer's own words are on their request).
+    cancel_note = fields.TextField(null=True)
+    #: What kind of caller canceled: STAFF, PARTNER, CUSTOMER or SYSTEM.
+    canceled_by_kind = fields.CharField(max_length=16, null=True)
+    #: The refund the cancel issued, if it issued one: the cancellation completes once its money went out.
+    cancel_refund_id = fields.UUIDField(null=True)
+    #: When the cancellation completed: when the order was canceled, or later, when its refund settled.
+    cancel_completed_at = fields.DatetimeField(null=True)
     #: Grows by one with every change, and events carry it, so consumers can order and deduplicate.
     #: A new order is inserted at 0 and its creation makes it 1 (orders older than versions start at 1).
     version = fields.IntField(default=0, db_default=1)

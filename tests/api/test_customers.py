@@ -4,6 +4,7 @@ internal data, and asks to cancel it; staff approve or decline."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import pytest_asyncio
 
 from db import repository as repo
 from db import sql
@@ -18,20 +19,30 @@ from tests.api.helpers import (
     event_types,
     notifications_of,
 )
-from tests.conftest import make_store
+from tests.conftest import Store, make_store
 
 SECRET = b"test-secret-key"  # the test app's (see conftest)
+
+
+@pytest_asyncio.fixture
+async def store(http) -> Store:
+    """Stores here have customers' requests wait for staff (REQUEST), unless a test says otherwise: the
+    default is to cancel at once (test_a_new_store_cancels_at_once_by_default)."""
+    made = await make_store(http)
+    await repo.set_self_cancel_policy(made.id, "REQUEST", 24 * 60)
+    return made
 
 CUSTOMER_ORDER = """
 query($id: ID!) { order(id: $id) {
   id number status paymentStatus fulfillmentStatus currency canceledAt
   customer { email name } shippingAddress { city }
-  lines { id sku name quantity unitPrice { amount } fulfilledQuantity refundedQuantity }
+  lines { id sku name quantity status unitPrice { amount } fulfilledQuantity refundedQuantity }
   subtotal { amount } shipping { amount } taxes { amount } total { amount currency } totalPaid { amount }
   totalRefunded { amount } refundable { total { amount } }
   shipments { status carrier trackingNumber trackingUrl lines { lineId quantity } }
   refunds { total { amount } reason lines { lineId quantity } }
   cancellationRequest { status reason comment message decidedAt }
+  cancellation { status reason customerReason comment message requestedBy requestedAt canceledAt completedAt }
   availableActions {
     requestCancellation { allowed reason { code message ... on CancellationWindowClosedError { closedAt } } }
     cancel { allowed reason { code ... on ForbiddenError { permission } } }
@@ -42,6 +53,7 @@ STAFF_VIEW = """
 query($id: ID!) { order(id: $id) {
   status
   cancellationRequest { status reason comment message decidedBy { kind name apiKeyId } }
+  cancellation { status reason customerReason comment staffNote requestedBy completedAt }
   events { type actor { kind name apiKeyId } }
   availableActions {
     requestCancellation { allowed reason { code ... on ForbiddenError { permission } } }
@@ -75,6 +87,7 @@ async def test_a_customer_reads_its_own_order(store):
 @pytest.mark.parametrize("selection", [
     "notes { body }", "events { type }", "supplierOrders { id }", "paymentsManagedExternally",
     "cancellationsManagedExternally", "refunds { note }", "cancellationRequest { decidedBy { name } }",
+    "cancellation { staffNote }",
 ])
 async def test_internal_fields_are_forbidden_to_customers(store, selection):
     order, token = await create_order_with_token(store)
@@ -121,6 +134,11 @@ async def test_a_request_waits_for_staff_who_approve_it(store):
     assert seen["cancellationRequest"] == {"status": "PENDING", "reason": "CHANGED_MIND",
                                            "comment": "Ordered the wrong size", "message": None, "decidedAt": None}
     assert seen["availableActions"]["requestCancellation"]["reason"]["code"] == "CANCELLATION_ALREADY_REQUESTED"
+    asked = seen["cancellation"]
+    assert {k: asked[k] for k in ("status", "reason", "customerReason", "comment", "requestedBy", "canceledAt")} == {
+        "status": "REQUESTED", "reason": "CUSTOMER", "customerReason": "CHANGED_MIND",
+        "comment": "Ordered the wrong size", "requestedBy": "CUSTOMER", "canceledAt": None}
+    assert asked["requestedAt"] and {line["status"] for line in seen["lines"]} == {"CANCELLATION_REQUESTED"}
 
     staff = (await store.gql(STAFF_VIEW, {"id": order["id"]}))["order"]
     assert staff["status"] == "CANCELLATION_REQUESTED"
@@ -138,6 +156,11 @@ async def test_a_request_waits_for_staff_who_approve_it(store):
     assert seen["status"] == "CANCELED" and seen["refunds"][0]["total"] == {"amount": "141.00"}
     assert seen["cancellationRequest"]["status"] == "APPROVED" and seen["cancellationRequest"]["decidedAt"]
     assert seen["availableActions"]["requestCancellation"]["reason"]["code"] == "ORDER_CANCELED"
+    # Still the customer's cancellation, now done: what they asked, when, and when it completed.
+    done = seen["cancellation"]
+    assert (done["status"], done["requestedBy"], done["comment"]) == ("COMPLETED", "CUSTOMER", "Ordered the wrong size")
+    assert done["requestedAt"] == asked["requestedAt"] and done["completedAt"] == done["canceledAt"]
+    assert {line["status"] for line in seen["lines"]} == {"CANCELED"}
     again = (await store.gql(APPROVE, {"input": {"orderId": order["id"]}}))["approveCancellationRequest"]
     assert again["__typename"] == "NoCancellationRequestError"
 
@@ -154,6 +177,10 @@ async def test_a_declined_request_tells_the_customer_why(store, deliver):
     seen = await customer_view(store, order["id"], token)
     assert seen["cancellationRequest"]["status"] == "DECLINED"
     assert seen["cancellationRequest"]["message"] == "Your parcel is already with the courier."
+    assert {k: seen["cancellation"][k] for k in ("status", "customerReason", "message")} == {
+        "status": "DECLINED", "customerReason": "FOUND_BETTER_PRICE",
+        "message": "Your parcel is already with the courier."}
+    assert {line["status"] for line in seen["lines"]} == {"OPEN"}
     assert seen["availableActions"]["requestCancellation"]["reason"]["code"] == "CANCELLATION_REQUEST_DECLINED"
     assert (await request_cancel(store, order["id"], token))["__typename"] == "CancellationRequestDeclinedError"
     staff = (await store.gql(STAFF_VIEW, {"id": order["id"]}))["order"]
@@ -166,16 +193,23 @@ async def test_a_declined_request_tells_the_customer_why(store, deliver):
     assert "Your parcel is already with the courier." in mail.get_body(("plain",)).get_content()
 
 
-async def test_a_store_that_cancels_at_once_refunds_in_full(store, deliver):
-    await repo.set_self_cancel_policy(store.id, "IMMEDIATE", 60)
+async def test_a_new_store_cancels_at_once_by_default_refunding_in_full(http, deliver):
+    store = await make_store(http)  # as a store is made, with no policy chosen
     order, token = await create_order_with_token(store, notifyCustomer=False)
-    result = await request_cancel(store, order["id"], token)
+    result = await request_cancel(store, order["id"], token, reason="ORDERED_BY_MISTAKE", comment=" Two of them ")
     assert result["outcome"] == "CANCELED"
     assert result["order"] == {"status": "CANCELED", "paymentStatus": "REFUNDED", "refunds": [{"total": {"amount": "141.00"}}]}
     staff = (await store.gql(STAFF_VIEW, {"id": order["id"]}))["order"]
     by_customer = [e["type"] for e in staff["events"] if e["actor"]["kind"] == "CUSTOMER"]
     assert by_customer == ["ORDER_CANCELED", "REFUND_ISSUED"]
-    assert staff["cancellationRequest"] is None
+    # What the customer said is kept, as a request the store's policy approved at once.
+    assert staff["cancellationRequest"] == {"status": "APPROVED", "reason": "ORDERED_BY_MISTAKE",
+                                            "comment": "Two of them", "message": None,
+                                            "decidedBy": {"kind": "SYSTEM", "name": "Ordergraph", "apiKeyId": None}}
+    assert staff["cancellation"] == {"status": "COMPLETED", "reason": "CUSTOMER", "customerReason": "ORDERED_BY_MISTAKE",
+                                     "comment": "Two of them", "staffNote": None, "requestedBy": "CUSTOMER",
+                                     "completedAt": staff["cancellation"]["completedAt"]}
+    assert staff["cancellation"]["completedAt"]
     await deliver()
     assert [(n["template"], n["status"]) for n in await notifications_of(store, order)] == [("ORDER_CANCELED", "SENT")]
 

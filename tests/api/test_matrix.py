@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from db import repository as repo
 from domain.access import Permission
 from resolvers.keys import revoke
 from schema import schema as graphql_schema
@@ -61,6 +62,8 @@ class World:
 @pytest_asyncio.fixture(scope="session")
 async def world(http) -> World:
     a, b = await make_store(http, "Matrix A"), await make_store(http, "Matrix B")
+    for made in (a, b):  # customers' requests wait for staff, so approve and decline have one to decide
+        await repo.set_self_cancel_policy(made.id, "REQUEST", 24 * 60)
     keys = {"staff": a.key}
     for name, permissions in PRINCIPALS.items():
         if permissions is not None and name != "staff":

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest_asyncio
 
 from tests.conftest import scratch_database
-from tests.db.databases import OLD_ROWS, ORDER_ID, STORE_ID, fetch, insert
+from tests.db.databases import OLD_ROWS, ORDER_ID, STORE_ID, execute, fetch, insert
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRST = "ordergraph.0001_initial"
@@ -76,7 +76,12 @@ async def test_migrating_a_database_that_holds_orders_keeps_them(empty_db):
     order = dict(next(row for table, row in OLD_ROWS if table == "orders"))
     canceled = {**order, "id": uuid.uuid4(), "number": "1002", "status": "CANCELED", "fulfillment_status": "UNFULFILLED",
                 "cancel_reason": "CUSTOMER", "canceled_at": order["created_at"]}
-    await insert(empty_db, [*OLD_ROWS, ("orders", canceled)])
+    refund_id = uuid.uuid4()
+    canceled_event = {"id": uuid.uuid4(), "order_id": canceled["id"], "type": "ORDER_CANCELED",
+                      "message": "Order canceled (customer).", "actor_kind": "PARTNER", "actor_id": None,
+                      "actor_name": "Old app", "data": {"reason": "CUSTOMER", "staffNote": "Asked by phone",
+                                                        "refundId": str(refund_id)}, "created_at": order["created_at"]}
+    await insert(empty_db, [*OLD_ROWS, ("orders", canceled), ("order_events", canceled_event)])
     _run(empty_db, "-m", "app", "migrate")
     _run(empty_db, "-m", "app", "migrate")  # a second run changes nothing
     data = json.loads(_run(empty_db, "-c", READ_BACK, empty_db, str(STORE_ID), str(ORDER_ID)))
@@ -96,8 +101,19 @@ async def test_migrating_a_database_that_holds_orders_keeps_them(empty_db):
     # 0014: an order canceled before is told CANCELED (nothing of it will ship); going back, UNFULFILLED
     # again, as older code says.
     assert await fulfillment_statuses(empty_db) == {"1001": "PARTIALLY_FULFILLED", "1002": "CANCELED"}
+    # 0016: who canceled, the staff note and the cancel's refund come from its event; it completed then.
+    (cancellation,) = await fetch(empty_db, 'SELECT "canceled_by_kind", "cancel_note", "cancel_refund_id", '
+                                  '"cancel_completed_at", "canceled_at" FROM "orders" WHERE "number" = \'1002\'')
+    assert [cancellation["canceled_by_kind"], cancellation["cancel_note"], str(cancellation["cancel_refund_id"])] == [
+        "PARTNER", "Asked by phone", str(refund_id)]
+    assert cancellation["cancel_completed_at"] == cancellation["canceled_at"]
+    # A cancel still waiting for its refund reads CANCELLATION_REQUESTED; going back, older code must not take
+    # it for a customer's open request: it is CANCELED again.
+    await execute(empty_db, 'UPDATE "orders" SET "status" = \'CANCELLATION_REQUESTED\' WHERE "number" = \'1002\'')
     _run(empty_db, "-m", "app", "migrate", "--target", "ordergraph.0013_test_orders_closed")
     assert await fulfillment_statuses(empty_db) == {"1001": "PARTIALLY_FULFILLED", "1002": "UNFULFILLED"}
+    assert {row["number"]: row["status"] for row in await fetch(empty_db, 'SELECT "number", "status" FROM "orders"')} == {
+        "1001": "OPEN", "1002": "CANCELED"}
 
 
 async def fulfillment_statuses(url: str) -> dict[str, str]:

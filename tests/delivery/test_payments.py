@@ -24,11 +24,12 @@ WEBHOOK_SECRET = "whsec_" + "c2VjcmV0LWZvci10ZXN0cw=="
 REFUND_FIELDS = """id status failureReason total { amount currency } instructions
   parts { provider status amount { amount } reference failureReason retries }"""
 ORDER = f"""query($id: ID!) {{ order(id: $id) {{ id status paymentStatus
+  cancellation {{ status canceledAt completedAt refund {{ id }} }} lines {{ status }}
   totalRefunded {{ amount }} refundable {{ total {{ amount }} }}
   refunds {{ {REFUND_FIELDS} }}
   events {{ type message actor {{ kind name }} }}
   notifications {{ template audience recipient status }}
-  availableActions {{ refund {{ allowed }} }} }} }}"""
+  availableActions {{ refund {{ allowed }} addTrackingNumber {{ reason {{ code }} }} }} }} }}"""
 CREATE = """mutation($input: CreateOrderInput!) { createOrder(input: $input) {
   __typename ... on CreateOrderSuccess { customerAccessToken order { id lines { id } } } ... on Error { code message } } }"""
 REFUND = f"""mutation($input: RefundOrderInput!) {{ refundOrder(input: $input) {{ __typename
@@ -303,15 +304,22 @@ async def test_a_refund_over_two_payments_takes_the_newest_first_and_calls_strip
     assert (await read(store, order["id"]))["refunds"][0]["status"] == "SUCCEEDED"
 
 
-async def test_a_cancel_whose_refund_fails_stays_canceled_and_its_refund_can_be_sent_by_hand(store, stripe, rig):
+async def test_a_cancel_reads_requested_until_its_refund_goes_out_and_a_failed_one_is_sent_by_hand(store, stripe, rig):
     key = await connect_stripe(store, stripe)
     order, intent = await stripe_order(store, stripe, key)
     stripe.behave("fail")
     canceled = (await store.gql(CANCEL, {"input": {"orderId": order["id"], "reason": "CUSTOMER"}}))["cancelOrder"]
-    assert canceled["order"]["status"] == "CANCELED" and canceled["refund"]["status"] == "PENDING"
+    # Canceled at once (nothing ships), but it reads "cancellation requested" until its money went out.
+    assert canceled["order"]["status"] == "CANCELLATION_REQUESTED" and canceled["refund"]["status"] == "PENDING"
+    waiting = await read(store, order["id"])
+    assert waiting["cancellation"]["status"] == "AWAITING_REFUND" and waiting["cancellation"]["completedAt"] is None
+    assert waiting["cancellation"]["refund"] == {"id": canceled["refund"]["id"]}
+    assert {line["status"] for line in waiting["lines"]} == {"CANCELLATION_REQUESTED"}
+    assert waiting["availableActions"]["addTrackingNumber"]["reason"]["code"] == "ORDER_CANCELED"
     await rig.deliver()
     after = await read(store, order["id"])
-    assert after["status"] == "CANCELED" and after["refunds"][0]["status"] == "FAILED"
+    assert after["status"] == "CANCELLATION_REQUESTED" and after["refunds"][0]["status"] == "FAILED"
+    assert after["cancellation"]["status"] == "AWAITING_REFUND"
     assert after["availableActions"]["refund"]["allowed"] is True  # the money is refundable again
     by_hand = (await store.gql(RETRY, {"input": {"refundId": canceled["refund"]["id"], "byHand": True}}))
     done = by_hand["retryRefund"]["refund"]
@@ -319,6 +327,8 @@ async def test_a_cancel_whose_refund_fails_stays_canceled_and_its_refund_can_be_
     assert "dashboard" in done["instructions"]
     final = await read(store, order["id"])
     assert final["paymentStatus"] == "REFUNDED" and final["status"] == "CANCELED"
+    assert final["cancellation"]["status"] == "COMPLETED" and {line["status"] for line in final["lines"]} == {"CANCELED"}
+    assert final["cancellation"]["completedAt"] > final["cancellation"]["canceledAt"]
     assert len(stripe.created_refunds(intent)) == 1
 
 
@@ -335,7 +345,7 @@ async def test_a_customers_immediate_self_cancel_refunds_through_stripe_like_any
     assert [r["amount"] for r in stripe.created_refunds(intent)] == [10000]
     after = await read(store, order["id"])
     assert after["status"] == "CANCELED" and after["refunds"][0]["status"] == "SUCCEEDED"
-    assert after["paymentStatus"] == "REFUNDED"
+    assert after["paymentStatus"] == "REFUNDED" and after["cancellation"]["status"] == "COMPLETED"
 
 
 async def test_a_store_that_disconnects_stripe_has_its_pending_refund_failed_with_the_reason(store, stripe, rig):

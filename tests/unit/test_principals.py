@@ -7,7 +7,6 @@ import pytest
 
 from domain.access import DEFAULT_PERMISSIONS, ActorKind, Permission, missing_grant
 from domain.actions import available_actions
-from domain.cancel import CancelPlan
 from domain.errors import ErrorCode
 from domain.keys import NewKey, plan_create_key
 from domain.orders import (
@@ -21,6 +20,7 @@ from domain.orders import (
 )
 from domain.ratelimit import RateLimiter, Spent
 from domain.self_service import (
+    ImmediateCancel,
     QueuedRequest,
     SelfCancelPolicy,
     SelfCancelSettings,
@@ -77,8 +77,9 @@ def test_the_request_policy_queues_and_the_immediate_policy_cancels_with_a_full_
     queued = plan_request_cancellation(placed(), REQUEST_WITHIN_A_DAY, REASON, "  too late  ", NOW, refund_id="F1")
     assert queued == QueuedRequest(REASON, "too late") and queued.status is OrderStatus.CANCELLATION_REQUESTED
     at_once = SelfCancelSettings(SelfCancelPolicy.IMMEDIATE, timedelta(days=1))
-    plan = plan_request_cancellation(placed(), at_once, REASON, None, NOW, refund_id="F1")
-    assert isinstance(plan, CancelPlan) and plan.refund.total == placed().total and plan.restock
+    plan = plan_request_cancellation(placed(), at_once, REASON, "  no longer needed ", NOW, refund_id="F1")
+    assert isinstance(plan, ImmediateCancel) and (plan.reason, plan.comment) == (REASON, "no longer needed")
+    assert plan.cancel.refund.total == placed().total and plan.cancel.restock
 
 
 @pytest.mark.parametrize(("o", "settings", "code"), [
