@@ -90,3 +90,24 @@ async def test_an_over_long_staff_note_is_refused_and_nothing_changes(store):
     result = (await store.gql(CANCEL, cancel_input(order, staffNote="x" * 2001)))["cancelOrder"]
     assert result["__typename"] == "InvalidInputError" and result["field"] == "staffNote"
     assert (await store.gql(ORDER, {"id": order["id"]}))["order"]["status"] == "OPEN"
+
+
+CANCELLATION = """query($id: ID!) { order(id: $id) { status lines { status } cancellation {
+  status reason customerReason comment staffNote message requestedBy requestedAt canceledAt completedAt
+  refund { total { amount } } } } }"""
+
+
+async def test_a_staff_cancel_reads_who_asked_why_and_the_note_typed_with_it(store):
+    order = await create_order(store)
+    before = (await store.gql(CANCELLATION, {"id": order["id"]}))["order"]
+    assert before["cancellation"] is None and {line["status"] for line in before["lines"]} == {"OPEN"}
+    await store.gql(CANCEL, cancel_input(order, reason="INVENTORY", staffNote="  Out of stock until May "))
+    seen = (await store.gql(CANCELLATION, {"id": order["id"]}))["order"]
+    done = seen["cancellation"]
+    assert {k: v for k, v in done.items() if not k.endswith("At")} == {
+        "status": "COMPLETED", "reason": "INVENTORY", "customerReason": None, "comment": None,
+        "staffNote": "Out of stock until May", "message": None, "requestedBy": "STAFF",
+        "refund": {"total": {"amount": "141.00"}}}
+    # Its refund went out at once (paid by hand): completed when it was canceled.
+    assert done["requestedAt"] == done["canceledAt"] == done["completedAt"]
+    assert seen["status"] == "CANCELED" and {line["status"] for line in seen["lines"]} == {"CANCELED"}

@@ -145,12 +145,13 @@ _AA = "{ allowed reason { code message } }"
 SNAPSHOT = f"""
 query($id: ID!) {{ order(id: $id) {{
   id status paymentStatus fulfillmentStatus currency paymentsManagedExternally cancellationsManagedExternally
+  canceledAt cancellation {{ status }}
   subtotal {{ amount }} shipping {{ amount }} duties {{ amount }} taxes {{ amount }} total {{ amount }}
   totalPaid {{ amount }} totalRefunded {{ amount }}
   refundable {{ subtotal {{ amount }} shipping {{ amount }} duties {{ amount }} taxes {{ amount }} total {{ amount }} }}
   transactionFee {{ total {{ amount }} returnable {{ amount }} returned {{ amount }} }}
   payments {{ id amount {{ amount }} status provider }}
-  lines {{ id quantity unitPrice {{ amount }} total {{ amount }} fulfilledQuantity unfulfilledQuantity
+  lines {{ id status quantity unitPrice {{ amount }} total {{ amount }} fulfilledQuantity unfulfilledQuantity
           refundedQuantity refundableQuantity returnedQuantity }}
   shipments {{ id status trackingNumber lines {{ lineId quantity }}
               availableActions {{ update {_AA} markDelivered {_AA} void {_AA} }} }}
@@ -263,8 +264,12 @@ class Tracked:
     id: str
     token: str
     currency: str
-    #: The order status the steps so far leave (OPEN, CANCELLATION_REQUESTED, CANCELED).
+    #: The order status the steps so far leave (OPEN, CANCELLATION_REQUESTED: the customer asked,
+    #: CANCELED); a canceled order reads CANCELLATION_REQUESTED while its cancel's money is on its way
+    #: (``shown_status``).
     status: str = "OPEN"
+    #: The cancel issued a refund.
+    cancel_refunded: bool = False
     #: Per refund, per line: refunded units taken from units not yet in a shipment (they never ship
     #: while the refund holds them).
     removed: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -808,6 +813,7 @@ class RandomPlay(RuleBasedStateMachine):
         m.status = "CANCELED"
         after = self.refresh(m)
         new = self.account_new_refunds(m, before, after)
+        m.cancel_refunded = refunds and bool(new)
         pending = any(p["status"] == "PENDING" for p in before["payments"])
         left = money(before["refundable"]["total"])
         if pending:
@@ -1148,7 +1154,14 @@ def check_order(m: Tracked) -> None:
             assert returned_fee == money(fee["returnable"]), fee
 
     # Statuses are their derivations.
-    assert s["status"] == m.status, (s["status"], m.status)
+    shown = shown_status(m, s)
+    assert s["status"] == shown, (s["status"], shown, m.status, refunds)
+    cancellation = {"CANCELED": "COMPLETED", "CANCELLATION_REQUESTED": "AWAITING_REFUND"}[shown] if (
+        m.status == "CANCELED") else "REQUESTED" if m.status == "CANCELLATION_REQUESTED" else None
+    assert (s["cancellation"] or {}).get("status", None) == cancellation or (
+        cancellation is None and s["cancellation"]["status"] == "DECLINED"), (s["cancellation"], cancellation)
+    for line in s["lines"]:
+        assert line["status"] == derived_line_status(s, line, shown), (line, derived_line_status(s, line, shown))
     assert s["paymentStatus"] == derived_payment_status(s, paid, refunded), (
         s["paymentStatus"], derived_payment_status(s, paid, refunded), s["payments"], s["totalRefunded"])
     assert s["fulfillmentStatus"] == derived_fulfillment_status(s), (s["fulfillmentStatus"],
@@ -1170,9 +1183,35 @@ def derived_payment_status(s: dict[str, Any], paid: Decimal, refunded: Decimal) 
     return "PAID"
 
 
+def shown_status(m: Tracked, s: dict[str, Any]) -> str:
+    """domain.statuses.order_status: a cancel that refunded reads CANCELLATION_REQUESTED while a refund is
+    on its way or money is still to go back (a refund failed)."""
+    waiting = any(r["status"] in ("PENDING", "REQUIRES_ACTION") for r in s["refunds"])
+    if m.status == "CANCELED" and m.cancel_refunded and (waiting or money(s["refundable"]["total"]) > 0):
+        return "CANCELLATION_REQUESTED"
+    return m.status
+
+
+def derived_line_status(s: dict[str, Any], line: dict[str, Any], shown: str) -> str:
+    """domain.statuses.line_status over what the order shows: the order's fulfillment read for the line
+    alone, unless nothing of it shipped and the order's cancellation speaks, or none of it will ship."""
+    if not line["fulfilledQuantity"]:
+        if shown in ("CANCELLATION_REQUESTED", "CANCELED"):
+            return shown
+        assigned = sum(sl["quantity"] for sh in s["shipments"] if sh["status"] != "CANCELED"
+                       for sl in sh["lines"] if sl["lineId"] == line["id"])
+        if not assigned and not line["unfulfilledQuantity"]:
+            return "REMOVED"
+    alone = {**s, "lines": [line], "shipments": [
+        {**sh, "lines": [sl for sl in sh["lines"] if sl["lineId"] == line["id"]]}
+        for sh in s["shipments"] if any(sl["lineId"] == line["id"] for sl in sh["lines"])]}
+    status = derived_fulfillment_status(alone)
+    return "OPEN" if status == "UNFULFILLED" else status
+
+
 def derived_fulfillment_status(s: dict[str, Any]) -> str:
     """domain.orders.fulfillment_status over what the order shows (unfulfilledQuantity: units to ship)."""
-    if s["status"] == "CANCELED" and not any(line["fulfilledQuantity"] for line in s["lines"]):
+    if s["canceledAt"] and not any(line["fulfilledQuantity"] for line in s["lines"]):
         return "CANCELED"
     active = [sh for sh in s["shipments"] if sh["status"] != "CANCELED"]
     remaining = any(line["unfulfilledQuantity"] for line in s["lines"])

@@ -64,6 +64,8 @@ def site(tmp_path_factory) -> Iterator[Site]:
     env = base_env(f"sqlite://{tmp}/og.sqlite3", tmp, ORDERGRAPH_CORS_ORIGINS=allowed, ORDERGRAPH_WORKER="off")
     cli(env, "migrate")
     store = cli(env, "create-store", "Browser store")
+    # Requests wait for the store, so the page shows "cancellation requested" (the default cancels at once).
+    cli(env, "set-self-cancel", "--store", store, "--policy", "REQUEST", "--window-minutes", "1440")
     key = cli(env, "create-key", "--store", store, "--name", "Admin",
               "--permissions", "READ_ORDERS,WRITE_ORDERS,CANCEL_ORDERS,REFUND_ORDERS")
     server, base = start_server(env, tmp)
@@ -114,6 +116,7 @@ def test_the_customer_page_shows_the_order_from_its_link_and_requests_cancellati
     assert page.inner_text("h1") == f"Order #{order['number']}"
     text = page.inner_text("main")
     assert "Mug" in text and "141.00 USD" in text and "Open" in text and "Paid" in text
+    assert page.inner_text(".lines .item-status") == "Not shipped yet"
     shots.mkdir(exist_ok=True)
     page.screenshot(path=str(shots / "order-page.png"), full_page=True)
     page.select_option("#cancel-why", "ORDERED_BY_MISTAKE")
@@ -121,6 +124,7 @@ def test_the_customer_page_shows_the_order_from_its_link_and_requests_cancellati
     page.click("#cancel-button")
     page.wait_for_selector("text=Your request is with the store")
     assert "Cancellation requested" in page.inner_text("main")
+    assert page.inner_text(".lines .item-status") == "Cancellation requested"  # the item's status too
     assert "waiting for the store" in page.inner_text("[data-field=cancelReason]")  # the API's own reason
     page.screenshot(path=str(shots / "order-page-cancellation-requested.png"), full_page=True)
     assert not [url for url in requests if token in url]  # the token never left in a URL

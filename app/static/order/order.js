@@ -21,8 +21,10 @@
     AWAITING_SHIPMENT: "Being packed", SHIPPED: "Shipped", IN_TRANSIT: "In transit",
     OUT_FOR_DELIVERY: "Out for delivery", DELIVERY_FAILED: "Delivery failed",
     READY_FOR_PICKUP: "Ready for pickup in store", PICKED_UP: "Picked up",
-    REQUIRES_ACTION: "Waiting", SUCCEEDED: "Sent", FAILED: "Failed",
+    REQUIRES_ACTION: "Waiting", SUCCEEDED: "Sent", FAILED: "Failed", REMOVED: "Removed",
   };
+  // An item's status where it reads otherwise than the order's.
+  const ITEM_WORDS = { OPEN: "Not shipped yet", FULFILLED: "Shipped" };
 
   const page = document.getElementById("page");
   let documents = null;
@@ -79,11 +81,15 @@
     field("number").textContent = `#${order.number}`;
     field("placed").textContent = new Date(order.createdAt).toLocaleString();
     for (const name of ["status", "paymentStatus", "fulfillmentStatus"]) field(name).textContent = words(order[name]);
+    if (order.cancellation && order.cancellation.status === "AWAITING_REFUND") {
+      field("status").textContent += " (canceled; your refund is on its way)";
+    }
 
     for (const line of order.lines) {
       if (line.quantity === 0) continue;  // every unit was removed from the order
       const row = document.createElement("tr");
       cell(row, line.name);
+      cell(row, ITEM_WORDS[line.status] || words(line.status), "item-status");
       cell(row, String(line.quantity), "num");
       cell(row, money(line.unitPrice), "num");
       cell(row, money(line.total), "num");
@@ -160,7 +166,8 @@
       const done = document.getElementById("cancel-result");
       done.hidden = false;
       done.textContent = result.outcome === "CANCELED"
-        ? "Your order is canceled. Any payment is refunded to the way you paid."
+        ? (result.order.status === "CANCELED" ? "Your order is canceled. Any payment is refunded to the way you paid."
+          : "Your order is canceled. Your refund is on its way to the way you paid.")
         : "Your request is with the store; we'll email you their answer.";
     } catch (error) {
       button.disabled = false;
