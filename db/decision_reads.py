@@ -42,7 +42,7 @@ PART_COLUMNS = ("id", "refund_id", "order_id", "payment_id", "provider", "amount
 RETURN_COLUMNS = ("id", "order_id", "created_at", "reason")
 RETURN_LINE_COLUMNS = ("order_return_id", "line_id", "quantity", "restock")
 SUPPLIER_ORDER_COLUMNS = ("id", "order_id", "supplier_name", "external_id", "status", "created_at", "updated_at",
-                          "cancel_reason")
+                          "cancel_reason", "refusal_reason")
 REQUEST_COLUMNS = ("id", "order_id", "status", "reason", "comment", "message", "created_at", "decided_at",
                    "decided_by_kind", "decided_by_id", "decided_by_name")
 PAYMENT_COLUMNS = ("id", "order_id", "provider", "reference", "currency", "amount", "status", "position", "created_at",
@@ -138,7 +138,7 @@ async def supplier_orders_by_order(order_ids: Sequence[str]) -> dict[str, list[S
 
 def supplier_order_record(r: dict[str, Any]) -> SupplierOrderRecord:
     return SupplierOrderRecord(str(r["id"]), str(r["order_id"]), r["supplier_name"], r["external_id"], r["status"],
-                               _at(r["created_at"]), _at(r["updated_at"]), r["cancel_reason"])
+                               _at(r["created_at"]), _at(r["updated_at"]), r["cancel_reason"], r["refusal_reason"])
 
 
 async def cancellation_requests_by_order(order_ids: Sequence[str]) -> dict[str, list[CancellationRequestRecord]]:

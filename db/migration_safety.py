@@ -13,7 +13,10 @@ for a plan of steps back:
 
 A migration may name the columns (``"table.column"``) that going forward recomputes from other
 data, with an SQL condition selecting the rows it recomputes (``None``: every row), in
-``recomputed`` on its ``Migration`` class: those values count as nothing lost.
+``recomputed`` on its ``Migration`` class: those values count as nothing lost. Likewise
+``rewritten`` names the columns whose rows going back rewrites to fit the older schema before it
+tightens them (its ``RunPython`` comes after the ``AlterField``, so it runs first going back), with
+the condition selecting them: those rows are neither counted nor deleted.
 """
 
 from __future__ import annotations
@@ -120,6 +123,7 @@ def _checks(step: PlanStep, state_before: State) -> list[_Check]:
     migration = step.migration
     name = _name(step)
     recomputed: dict[str, str | None] = getattr(migration, "recomputed", {})
+    rewritten: dict[str, str] = getattr(migration, "rewritten", {})
     app = migration.app_label
     state = state_before.clone()
     checks = []
@@ -128,16 +132,17 @@ def _checks(step: PlanStep, state_before: State) -> list[_Check]:
         operation.state_forward(app, state)
         if isinstance(operation, ops.CreateModel):
             table = state.apps.get_model(f"{app}.{operation.name}")._meta.db_table
-            checks.append(_keep_recomputed(_Check(name, table, None), recomputed.get(table, "")))
+            checks.append(_leave_out(_Check(name, table, None), recomputed.get(table, "")))
         elif isinstance(operation, ops.AddField):
             model = state.apps.get_model(f"{app}.{operation.model_name}")
             table, column = model._meta.db_table, _column(model, operation.name)
             check = _Check(name, table, column, *_differs_from_fill(model._meta.fields_map[operation.name], column))
-            checks.append(_keep_recomputed(check, recomputed.get(f"{table}.{column}", "")))
+            checks.append(_leave_out(check, recomputed.get(f"{table}.{column}", "")))
         elif isinstance(operation, ops.AlterField):
             old = before.apps.get_model(f"{app}.{operation.model_name}")
             new = state.apps.get_model(f"{app}.{operation.model_name}")
-            checks.extend(_tightening(name, old, new, operation.name))
+            checks.extend(_leave_out(check, rewritten.get(f"{check.table}.{check.column}", ""))
+                          for check in _tightening(name, old, new, operation.name))
     return checks
 
 
@@ -153,8 +158,9 @@ def _differs_from_fill(f, column: str) -> tuple[str, list[Any]]:
     return f"({quoted} IS NULL OR {quoted} <> $1)", [f.to_db_value(fill, None)]
 
 
-def _keep_recomputed(check: _Check, condition: str | None) -> _Check:
-    """Leave out the rows going forward recomputes (``condition`` "": none; None: all of them)."""
+def _leave_out(check: _Check, condition: str | None) -> _Check:
+    """Leave out the rows that lose nothing: those going forward recomputes, or going back rewrites
+    (``condition`` "": none; None: all of them)."""
     if condition is None:
         check.where = "1 = 0"
     elif condition:

@@ -173,6 +173,7 @@ class SupplierOrderRecord:
     created_at: datetime
     updated_at: datetime
     cancel_reason: str | None = None
+    refusal_reason: str | None = None
 
 
 @dataclass(frozen=True)

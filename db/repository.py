@@ -150,7 +150,7 @@ def to_domain(
         ),
         supplier_orders=tuple(
             d.SupplierOrder(so.id, so.supplier_name, so.external_id, d.SupplierOrderStatus(so.status),
-                            so.cancel_reason)
+                            so.cancel_reason, so.refusal_reason)
             for so in supplier_orders
         ),
         tracking_numbers=tuple(s.tracking_number for s in shipments if s.tracking_number),
@@ -376,10 +376,10 @@ async def insert_supplier_order(order_id: str, supplier_name: str, external_id: 
     return str(row.id)
 
 
-async def set_supplier_order_status(supplier_order_id: str, status: str, now: datetime,
-                                    cancel_reason: str | None = None) -> None:
-    changes = {"cancel_reason": cancel_reason} if cancel_reason is not None else {}
-    await m.SupplierOrder.filter(id=supplier_order_id).update(status=status, updated_at=now, **changes)
+async def save_supplier_order(changed: d.SupplierOrder, now: datetime) -> None:
+    """A supplier order as its policy left it: status, and the reasons of a cancellation asked or refused."""
+    await m.SupplierOrder.filter(id=changed.id).update(status=changed.status.value, cancel_reason=changed.cancel_reason,
+                                                       refusal_reason=changed.refusal_reason, updated_at=now)
 
 
 async def order_id_of_supplier_order(store_id: str, supplier_order_id: str) -> str | None:

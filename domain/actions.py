@@ -22,7 +22,12 @@ from domain.payments import check_payment_allowed, plan_retry_refund
 from domain.removals import REMOVE_PERMISSIONS, check_remove_items
 from domain.returns import check_return_allowed
 from domain.edits import NoteRef, check_shipping_address_editable, may_edit_note
-from domain.suppliers import check_supplier_order_allowed, plan_cancel_supplier_order, plan_mark_supplier_order_shipped
+from domain.suppliers import (
+    check_supplier_order_allowed,
+    plan_answer_supplier_cancellation,
+    plan_cancel_supplier_order,
+    plan_mark_supplier_order_shipped,
+)
 from domain.shipments import check_fulfill_allowed, check_shipment_editable, plan_mark_delivered, plan_void_shipment
 from domain.refunds import check_platform_refund_allowed, check_refund_allowed, plan_settle_payment
 from domain.self_service import (
@@ -165,6 +170,7 @@ def note_actions(note: NoteRef, who: Principal) -> NoteActions:
 class SupplierOrderActions:
     cancel: DomainError | None
     mark_shipped: DomainError | None
+    record_cancellation_answer: DomainError | None
 
 
 def supplier_order_actions(order: Order, supplier_order_id: str, who: Principal) -> SupplierOrderActions:
@@ -173,6 +179,8 @@ def supplier_order_actions(order: Order, supplier_order_id: str, who: Principal)
     return SupplierOrderActions(
         cancel=_for(who, W, lambda: _error(plan_cancel_supplier_order(order, supplier_order_id))),
         mark_shipped=_for(who, W, lambda: _error(plan_mark_supplier_order_shipped(order, supplier_order_id))),
+        record_cancellation_answer=_for(who, W, lambda: _error(
+            plan_answer_supplier_cancellation(order, supplier_order_id, approved=True))),
     )
 
 

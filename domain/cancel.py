@@ -10,6 +10,7 @@ from domain.errors import DomainError, ErrorCode, invalid_input
 from domain.orders import (
     NOT_LEFT,
     LEFT_WAREHOUSE,
+    SUPPLIER_ACTIVE,
     CancelReason,
     FulfillmentStatus,
     Order,
@@ -96,7 +97,14 @@ def check_cancel_allowed(order: Order) -> DomainError | None:
         return DomainError(ErrorCode.ORDER_SHIPPED, "A shipment of this order has left the warehouse.")
     if any(s.status is SupplierOrderStatus.SHIPPED for s in order.supplier_orders):
         return DomainError(ErrorCode.ORDER_SHIPPED, "A supplier has shipped goods of this order.")
-    active = next((s for s in order.supplier_orders if s.status is SupplierOrderStatus.PLACED), None)
+    active = next((s for s in order.supplier_orders if s.status in SUPPLIER_ACTIVE), None)
+    if active is not None and active.status is SupplierOrderStatus.CANCELLATION_REQUESTED:
+        return DomainError(
+            ErrorCode.SUPPLIER_ORDER_ACTIVE,
+            f"Canceling the order with {active.supplier_name} is asked, and the supplier may still ship: record "
+            "its answer (recordSupplierCancellationAnswer) first, then cancel this order.",
+            supplier_order_id=active.id,
+        )
     if active is not None:
         return DomainError(
             ErrorCode.SUPPLIER_ORDER_ACTIVE,

@@ -182,8 +182,14 @@ class Return:
 
 class SupplierOrderStatus(enum.Enum):
     PLACED = "PLACED"
+    #: The store asked the supplier to cancel; until the supplier answers, it may still ship.
+    CANCELLATION_REQUESTED = "CANCELLATION_REQUESTED"
     SHIPPED = "SHIPPED"
     CANCELED = "CANCELED"
+
+
+#: Supplier orders that may still ship: the order cannot be canceled while one is.
+SUPPLIER_ACTIVE = frozenset({SupplierOrderStatus.PLACED, SupplierOrderStatus.CANCELLATION_REQUESTED})
 
 
 @dataclass(frozen=True)
@@ -194,8 +200,10 @@ class SupplierOrder:
     supplier_name: str
     external_id: str | None
     status: SupplierOrderStatus
-    #: Why it was canceled, as the supplier was told (suppliers ask for one).
+    #: Why it was canceled, or its cancellation asked, as the supplier was told (suppliers ask for one).
     cancel_reason: str | None = None
+    #: Why the supplier refused the last cancellation asked (it stays PLACED).
+    refusal_reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from domain.ledger import PaymentProvider
 from domain.orders import (
     NOT_LEFT,
     LEFT_WAREHOUSE,
+    SUPPLIER_ACTIVE,
     CancellationRequestStatus,
     CancelReason,
     CustomerCancelReason,
@@ -116,7 +117,7 @@ def check_self_cancel(order: Order, settings: SelfCancelSettings, now: datetime,
             or any(s.status is SupplierOrderStatus.SHIPPED for s in order.supplier_orders)):
         return DomainError(ErrorCode.ORDER_SHIPPED, "Your order has shipped, so it can no longer be canceled.")
     if (any(s.status in NOT_LEFT for s in order.shipments)
-            or any(s.status is SupplierOrderStatus.PLACED for s in order.supplier_orders)):
+            or any(s.status in SUPPLIER_ACTIVE for s in order.supplier_orders)):
         return DomainError(ErrorCode.FULFILLMENT_IN_PROGRESS,
                            "Your order is being prepared for shipping, so it can no longer be canceled online.")
     if order.placed_at is not None and now >= order.placed_at + settings.window:

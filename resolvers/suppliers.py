@@ -1,4 +1,5 @@
-"""Dropship supplier orders: recordSupplierOrder, cancelSupplierOrder, markSupplierOrderShipped."""
+"""Dropship supplier orders: recordSupplierOrder, cancelSupplierOrder (a request to the supplier),
+recordSupplierCancellationAnswer, markSupplierOrderShipped."""
 
 from __future__ import annotations
 
@@ -9,8 +10,13 @@ from db.records import OrderRecord, SupplierOrderRecord
 from domain.access import Permission
 from domain.errors import DomainError, ErrorCode
 from domain.events import EventType
-from domain.orders import Order, SupplierOrder
-from domain.suppliers import plan_cancel_supplier_order, plan_mark_supplier_order_shipped, plan_record_supplier_order
+from domain.orders import Order, SupplierOrder, SupplierOrderStatus
+from domain.suppliers import (
+    plan_answer_supplier_cancellation,
+    plan_cancel_supplier_order,
+    plan_mark_supplier_order_shipped,
+    plan_record_supplier_order,
+)
 from resolvers import timeline
 from resolvers.common import Locked, principal, require, with_locked_order
 from resolvers.context import Context
@@ -52,8 +58,8 @@ async def record_supplier_order(
 
 async def _change(
     ctx: Context, supplier_order_id: str | None,
-    plan: Callable[[Order, str, str | None], SupplierOrder | DomainError], event: EventType,
-    describe: Callable[[SupplierOrder], str], reason: str | None,
+    plan: Callable[[Order, str], SupplierOrder | DomainError], event: Callable[[SupplierOrder], EventType],
+    describe: Callable[[SupplierOrder], str],
 ) -> Outcome | DomainError:
     who = require(ctx, Permission.WRITE_ORDERS)
     order_id = await repo.order_id_of_supplier_order(who.store_id, supplier_order_id) if supplier_order_id else None
@@ -62,14 +68,14 @@ async def _change(
                            field="supplierOrderId")
 
     async def decide(locked: Locked) -> str | DomainError:
-        changed = plan(locked.order, supplier_order_id, reason)
+        changed = plan(locked.order, supplier_order_id)
         if isinstance(changed, DomainError):
             return changed
-        await repo.set_supplier_order_status(changed.id, changed.status.value, ctx.now(), changed.cancel_reason)
-        data = {"supplierOrderId": changed.id}
-        if changed.cancel_reason:
-            data["reason"] = changed.cancel_reason
-        timeline.event(ctx, locked.record.id, event, describe(changed), data)
+        await repo.save_supplier_order(changed, ctx.now())
+        data = {"supplierOrderId": changed.id, "status": changed.status.value}
+        if reason := changed.refusal_reason or changed.cancel_reason:
+            data["reason"] = reason
+        timeline.event(ctx, locked.record.id, event(changed), describe(changed), data)
         return changed.id
 
     done = await with_locked_order(ctx, order_id, decide)
@@ -80,18 +86,36 @@ async def _change(
 
 async def cancel_supplier_order(ctx: Context, supplier_order_id: str | None,
                                 reason: str | None = None) -> Outcome | DomainError:
-    """Record that the supplier order was canceled with the supplier (only while placed), with the
-    reason the supplier was given."""
+    """Record that the supplier was asked to cancel (only while placed), with the reason it was given;
+    its answer is recorded with ``answer_supplier_cancellation``."""
     def describe(s: SupplierOrder) -> str:
-        return f"Order with {s.supplier_name} canceled" + (
+        return f"{s.supplier_name} was asked to cancel their order" + (
             f" (reason given: {s.cancel_reason})." if s.cancel_reason else ".")
 
-    return await _change(ctx, supplier_order_id, plan_cancel_supplier_order, EventType.SUPPLIER_ORDER_CANCELED,
-                         describe, reason)
+    return await _change(ctx, supplier_order_id, lambda order, so_id: plan_cancel_supplier_order(order, so_id, reason),
+                         lambda _s: EventType.SUPPLIER_CANCELLATION_REQUESTED, describe)
+
+
+async def answer_supplier_cancellation(ctx: Context, supplier_order_id: str | None, *, approved: bool,
+                                       reason: str | None = None) -> Outcome | DomainError:
+    """Record the supplier's answer to the cancellation asked: canceled, or placed again with its reason."""
+    def describe(s: SupplierOrder) -> str:
+        if s.status is SupplierOrderStatus.CANCELED:
+            return f"{s.supplier_name} canceled their order: they will not ship it."
+        return f"{s.supplier_name} refused to cancel their order: {s.refusal_reason}"
+
+    def event(s: SupplierOrder) -> EventType:
+        return (EventType.SUPPLIER_ORDER_CANCELED if s.status is SupplierOrderStatus.CANCELED
+                else EventType.SUPPLIER_CANCELLATION_REFUSED)
+
+    return await _change(ctx, supplier_order_id, lambda order, so_id: plan_answer_supplier_cancellation(
+        order, so_id, approved=approved, reason=reason), event, describe)
 
 
 async def mark_supplier_order_shipped(ctx: Context, supplier_order_id: str | None,
                                       reason: str | None = None) -> Outcome | DomainError:
     """Record that the supplier shipped (a reason is refused: it is for cancellations)."""
-    return await _change(ctx, supplier_order_id, plan_mark_supplier_order_shipped, EventType.SUPPLIER_ORDER_SHIPPED,
-                         lambda s: f"{s.supplier_name} shipped their part of the order.", reason)
+    return await _change(ctx, supplier_order_id,
+                         lambda order, so_id: plan_mark_supplier_order_shipped(order, so_id, reason),
+                         lambda _s: EventType.SUPPLIER_ORDER_SHIPPED,
+                         lambda s: f"{s.supplier_name} shipped their part of the order.")

@@ -63,10 +63,13 @@ ErrorCode = described_enum(
         "PAYMENT_PENDING": "The order's payment is still processing: nothing can be refunded until it settles.",
         "NOTE_NOT_FOUND": "No note with this id is on an order visible to you.",
         "SUPPLIER_ORDER_NOT_FOUND": "No supplier order with this id is on an order visible to you.",
-        "SUPPLIER_ORDER_NOT_CANCELABLE": "Only a PLACED supplier order can be canceled; this one has shipped or "
-        "is canceled already. Carries `supplierOrderStatus`.",
-        "SUPPLIER_ORDER_ACTIVE": "A supplier order for the order is still placed: cancel it with the supplier "
-        "(`cancelSupplierOrder`) before canceling the order. Carries `supplierOrderId`.",
+        "SUPPLIER_ORDER_NOT_CANCELABLE": "Only a PLACED supplier order can be canceled; this one has shipped, is "
+        "canceled already, or its cancellation is asked already. Carries `supplierOrderStatus`.",
+        "SUPPLIER_ORDER_ACTIVE": "A supplier order for the order may still ship: it is placed (ask the supplier to "
+        "cancel, `cancelSupplierOrder`) or its cancellation waits for the supplier's answer "
+        "(`recordSupplierCancellationAnswer`). Cancel the order after. Carries `supplierOrderId`.",
+        "SUPPLIER_CANCELLATION_NOT_REQUESTED": "`recordSupplierCancellationAnswer` was asked for a supplier order "
+        "whose cancellation nobody asked (or that was answered). Carries `supplierOrderStatus`.",
         "PAYMENT_NOT_PENDING": "`settlePayment` was asked, but the order has no payment waiting to settle.",
         "API_KEY_NOT_FOUND": "No API key with this id is in your store.",
         "FORBIDDEN": "Only in `availableActions` (`ForbiddenError`): you lack the permission the action needs, or "
@@ -315,6 +318,11 @@ class SupplierOrderNotCancelableError(Error):
     supplier_order_status: str | None = strawberry.field(default=None, description="Where the supplier order is.")
 
 
+@strawberry.type(description="No cancellation of the supplier order waits for the supplier's answer.")
+class SupplierCancellationNotRequestedError(Error):
+    supplier_order_status: str | None = strawberry.field(default=None, description="Where the supplier order is.")
+
+
 @strawberry.type(description="A carrier handles the shipment: it is not edited, voided or canceled here.")
 class ShipmentCarrierManagedError(Error):
     shipment_id: strawberry.ID | None = strawberry.field(default=None, description="The shipment a carrier handles.")
@@ -453,6 +461,9 @@ def to_error(error: DomainError) -> Error:
     if code is C.SUPPLIER_ORDER_NOT_CANCELABLE:
         return SupplierOrderNotCancelableError(code=code, message=message,
                                                supplier_order_status=error.supplier_order_status)
+    if code is C.SUPPLIER_CANCELLATION_NOT_REQUESTED:
+        return SupplierCancellationNotRequestedError(code=code, message=message,
+                                                     supplier_order_status=error.supplier_order_status)
     if code is C.SUPPLIER_ORDER_ACTIVE:
         return SupplierOrderActiveError(
             code=code, message=message,
@@ -486,7 +497,7 @@ ALL_ERROR_TYPES = (
     *_SIMPLE.values(), OrderCanceledError, RefundExceedsRefundableError, InvalidAmountError, LineNotFoundError,
     QuantityExceedsAvailableError, NoteTooLongError, InvalidInputError, OrderNumberTakenError,
     InvalidShipmentTransitionError, ShipmentAlreadyShippedError, SupplierOrderNotCancelableError,
-    SupplierOrderActiveError, ShipmentCarrierManagedError, ForbiddenError, CancellationWindowClosedError,
+    SupplierCancellationNotRequestedError, SupplierOrderActiveError, ShipmentCarrierManagedError, ForbiddenError, CancellationWindowClosedError,
     PaymentProviderNotConfiguredError,
     RefundNotRetryableError, PaymentExceedsBalanceError, CarrierNotConfiguredError, CarrierAddressInvalidError,
 )

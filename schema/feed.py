@@ -57,7 +57,12 @@ EventType = described_enum(
         "NOTE_EDITED": "An internal note was edited (`updateNote`).",
         "NOTE_DELETED": "An internal note was deleted (`deleteNote`); the event keeps what it said.",
         "SUPPLIER_ORDER_PLACED": "A dropship supplier order was recorded (`recordSupplierOrder`).",
-        "SUPPLIER_ORDER_CANCELED": "A supplier order was canceled with the supplier (`cancelSupplierOrder`).",
+        "SUPPLIER_ORDER_CANCELED": "A supplier agreed to cancel its order: it will not ship it "
+        "(`recordSupplierCancellationAnswer`).",
+        "SUPPLIER_CANCELLATION_REQUESTED": "A supplier was asked to cancel its order (`cancelSupplierOrder`); it may "
+        "still ship until it answers.",
+        "SUPPLIER_CANCELLATION_REFUSED": "A supplier refused to cancel its order (`recordSupplierCancellationAnswer`, "
+        "with its reason): it is placed again.",
         "SUPPLIER_ORDER_SHIPPED": "A supplier shipped its order (`markSupplierOrderShipped`).",
         "CANCELLATION_REQUESTED": "The customer asked to cancel, and the request waits for the store "
         "(`requestCancellation`).",

@@ -29,6 +29,7 @@ from schema.errors import (
     ShipmentCarrierManagedError,
     ShipmentNotEditableError,
     ShipmentNotFoundError,
+    SupplierCancellationNotRequestedError,
     SupplierOrderNotCancelableError,
     SupplierOrderNotFoundError,
     to_error,
@@ -37,6 +38,7 @@ from schema.ids import decode, line_id
 from schema.inputs import (
     FulfillOrderInput,
     MarkShipmentDeliveredInput,
+    RecordSupplierCancellationAnswerInput,
     RecordSupplierOrderInput,
     ReturnOrderInput,
     SupplierOrderInput,
@@ -125,8 +127,14 @@ class RecordSupplierOrderSuccess(SupplierOrderChange):
     pass
 
 
-@strawberry.type(description="The supplier order was canceled.")
+@strawberry.type(description="The supplier was asked to cancel: the supplier order is CANCELLATION_REQUESTED until "
+                 "its answer is recorded.")
 class CancelSupplierOrderSuccess(SupplierOrderChange):
+    pass
+
+
+@strawberry.type(description="The supplier's answer was recorded: the supplier order is canceled, or placed again.")
+class RecordSupplierCancellationAnswerSuccess(SupplierOrderChange):
     pass
 
 
@@ -142,6 +150,12 @@ RecordSupplierOrderResult = Annotated[
 CancelSupplierOrderResult = Annotated[
     CancelSupplierOrderSuccess | SupplierOrderNotFoundError | SupplierOrderNotCancelableError | InvalidInputError,
     strawberry.union("CancelSupplierOrderResult", description="The canceled supplier order, or why not."),
+]
+RecordSupplierCancellationAnswerResult = Annotated[
+    RecordSupplierCancellationAnswerSuccess | SupplierOrderNotFoundError | SupplierCancellationNotRequestedError
+    | InvalidInputError,
+    strawberry.union("RecordSupplierCancellationAnswerResult",
+                     description="The supplier order as the answer left it, or why it was refused."),
 ]
 MarkSupplierOrderShippedResult = Annotated[
     MarkSupplierOrderShippedSuccess | SupplierOrderNotFoundError | InvalidInputError,
@@ -233,16 +247,30 @@ class FulfillmentMutations:
                                                        input.supplier_name, input.external_id)
         return _supplier_success(RecordSupplierOrderSuccess, result)
 
-    @strawberry.mutation(description="Record that a placed supplier order was canceled with the supplier. "
-                         "Needs WRITE_ORDERS.")
+    @strawberry.mutation(description="Record that the supplier was asked to cancel a placed supplier order: it is "
+                         "CANCELLATION_REQUESTED until its answer is recorded (`recordSupplierCancellationAnswer`), "
+                         "and may still ship until then. Needs WRITE_ORDERS.")
     async def cancel_supplier_order(
         self, info: Info,
         input: Annotated[SupplierOrderInput, strawberry.argument(
-            description="The supplier order that was canceled with the supplier.")],
+            description="The supplier order whose cancellation was asked, and the reason given.")],
     ) -> CancelSupplierOrderResult:
         result = await suppliers.cancel_supplier_order(info.context, decode(input.supplier_order_id, "SupplierOrder"),
                                                        input.reason)
         return _supplier_success(CancelSupplierOrderSuccess, result)
+
+    @strawberry.mutation(description="Record the supplier's answer to a cancellation asked: approved, it is "
+                         "CANCELED and will not ship; refused, it is PLACED again with the supplier's reason. "
+                         "Needs WRITE_ORDERS.")
+    async def record_supplier_cancellation_answer(
+        self, info: Info,
+        input: Annotated[RecordSupplierCancellationAnswerInput, strawberry.argument(
+            description="The supplier order, and what the supplier answered.")],
+    ) -> RecordSupplierCancellationAnswerResult:
+        result = await suppliers.answer_supplier_cancellation(
+            info.context, decode(input.supplier_order_id, "SupplierOrder"), approved=input.approved,
+            reason=input.reason)
+        return _supplier_success(RecordSupplierCancellationAnswerSuccess, result)
 
     @strawberry.mutation(description="Record that the supplier shipped. Needs WRITE_ORDERS.")
     async def mark_supplier_order_shipped(

@@ -338,8 +338,17 @@ class RecordSupplierOrderInput:
 class SupplierOrderInput:
     supplier_order_id: strawberry.ID = strawberry.field(description="The supplier order's global id.")
     reason: str | None = strawberry.field(
-        default=None, description="`cancelSupplierOrder` only: why it was canceled, as the supplier was told "
-        "(suppliers ask for one; up to 500 characters). Recorded on the supplier order and in the timeline.")
+        default=None, description="`cancelSupplierOrder` only: why the cancellation is asked, as the supplier was "
+        "told (suppliers ask for one; up to 500 characters). Recorded on the supplier order and in the timeline.")
+
+
+@strawberry.input(description="The supplier's answer to a cancellation asked of it.")
+class RecordSupplierCancellationAnswerInput:
+    supplier_order_id: strawberry.ID = strawberry.field(description="The supplier order's global id.")
+    approved: bool = strawberry.field(description="true: the supplier canceled (it will not ship); false: it "
+                                      "refused (the supplier order is placed again).")
+    reason: str | None = strawberry.field(
+        default=None, description="When it refused: the supplier's reason (1 to 500 characters, required then).")
 
 
 @strawberry.input(description="Place a realistic test order for the store (marked test everywhere).")

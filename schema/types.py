@@ -321,16 +321,20 @@ SupplierOrderStatus = described_enum(
     d.SupplierOrderStatus, description="Where a dropship supplier order stands.", values={
         "PLACED": "Placed with the supplier, not yet shipped: the order cannot be canceled until this is "
         "canceled with the supplier.",
+        "CANCELLATION_REQUESTED": "The supplier was asked to cancel (`cancelSupplierOrder`) and has not answered: it "
+        "may still ship, so the order cannot be canceled yet.",
         "SHIPPED": "The supplier shipped the goods: the order can no longer be canceled.",
-        "CANCELED": "Canceled with the supplier. Final.",
+        "CANCELED": "The supplier agreed to cancel: it will not ship. Final.",
     },
 )
 
 
 @strawberry.type(description="What can be done to a supplier order now.")
 class SupplierOrderActions:
-    cancel: ActionAvailability = strawberry.field(description="`cancelSupplierOrder`.")
+    cancel: ActionAvailability = strawberry.field(description="`cancelSupplierOrder`: ask the supplier to cancel.")
     mark_shipped: ActionAvailability = strawberry.field(description="`markSupplierOrderShipped`.")
+    record_cancellation_answer: ActionAvailability = strawberry.field(
+        description="`recordSupplierCancellationAnswer`: a cancellation asked waits for the supplier's answer.")
 
 
 @strawberry.type(description="A dropship purchase order placed with a supplier for this order's goods.")
@@ -338,8 +342,12 @@ class SupplierOrder(Node):
     id: strawberry.ID = strawberry.field(description="The supplier order's global id.")
     supplier_name: str = strawberry.field(description="The supplier.")
     external_id: str | None = strawberry.field(description="The supplier's reference for it.")
-    status: SupplierOrderStatus = strawberry.field(description="Placed, shipped or canceled.")
-    cancel_reason: str | None = strawberry.field(description="Why it was canceled, as the supplier was told.")
+    status: SupplierOrderStatus = strawberry.field(description="Placed, cancellation requested, shipped or "
+                                                   "canceled.")
+    cancel_reason: str | None = strawberry.field(description="Why it was canceled, or its cancellation asked, as "
+                                                 "the supplier was told.")
+    refusal_reason: str | None = strawberry.field(description="Why the supplier refused the last cancellation "
+                                                  "asked (it is placed again).")
     created_at: datetime = strawberry.field(description="When it was recorded.")
     updated_at: datetime = strawberry.field(description="When it last changed.")
     record: strawberry.Private[SupplierOrderRecord]
@@ -347,14 +355,16 @@ class SupplierOrder(Node):
     @classmethod
     def of(cls, r: SupplierOrderRecord) -> SupplierOrder:
         return cls(id=to_global_id("SupplierOrder", r.id), supplier_name=r.supplier_name, external_id=r.external_id,
-                   status=d.SupplierOrderStatus(r.status), cancel_reason=r.cancel_reason, created_at=r.created_at,
+                   status=d.SupplierOrderStatus(r.status), cancel_reason=r.cancel_reason,
+                   refusal_reason=r.refusal_reason, created_at=r.created_at,
                    updated_at=r.updated_at, record=r)
 
     @strawberry.field(description="What can be done to this supplier order now, and why not when it cannot.")
     async def available_actions(self, info: Info) -> SupplierOrderActions:
         actions = await order_resolvers.supplier_order_actions(info.context, self.record)
-        return SupplierOrderActions(cancel=ActionAvailability.of(actions.cancel),
-                                    mark_shipped=ActionAvailability.of(actions.mark_shipped))
+        return SupplierOrderActions(
+            cancel=ActionAvailability.of(actions.cancel), mark_shipped=ActionAvailability.of(actions.mark_shipped),
+            record_cancellation_answer=ActionAvailability.of(actions.record_cancellation_answer))
 
 
 @strawberry.type(description="What can be done in the store now, beyond any one order.")

@@ -267,8 +267,9 @@ class SupplierOrder(Model):
     order = fields.ForeignKeyField("ordergraph.Order", related_name="supplier_orders", on_delete=fields.CASCADE)
     supplier_name = fields.CharField(max_length=200)
     external_id = fields.CharField(max_length=100, null=True)
-    status = fields.CharField(max_length=16)
+    status = fields.CharField(max_length=24)
     cancel_reason = fields.TextField(null=True, description="Why it was canceled, as the supplier was told.")
+    refusal_reason = fields.TextField(null=True, description="Why the supplier refused the last cancellation asked.")
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
 

@@ -160,6 +160,13 @@ async def with_supplier_order(store: Store) -> Subject:
     return s
 
 
+async def supplier_cancellation_asked(store: Store) -> Subject:
+    s = await with_supplier_order(store)
+    await run(store, "mutation($input: SupplierOrderInput!) { cancelSupplierOrder(input: $input) { __typename } }",
+              {"supplierOrderId": s.ids["supplier_order"]})
+    return s
+
+
 async def cancellation_requested(store: Store) -> Subject:
     s = await plain(store)
     as_customer = Store(store.id, s.token or "", store.http)
@@ -295,6 +302,8 @@ OPERATIONS = [
     Operation("deleteNote", W, with_note, lambda s: {"noteId": s.ids["note"]}),
     Operation("recordSupplierOrder", W, plain, lambda s: {**oid(s), "supplierName": "Acme"}),
     Operation("cancelSupplierOrder", W, with_supplier_order, lambda s: {"supplierOrderId": s.ids["supplier_order"]}),
+    Operation("recordSupplierCancellationAnswer", W, supplier_cancellation_asked,
+              lambda s: {"supplierOrderId": s.ids["supplier_order"], "approved": True}),
     Operation("markSupplierOrderShipped", W, with_supplier_order,
               lambda s: {"supplierOrderId": s.ids["supplier_order"]}),
     Operation("settlePayment", W, pending_payment, oid),

@@ -160,7 +160,7 @@ query($id: ID!) {{ order(id: $id) {{
             adjustment {{ amount }} fee {{ amount }} total {{ amount }} feeReturned {{ amount }}
             lines {{ lineId quantity amount {{ amount }} }} parts {{ amount {{ amount }} status paymentId }}
             availableActions {{ retry {_AA} retryByHand {_AA} }} }}
-  supplierOrders {{ id status availableActions {{ cancel {_AA} markShipped {_AA} }} }}
+  supplierOrders {{ id status availableActions {{ cancel {_AA} markShipped {_AA} recordCancellationAnswer {_AA} }} }}
   cancellationRequest {{ status }}
   availableActions {{
     cancel {_AA} refund {_AA} addTrackingNumber {_AA} fulfill {_AA} returnOrder {_AA}
@@ -197,6 +197,7 @@ DECLINE = _mutation("declineCancellationRequest", "DeclineCancellationRequestInp
 RECORD_SUPPLIER = _mutation("recordSupplierOrder", "RecordSupplierOrderInput", "supplierOrder { id }")
 CANCEL_SUPPLIER = _mutation("cancelSupplierOrder", "SupplierOrderInput")
 SHIP_SUPPLIER = _mutation("markSupplierOrderShipped", "SupplierOrderInput")
+ANSWER_SUPPLIER = _mutation("recordSupplierCancellationAnswer", "RecordSupplierCancellationAnswerInput")
 PLATFORM_REFUND = _mutation("recordPlatformRefund", "RecordPlatformRefundInput", "refund { id }")
 PLATFORM_CANCEL = _mutation("recordPlatformCancellation", "RecordPlatformCancellationInput")
 RETRY_REFUND = _mutation("retryRefund", "RetryRefundInput")
@@ -915,6 +916,19 @@ class RandomPlay(RuleBasedStateMachine):
         result = self.mutate(CANCEL_SUPPLIER, {"supplierOrderId": supplier_order})
         self.expect_exact("cancelSupplierOrder", current["availableActions"]["cancel"], result)
         self.refresh(m)
+
+    @rule(supplier_order=supplier_orders, approved=st.booleans())
+    def answer_supplier_cancellation(self, supplier_order, approved):
+        """The supplier's answer to a cancellation asked: canceled, or placed again with its reason."""
+        m, current = self.supplier_order_of(supplier_order)
+        result = self.mutate(ANSWER_SUPPLIER, {"supplierOrderId": supplier_order, "approved": approved,
+                                               **({} if approved else {"reason": "Already packed"})})
+        self.expect_exact("recordSupplierCancellationAnswer", current["availableActions"]["recordCancellationAnswer"],
+                          result)
+        after = self.refresh(m)
+        if succeeded(result):
+            (now,) = [so for so in after["supplierOrders"] if so["id"] == supplier_order]
+            assert now["status"] == ("CANCELED" if approved else "PLACED"), now
 
     @rule(supplier_order=supplier_orders)
     def mark_supplier_order_shipped(self, supplier_order):

@@ -8,6 +8,12 @@ RECORD = """mutation($input: RecordSupplierOrderInput!) { recordSupplierOrder(in
 CANCEL_SUPPLIER = """mutation($input: SupplierOrderInput!) { cancelSupplierOrder(input: $input) { __typename
   ... on CancelSupplierOrderSuccess { supplierOrder { status } order { availableActions { cancel { allowed } } } }
   ... on Error { code message } ... on SupplierOrderNotCancelableError { supplierOrderStatus } } }"""
+ANSWER = """mutation($input: RecordSupplierCancellationAnswerInput!) { recordSupplierCancellationAnswer(input: $input) {
+  __typename ... on RecordSupplierCancellationAnswerSuccess { supplierOrder { status cancelReason refusalReason
+      availableActions { cancel { allowed } recordCancellationAnswer { allowed reason { code } } } }
+    order { availableActions { cancel { allowed reason { code } } } events { type message } } }
+  ... on Error { code message } ... on SupplierCancellationNotRequestedError { supplierOrderStatus }
+  ... on InvalidInputError { field } } }"""
 SHIP_SUPPLIER = """mutation($input: SupplierOrderInput!) { markSupplierOrderShipped(input: $input) { __typename
   ... on MarkSupplierOrderShippedSuccess { supplierOrder { status }
       order { availableActions { cancel { allowed reason { code } } } } }
@@ -27,13 +33,49 @@ async def test_an_active_supplier_order_blocks_cancel_until_canceled_with_the_su
     assert refused["cancelOrder"]["__typename"] == "SupplierOrderActiveError"
     assert refused["cancelOrder"]["supplierOrderId"] == supplier["id"]
     assert "Acme Dropship" in refused["cancelOrder"]["message"]
-    canceled = (await store.gql(CANCEL_SUPPLIER, {"input": {"supplierOrderId": supplier["id"]}}))["cancelSupplierOrder"]
-    assert canceled["supplierOrder"]["status"] == "CANCELED"
-    assert canceled["order"]["availableActions"]["cancel"]["allowed"] is True
+    # Canceling with the supplier is a request: until it answers, the supplier may still ship.
+    asked = (await store.gql(CANCEL_SUPPLIER, {"input": {"supplierOrderId": supplier["id"]}}))["cancelSupplierOrder"]
+    assert asked["supplierOrder"]["status"] == "CANCELLATION_REQUESTED"
+    assert asked["order"]["availableActions"]["cancel"]["allowed"] is False
+    waiting = (await store.gql(CANCEL_WITH_SUPPLIER, {"input": {"orderId": order["id"], "reason": "CUSTOMER"}}))
+    assert waiting["cancelOrder"]["__typename"] == "SupplierOrderActiveError"
+    assert "recordSupplierCancellationAnswer" in waiting["cancelOrder"]["message"]
     again = (await store.gql(CANCEL_SUPPLIER, {"input": {"supplierOrderId": supplier["id"]}}))["cancelSupplierOrder"]
-    assert again["__typename"] == "SupplierOrderNotCancelableError" and again["supplierOrderStatus"] == "CANCELED"
+    assert again["__typename"] == "SupplierOrderNotCancelableError"
+    assert again["supplierOrderStatus"] == "CANCELLATION_REQUESTED"
+    approved = (await store.gql(ANSWER, {"input": {"supplierOrderId": supplier["id"], "approved": True}}))
+    answered = approved["recordSupplierCancellationAnswer"]
+    assert answered["supplierOrder"]["status"] == "CANCELED"
+    assert answered["supplierOrder"]["availableActions"]["recordCancellationAnswer"]["reason"]["code"] == (
+        "SUPPLIER_CANCELLATION_NOT_REQUESTED")
+    assert answered["order"]["availableActions"]["cancel"]["allowed"] is True
+    assert [e["type"] for e in answered["order"]["events"]][-2:] == ["SUPPLIER_CANCELLATION_REQUESTED",
+                                                                     "SUPPLIER_ORDER_CANCELED"]
+    late = (await store.gql(ANSWER, {"input": {"supplierOrderId": supplier["id"], "approved": False,
+                                                "reason": "Too late"}}))["recordSupplierCancellationAnswer"]
+    assert (late["__typename"], late["supplierOrderStatus"]) == ("SupplierCancellationNotRequestedError", "CANCELED")
     done = (await store.gql(CANCEL, {"input": {"orderId": order["id"], "reason": "CUSTOMER"}}))["cancelOrder"]
     assert done["__typename"] == "CancelOrderSuccess"
+
+
+async def test_a_supplier_that_refuses_to_cancel_leaves_its_order_placed_with_its_reason(store):
+    order = await create_order(store)
+    placed = (await store.gql(RECORD, {"input": {"orderId": order["id"], "supplierName": "Acme"}}))
+    supplier_id = placed["recordSupplierOrder"]["supplierOrder"]["id"]
+    await store.gql(CANCEL_SUPPLIER, {"input": {"supplierOrderId": supplier_id}})
+    unsaid = (await store.gql(ANSWER, {"input": {"supplierOrderId": supplier_id, "approved": False}}))
+    assert unsaid["recordSupplierCancellationAnswer"]["field"] == "reason"  # nothing changed: still asked
+    refused = (await store.gql(ANSWER, {"input": {"supplierOrderId": supplier_id, "approved": False,
+                                                  "reason": " Already with the courier "}}))
+    answered = refused["recordSupplierCancellationAnswer"]
+    assert {k: answered["supplierOrder"][k] for k in ("status", "cancelReason", "refusalReason")} == {
+        "status": "PLACED", "cancelReason": None, "refusalReason": "Already with the courier"}
+    assert answered["supplierOrder"]["availableActions"]["cancel"]["allowed"] is True  # it may be asked again
+    assert answered["order"]["availableActions"]["cancel"]["reason"]["code"] == "SUPPLIER_ORDER_ACTIVE"
+    (event,) = [e for e in answered["order"]["events"] if e["type"] == "SUPPLIER_CANCELLATION_REFUSED"]
+    assert event["message"] == "Acme refused to cancel their order: Already with the courier"
+    shipped = (await store.gql(SHIP_SUPPLIER, {"input": {"supplierOrderId": supplier_id}}))
+    assert shipped["markSupplierOrderShipped"]["supplierOrder"]["status"] == "SHIPPED"
 
 
 async def test_a_shipped_supplier_order_makes_the_order_shipped(store):
@@ -77,6 +119,6 @@ async def test_canceling_a_supplier_order_records_the_reason_the_supplier_was_gi
     canceled = (await store.gql(CANCEL_WITH_REASON, {"input": {"supplierOrderId": supplier_order_id,
                                                                "reason": "  Customer changed their mind  "}}))
     result = canceled["cancelSupplierOrder"]
-    assert result["supplierOrder"] == {"status": "CANCELED", "cancelReason": "Customer changed their mind"}
-    (event,) = [e for e in result["order"]["events"] if e["type"] == "SUPPLIER_ORDER_CANCELED"]
-    assert event["message"] == "Order with Zopi Supply canceled (reason given: Customer changed their mind)."
+    assert result["supplierOrder"] == {"status": "CANCELLATION_REQUESTED", "cancelReason": "Customer changed their mind"}
+    (event,) = [e for e in result["order"]["events"] if e["type"] == "SUPPLIER_CANCELLATION_REQUESTED"]
+    assert event["message"] == "Zopi Supply was asked to cancel their order (reason given: Customer changed their mind)."

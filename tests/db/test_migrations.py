@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest_asyncio
@@ -80,7 +81,8 @@ async def test_migrating_a_database_that_holds_orders_keeps_them(empty_db):
     canceled_event = {"id": uuid.uuid4(), "order_id": canceled["id"], "type": "ORDER_CANCELED",
                       "message": "Order canceled (customer).", "actor_kind": "PARTNER", "actor_id": None,
                       "actor_name": "Old app", "data": {"reason": "CUSTOMER", "staffNote": "Asked by phone",
-                                                        "refundId": str(refund_id)}, "created_at": order["created_at"]}
+                                                        "refundId": str(refund_id)},
+                      "created_at": order["created_at"] + timedelta(days=10)}  # after the other order's event
     await insert(empty_db, [*OLD_ROWS, ("orders", canceled), ("order_events", canceled_event)])
     _run(empty_db, "-m", "app", "migrate")
     _run(empty_db, "-m", "app", "migrate")  # a second run changes nothing
