@@ -112,7 +112,15 @@ async def test_migrating_a_database_that_holds_orders_keeps_them(empty_db):
     # A cancel still waiting for its refund reads CANCELLATION_REQUESTED; going back, older code must not take
     # it for a customer's open request: it is CANCELED again.
     await execute(empty_db, 'UPDATE "orders" SET "status" = \'CANCELLATION_REQUESTED\' WHERE "number" = \'1002\'')
+    # 0017: a supplier order whose cancellation waits for the supplier's answer is placed again, as older code
+    # knew it, and that loses nothing the narrower status column would refuse.
+    await insert(empty_db, [("supplier_orders", {
+        "id": uuid.uuid4(), "order_id": ORDER_ID, "supplier_name": "Acme", "external_id": None,
+        "status": "CANCELLATION_REQUESTED", "cancel_reason": "Out of stock", "refusal_reason": None,
+        "created_at": order["created_at"], "updated_at": order["created_at"]})])
     _run(empty_db, "-m", "app", "migrate", "--target", "ordergraph.0013_test_orders_closed")
+    assert [(r["status"], r["cancel_reason"]) for r in await fetch(
+        empty_db, 'SELECT "status", "cancel_reason" FROM "supplier_orders"')] == [("PLACED", "Out of stock")]
     assert await fulfillment_statuses(empty_db) == {"1001": "PARTIALLY_FULFILLED", "1002": "UNFULFILLED"}
     assert {row["number"]: row["status"] for row in await fetch(empty_db, 'SELECT "number", "status" FROM "orders"')} == {
         "1001": "OPEN", "1002": "CANCELED"}
