@@ -38,7 +38,7 @@ ORDER_COLUMNS = (
     "taxes", "total", "amount_paid", "payments_managed_externally", "cancellations_managed_externally", "test",
     "payment_pending", "cancel_reason", "canceled_at", "created_at", "updated_at", "version", "store_currency",
     "exchange_rate", "transaction_fee", "transaction_fee_returnable", "customer_token_generation", "cancel_note",
-    "canceled_by_kind", "cancel_refund_id", "cancel_completed_at",
+    "canceled_by_kind", "cancel_refund_id", "cancel_completed_at", "customer_id",
 )
 _ORDER_SELECT = ", ".join(f'o."{c}"' for c in ORDER_COLUMNS)
 #: The order's columns for a RETURNING clause (read back with ``order_record``).
@@ -73,7 +73,7 @@ def order_record(r: dict[str, Any]) -> OrderRecord:
         transaction_fee_returnable=sql.as_money(returnable, c) if returnable is not None else None,
         customer_token_generation=r["customer_token_generation"], cancel_note=r["cancel_note"],
         canceled_by_kind=r["canceled_by_kind"], cancel_refund_id=sql.as_id(r["cancel_refund_id"]),
-        cancel_completed_at=sql.as_datetime(r["cancel_completed_at"]),
+        cancel_completed_at=sql.as_datetime(r["cancel_completed_at"]), customer_id=sql.as_id(r["customer_id"]),
     )
 
 
@@ -257,6 +257,8 @@ def _matching(store_id: str, query: OrderQuery, postgres: bool) -> tuple[list[st
             clauses.append(f'"{column}" {bound} {param(value)}')
     if f.test is not None:
         clauses.append(f'"test" = {param(f.test)}')
+    if f.customer_id is not None:
+        clauses.append(f'"customer_id" = {param(f.customer_id)}')
     if query.search:
         # The key columns and the search text are both case-folded in Python, so matching is the same on
         # SQLite and PostgreSQL (and beyond ASCII). On PostgreSQL the patterns are literals (db.search).

@@ -76,6 +76,8 @@ class OrderRecord:
     canceled_by_kind: str | None = None
     cancel_refund_id: str | None = None
     cancel_completed_at: datetime | None = None
+    #: The store's customer the order belongs to (None only before it is linked).
+    customer_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from tortoise.exceptions import IntegrityError
 
 from db import models as m
 from db import payments as ledger_rows
-from db import decision_reads, decisions, keycache, reads, sql
+from db import customers, decision_reads, decisions, keycache, reads, sql
 from db.decisions import OrderAtHand
 from db.records import (
     ApiKeyRecord,
@@ -80,6 +80,7 @@ def _order_record(row: m.Order) -> OrderRecord:
         transaction_fee_returnable=(to_currency(row.transaction_fee_returnable, c)
                                     if row.transaction_fee_returnable is not None else None),
         customer_token_generation=row.customer_token_generation, cancel_note=row.cancel_note,
+        customer_id=str(row.customer_id) if row.customer_id else None,
         canceled_by_kind=row.canceled_by_kind,
         cancel_refund_id=str(row.cancel_refund_id) if row.cancel_refund_id else None,
         cancel_completed_at=row.cancel_completed_at,
@@ -477,8 +478,9 @@ async def create_order(store_id: str, new: NewOrder, *, now: datetime, statuses:
         number = str(candidate)
         await m.Store.filter(id=store_id).update(next_order_number=candidate + 1)
     status, payment_status, fulfillment_status = statuses
+    customer_id = await customers.customer_for(store_id, new.customer, now)
     row = await m.Order.create(
-        id=new_id(), store_id=store_id, number=number, currency=new.currency, status=status,
+        id=new_id(), store_id=store_id, number=number, currency=new.currency, status=status, customer_id=customer_id,
         payment_status=payment_status, fulfillment_status=fulfillment_status,
         customer_email=new.customer.email, customer_name=new.customer.name, customer_phone=new.customer.phone,
         shipping_address=_address(new.shipping_address), billing_address=_address(new.billing_address),
@@ -615,10 +617,12 @@ async def set_addresses(order_id: str, now: datetime, **addresses: Address | Non
     await m.Order.filter(id=order_id).update(updated_at=now, **{k: _address(v) for k, v in addresses.items()})
 
 
-async def set_customer(order: OrderRecord, customer: Customer, now: datetime) -> None:
+async def set_customer(order: OrderRecord, customer: Customer, customer_id: str, now: datetime) -> None:
+    """The order moves to the store's customer ``customer_id``, with these contact details."""
     keys = order_keys(number=order.number, email=customer.email, name=customer.name, total=order.total)
     await m.Order.filter(id=order.id).update(
-        customer_email=customer.email, customer_name=customer.name, customer_phone=customer.phone,
+        customer_id=customer_id, customer_email=customer.email, customer_name=customer.name,
+        customer_phone=customer.phone,
         customer_email_key=keys["customer_email_key"], customer_name_key=keys["customer_name_key"], updated_at=now,
     )
 

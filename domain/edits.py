@@ -78,6 +78,13 @@ def plan_update_addresses(
     )
 
 
+def check_customer_choice(contact: Customer | None, customer_id: str | None) -> DomainError | None:
+    """The new customer is named one way: one of the store's customers, or contact details."""
+    if (contact is None) == (customer_id is None):
+        return invalid_input("customerId", "give the customer's id or their contact details (customer), one of them")
+    return None
+
+
 def plan_change_customer(customer: Customer) -> Customer | DomainError:
     """The order moves to another customer's contact details (a valid email at least)."""
     return clean_customer(customer)

@@ -42,6 +42,8 @@ class OrderFilter:
     updated_before: datetime | None = None
     #: False: real orders only; True: test orders only; None: both (the default, as the Orders page lists them).
     test: bool | None = None
+    #: The orders of this customer of the store.
+    customer_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,3 +90,24 @@ def plan_order_query(
     limit = last if last is not None else (first if first is not None else min(DEFAULT_PAGE, max_page))
     return OrderQuery(filter=filter, sort=sort, direction=direction, search=text, limit=limit,
                       from_end=last is not None)
+
+
+@dataclass(frozen=True)
+class CustomerQuery:
+    """A validated request for the store's customers: what to look for, how many."""
+
+    #: Case-folded text their email address or name holds, or None: all of them.
+    search: str | None
+    limit: int
+
+
+def plan_customer_query(search: str | None, first: int | None, *, max_page: int) -> CustomerQuery | DomainError:
+    """A page of 0..max_page customers (50 by default), found by up to 100 characters of their address or
+    name."""
+    size = min(DEFAULT_PAGE, max_page) if first is None else first
+    if not 0 <= size <= max_page:
+        return invalid_input("first", f"first must be between 0 and {max_page}")
+    text = (search or "").strip().casefold() or None
+    if text is not None and len(text) > MAX_SEARCH:
+        return invalid_input("search", f"search is limited to {MAX_SEARCH} characters")
+    return CustomerQuery(text, size)

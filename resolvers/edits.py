@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from db import customers
 from db import repository as repo
 from db.records import NoteRecord, OrderRecord
 from domain.access import Permission
 from domain.creation import Address, Customer
 from domain.edits import (
+    check_customer_choice,
     AddressWarning,
     NoteRef,
     may_edit_note,
@@ -92,20 +94,32 @@ async def update_order_addresses(
 
 
 async def change_order_customer(
-    ctx: Context, order_id: str | None, customer: Customer, *, notify_customer: bool | None
+    ctx: Context, order_id: str | None, customer: Customer | None, customer_id: str | None, *,
+    notify_customer: bool | None,
 ) -> OrderRecord | DomainError:
-    """Move the order to another customer's contact details."""
-    require(ctx, Permission.WRITE_ORDERS)
+    """Move the order to another of the store's customers: one chosen by id, whose contact details it
+    takes, or the one with these contact details' email (made when the store has none)."""
+    who = require(ctx, Permission.WRITE_ORDERS)
+    if error := check_customer_choice(customer, customer_id):
+        return error
+    chosen = await customers.get(who.store_id, customer_id) if customer_id is not None else None
+    if customer_id is not None:
+        if chosen is None:
+            return DomainError(ErrorCode.CUSTOMER_NOT_FOUND, "No customer with this id is in your store.",
+                               field="customerId")
+        customer = Customer(email=chosen.email, name=chosen.name, phone=chosen.phone)
+    assert customer is not None
 
     async def decide(locked: Locked) -> str | DomainError:
         new = plan_change_customer(customer)
         if isinstance(new, DomainError):
             return new
-        before = locked.record
-        await repo.set_customer(before, new, ctx.now())
+        before, now = locked.record, ctx.now()
+        new_id = chosen.id if chosen is not None else await customers.customer_for(who.store_id, new, now)
+        await repo.set_customer(before, new, new_id, now)
         timeline.event(ctx, before.id, EventType.CUSTOMER_CHANGED,
                        f"Customer changed from {before.customer_email} to {new.email}.",
-                       {"from": before.customer_email, "to": new.email}, notify=notify_customer)
+                       {"from": before.customer_email, "to": new.email, "customerId": new_id}, notify=notify_customer)
         return before.id
 
     done = await with_locked_order(ctx, order_id, decide)

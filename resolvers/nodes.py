@@ -2,12 +2,13 @@
 its owning order (an order's child is visible to whoever sees the order; the staff-only ones,
 notes, the timeline, emails, payments, supplier orders, to staff and partner keys only) or of its
 store (API keys: MANAGE_KEYS; webhook endpoints and deliveries: MANAGE_WEBHOOKS; the change feed's
-events: READ_ORDERS). Anything else, or another store's, is null."""
+events and the customers: READ_ORDERS). Anything else, or another store's, is null."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from db import customers
 from db import events as event_log
 from db import owners
 from db import repository as repo
@@ -30,6 +31,7 @@ STORE_OBJECTS = {
     "WebhookEndpoint": Permission.MANAGE_WEBHOOKS,
     "WebhookDelivery": Permission.MANAGE_WEBHOOKS,
     "Event": Permission.READ_ORDERS,
+    "Customer": Permission.READ_ORDERS,
 }
 #: The most ids one ``nodes`` asks for (a page's worth).
 MAX_IDS = 100
@@ -57,6 +59,8 @@ async def store_object(ctx: Context, type_name: str, raw_id: str) -> Any | None:
         return await webhooks.get_endpoint(raw_id, who.store_id)
     if type_name == "WebhookDelivery":
         return await webhooks.get_delivery(raw_id, who.store_id)
+    if type_name == "Customer":
+        return await customers.get(who.store_id, raw_id)
     event = await event_log.get_event(raw_id, who.store_id)
     return event if event is not None and event.order_id is not None else None
 

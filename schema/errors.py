@@ -62,6 +62,7 @@ ErrorCode = described_enum(
         "cannot come back yet.",
         "PAYMENT_PENDING": "The order's payment is still processing: nothing can be refunded until it settles.",
         "NOTE_NOT_FOUND": "No note with this id is on an order visible to you.",
+        "CUSTOMER_NOT_FOUND": "No customer with this id is in your store.",
         "SUPPLIER_ORDER_NOT_FOUND": "No supplier order with this id is on an order visible to you.",
         "SUPPLIER_ORDER_NOT_CANCELABLE": "Only a PLACED supplier order can be canceled; this one has shipped, is "
         "canceled already, or its cancellation is asked already. Carries `supplierOrderStatus`.",
@@ -203,6 +204,7 @@ PaymentPendingError = _error_type(
     DomainErrorCode.PAYMENT_PENDING, "The payment is still processing; refunds wait until it settles."
 )
 NoteNotFoundError = _error_type(DomainErrorCode.NOTE_NOT_FOUND, "No such note is visible to you.")
+CustomerNotFoundError = _error_type(DomainErrorCode.CUSTOMER_NOT_FOUND, "No such customer is in your store.")
 SupplierOrderNotFoundError = _error_type(DomainErrorCode.SUPPLIER_ORDER_NOT_FOUND, "No such supplier order is visible.")
 PaymentNotPendingError = _error_type(DomainErrorCode.PAYMENT_NOT_PENDING, "The order has no payment waiting to settle.")
 NothingToReturnError = _error_type(DomainErrorCode.NOTHING_TO_RETURN,
@@ -392,6 +394,7 @@ _SIMPLE = {
     DomainErrorCode.NOTHING_TO_RETURN: NothingToReturnError,
     DomainErrorCode.PAYMENT_PENDING: PaymentPendingError,
     DomainErrorCode.NOTE_NOT_FOUND: NoteNotFoundError,
+    DomainErrorCode.CUSTOMER_NOT_FOUND: CustomerNotFoundError,
     DomainErrorCode.SUPPLIER_ORDER_NOT_FOUND: SupplierOrderNotFoundError,
     DomainErrorCode.PAYMENT_NOT_PENDING: PaymentNotPendingError,
     DomainErrorCode.API_KEY_NOT_FOUND: ApiKeyNotFoundError,

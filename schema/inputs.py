@@ -311,7 +311,12 @@ class UpdateOrderAddressesInput:
 @strawberry.input(description="Move the order to another customer's contact details.")
 class ChangeOrderCustomerInput:
     order_id: strawberry.ID = strawberry.field(description="The order's global id.")
-    customer: CustomerInput = strawberry.field(description="The new customer.")
+    customer: CustomerInput | None = strawberry.field(
+        default=None, description="The new customer's contact details: the store's customer with this email "
+        "takes the order (one is made if the store has none). Or give `customerId`.")
+    customer_id: strawberry.ID | None = strawberry.field(
+        default=None, description="One of the store's customers (`customers`), whose contact details the order "
+        "takes. Or give `customer`.")
     notify_customer: bool | None = strawberry.field(default=None, description=notify_description(
         "The email telling the new customer the order is theirs"))
 

@@ -21,6 +21,7 @@ from domain.tracking import ShipmentLineRequest, TrackingRequest
 from resolvers import cancel, edits, notes, orders, refunds, tracking
 from schema.enums import described_enum
 from schema.errors import (
+    CustomerNotFoundError,
     PaymentProviderNotConfiguredError,
     ShipmentCarrierManagedError,
     DuplicateTrackingNumberError,
@@ -200,7 +201,7 @@ UpdateOrderAddressesResult = Annotated[
     strawberry.union("UpdateOrderAddressesResult", description="The order and warnings, or why it was refused."),
 ]
 ChangeOrderCustomerResult = Annotated[
-    ChangeOrderCustomerSuccess | OrderNotFoundError | InvalidInputError,
+    ChangeOrderCustomerSuccess | OrderNotFoundError | CustomerNotFoundError | InvalidInputError,
     strawberry.union("ChangeOrderCustomerResult", description="The order, or why it was refused."),
 ]
 UpdateNoteResult = Annotated[
@@ -363,15 +364,19 @@ class Mutation(FulfillmentMutations, ShippingMutations, LabelMutations, SelfServ
             warnings=[AddressChangeWarning(code=w, message=WARNING_MESSAGES[w]) for w in warnings],
         )
 
-    @strawberry.mutation(description="Move the order to another customer's contact details. Needs WRITE_ORDERS.")
+    @strawberry.mutation(description="Move the order to another of the store's customers, chosen from the list "
+                         "(`customerId`) or by contact details (matched by email, or made). Needs WRITE_ORDERS.")
     async def change_order_customer(
         self, info: Info,
         input: Annotated[ChangeOrderCustomerInput, strawberry.argument(
-            description="The order, and the new customer's contact details.")],
+            description="The order, and the customer: its id, or contact details.")],
     ) -> ChangeOrderCustomerResult:
-        customer = Customer(email=input.customer.email, name=input.customer.name, phone=input.customer.phone)
+        given = input.customer
+        customer = Customer(email=given.email, name=given.name, phone=given.phone) if given else None
+        # An id given that is no customer's is one no customer has ("" finds none), not an id left out.
+        customer_id = (decode(input.customer_id, "Customer") or "") if input.customer_id is not None else None
         result = await edits.change_order_customer(info.context, decode(input.order_id, "Order"), customer,
-                                                   notify_customer=input.notify_customer)
+                                                   customer_id, notify_customer=input.notify_customer)
         return to_error(result) if isinstance(result, DomainError) else ChangeOrderCustomerSuccess(order=Order.of(result))
 
     @strawberry.mutation(description="Edit a note. Needs WRITE_ORDERS, and MANAGE_NOTES for others' notes.")

@@ -18,6 +18,7 @@ from schema.notifications import CustomerNotification
 from schema.refunds import Refund
 from schema.cancellation import CancellationRequest
 from schema.types import (
+    Customer,
     Note,
     Order,
     OrderEvent,
@@ -36,7 +37,7 @@ CHILDREN: dict[str, Callable[[Any], Node]] = {
 }
 STORE_OBJECTS: dict[str, Callable[[Any], Node]] = {
     "ApiKey": ApiKey.of, "WebhookEndpoint": WebhookEndpoint.of, "WebhookDelivery": WebhookDelivery.of,
-    "Event": Event.of,
+    "Event": Event.of, "Customer": Customer.of,
 }
 
 

@@ -18,6 +18,7 @@ from schema.enums import described_enum
 from schema.errors import InvalidArgument
 from schema.feed import FeedQueries
 from schema.ids import from_global_id
+from schema.customers import CustomerQueries
 from schema.keys import KeyQueries
 from schema.notifications import NotificationQueries
 from schema.payments import PaymentQueries
@@ -29,11 +30,10 @@ from schema.types import (
     Node,
     Order,
     OrderConnection,
-    OrderEdge,
     OrderStatus,
-    PageInfo,
     PaymentStatus,
     StoreActions,
+    order_connection,
 )
 
 
@@ -93,7 +93,8 @@ class OrderSortInput:
 
 
 @strawberry.type(description="Everything that reads orders, and the store's API keys.")
-class Query(KeyQueries, FeedQueries, WebhookQueries, NotificationQueries, PaymentQueries, ShippingQueries):
+class Query(KeyQueries, FeedQueries, WebhookQueries, NotificationQueries, PaymentQueries, ShippingQueries,
+            CustomerQueries):
     @strawberry.field(description="The order with this global id, or null. Needs READ_ORDERS, or the order's "
                       "customer access token.")
     async def order(
@@ -144,17 +145,7 @@ class Query(KeyQueries, FeedQueries, WebhookQueries, NotificationQueries, Paymen
         )
         if isinstance(page, DomainError):
             raise InvalidArgument(page)
-        children = await prefetch.children(info, [r.id for r in page.orders], ("nodes",), ("edges", "node"))
-        nodes = [Order.of(r, {name: rows.get(r.id, []) for name, rows in children.items()}) for r in page.orders]
-        edges = [OrderEdge(cursor=orders.encode_cursor(r, page.sort), node=n)
-                 for r, n in zip(page.orders, nodes, strict=True)]
-        return OrderConnection(
-            edges=edges, nodes=nodes, count=page.total_count,
-            page_info=PageInfo(
-                has_next_page=page.has_next_page, has_previous_page=page.has_previous_page,
-                start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
-            ),
-        )
+        return await order_connection(info, page)
 
     @strawberry.field(description="What can be done in the store now, beyond any one order, decided by the "
                       "mutations' own policies. Needs READ_ORDERS.")

@@ -24,7 +24,9 @@ from domain import currency as d_currency
 from domain.currency import to_store_amount
 from domain.money import to_currency, zero
 from domain import statuses
+from domain.errors import DomainError
 from domain.labels import estimated_weight
+from domain.listing import OrderFilter, SortDirection, SortField
 from resolvers import orders as order_resolvers
 from resolvers.context import Context
 from schema.actors import Actor
@@ -35,7 +37,9 @@ from schema.cancellation import (
     OrderCancellation,
 )
 from schema.enums import described_enum
-from schema.errors import ActionAvailability
+from db.customers import CustomerRecord
+from schema import prefetch
+from schema.errors import ActionAvailability, InvalidArgument
 from schema.refunds import Refund
 from schema.ids import to_global_id
 from schema.label_types import Dimensions, EstimatedWeight, ShippingLabel
@@ -105,11 +109,42 @@ ShipmentStatus = described_enum(d.ShipmentStatus, description="Where a shipment 
 })
 
 
-@strawberry.type(description="Who placed the order.")
-class Customer:
+@strawberry.type(description="A customer of the store: one per email address, made or matched when an order "
+                 "arrives. On an order, the contact details the order has (`changeOrderCustomer` moves it to "
+                 "another customer).")
+class Customer(Node):
+    id: strawberry.ID = strawberry.field(description="The customer's global id (`changeOrderCustomer`'s "
+                                         "`customerId`).")
     email: str = strawberry.field(description="The customer's email address.")
     name: str | None = strawberry.field(description="The customer's name.")
     phone: str | None = strawberry.field(description="The customer's phone number.")
+    customer_id: strawberry.Private[str]
+
+    @classmethod
+    def of(cls, r: CustomerRecord) -> Customer:
+        return cls(id=to_global_id("Customer", r.id), email=r.email, name=r.name, phone=r.phone, customer_id=r.id)
+
+    @classmethod
+    def of_order(cls, r: OrderRecord) -> Customer:
+        """The order's customer, with the contact details the order has."""
+        assert r.customer_id is not None, "every order is linked to its customer"
+        return cls(id=to_global_id("Customer", r.customer_id), email=r.customer_email, name=r.customer_name,
+                   phone=r.customer_phone, customer_id=r.customer_id)
+
+    @strawberry.field(description="The customer's orders in the store, newest first. Needs READ_ORDERS; not for "
+                      "customers.", extensions=staff_only())
+    async def orders(
+        self, info: Info,
+        first: Annotated[int | None, strawberry.argument(description="Page size (max 100).")] = None,
+        after: Annotated[str | None, strawberry.argument(description="Start after this cursor.")] = None,
+    ) -> OrderConnection:
+        page = await order_resolvers.orders_page(
+            info.context, first=first, after=after, last=None, before=None,
+            filter=OrderFilter(customer_id=self.customer_id), sort=SortField.CREATED_AT,
+            direction=SortDirection.DESC, search=None)
+        if isinstance(page, DomainError):
+            raise InvalidArgument(page)
+        return await order_connection(info, page)
 
 
 @strawberry.type(description="A postal address.")
@@ -460,7 +495,7 @@ class Order(Node):
         return cls(
             id=to_global_id("Order", r.id), number=r.number, status=d.OrderStatus(r.status),
             payment_status=d.PaymentStatus(r.payment_status), fulfillment_status=d.FulfillmentStatus(r.fulfillment_status),
-            currency=c, customer=Customer(email=r.customer_email, name=r.customer_name, phone=r.customer_phone),
+            currency=c, customer=Customer.of_order(r),
             shipping_address=Address.of(r.shipping_address), billing_address=Address.of(r.billing_address),
             store_currency=r.store_currency, exchange_rate=r.exchange_rate,
             payments_managed_externally=r.payments_managed_externally,
@@ -639,3 +674,17 @@ class OrderConnection:
     async def total_count(self) -> int:
         return await self.count()
 
+
+async def order_connection(info: Info, page: order_resolvers.Page) -> OrderConnection:
+    """A page of orders as a Relay connection, with the children the query asks of each read at once."""
+    children = await prefetch.children(info, [r.id for r in page.orders], ("nodes",), ("edges", "node"))
+    nodes = [Order.of(r, {name: rows.get(r.id, []) for name, rows in children.items()}) for r in page.orders]
+    edges = [OrderEdge(cursor=order_resolvers.encode_cursor(r, page.sort), node=n)
+             for r, n in zip(page.orders, nodes, strict=True)]
+    return OrderConnection(
+        edges=edges, nodes=nodes, count=page.total_count,
+        page_info=PageInfo(
+            has_next_page=page.has_next_page, has_previous_page=page.has_previous_page,
+            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )

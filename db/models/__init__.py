@@ -17,6 +17,7 @@ from db.models.shipping import CarrierAccount, ShippingLabel
 from db.models.orders import (
     ApiKey,
     CancellationRequest,
+    Customer,
     CustomerNotification,
     IdempotencyRecord,
     InstanceSetting,
@@ -35,7 +36,7 @@ from db.models.orders import (
 )
 
 __all__ = [
-    "ApiKey", "CancellationRequest", "CarrierAccount", "CustomerNotification", "IdempotencyRecord",
+    "ApiKey", "CancellationRequest", "CarrierAccount", "Customer", "CustomerNotification", "IdempotencyRecord",
     "InstanceSetting", "Note",
     "Order", "OrderEvent", "OrderItemRemoval", "OrderLine", "OutboxJob", "Payment", "PaymentAccount", "Refund",
     "RefundLine", "RefundPart", "Return", "ReturnLine", "Shipment",

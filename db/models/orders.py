@@ -65,6 +65,26 @@ class ApiKey(Model):
         indexes = (Index(fields=("store_id",), name="api_keys_store_idx"),)
 
 
+class Customer(Model):
+    """A customer of the store, created or matched by email address when an order arrives (issue 15)."""
+
+    id = fields.UUIDField(primary_key=True)
+    store = fields.ForeignKeyField("ordergraph.Store", related_name="customers", on_delete=fields.RESTRICT)
+    email = fields.CharField(max_length=254)
+    #: The address case-folded: one customer per address in a store, matched alike on every engine.
+    email_key = fields.CharField(max_length=254)
+    name = fields.CharField(max_length=255, null=True)
+    #: The name case-folded, for search.
+    name_key = fields.CharField(max_length=255, null=True)
+    phone = fields.CharField(max_length=40, null=True)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "customers"
+        unique_together = (("store", "email_key"),)
+
+
 class Order(Model):
     id = fields.UUIDField(primary_key=True)
     store = fields.ForeignKeyField("ordergraph.Store", related_name="orders", on_delete=fields.RESTRICT)
@@ -76,6 +96,10 @@ class Order(Model):
     customer_email = fields.CharField(max_length=254)
     customer_name = fields.CharField(max_length=255, null=True)
     customer_phone = fields.CharField(max_length=40, null=True)
+    # A plain column, not a foreign key: customers are never deleted, and SQLite drops a column that is
+    # one only by rebuilding the table.
+    #: The store's customer the order belongs to (matched by email).
+    customer_id = fields.UUIDField(null=True)
     #: Case-folded copies for search and sort that behave the same on every engine
     #: (SQLite's LIKE and LOWER fold ASCII only).
     customer_email_key = fields.CharField(max_length=254, null=True)
@@ -137,6 +161,7 @@ class Order(Model):
             Index(fields=("store_id", "customer_name_key", "id"), name="orders_store_customer_name_idx"),
             Index(fields=("store_id", "customer_email_key", "id"), name="orders_store_customer_email_idx"),
             Index(fields=("store_id", "updated_at", "id"), name="orders_store_updated_idx"),
+            Index(fields=("store_id", "customer_id", "created_at", "id"), name="orders_store_customer_idx"),
         )
 
 

@@ -160,6 +160,14 @@ async def with_supplier_order(store: Store) -> Subject:
     return s
 
 
+async def with_customer(store: Store) -> Subject:
+    """An order, and its customer (``ids["customer"]``, found by ``ids["email"]``)."""
+    s = await plain(store)
+    seen = await store.gql("query($id: ID!) { order(id: $id) { customer { id email } } }", {"id": s.order["id"]})
+    s.ids["customer"], s.ids["email"] = seen["order"]["customer"]["id"], seen["order"]["customer"]["email"]
+    return s
+
+
 async def supplier_cancellation_asked(store: Store) -> Subject:
     s = await with_supplier_order(store)
     await run(store, "mutation($input: SupplierOrderInput!) { cancelSupplierOrder(input: $input) { __typename } }",
@@ -279,6 +287,8 @@ OPERATIONS = [
               "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"),
     Operation("orders", (P.READ_ORDERS,), plain, lambda s: {"search": s.order["number"]},
               "query($search: String) { orders(search: $search) { nodes { id } } }"),
+    Operation("customers", (P.READ_ORDERS,), with_customer, lambda s: {"search": s.ids["email"]},
+              "query($search: String) { customers(search: $search) { nodes { id } } }"),
     Operation("apiKeys", (P.MANAGE_KEYS,), with_key, lambda s: {}, "{ apiKeys { id } }"),
     Operation("createOrder", W, plain, lambda s: order_input(number=f"N-{uuid.uuid4().hex[:8]}"), targeted=False),
     Operation("createTestOrder", W, test_orders_open, lambda s: {"currency": "EUR"}, targeted=False),
@@ -435,6 +445,8 @@ def found(op: Operation, data: dict[str, Any], subject: Subject) -> bool:
         return subject.order["id"] in [n["id"] for n in value["nodes"]]
     if op.name == "apiKeys":
         return subject.ids["key"] in [k["id"] for k in value]
+    if op.name == "customers":
+        return subject.ids["customer"] in [c["id"] for c in value["nodes"]]
     if op.name == "webhookEndpoints":
         return subject.ids["endpoint"] in [e["id"] for e in value]
     if op.name == "events":

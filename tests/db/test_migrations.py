@@ -109,6 +109,13 @@ async def test_migrating_a_database_that_holds_orders_keeps_them(empty_db):
     assert [cancellation["canceled_by_kind"], cancellation["cancel_note"], str(cancellation["cancel_refund_id"])] == [
         "PARTNER", "Asked by phone", str(refund_id)]
     assert cancellation["cancel_completed_at"] == cancellation["canceled_at"]
+    # 0018: the two orders of one address in one store make one customer, with the latest order's details,
+    # there since the first was placed.
+    (made,) = await fetch(empty_db, 'SELECT "id", "email", "email_key", "name", "created_at" FROM "customers"')
+    assert [made["email"], made["email_key"], made["name"]] == ["old@example.com", "old@example.com", "Old Customer"]
+    linked = await fetch(empty_db, 'SELECT "customer_id", "created_at" FROM "orders"')
+    assert {str(row["customer_id"]) for row in linked} == {str(made["id"])}
+    assert made["created_at"] == min(row["created_at"] for row in linked)
     # A cancel still waiting for its refund reads CANCELLATION_REQUESTED; going back, older code must not take
     # it for a customer's open request: it is CANCELED again.
     await execute(empty_db, 'UPDATE "orders" SET "status" = \'CANCELLATION_REQUESTED\' WHERE "number" = \'1002\'')
