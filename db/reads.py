@@ -38,7 +38,7 @@ ORDER_COLUMNS = (
     "taxes", "total", "amount_paid", "payments_managed_externally", "cancellations_managed_externally", "test",
     "payment_pending", "cancel_reason", "canceled_at", "created_at", "updated_at", "version", "store_currency",
     "exchange_rate", "transaction_fee", "transaction_fee_returnable", "customer_token_generation", "cancel_note",
-    "canceled_by_kind", "cancel_refund_id", "cancel_completed_at", "customer_id",
+    "canceled_by_kind", "cancel_refund_id", "cancel_completed_at", "customer_id", "canceled_outside_platform",
 )
 _ORDER_SELECT = ", ".join(f'o."{c}"' for c in ORDER_COLUMNS)
 #: The order's columns for a RETURNING clause (read back with ``order_record``).
@@ -74,6 +74,7 @@ def order_record(r: dict[str, Any]) -> OrderRecord:
         customer_token_generation=r["customer_token_generation"], cancel_note=r["cancel_note"],
         canceled_by_kind=r["canceled_by_kind"], cancel_refund_id=sql.as_id(r["cancel_refund_id"]),
         cancel_completed_at=sql.as_datetime(r["cancel_completed_at"]), customer_id=sql.as_id(r["customer_id"]),
+        canceled_outside_platform=bool(r["canceled_outside_platform"]),
     )
 
 

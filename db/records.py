@@ -78,6 +78,8 @@ class OrderRecord:
     cancel_completed_at: datetime | None = None
     #: The store's customer the order belongs to (None only before it is linked).
     customer_id: str | None = None
+    #: Support canceled it here although its platform runs its cancellations (not synced).
+    canceled_outside_platform: bool = False
 
 
 @dataclass(frozen=True)

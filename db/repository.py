@@ -81,6 +81,7 @@ def _order_record(row: m.Order) -> OrderRecord:
                                     if row.transaction_fee_returnable is not None else None),
         customer_token_generation=row.customer_token_generation, cancel_note=row.cancel_note,
         customer_id=str(row.customer_id) if row.customer_id else None,
+        canceled_outside_platform=row.canceled_outside_platform,
         canceled_by_kind=row.canceled_by_kind,
         cancel_refund_id=str(row.cancel_refund_id) if row.cancel_refund_id else None,
         cancel_completed_at=row.cancel_completed_at,

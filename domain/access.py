@@ -23,6 +23,9 @@ class Permission(enum.Enum):
     MANAGE_SETTINGS = "MANAGE_SETTINGS"
     #: for a platform's integration key: report refunds and cancellations the platform ran
     PLATFORM_SYNC = "PLATFORM_SYNC"
+    #: support, in an emergency: cancel here an order whose platform runs its cancellations (the
+    #: platform is not told): elevated, staff only
+    CANCEL_PLATFORM_ORDERS = "CANCEL_PLATFORM_ORDERS"
 
 
 #: A customer's link can read the order and, where the store lets customers cancel at once,

@@ -108,7 +108,8 @@ def available_actions(order: Order, who: Principal, self_cancel: SelfCancelSetti
     W = Permission.WRITE_ORDERS
     return OrderActions(
         cancel=_for_all(who, cancel_permissions(CancelRequest(reason=CancelReason.OTHER)), lambda: _cancel_answer(
-            plan_cancel(order, CancelRequest(reason=CancelReason.OTHER), refund_id="", connected=connected), who)),
+            plan_cancel(order, CancelRequest(reason=CancelReason.OTHER), refund_id="", connected=connected,
+                        outside_platform=who.can(Permission.CANCEL_PLATFORM_ORDERS)), who)),
         refund=_for(who, Permission.REFUND_ORDERS, lambda: check_refund_allowed(order, connected)),
         add_tracking_number=_for(who, W, lambda: check_tracking_allowed(order)),
         add_note=_for(who, W, lambda: None),  # notes may be added in every state, canceled orders included

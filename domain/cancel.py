@@ -60,6 +60,9 @@ class CancelPlan:
     keeps_payment: bool
     #: The payment was still processing: it is voided instead of refunded.
     voids_pending_payment: bool = False
+    #: Its platform runs the order's cancellations, and support canceled it here (CANCEL_PLATFORM_ORDERS):
+    #: the platform is not told.
+    outside_platform: bool = False
 
 
 def cancel_permissions(request: CancelRequest) -> tuple[Permission, ...]:
@@ -81,14 +84,15 @@ def _unrefunded_units(order: Order) -> int:
     return sum(line.quantity - refunded_quantity(order, line.id) for line in order.lines)
 
 
-def check_cancel_allowed(order: Order) -> DomainError | None:
-    """Order-level guards: is the order in a state that can be canceled?"""
+def check_cancel_allowed(order: Order, *, outside_platform: bool = False) -> DomainError | None:
+    """Order-level guards: is the order in a state that can be canceled? ``outside_platform``: the
+    caller may cancel here an order whose platform runs its cancellations (CANCEL_PLATFORM_ORDERS)."""
     if order.status is OrderStatus.CANCELED:
         return DomainError(
             ErrorCode.ORDER_CANCELED, "The order is already canceled; cancellations cannot be undone.",
             order_status=order.status.value,
         )
-    if order.cancellations_managed_externally:
+    if order.cancellations_managed_externally and not outside_platform:
         return DomainError(
             ErrorCode.MANAGED_EXTERNALLY,
             "This order's cancellations are managed by its e-commerce platform; cancel it there.",
@@ -130,11 +134,15 @@ def check_cancel_allowed(order: Order) -> DomainError | None:
 
 
 def plan_cancel(order: Order, request: CancelRequest, *, refund_id: str, new_id: Callable[[], str] | None = None,
-                connected: Collection[PaymentProvider] | None = None) -> CancelPlan | DomainError:
+                connected: Collection[PaymentProvider] | None = None,
+                outside_platform: bool = False) -> CancelPlan | DomainError:
     """Cancel refunds everything still refundable unless told not to; never once shipped. Its refund
-    goes through the payments' providers like any other (``connected``: see ``plan_refund``)."""
-    if error := check_cancel_allowed(order):
+    goes through the payments' providers like any other (``connected``: see ``plan_refund``). An
+    order whose platform runs its cancellations is canceled here only by a caller who may do so in an
+    emergency (``outside_platform``), and the plan says the platform is not told."""
+    if error := check_cancel_allowed(order, outside_platform=outside_platform):
         return error
+    outside = order.cancellations_managed_externally
     note = (request.staff_note or "").strip() or None
     if note is not None and len(note) > MAX_STAFF_NOTE:
         return invalid_input("staffNote", f"the staff note is limited to {MAX_STAFF_NOTE} characters")
@@ -146,6 +154,7 @@ def plan_cancel(order: Order, request: CancelRequest, *, refund_id: str, new_id:
             restock_units=_unrefunded_units(order) if request.restock else 0, staff_note=note,
             payment_status=payment_status(after), fulfillment_status=fulfillment_status(after),
             order_status=order_status(after), keeps_payment=False, voids_pending_payment=True,
+            outside_platform=outside,
         )
     money_left = refundable(order).total > 0
     refund = None
@@ -167,6 +176,7 @@ def plan_cancel(order: Order, request: CancelRequest, *, refund_id: str, new_id:
         payment_status=payment_status(after), fulfillment_status=fulfillment_status(after),
         order_status=order_status(after),
         keeps_payment=money_left and not request.refund and not order.payments_managed_externally,
+        outside_platform=outside,
     )
 
 

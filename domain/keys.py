@@ -35,6 +35,9 @@ def plan_create_key(kind: str, name: str, permissions: frozenset[Permission] | N
         return invalid_input("permissions", "a key needs at least one permission")
     if actor_kind is ActorKind.PARTNER and Permission.MANAGE_KEYS in chosen:
         return invalid_input("permissions", "partner apps cannot manage keys")
+    if actor_kind is ActorKind.PARTNER and Permission.CANCEL_PLATFORM_ORDERS in chosen:
+        return invalid_input("permissions", "partner apps cannot cancel platform-run orders: it is support's, "
+                             "in an emergency")
     return NewKey(actor_kind, cleaned, frozenset(chosen))
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from db import repository as repo
 from db.records import OrderRecord, RefundRecord
+from domain.access import Permission
 from domain.cancel import CancelPlan, CancelRequest, cancel_permissions, permission_lacking, plan_cancel
 from domain.errors import DomainError, order_not_found
 from domain.events import EventType
@@ -42,7 +43,7 @@ async def cancel_order(
     async def decide(locked: Locked) -> tuple[str, str | None] | DomainError:
         await claim(ctx, OPERATION, idempotency_key)
         plan = plan_cancel(locked.order, request, refund_id=repo.new_id(), new_id=repo.new_id,
-                           connected=connected(locked))
+                           connected=connected(locked), outside_platform=who.can(Permission.CANCEL_PLATFORM_ORDERS))
         if isinstance(plan, DomainError):
             return plan
         if lacking := permission_lacking(plan, who.can):
@@ -81,6 +82,7 @@ async def record_cancellation(ctx: Context, locked: Locked, plan: CancelPlan, *,
                           canceled_at=now, cancel_completed_at=now if completed else None, cancel_note=plan.staff_note,
                           canceled_by_kind=timeline.actor(ctx).kind.value,
                           cancel_refund_id=refund.id if refund else None,
+                          canceled_outside_platform=plan.outside_platform,
                           payment_status=plan.payment_status.value, fulfillment_status=plan.fulfillment_status.value,
                           **voided)
     pending = locked.order.cancellation_request
@@ -91,10 +93,12 @@ async def record_cancellation(ctx: Context, locked: Locked, plan: CancelPlan, *,
         ctx, record.id, EventType.ORDER_CANCELED,
         f"Order canceled ({plan.reason.value.lower()})."
         + (f" Staff note: {plan.staff_note}" if plan.staff_note else "")
-        + ("" if completed else " The cancellation completes once its refund has gone out."),
+        + ("" if completed else " The cancellation completes once its refund has gone out.")
+        + (" Canceled here, outside the platform that runs this order's cancellations: the platform was not "
+           "told; cancel it there too." if plan.outside_platform else ""),
         {"reason": plan.reason.value, "staffNote": plan.staff_note, "restock": plan.restock,
          "restockedUnits": plan.restock_units, "refundId": refund.id if refund else None,
-         "completed": completed, **(said or {})},
+         "completed": completed, "outsidePlatform": plan.outside_platform, **(said or {})},
         # One email tells the customer: the request's answer when there was one, else the cancel.
         notify=False if answers_request else notify_customer,
     )

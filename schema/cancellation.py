@@ -121,6 +121,9 @@ class OrderCancellation:
                                                     "from then on.")
     completed_at: datetime | None = strawberry.field(description="When the cancellation completed: at the cancel, or "
                                                      "when its refund went out.")
+    canceled_outside_platform: bool = strawberry.field(
+        description="Support canceled the order here although its e-commerce platform runs its cancellations "
+        "(CANCEL_PLATFORM_ORDERS, in an emergency): the platform was not told and still shows it open.")
     refund_id: strawberry.Private[str | None]
     order_id: strawberry.Private[str]
 
@@ -139,7 +142,8 @@ class OrderCancellation:
                 requested_by=(DomainActorKind.CUSTOMER if asked else
                               DomainActorKind(order.canceled_by_kind) if order.canceled_by_kind else None),
                 requested_at=asked.created_at if asked else order.canceled_at, canceled_at=order.canceled_at,
-                completed_at=order.cancel_completed_at, refund_id=order.cancel_refund_id, order_id=order.id,
+                completed_at=order.cancel_completed_at, canceled_outside_platform=order.canceled_outside_platform,
+                refund_id=order.cancel_refund_id, order_id=order.id,
             )
         if request is None or request.status == "APPROVED":
             return None
@@ -149,7 +153,7 @@ class OrderCancellation:
             reason=d.CancelReason.CUSTOMER, customer_reason=d.CustomerCancelReason(request.reason),
             comment=request.comment, staff_note=None, message=request.message,
             requested_by=DomainActorKind.CUSTOMER, requested_at=request.created_at, canceled_at=None,
-            completed_at=None, refund_id=None, order_id=order.id,
+            completed_at=None, canceled_outside_platform=False, refund_id=None, order_id=order.id,
         )
 
     @strawberry.field(description="The refund the cancel issued (null: it refunded nothing, or kept the money).")

@@ -148,6 +148,9 @@ Permission = described_enum(
         "settings.",
         "PLATFORM_SYNC": "For a platform's integration key: report the refunds and cancellations the platform ran "
         "(`recordPlatformRefund`, `recordPlatformCancellation`).",
+        "CANCEL_PLATFORM_ORDERS": "Support, in an emergency: cancel with `cancelOrder` an order whose cancellations "
+        "its e-commerce platform runs. The platform is not told (`cancellation.canceledOutsidePlatform`): cancel it "
+        "there too. Elevated: granted on purpose, never by default, and never to partner apps.",
     },
 )
 

@@ -40,10 +40,30 @@ async def test_a_shipped_order_cannot_be_canceled(store):
     assert after["status"] == "OPEN" and after["availableActions"]["cancel"]["reason"]["code"] == "ORDER_SHIPPED"
 
 
-async def test_cancellations_run_by_the_platform_are_refused(store):
+async def test_cancellations_run_by_the_platform_are_refused_but_support_may_cancel_one_here(store):
     order = await create_order(store, cancellationsManagedExternally=True)
-    result = (await store.gql(CANCEL, cancel_input(order)))["cancelOrder"]
+    staff = await store.key_with(Permission.READ_ORDERS, Permission.CANCEL_ORDERS, Permission.REFUND_ORDERS)
+    result = (await store.gql(CANCEL, cancel_input(order), key=staff))["cancelOrder"]
     assert result["__typename"] == "ManagedExternallyError"
+    seen = (await store.gql(ORDER, {"id": order["id"]}, key=staff))["order"]
+    assert seen["status"] == "OPEN" and seen["availableActions"]["cancel"]["reason"]["code"] == "MANAGED_EXTERNALLY"
+    # Support, in an emergency: canceled here, and the order says the platform was not told.
+    support = await store.key_with(Permission.READ_ORDERS, Permission.CANCEL_ORDERS, Permission.REFUND_ORDERS,
+                                   Permission.CANCEL_PLATFORM_ORDERS)
+    assert (await store.gql(ORDER, {"id": order["id"]}, key=support))["order"]["availableActions"]["cancel"][
+        "allowed"] is True
+    done = (await store.gql(CANCEL, cancel_input(order, staffNote="Customer called: the platform is down"),
+                            key=support))["cancelOrder"]
+    assert done["__typename"] == "CancelOrderSuccess" and done["order"]["status"] == "CANCELED"
+    assert "the platform was not told" in done["order"]["events"][1]["message"]
+    details = (await store.gql(CANCELLATION.replace("completedAt", "completedAt canceledOutsidePlatform"),
+                               {"id": order["id"]}))["order"]["cancellation"]
+    assert details["canceledOutsidePlatform"] is True and details["staffNote"] == "Customer called: the platform is down"
+    # Partner apps never hold it.
+    partner = await store.post("mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { __typename "
+                               "... on InvalidInputError { field message } } }",
+                               {"input": {"kind": "PARTNER", "name": "App", "permissions": ["CANCEL_PLATFORM_ORDERS"]}})
+    assert partner.json()["data"]["createApiKey"]["field"] == "permissions"
 
 
 async def test_cancel_without_refund_of_a_paid_order_needs_the_elevated_permission(store):

@@ -30,6 +30,18 @@ def test_cancellations_managed_by_the_platform_are_refused():
     assert cancel(order(cancellations_managed_externally=True)).code is ErrorCode.MANAGED_EXTERNALLY
 
 
+def test_support_may_cancel_a_platform_run_order_here_and_the_plan_says_it_is_not_synced():
+    platform_run = order(cancellations_managed_externally=True)
+    plan = plan_cancel(platform_run, CancelRequest(CancelReason.CUSTOMER), refund_id="R", outside_platform=True)
+    assert plan.outside_platform and plan.refund is not None
+    assert not plan_cancel(order(), CancelRequest(CancelReason.CUSTOMER), refund_id="R",
+                           outside_platform=True).outside_platform  # an order run here is simply canceled
+    # Money the platform runs is still refunded there.
+    both = order(cancellations_managed_externally=True, payments_managed_externally=True)
+    assert plan_cancel(both, CancelRequest(CancelReason.CUSTOMER), refund_id="R",
+                       outside_platform=True).code is ErrorCode.MANAGED_EXTERNALLY
+
+
 @pytest.mark.parametrize(
     "status",
     [ShipmentStatus.SHIPPED, ShipmentStatus.IN_TRANSIT, ShipmentStatus.OUT_FOR_DELIVERY,
