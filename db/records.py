@@ -80,6 +80,9 @@ class OrderRecord:
     customer_id: str | None = None
     #: Support canceled it here although its platform runs its cancellations (not synced).
     canceled_outside_platform: bool = False
+    #: replaceOrder: the order this one replaces, and the one that replaced it.
+    replaces_id: str | None = None
+    replaced_by_id: str | None = None
 
 
 @dataclass(frozen=True)

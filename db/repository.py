@@ -82,6 +82,8 @@ def _order_record(row: m.Order) -> OrderRecord:
         customer_token_generation=row.customer_token_generation, cancel_note=row.cancel_note,
         customer_id=str(row.customer_id) if row.customer_id else None,
         canceled_outside_platform=row.canceled_outside_platform,
+        replaces_id=str(row.replaces_id) if row.replaces_id else None,
+        replaced_by_id=str(row.replaced_by_id) if row.replaced_by_id else None,
         canceled_by_kind=row.canceled_by_kind,
         cancel_refund_id=str(row.cancel_refund_id) if row.cancel_refund_id else None,
         cancel_completed_at=row.cancel_completed_at,
@@ -464,8 +466,10 @@ def order_keys(*, number: str, email: str, name: str | None, total: Decimal) -> 
     }
 
 
-async def create_order(store_id: str, new: NewOrder, *, now: datetime, statuses: tuple[str, str, str]) -> OrderRecord:
+async def create_order(store_id: str, new: NewOrder, *, now: datetime, statuses: tuple[str, str, str],
+                       replaces: str | None = None) -> OrderRecord:
     """Insert the order, its lines and its payments. A missing number is the store's next free one.
+    ``replaces``: the order it is placed to replace (replaceOrder).
 
     Raises ``IntegrityError`` when the given number is taken (the caller maps it).
     """
@@ -482,6 +486,7 @@ async def create_order(store_id: str, new: NewOrder, *, now: datetime, statuses:
     customer_id = await customers.customer_for(store_id, new.customer, now)
     row = await m.Order.create(
         id=new_id(), store_id=store_id, number=number, currency=new.currency, status=status, customer_id=customer_id,
+        replaces_id=replaces,
         payment_status=payment_status, fulfillment_status=fulfillment_status,
         customer_email=new.customer.email, customer_name=new.customer.name, customer_phone=new.customer.phone,
         shipping_address=_address(new.shipping_address), billing_address=_address(new.billing_address),

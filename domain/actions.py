@@ -20,6 +20,7 @@ from domain.ledger import PaymentProvider
 from domain.orders import CancelReason, Order, Refund, Shipment
 from domain.payments import check_payment_allowed, plan_retry_refund
 from domain.removals import REMOVE_PERMISSIONS, check_remove_items
+from domain.replace import REPLACE_PERMISSIONS, check_replace_allowed
 from domain.returns import check_return_allowed
 from domain.edits import NoteRef, check_shipping_address_editable, may_edit_note
 from domain.suppliers import (
@@ -90,6 +91,7 @@ class OrderActions:
     settle_payment: DomainError | None
     record_payment: DomainError | None
     remove_items: DomainError | None
+    replace_order: DomainError | None
     record_platform_refund: DomainError | None
     record_platform_cancellation: DomainError | None
     request_cancellation: DomainError | None
@@ -120,6 +122,7 @@ def available_actions(order: Order, who: Principal, self_cancel: SelfCancelSetti
         settle_payment=_for(who, W, lambda: _error(plan_settle_payment(order))),
         record_payment=_for(who, W, lambda: check_payment_allowed(order)),
         remove_items=_for_all(who, REMOVE_PERMISSIONS, lambda: check_remove_items(order, connected)),
+        replace_order=_for_all(who, REPLACE_PERMISSIONS, lambda: check_replace_allowed(order, connected)),
         record_platform_refund=_for(who, Permission.PLATFORM_SYNC, lambda: check_platform_refund_allowed(order)),
         record_platform_cancellation=_for(who, Permission.PLATFORM_SYNC,
                                           lambda: check_platform_cancellation_allowed(order)),

@@ -135,7 +135,7 @@ def check_cancel_allowed(order: Order, *, outside_platform: bool = False) -> Dom
 
 def plan_cancel(order: Order, request: CancelRequest, *, refund_id: str, new_id: Callable[[], str] | None = None,
                 connected: Collection[PaymentProvider] | None = None,
-                outside_platform: bool = False) -> CancelPlan | DomainError:
+                outside_platform: bool = False, replacing: bool = False) -> CancelPlan | DomainError:
     """Cancel refunds everything still refundable unless told not to; never once shipped. Its refund
     goes through the payments' providers like any other (``connected``: see ``plan_refund``). An
     order whose platform runs its cancellations is canceled here only by a caller who may do so in an
@@ -146,6 +146,8 @@ def plan_cancel(order: Order, request: CancelRequest, *, refund_id: str, new_id:
     note = (request.staff_note or "").strip() or None
     if note is not None and len(note) > MAX_STAFF_NOTE:
         return invalid_input("staffNote", f"the staff note is limited to {MAX_STAFF_NOTE} characters")
+    if request.reason is CancelReason.REPLACED and not replacing:
+        return invalid_input("reason", "REPLACED is given by replaceOrder, which places the order again")
     if order.payment_pending:
         # Nothing has settled, so nothing is refunded: the pending payment is voided.
         after = replace(order, status=OrderStatus.CANCELED, payment_pending=False, amount_paid=zero(order.currency))

@@ -54,6 +54,7 @@ class EventType(enum.Enum):
     NOTE_ADDED = "NOTE_ADDED"
     NOTE_EDITED = "NOTE_EDITED"
     NOTE_DELETED = "NOTE_DELETED"
+    ORDER_REPLACED = "ORDER_REPLACED"
     SUPPLIER_ORDER_PLACED = "SUPPLIER_ORDER_PLACED"
     SUPPLIER_ORDER_CANCELED = "SUPPLIER_ORDER_CANCELED"
     SUPPLIER_CANCELLATION_REQUESTED = "SUPPLIER_CANCELLATION_REQUESTED"
@@ -123,6 +124,10 @@ SUBJECTS = {
     "cancellationRequestId": "CancellationRequest",
     "notificationId": "CustomerNotification",
     "endpointId": "WebhookEndpoint",
+    "customerId": "Customer",
+    #: replaceOrder: the new order (on the original's ORDER_REPLACED), the original (on the new one's ORDER_CREATED).
+    "replacedBy": "Order",
+    "replaces": "Order",
 }
 
 

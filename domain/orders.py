@@ -99,6 +99,8 @@ class CancelReason(enum.Enum):
     INVENTORY = "INVENTORY"
     DECLINED = "DECLINED"
     OTHER = "OTHER"
+    #: Canceled and placed again (replaceOrder), which alone gives it.
+    REPLACED = "REPLACED"
 
 
 class RefundReason(enum.Enum):

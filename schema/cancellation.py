@@ -29,6 +29,8 @@ CancelReason = described_enum(d.CancelReason, description="Why an order was canc
     "INVENTORY": "The goods are out of stock or cannot be supplied.",
     "DECLINED": "The payment was declined.",
     "OTHER": "Another reason (say which in the staff note).",
+    "REPLACED": "Canceled and placed again with new addresses (`replaceOrder`, which alone gives it): "
+    "`replacedBy` is the new order.",
 })
 CancellationRequestStatus = described_enum(
     d.CancellationRequestStatus, description="Whether staff have decided on a cancellation request.", values={

@@ -63,6 +63,8 @@ ErrorCode = described_enum(
         "PAYMENT_PENDING": "The order's payment is still processing: nothing can be refunded until it settles.",
         "NOTE_NOT_FOUND": "No note with this id is on an order visible to you.",
         "CUSTOMER_NOT_FOUND": "No customer with this id is in your store.",
+        "NOTHING_TO_REPLACE": "`replaceOrder` was asked, but nothing of the order is left to place again: every unit "
+        "was removed, or refunded before it shipped.",
         "SUPPLIER_ORDER_NOT_FOUND": "No supplier order with this id is on an order visible to you.",
         "SUPPLIER_ORDER_NOT_CANCELABLE": "Only a PLACED supplier order can be canceled; this one has shipped, is "
         "canceled already, or its cancellation is asked already. Carries `supplierOrderStatus`.",
@@ -208,6 +210,8 @@ PaymentPendingError = _error_type(
 )
 NoteNotFoundError = _error_type(DomainErrorCode.NOTE_NOT_FOUND, "No such note is visible to you.")
 CustomerNotFoundError = _error_type(DomainErrorCode.CUSTOMER_NOT_FOUND, "No such customer is in your store.")
+NothingToReplaceError = _error_type(DomainErrorCode.NOTHING_TO_REPLACE,
+                                    "Nothing of the order is left to place again.")
 SupplierOrderNotFoundError = _error_type(DomainErrorCode.SUPPLIER_ORDER_NOT_FOUND, "No such supplier order is visible.")
 PaymentNotPendingError = _error_type(DomainErrorCode.PAYMENT_NOT_PENDING, "The order has no payment waiting to settle.")
 NothingToReturnError = _error_type(DomainErrorCode.NOTHING_TO_RETURN,
@@ -398,6 +402,7 @@ _SIMPLE = {
     DomainErrorCode.PAYMENT_PENDING: PaymentPendingError,
     DomainErrorCode.NOTE_NOT_FOUND: NoteNotFoundError,
     DomainErrorCode.CUSTOMER_NOT_FOUND: CustomerNotFoundError,
+    DomainErrorCode.NOTHING_TO_REPLACE: NothingToReplaceError,
     DomainErrorCode.SUPPLIER_ORDER_NOT_FOUND: SupplierOrderNotFoundError,
     DomainErrorCode.PAYMENT_NOT_PENDING: PaymentNotPendingError,
     DomainErrorCode.API_KEY_NOT_FOUND: ApiKeyNotFoundError,

@@ -56,6 +56,8 @@ EventType = described_enum(
         "NOTE_ADDED": "An internal note was added (`addNote`).",
         "NOTE_EDITED": "An internal note was edited (`updateNote`).",
         "NOTE_DELETED": "An internal note was deleted (`deleteNote`); the event keeps what it said.",
+        "ORDER_REPLACED": "The order was canceled and placed again with new addresses (`replaceOrder`); its data "
+        "names the new order (`replacedBy`), whose ORDER_CREATED names this one (`replaces`).",
         "SUPPLIER_ORDER_PLACED": "A dropship supplier order was recorded (`recordSupplierOrder`).",
         "SUPPLIER_ORDER_CANCELED": "A supplier agreed to cancel its order: it will not ship it "
         "(`recordSupplierCancellationAnswer`).",

@@ -73,6 +73,7 @@ from schema.keys import KeyMutations
 from schema.labels import LabelMutations
 from schema.notifications import NotificationMutations
 from schema.payments import PaymentMutations
+from schema.replace import ReplaceMutations
 from schema.removals import RemovalMutations
 from schema.shipping import ShippingMutations
 from schema.webhooks import WebhookMutations
@@ -237,7 +238,7 @@ SettlePaymentResult = Annotated[
 
 @strawberry.type(description="Everything that changes an order, and the store's API keys.")
 class Mutation(FulfillmentMutations, ShippingMutations, LabelMutations, SelfServiceMutations, KeyMutations,
-               WebhookMutations, NotificationMutations, PaymentMutations, RemovalMutations):
+               WebhookMutations, NotificationMutations, PaymentMutations, RemovalMutations, ReplaceMutations):
     @strawberry.mutation(description="Create an order (platform integrations and partner apps). Needs WRITE_ORDERS.")
     async def create_order(
         self, info: Info,

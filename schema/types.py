@@ -435,6 +435,10 @@ class OrderActions:
         description="`removeOrderItems` (of some units not yet in a shipment: the smallest removal, one unit of the "
         "cheapest line, would go through). Needs WRITE_ORDERS and REFUND_ORDERS."
     )
+    replace_order: ActionAvailability = strawberry.field(
+        description="`replaceOrder`: the order can be canceled as `cancelOrder` would, and something of it is left to "
+        "place again. Needs CANCEL_ORDERS, REFUND_ORDERS and WRITE_ORDERS."
+    )
     record_platform_refund: ActionAvailability = strawberry.field(
         description="`recordPlatformRefund` (of something still refundable): the platform's key only."
     )
@@ -604,6 +608,19 @@ class Order(Node):
         requests = await info.context.loaders.cancellation_requests.load(self.record.id)
         return OrderCancellation.of(self.record, requests[-1] if requests else None)
 
+    @strawberry.field(description="The order this one was placed to replace (`replaceOrder`), if it was and you may "
+                      "see it.")
+    async def replaces(self, info: Info) -> Order | None:
+        found = await order_resolvers.order(info.context, self.record.replaces_id) if self.record.replaces_id else None
+        return Order.of(found) if found else None
+
+    @strawberry.field(description="The order placed to replace this one (`replaceOrder`), if it was and you may see "
+                      "it.")
+    async def replaced_by(self, info: Info) -> Order | None:
+        found = (await order_resolvers.order(info.context, self.record.replaced_by_id)
+                 if self.record.replaced_by_id else None)
+        return Order.of(found) if found else None
+
     @strawberry.field(description="The customer's latest cancellation request and the store's answer, if any.")
     async def cancellation_request(self, info: Info) -> CancellationRequest | None:
         requests = await info.context.loaders.cancellation_requests.load(self.record.id)
@@ -641,6 +658,7 @@ class Order(Node):
             settle_payment=ActionAvailability.of(actions.settle_payment),
             record_payment=ActionAvailability.of(actions.record_payment),
             remove_items=ActionAvailability.of(actions.remove_items),
+            replace_order=ActionAvailability.of(actions.replace_order),
             record_platform_refund=ActionAvailability.of(actions.record_platform_refund),
             record_platform_cancellation=ActionAvailability.of(actions.record_platform_cancellation),
             request_cancellation=ActionAvailability.of(actions.request_cancellation),

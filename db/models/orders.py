@@ -140,6 +140,10 @@ class Order(Model):
     cancel_completed_at = fields.DatetimeField(null=True)
     #: Support canceled it here although its platform runs its cancellations: the platform was not told.
     canceled_outside_platform = fields.BooleanField(default=False, db_default=False)
+    #: The order this one was placed to replace (replaceOrder).
+    replaces_id = fields.UUIDField(null=True)
+    #: The order placed to replace this one (replaceOrder).
+    replaced_by_id = fields.UUIDField(null=True)
     #: Grows by one with every change, and events carry it, so consumers can order and deduplicate.
     #: A new order is inserted at 0 and its creation makes it 1 (orders older than versions start at 1).
     version = fields.IntField(default=0, db_default=1)

@@ -307,6 +307,8 @@ OPERATIONS = [
     Operation("returnOrder", W, delivered, lambda s: {**oid(s), "lines": [{"lineId": s.ids["line"], "quantity": 1}]}),
     Operation("updateOrderNumber", W, plain, lambda s: {**oid(s), "number": f"R-{uuid.uuid4().hex[:8]}"}),
     Operation("updateOrderAddresses", W, plain, lambda s: {**oid(s), "billingAddress": {"city": "Leeds"}}),
+    Operation("replaceOrder", (P.CANCEL_ORDERS, P.REFUND_ORDERS, P.WRITE_ORDERS), plain,
+              lambda s: {**oid(s), "shippingAddress": {"city": "Leeds", "countryCode": "GB"}}),
     Operation("changeOrderCustomer", W, plain, lambda s: {**oid(s), "customer": {"email": "new@example.com"}}),
     Operation("updateNote", W, with_note, lambda s: {"noteId": s.ids["note"], "body": "Very fragile"}),
     Operation("deleteNote", W, with_note, lambda s: {"noteId": s.ids["note"]}),

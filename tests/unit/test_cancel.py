@@ -4,8 +4,10 @@ from decimal import Decimal
 import pytest
 
 from domain.cancel import CancelPlan, CancelRequest, plan_cancel
+from domain.creation import Address, Customer, NewLine, NewOrder
 from domain.errors import ErrorCode
 from domain.orders import CancelReason, FulfillmentStatus, OrderStatus, PaymentStatus, ShipmentStatus, fulfillment_status
+from domain.replace import ReplaceRequest, check_replace_allowed, plan_replace_order
 from tests.unit.builders import line, order, refund, shipment
 
 
@@ -128,3 +130,23 @@ def test_a_canceled_order_will_never_ship_so_its_fulfillment_reads_canceled():
     assert fulfillment_status(replace(o, status=OrderStatus.CANCELED)) is FulfillmentStatus.CANCELED
     kept = cancel(o, refund=False)
     assert kept.fulfillment_status is FulfillmentStatus.CANCELED and kept.refund is None
+
+
+def test_replacing_cancels_as_cancel_order_would_and_places_what_is_left():
+    o = order(line("L1", 3), line("L2", 1, "5.00", sku="SKU-2"), refunds=(refund("10.00", lines=(("L1", 1, "10.00"),)),))
+    original = NewOrder(
+        number="1001", currency="USD", customer=Customer("ada@example.com"), shipping_address=Address(city="London"),
+        billing_address=None, lines=(NewLine("SKU-1", "Item", 3, Decimal("10.00")), NewLine("SKU-2", "Item", 1,
+                                                                                        Decimal("5.00"))),
+        subtotal=o.subtotal, shipping=o.shipping, duties=o.duties, taxes=o.taxes, total=o.total,
+        amount_paid=o.amount_paid, payments_managed_externally=False, cancellations_managed_externally=False,
+        test=False, payment_pending=False)
+    plan = plan_replace_order(o, original, ReplaceRequest(Address(city=" Leeds "), None, taxes="3.00"), refund_id="R2")
+    assert plan.cancel.reason is CancelReason.REPLACED and plan.cancel.refund is not None
+    assert [(ln.sku, ln.quantity) for ln in plan.new.lines] == [("SKU-1", 2), ("SKU-2", 1)]  # one unit was removed
+    assert (plan.new.number, plan.new.amount_paid, plan.new.shipping_address.city) == (None, 0, "Leeds")
+    assert (plan.new.subtotal, plan.new.taxes, plan.new.total) == (Decimal("25.00"), Decimal("3.00"), Decimal("33.00"))
+    assert plan_replace_order(o, original, ReplaceRequest(None, None), refund_id="R2").field == "shippingAddress"
+    shipped = replace(o, shipments=(shipment(ShipmentStatus.SHIPPED, ("L1", 1)),))
+    assert check_replace_allowed(shipped).code is ErrorCode.ORDER_SHIPPED
+    assert plan_cancel(order(), CancelRequest(CancelReason.REPLACED), refund_id="R").field == "reason"
