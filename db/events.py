@@ -58,7 +58,7 @@ async def _insert(rows: list[tuple[Any, ...]]) -> None:
 ORDER_COLUMNS = frozenset({"status", "payment_status", "fulfillment_status", "payment_pending", "amount_paid",
                            "cancel_reason", "canceled_at", "customer_token_generation", "cancel_note",
                            "canceled_by_kind", "cancel_refund_id", "cancel_completed_at",
-                           "canceled_outside_platform", "replaced_by_id"})
+                           "canceled_outside_platform", "replaced_by_id", "cancel_restocked"})
 
 
 def status_columns(record: OrderRecord, status: OrderStatus, now: datetime) -> dict[str, Any]:

@@ -162,7 +162,7 @@ def _leave_out(check: _Check, condition: str | None) -> _Check:
     """Leave out the rows that lose nothing: those going forward recomputes, or going back rewrites
     (``condition`` "": none; None: all of them)."""
     if condition is None:
-        check.where = "1 = 0"
+        check.where, check.params = "1 = 0", []
     elif condition:
         check.where = f"({check.where}) AND NOT ({condition})"
     return check

@@ -80,6 +80,8 @@ class OrderRecord:
     customer_id: str | None = None
     #: Support canceled it here although its platform runs its cancellations (not synced).
     canceled_outside_platform: bool = False
+    #: The cancel put the units not refunded before it back to stock.
+    cancel_restocked: bool = False
     #: replaceOrder: the order this one replaces, and the one that replaced it.
     replaces_id: str | None = None
     replaced_by_id: str | None = None

@@ -84,6 +84,7 @@ def _order_record(row: m.Order) -> OrderRecord:
         canceled_outside_platform=row.canceled_outside_platform,
         replaces_id=str(row.replaces_id) if row.replaces_id else None,
         replaced_by_id=str(row.replaced_by_id) if row.replaced_by_id else None,
+        cancel_restocked=row.cancel_restocked,
         canceled_by_kind=row.canceled_by_kind,
         cancel_refund_id=str(row.cancel_refund_id) if row.cancel_refund_id else None,
         cancel_completed_at=row.cancel_completed_at,
@@ -121,7 +122,7 @@ def to_domain(
         # Canceled is final from the cancel on; the stored status waits for its refund (domain.statuses).
         id=order.id, number=order.number, currency=order.currency,
         status=d.OrderStatus.CANCELED if order.canceled_at else d.OrderStatus(order.status),
-        cancel_refunds=order.cancel_refund_id is not None,
+        cancel_refunds=order.cancel_refund_id is not None, cancel_restocked=order.cancel_restocked,
         subtotal=order.subtotal, shipping=order.shipping, duties=order.duties, taxes=order.taxes,
         total=order.total, amount_paid=ledger.amount_paid(ledger_payments, order.currency),
         payments=ledger_payments, store_currency=order.store_currency, exchange_rate=order.exchange_rate,

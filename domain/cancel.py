@@ -21,11 +21,11 @@ from domain.orders import (
     fulfillment_status,
     payment_status,
     refundable,
-    refunded_quantity,
 )
 from domain.ledger import PaymentProvider
 from domain.money import zero
 from domain.payments import check_providers_connected, check_reference, providers_used
+from domain.inventory import Restock, cancel_restocks
 from domain.refunds import full_refund
 from domain.statuses import order_status
 
@@ -47,8 +47,8 @@ class CancelPlan:
     reason: CancelReason
     refund: Refund | None
     restock: bool
-    #: Units that go back to stock: every unit not refunded before, when restocking.
-    restock_units: int
+    #: What goes back to stock: every unit not refunded before, when restocking (``domain.inventory``).
+    restocks: tuple[Restock, ...]
     staff_note: str | None
     payment_status: PaymentStatus
     #: CANCELED (``fulfillment_status``): nothing of a canceled order will ship.
@@ -78,10 +78,6 @@ def permission_lacking(plan: CancelPlan, holds: Callable[[Permission], bool]) ->
         return Permission.CANCEL_WITHOUT_REFUND, ("Canceling a paid order without refunding it needs the "
                                                   "CANCEL_WITHOUT_REFUND permission.")
     return None
-
-
-def _unrefunded_units(order: Order) -> int:
-    return sum(line.quantity - refunded_quantity(order, line.id) for line in order.lines)
 
 
 def check_cancel_allowed(order: Order, *, outside_platform: bool = False) -> DomainError | None:
@@ -153,7 +149,7 @@ def plan_cancel(order: Order, request: CancelRequest, *, refund_id: str, new_id:
         after = replace(order, status=OrderStatus.CANCELED, payment_pending=False, amount_paid=zero(order.currency))
         return CancelPlan(
             reason=request.reason, refund=None, restock=request.restock,
-            restock_units=_unrefunded_units(order) if request.restock else 0, staff_note=note,
+            restocks=cancel_restocks(order, restock=request.restock), staff_note=note,
             payment_status=payment_status(after), fulfillment_status=fulfillment_status(after),
             order_status=order_status(after), keeps_payment=False, voids_pending_payment=True,
             outside_platform=outside,
@@ -174,7 +170,7 @@ def plan_cancel(order: Order, request: CancelRequest, *, refund_id: str, new_id:
                     cancel_refunds=refund is not None)
     return CancelPlan(
         reason=request.reason, refund=refund, restock=request.restock,
-        restock_units=_unrefunded_units(order) if request.restock else 0, staff_note=note,
+        restocks=cancel_restocks(order, restock=request.restock), staff_note=note,
         payment_status=payment_status(after), fulfillment_status=fulfillment_status(after),
         order_status=order_status(after),
         keeps_payment=money_left and not request.refund and not order.payments_managed_externally,
@@ -213,7 +209,7 @@ def plan_platform_cancellation(order: Order, request: CancelRequest, reference: 
                     **({"payment_pending": False, "amount_paid": zero(order.currency)} if order.payment_pending else {}))
     return CancelPlan(
         reason=request.reason, refund=None, restock=request.restock,
-        restock_units=_unrefunded_units(order) if request.restock else 0, staff_note=note,
+        restocks=cancel_restocks(order, restock=request.restock), staff_note=note,
         payment_status=payment_status(after), fulfillment_status=fulfillment_status(after),
         order_status=order_status(after), keeps_payment=False, voids_pending_payment=order.payment_pending,
     )

@@ -55,6 +55,8 @@ class EventType(enum.Enum):
     NOTE_EDITED = "NOTE_EDITED"
     NOTE_DELETED = "NOTE_DELETED"
     ORDER_REPLACED = "ORDER_REPLACED"
+    INVENTORY_RESTOCKED = "INVENTORY_RESTOCKED"
+    INVENTORY_RESTOCK_REVERSED = "INVENTORY_RESTOCK_REVERSED"
     SUPPLIER_ORDER_PLACED = "SUPPLIER_ORDER_PLACED"
     SUPPLIER_ORDER_CANCELED = "SUPPLIER_ORDER_CANCELED"
     SUPPLIER_CANCELLATION_REQUESTED = "SUPPLIER_CANCELLATION_REQUESTED"
@@ -147,6 +149,9 @@ def event_payload(event_id: str, order: OrderState | None, data: dict[str, Any] 
         value = (data or {}).get(key)
         if isinstance(value, str) and value:
             payload[key] = to_global_id(type_name, value)
+    # What went back to stock, per SKU, for a partner's inventory system (domain.inventory).
+    if isinstance(restocked := (data or {}).get("restocked"), list):
+        payload["restocked"] = restocked
     return payload
 
 

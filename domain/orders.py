@@ -321,6 +321,8 @@ class Order:
     transaction_fee_returnable: Decimal | None = None
     #: The cancel issued a refund: the cancellation completes once the order's money went out.
     cancel_refunds: bool = False
+    #: The cancel put every unit not refunded before it back to stock (``domain.inventory``).
+    cancel_restocked: bool = False
 
     @property
     def held_refunds(self) -> tuple[Refund, ...]:

@@ -11,6 +11,7 @@ from domain.currency import CurrencyChoice, fee_returned, from_store
 from domain.ledger import PaymentProvider
 from domain.money import AmountError, parse_amount, zero
 from domain.payments import allocate, check_providers_connected, refundable_payments, with_parts
+from domain.inventory import Restock, refund_restocks
 from domain.statuses import order_status
 from domain.orders import (
     FulfillmentStatus,
@@ -68,6 +69,8 @@ class RefundPlan:
     fulfillment_status: FulfillmentStatus
     #: What the order reads: a cancel whose failed refund this one replaces completes when it goes out.
     order_status: OrderStatus
+    #: What goes back to stock (``domain.inventory``).
+    restocks: tuple[Restock, ...]
 
 
 def check_refund_allowed(order: Order, connected: Collection[PaymentProvider] | None = None) -> DomainError | None:
@@ -193,7 +196,8 @@ def plan_refund(order: Order, request: RefundRequest, *, refund_id: str, new_id:
         return error
     after = replace(order, refunds=(*order.refunds, refund))
     return RefundPlan(refund=refund, reason=request.reason, note=note, payment_status=payment_status(after),
-                      fulfillment_status=fulfillment_status(after), order_status=order_status(after))
+                      fulfillment_status=fulfillment_status(after), order_status=order_status(after),
+                      restocks=refund_restocks(order, refund))
 
 
 def full_refund(order: Order, *, refund_id: str, restock: bool, new_id: Callable[[], str] | None = None) -> Refund | None:

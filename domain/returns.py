@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from domain.errors import DomainError, ErrorCode, invalid_input
+from domain.inventory import Restock, return_restocks
 from domain.orders import (
     FulfillmentStatus,
     Order,
@@ -31,6 +32,8 @@ class ReturnLineRequest:
 class ReturnPlan:
     returned: Return
     fulfillment_status: FulfillmentStatus
+    #: What goes back to stock (``domain.inventory``).
+    restocks: tuple[Restock, ...]
 
 
 #: Where the units a return of each reason takes come from: delivered (or collected) shipments for the
@@ -100,4 +103,5 @@ def plan_return(order: Order, lines: tuple[ReturnLineRequest, ...], *, return_id
     out = [ReturnLine(line.id, quantity, item.restock) for (line, quantity), item in zip(checked, lines, strict=True)]
     returned = Return(id=return_id, lines=tuple(out), reason=reason)
     after = replace(order, returns=(*order.returns, returned))
-    return ReturnPlan(returned=returned, fulfillment_status=fulfillment_status(after))
+    return ReturnPlan(returned=returned, fulfillment_status=fulfillment_status(after),
+                      restocks=return_restocks(order, returned))

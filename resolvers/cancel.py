@@ -13,7 +13,9 @@ from domain.errors import DomainError, order_not_found
 from domain.events import EventType
 from domain.idempotency import check_idempotency_key
 from domain.orders import CancellationRequestStatus, OrderStatus
+from domain.inventory import RestockReason
 from resolvers import timeline
+from resolvers.inventory import record_restocks
 from resolvers.payments import connected, describe, record_refund, void_pending_payments
 from resolvers.common import (
     Forbidden,
@@ -82,7 +84,7 @@ async def record_cancellation(ctx: Context, locked: Locked, plan: CancelPlan, *,
                           canceled_at=now, cancel_completed_at=now if completed else None, cancel_note=plan.staff_note,
                           canceled_by_kind=timeline.actor(ctx).kind.value,
                           cancel_refund_id=refund.id if refund else None,
-                          canceled_outside_platform=plan.outside_platform,
+                          canceled_outside_platform=plan.outside_platform, cancel_restocked=plan.restock,
                           payment_status=plan.payment_status.value, fulfillment_status=plan.fulfillment_status.value,
                           **voided)
     pending = locked.order.cancellation_request
@@ -97,7 +99,7 @@ async def record_cancellation(ctx: Context, locked: Locked, plan: CancelPlan, *,
         + (" Canceled here, outside the platform that runs this order's cancellations: the platform was not "
            "told; cancel it there too." if plan.outside_platform else ""),
         {"reason": plan.reason.value, "staffNote": plan.staff_note, "restock": plan.restock,
-         "restockedUnits": plan.restock_units, "refundId": refund.id if refund else None,
+         "restockedUnits": sum(r.quantity for r in plan.restocks), "refundId": refund.id if refund else None,
          "completed": completed, "outsidePlatform": plan.outside_platform, **(said or {})},
         # One email tells the customer: the request's answer when there was one, else the cancel.
         notify=False if answers_request else notify_customer,
@@ -115,3 +117,4 @@ async def record_cancellation(ctx: Context, locked: Locked, plan: CancelPlan, *,
         await record_refund(ctx, record, refund, reason="OTHER", note="Order canceled",
                             message=describe(refund, record.currency, "on cancellation"), data={},
                             notify=False)
+    await record_restocks(ctx, record.id, plan.restocks, RestockReason.CANCEL)

@@ -13,6 +13,7 @@ from db import notifications
 from db import payments
 from db import removals
 from db import repository as repo
+from db import restocks
 from db import shipping
 from db import webhooks
 
@@ -131,6 +132,11 @@ class Loaders:
         return _lists(removals.removals_by_order)
 
     @cached_property
+    def restocks(self) -> DataLoader[str, list[Any]]:
+        """What went back to stock from each order (and was taken out again), oldest first."""
+        return _lists(restocks.by_order)
+
+    @cached_property
     def stores(self) -> DataLoader[str, Any]:
         """Stores by id (the caller's: a key read from the cache comes without it)."""
         async def load(keys: list[str]) -> list[Any]:
@@ -151,7 +157,7 @@ class Loaders:
         if "orders" in made:
             self.orders.clear_all()
         for name in ("lines", "shipments", "refunds", "returns", "supplier_orders", "notes", "events",
-                     "cancellation_requests", "notifications", "payments", "removals"):
+                     "cancellation_requests", "notifications", "payments", "removals", "restocks"):
             loader = made.get(name)
             if loader is None:
                 continue

@@ -13,7 +13,9 @@ from datetime import datetime
 from db import outbox
 from db import payments as ledger_rows
 from db import repository as repo
+from db import restocks as restock_rows
 from db.events import status_columns
+from domain.inventory import RestockReason, refund_restocks
 from db.records import OrderRecord, PaymentRecord, RefundRecord
 from domain.access import Permission
 from domain.errors import DomainError, ErrorCode, order_not_found
@@ -23,6 +25,7 @@ from domain.ledger import SENDS_MONEY, PaymentProvider, PaymentTransactionStatus
 from domain.orders import Refund
 from domain.payments import PaymentRequest, plan_record_payment, plan_retry_refund
 from resolvers import timeline
+from resolvers.inventory import record_restocks
 from resolvers.common import Locked, claim, idempotent, remember, request_hash, require, with_locked_order
 from resolvers.context import Context
 
@@ -150,6 +153,10 @@ async def retry_refund(ctx: Context, refund_id: str | None, *, by_hand: bool,
             f"The failed refund of {amount} {record.currency} was asked again.",
             {"refundId": refund_id, "byHand": by_hand, "amount": str(amount), "status": plan.refund.status.value},
         )
+        # It holds its units again: what it restocks goes back to stock again (its release took it out).
+        if sum(r.quantity for r in await restock_rows.of_source(refund_id)) == 0:
+            await record_restocks(ctx, record.id, refund_restocks(locked.order, plan.refund), RestockReason.REFUND,
+                                  source=("refundId", refund_id))
         return refund_id
 
     return await refund_once(ctx, operation, order_id, idempotency_key, lambda _locked: fingerprint, decide)

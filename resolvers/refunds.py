@@ -7,6 +7,8 @@ from dataclasses import asdict, replace
 from db import repository as repo
 from db.events import status_columns
 from db.records import OrderRecord, RefundRecord
+from domain.inventory import RestockReason
+from resolvers.inventory import record_restocks
 from domain.access import Permission
 from domain.currency import CurrencyChoice
 from domain.errors import DomainError
@@ -50,13 +52,13 @@ async def refund_order(
         timeline.update_order(ctx, record.id, payment_status=plan.payment_status.value,
                               fulfillment_status=plan.fulfillment_status.value,
                               **status_columns(record, plan.order_status, ctx.now()))
-        restocked = sum(rl.quantity for rl in refund.lines if rl.restock)
-        return await record_refund(
+        written = await record_refund(
             ctx, record, refund, reason=plan.reason.value, note=plan.note,
-            message=describe(refund, record.currency, plan.reason.value.lower().replace('_', ' '))
-            + (f" {restocked} unit(s) restocked." if restocked else ""),
+            message=describe(refund, record.currency, plan.reason.value.lower().replace('_', ' ')),
             data={"note": plan.note}, notify=notify_customer,
         )
+        await record_restocks(ctx, record.id, plan.restocks, RestockReason.REFUND, source=("refundId", refund.id))
+        return written
 
     return await refund_once(ctx, OPERATION, order_id, idempotency_key, fingerprint, decide)
 

@@ -20,7 +20,9 @@ from domain.shipments import (
     plan_void_shipment,
 )
 from domain.orders import Order, ReturnReason, Shipment, ShipmentStatus
+from domain.inventory import RestockReason
 from resolvers import timeline
+from resolvers.inventory import record_restocks
 from resolvers.common import Locked, principal, require, with_locked_order
 from resolvers.context import Context
 
@@ -171,6 +173,8 @@ async def return_order(
         timeline.event(ctx, record.id, EventType.ORDER_RETURNED,
                        f"{units} unit(s) came back{how}" + (f", {restocked} restocked." if restocked else "."),
                        {"returnId": plan.returned.id, "units": units, "reason": reason.value}, notify=notify_customer)
+        await record_restocks(ctx, record.id, plan.restocks, RestockReason.RETURN,
+                              source=("returnId", plan.returned.id))
         return plan.returned.id
 
     return_id = await with_locked_order(ctx, order_id, decide)

@@ -56,6 +56,10 @@ EventType = described_enum(
         "NOTE_ADDED": "An internal note was added (`addNote`).",
         "NOTE_EDITED": "An internal note was edited (`updateNote`).",
         "NOTE_DELETED": "An internal note was deleted (`deleteNote`); the event keeps what it said.",
+        "INVENTORY_RESTOCKED": "Units went back to stock (a cancel, a refund or a return that restocks): `data."
+        "restocked` lists each SKU's quantity, for a partner's inventory system.",
+        "INVENTORY_RESTOCK_REVERSED": "Units restocked by a refund are taken out of stock again, to ship: the refund "
+        "failed or was canceled at its provider. `data.restocked` lists each SKU's quantity, negative.",
         "ORDER_REPLACED": "The order was canceled and placed again with new addresses (`replaceOrder`); its data "
         "names the new order (`replacedBy`), whose ORDER_CREATED names this one (`replaces`).",
         "SUPPLIER_ORDER_PLACED": "A dropship supplier order was recorded (`recordSupplierOrder`).",

@@ -25,6 +25,7 @@ from domain.currency import to_store_amount
 from domain.money import to_currency, zero
 from domain import statuses
 from domain.errors import DomainError
+from domain.inventory import by_sku
 from domain.labels import estimated_weight
 from domain.listing import OrderFilter, SortDirection, SortField
 from resolvers import orders as order_resolvers
@@ -608,6 +609,13 @@ class Order(Node):
         requests = await info.context.loaders.cancellation_requests.load(self.record.id)
         return OrderCancellation.of(self.record, requests[-1] if requests else None)
 
+    @strawberry.field(description="What went back to stock from the order (its cancel, refunds and returns that "
+                      "restocked), per SKU, net of units taken out again when a refund no longer held them; the "
+                      "`inventory.restocked` events tell each change. Not for customers.", extensions=staff_only())
+    async def restocked(self, info: Info) -> list[RestockedItem]:
+        ledger = await info.context.loaders.restocks.load(self.record.id)
+        return [RestockedItem(sku=sku, quantity=quantity) for sku, quantity in by_sku(ledger)]
+
     @strawberry.field(description="The order this one was placed to replace (`replaceOrder`), if it was and you may "
                       "see it.")
     async def replaces(self, info: Info) -> Order | None:
@@ -665,6 +673,12 @@ class Order(Node):
             approve_cancellation_request=ActionAvailability.of(actions.approve_cancellation_request),
             decline_cancellation_request=ActionAvailability.of(actions.decline_cancellation_request),
         )
+
+
+@strawberry.type(description="Units of one SKU put back to stock.")
+class RestockedItem:
+    sku: str = strawberry.field(description="The stock keeping unit.")
+    quantity: int = strawberry.field(description="Units back to stock, net of those taken out again.")
 
 
 @strawberry.type(description="Where a page starts and ends, and whether there is more.")

@@ -20,9 +20,11 @@ from db import events as event_log
 from db import outbox
 from db import payments as ledger_rows
 from db import repository as repo
+from db import restocks as restock_rows
 from db.crypto import InvalidToken, SecretBox
 from domain.access import Actor, ActorKind
 from domain.events import NewEvent
+from domain.inventory import RestockReason, released_restocks, said
 from domain.gateway import (
     ProviderCredentials,
     ProviderError,
@@ -33,6 +35,7 @@ from domain.gateway import (
     reconcile_delay,
 )
 from domain.ledger import OPEN, PaymentProvider, RefundStatus, to_minor
+from domain.orders import Order
 from domain.payments import PartOutcome, plan_part_outcome
 from domain.ports import PaymentGateway
 
@@ -73,8 +76,23 @@ async def apply_outcome(store_id: str, order_id: str, part_id: str, answer: Prov
                     "amount": str(outcome.part.amount), "provider": provider.value,
                     "providerReference": outcome.part.reference, "failureReason": outcome.part.failure_reason}
             events = [NewEvent(outcome.event, outcome.message, provider_actor(provider), data)] if outcome.event else []
+            events += await _released(order, outcome, provider, now)
             await event_log.record_change(order_id, events, now, statuses)
         return outcome
+
+
+async def _released(order: Order, outcome: PartOutcome, provider: PaymentProvider, now: datetime) -> list[NewEvent]:
+    """A refund that stopped holding its units gives them back to the order, to ship: what it restocked
+    is taken out of stock again (``domain.inventory``), and said."""
+    before = next(r for r in order.refunds if r.id == outcome.refund.id)
+    if not before.holds_components or outcome.refund.holds_components:
+        return []
+    undone = released_restocks(order, await restock_rows.of_source(outcome.refund.id))
+    if not undone:
+        return []
+    await restock_rows.record(order.id, undone, RestockReason.REFUND_RELEASED, outcome.refund.id, now)
+    event_type, message, data = said(undone, RestockReason.REFUND_RELEASED)
+    return [NewEvent(event_type, message, provider_actor(provider), {**data, "refundId": outcome.refund.id})]
 
 
 class RefundSender:

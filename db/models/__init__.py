@@ -27,6 +27,7 @@ from db.models.orders import (
     OrderLine,
     Refund,
     RefundLine,
+    Restock,
     Return,
     ReturnLine,
     Shipment,
@@ -39,6 +40,6 @@ __all__ = [
     "ApiKey", "CancellationRequest", "CarrierAccount", "Customer", "CustomerNotification", "IdempotencyRecord",
     "InstanceSetting", "Note",
     "Order", "OrderEvent", "OrderItemRemoval", "OrderLine", "OutboxJob", "Payment", "PaymentAccount", "Refund",
-    "RefundLine", "RefundPart", "Return", "ReturnLine", "Shipment",
+    "RefundLine", "RefundPart", "Restock", "Return", "ReturnLine", "Shipment",
     "ShipmentLine", "ShippingLabel", "Store", "SupplierOrder", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
 ]

@@ -138,6 +138,8 @@ class Order(Model):
     cancel_refund_id = fields.UUIDField(null=True)
     #: When the cancellation completed: when the order was canceled, or later, when its refund settled.
     cancel_completed_at = fields.DatetimeField(null=True)
+    #: The cancel put the units not refunded before it back to stock.
+    cancel_restocked = fields.BooleanField(default=False, db_default=False)
     #: Support canceled it here although its platform runs its cancellations: the platform was not told.
     canceled_outside_platform = fields.BooleanField(default=False, db_default=False)
     #: The order this one was placed to replace (replaceOrder).
@@ -263,6 +265,25 @@ class RefundLine(Model):
     class Meta:
         table = "refund_lines"
         indexes = (Index(fields=("refund_id",), name="refund_lines_refund_idx"),)
+
+
+class Restock(Model):
+    """Units of a line put back to stock, or taken out again (a negative quantity), and why."""
+
+    id = fields.UUIDField(primary_key=True)
+    order = fields.ForeignKeyField("ordergraph.Order", related_name="restocks", on_delete=fields.CASCADE)
+    line_id = fields.UUIDField()
+    sku = fields.CharField(max_length=100)
+    quantity = fields.IntField()
+    #: CANCEL, REFUND, RETURN or REFUND_RELEASED.
+    reason = fields.CharField(max_length=16)
+    #: The refund or return that restocked (null: the cancel).
+    source_id = fields.UUIDField(null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "restocks"
+        indexes = (Index(fields=("order_id", "created_at"), name="restocks_order_idx"),)
 
 
 class Return(Model):

@@ -13,7 +13,8 @@ async def test_cancel_refunds_everything_by_default_and_cannot_be_undone(store):
     assert result["refund"]["total"]["amount"] == "141.00"
     after = result["order"]
     assert (after["status"], after["paymentStatus"]) == ("CANCELED", "REFUNDED")
-    assert [e["type"] for e in after["events"]] == ["ORDER_CREATED", "ORDER_CANCELED", "REFUND_ISSUED"]
+    assert [e["type"] for e in after["events"]] == ["ORDER_CREATED", "ORDER_CANCELED", "REFUND_ISSUED",
+                                                    "INVENTORY_RESTOCKED"]
     assert "asked by phone" in after["events"][1]["message"]
     for action in ("cancel", "refund", "addTrackingNumber"):
         assert after["availableActions"][action]["reason"]["code"] == "ORDER_CANCELED"

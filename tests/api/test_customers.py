@@ -201,7 +201,7 @@ async def test_a_new_store_cancels_at_once_by_default_refunding_in_full(http, de
     assert result["order"] == {"status": "CANCELED", "paymentStatus": "REFUNDED", "refunds": [{"total": {"amount": "141.00"}}]}
     staff = (await store.gql(STAFF_VIEW, {"id": order["id"]}))["order"]
     by_customer = [e["type"] for e in staff["events"] if e["actor"]["kind"] == "CUSTOMER"]
-    assert by_customer == ["ORDER_CANCELED", "REFUND_ISSUED"]
+    assert by_customer == ["ORDER_CANCELED", "REFUND_ISSUED", "INVENTORY_RESTOCKED"]
     # What the customer said is kept, as a request the store's policy approved at once.
     assert staff["cancellationRequest"] == {"status": "APPROVED", "reason": "ORDERED_BY_MISTAKE",
                                             "comment": "Two of them", "message": None,

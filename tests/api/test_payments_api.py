@@ -738,8 +738,9 @@ async def test_the_platform_records_a_cancellation_it_made(store):
     assert result["__typename"] == "RecordPlatformCancellationSuccess"
     assert (result["order"]["status"], result["order"]["cancelReason"]) == ("CANCELED", "CUSTOMER")
     assert result["order"]["paymentStatus"] == "PAID"  # the platform reports its refunds on their own
-    event = result["order"]["events"][-1]
+    event, restocked = result["order"]["events"][-2:]
     assert event["type"] == "ORDER_CANCELED" and "gid://shopify/Order/77/cancel" in event["message"]
+    assert restocked["type"] == "INVENTORY_RESTOCKED"  # the platform's cancel restocks, as it said
     before = await ledger_order(store, order)
     again = (await store.gql(PLATFORM_CANCEL, variables, key=key))["recordPlatformCancellation"]
     assert again["__typename"] == "OrderCanceledError" and again["orderStatus"] == "CANCELED"

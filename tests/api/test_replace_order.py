@@ -28,7 +28,8 @@ async def test_an_order_is_canceled_and_placed_again_with_the_new_address(store)
     assert (original["status"], original["cancelReason"], original["paymentStatus"]) == ("CANCELED", "REPLACED",
                                                                                         "REFUNDED")
     assert original["totalRefunded"]["amount"] == "141.00" and original["replacedBy"] == {"id": new["id"]}
-    assert [e["type"] for e in original["events"]][-3:] == ["ORDER_CANCELED", "REFUND_ISSUED", "ORDER_REPLACED"]
+    assert [e["type"] for e in original["events"]][-4:] == ["ORDER_CANCELED", "REFUND_ISSUED", "INVENTORY_RESTOCKED",
+                                                             "ORDER_REPLACED"]
     assert new["number"] in original["events"][-1]["message"]
     # The new order: the same customer, lines and amounts, the new shipping address, to be paid anew.
     assert new["replaces"] == {"id": original["id"]} and new["status"] == "OPEN" and new["paymentStatus"] == "UNPAID"

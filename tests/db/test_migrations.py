@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest_asyncio
 
 from tests.conftest import scratch_database
-from tests.db.databases import OLD_ROWS, ORDER_ID, STORE_ID, execute, fetch, insert
+from tests.db.databases import LINE_ID, OLD_ROWS, ORDER_ID, STORE_ID, execute, fetch, insert
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRST = "ordergraph.0001_initial"
@@ -83,6 +83,10 @@ async def test_migrating_a_database_that_holds_orders_keeps_them(empty_db):
                       "actor_name": "Old app", "data": {"reason": "CUSTOMER", "staffNote": "Asked by phone",
                                                         "refundId": str(refund_id)},
                       "created_at": order["created_at"] + timedelta(days=10)}  # after the other order's event
+    return_id, return_line_id = uuid.uuid4(), uuid.uuid4()
+    came_back = [("returns", {"id": return_id, "order_id": ORDER_ID, "created_at": order["created_at"]}),
+                 ("return_lines", {"id": return_line_id, "order_return_id": return_id, "line_id": LINE_ID,
+                                   "quantity": 1, "restock": True})]
     await insert(empty_db, [*OLD_ROWS, ("orders", canceled), ("order_events", canceled_event)])
     _run(empty_db, "-m", "app", "migrate")
     _run(empty_db, "-m", "app", "migrate")  # a second run changes nothing
@@ -116,6 +120,13 @@ async def test_migrating_a_database_that_holds_orders_keeps_them(empty_db):
     linked = await fetch(empty_db, 'SELECT "customer_id", "created_at" FROM "orders"')
     assert {str(row["customer_id"]) for row in linked} == {str(made["id"])}
     assert made["created_at"] == min(row["created_at"] for row in linked)
+    # 0021: a return recorded before, which restocked a unit, enters the restock ledger under its line's id.
+    _run(empty_db, "-m", "app", "migrate", "--target", "ordergraph.0020_replaced_orders")
+    await insert(empty_db, came_back)
+    _run(empty_db, "-m", "app", "migrate")
+    (restock,) = await fetch(empty_db, 'SELECT "id", "sku", "quantity", "reason", "source_id" FROM "restocks"')
+    assert [str(restock["id"]), restock["sku"], restock["quantity"], restock["reason"], str(restock["source_id"])] == [
+        str(return_line_id), "OLD-1", 1, "RETURN", str(return_id)]
     # A cancel still waiting for its refund reads CANCELLATION_REQUESTED; going back, older code must not take
     # it for a customer's open request: it is CANCELED again.
     await execute(empty_db, 'UPDATE "orders" SET "status" = \'CANCELLATION_REQUESTED\' WHERE "number" = \'1002\'')

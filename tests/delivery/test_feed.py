@@ -48,6 +48,7 @@ async def test_the_feed_pages_the_store_events_oldest_first_with_versions(store,
         ("ORDER_CREATED", first["number"], 1), ("ORDER_CREATED", second["number"], 1),
         ("NOTE_ADDED", first["number"], 2),
         ("ORDER_CANCELED", first["number"], 3), ("REFUND_ISSUED", first["number"], 3),
+        ("INVENTORY_RESTOCKED", first["number"], 3),
     ]
     assert events[2]["data"]["noteId"] and "Gift" not in str(events[2]["data"])
     assert events[3]["data"]["version"] == 3 and events[3]["data"]["status"] == "CANCELED"

@@ -332,6 +332,28 @@ async def test_a_cancel_reads_requested_until_its_refund_goes_out_and_a_failed_o
     assert len(stripe.created_refunds(intent)) == 1
 
 
+async def test_units_a_failed_refund_restocked_leave_stock_again_and_return_when_it_is_sent_by_hand(store, stripe,
+                                                                                                  rig):
+    key = await connect_stripe(store, stripe)
+    order, _intent = await stripe_order(store, stripe, key)
+    stock = "query($id: ID!) { order(id: $id) { restocked { sku quantity } events { type } } }"
+    stripe.behave("fail")
+    asked = (await store.gql(REFUND, {"input": {"orderId": order["id"], "reason": "CUSTOMER_REQUEST",
+                                                "idempotencyKey": "r", "lines": [{"lineId": order["lines"][0]["id"],
+                                                                                  "quantity": 1, "restock": True}]}}))
+    refund_id = asked["refundOrder"]["refund"]["id"]
+    assert (await store.gql(stock, {"id": order["id"]}))["order"]["restocked"] == [{"sku": "MUG", "quantity": 1}]
+    await rig.deliver()
+    # The refund failed: the mug is on the order again, to ship, and out of stock again.
+    failed = (await store.gql(stock, {"id": order["id"]}))["order"]
+    assert failed["restocked"] == [] and "INVENTORY_RESTOCK_REVERSED" in [e["type"] for e in failed["events"]]
+    reversed_ = await store.gql("{ events(types: [INVENTORY_RESTOCK_REVERSED]) { nodes { data } } }")
+    assert reversed_["events"]["nodes"][0]["data"]["restocked"] == [{"sku": "MUG", "quantity": -1}]
+    await store.gql(RETRY, {"input": {"refundId": refund_id, "byHand": True}})
+    again = (await store.gql(stock, {"id": order["id"]}))["order"]
+    assert again["restocked"] == [{"sku": "MUG", "quantity": 1}] and again["events"][-1]["type"] == "INVENTORY_RESTOCKED"
+
+
 async def test_a_customers_immediate_self_cancel_refunds_through_stripe_like_any_cancel(store, stripe, rig):
     key = await connect_stripe(store, stripe)
     await repo.set_self_cancel_policy(store.id, "IMMEDIATE", 60)

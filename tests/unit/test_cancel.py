@@ -6,6 +6,7 @@ import pytest
 from domain.cancel import CancelPlan, CancelRequest, plan_cancel
 from domain.creation import Address, Customer, NewLine, NewOrder
 from domain.errors import ErrorCode
+from domain.inventory import Restock
 from domain.orders import CancelReason, FulfillmentStatus, OrderStatus, PaymentStatus, ShipmentStatus, fulfillment_status
 from domain.replace import ReplaceRequest, check_replace_allowed, plan_replace_order
 from tests.unit.builders import line, order, refund, shipment
@@ -110,10 +111,11 @@ def test_staff_note_is_trimmed_and_limited():
     assert cancel(order(), staff_note="x" * 2001).code is ErrorCode.INVALID_INPUT
 
 
-def test_restocking_counts_every_unit_not_refunded_before():
-    o = order(line(quantity=3), refunds=(refund("10.00", subtotal="10.00", lines=(("L1", 1, "10.00"),)),))
-    assert cancel(o).restock_units == 2
-    assert cancel(o, restock=False).restock_units == 0
+def test_restocking_puts_back_every_unit_not_refunded_before():
+    o = order(line(quantity=3), line("L2", 1, sku="SKU-2"),
+              refunds=(refund("10.00", subtotal="10.00", lines=(("L1", 1, "10.00"),)),))
+    assert cancel(o).restocks == (Restock("L1", "SKU-1", 2), Restock("L2", "SKU-2", 1))
+    assert cancel(o, restock=False).restocks == ()
 
 
 def test_canceling_an_order_whose_payment_is_pending_voids_the_payment():
