@@ -80,6 +80,13 @@ def permission_lacking(plan: CancelPlan, holds: Callable[[Permission], bool]) ->
     return None
 
 
+def _check_reason(request: CancelRequest, *, replacing: bool) -> DomainError | None:
+    """REPLACED is given by replaceOrder alone: a cancel that says so placed the order again."""
+    if request.reason is CancelReason.REPLACED and not replacing:
+        return invalid_input("reason", "REPLACED is given by replaceOrder, which places the order again")
+    return None
+
+
 def check_cancel_allowed(order: Order, *, outside_platform: bool = False) -> DomainError | None:
     """Order-level guards: is the order in a state that can be canceled? ``outside_platform``: the
     caller may cancel here an order whose platform runs its cancellations (CANCEL_PLATFORM_ORDERS)."""
@@ -142,8 +149,8 @@ def plan_cancel(order: Order, request: CancelRequest, *, refund_id: str, new_id:
     note = (request.staff_note or "").strip() or None
     if note is not None and len(note) > MAX_STAFF_NOTE:
         return invalid_input("staffNote", f"the staff note is limited to {MAX_STAFF_NOTE} characters")
-    if request.reason is CancelReason.REPLACED and not replacing:
-        return invalid_input("reason", "REPLACED is given by replaceOrder, which places the order again")
+    if error := _check_reason(request, replacing=replacing):
+        return error
     if order.payment_pending:
         # Nothing has settled, so nothing is refunded: the pending payment is voided.
         after = replace(order, status=OrderStatus.CANCELED, payment_pending=False, amount_paid=zero(order.currency))
@@ -201,6 +208,8 @@ def plan_platform_cancellation(order: Order, request: CancelRequest, reference: 
     note = (request.staff_note or "").strip() or None
     if note is not None and len(note) > MAX_STAFF_NOTE:
         return invalid_input("staffNote", f"the staff note is limited to {MAX_STAFF_NOTE} characters")
+    if error := _check_reason(request, replacing=False):
+        return error
     said = check_reference(reference)
     if isinstance(said, DomainError):
         return said

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.cancel import CancelPlan, CancelRequest, plan_cancel
+from domain.cancel import CancelPlan, CancelRequest, plan_cancel, plan_platform_cancellation
 from domain.creation import Address, Customer, NewLine, NewOrder
 from domain.errors import ErrorCode
 from domain.inventory import Restock
@@ -152,3 +152,9 @@ def test_replacing_cancels_as_cancel_order_would_and_places_what_is_left():
     shipped = replace(o, shipments=(shipment(ShipmentStatus.SHIPPED, ("L1", 1)),))
     assert check_replace_allowed(shipped).code is ErrorCode.ORDER_SHIPPED
     assert plan_cancel(order(), CancelRequest(CancelReason.REPLACED), refund_id="R").field == "reason"
+
+
+def test_only_replace_order_cancels_for_the_reason_replaced():
+    platform_run = order(cancellations_managed_externally=True)
+    assert plan_platform_cancellation(platform_run, CancelRequest(CancelReason.REPLACED)).field == "reason"
+    assert plan_platform_cancellation(platform_run, CancelRequest(CancelReason.OTHER)).reason is CancelReason.OTHER
