@@ -33,16 +33,24 @@ def _record(r: dict[str, Any]) -> CustomerRecord:
                           sql.as_datetime(r["created_at"]), sql.as_datetime(r["updated_at"]))
 
 
-async def customer_for(store_id: str, contact: Contact, now: datetime) -> str:
-    """The id of the store's customer with this address, made now if the store has none: in one
-    statement, so orders for a new address arriving together make one customer. A customer found
-    keeps its details, and gains a name or phone it lacked."""
+async def customer_for(store_id: str, contact: Contact, now: datetime, new_id: str) -> str:
+    """The id of the store's customer with this address, made now (with ``new_id``: the order that
+    brings it, as migration 0018 makes customers) if the store has none, in one statement, so orders
+    for a new address arriving together make one customer. A customer found keeps its details and
+    gains a name or phone it lacked; only then is its row written (and locked until the order
+    commits), so many orders for one address do not wait on each other."""
+    key = contact.email.casefold()
+    found = await sql.fetch('SELECT "id", "name", "phone" FROM "customers" WHERE "store_id" = $1 AND '
+                            '"email_key" = $2', store_id, key)
+    if found and (found[0]["name"] or not contact.name) and (found[0]["phone"] or not contact.phone):
+        return str(found[0]["id"])
     (row,) = await sql.fetch(
         f'INSERT INTO "customers" ({sql.columns(COLUMNS)}, "name_key") VALUES ({sql.placeholders(1, 9)}) '
         'ON CONFLICT ("store_id", "email_key") DO UPDATE SET "name" = COALESCE("customers"."name", '
-        'excluded."name"), "name_key" = COALESCE("customers"."name_key", excluded."name_key"), '
-        '"phone" = COALESCE("customers"."phone", excluded."phone") RETURNING "id"',
-        sql.new_uuid(), store_id, contact.email, contact.email.casefold(), contact.name, contact.phone, now, now,
+        'excluded."name"), "name_key" = CASE WHEN "customers"."name" IS NULL THEN excluded."name_key" ELSE '
+        '"customers"."name_key" END, "phone" = COALESCE("customers"."phone", excluded."phone"), '
+        '"updated_at" = excluded."updated_at" RETURNING "id"',
+        new_id, store_id, contact.email, key, contact.name, contact.phone, now, now,
         contact.name.casefold() if contact.name else None,
     )
     return str(row["id"])

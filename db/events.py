@@ -58,17 +58,15 @@ async def _insert(rows: list[tuple[Any, ...]]) -> None:
 ORDER_COLUMNS = frozenset({"status", "payment_status", "fulfillment_status", "payment_pending", "amount_paid",
                            "cancel_reason", "canceled_at", "customer_token_generation", "cancel_note",
                            "canceled_by_kind", "cancel_refund_id", "cancel_completed_at",
-                           "canceled_outside_platform", "replaced_by_id", "cancel_restocked"})
+                           "canceled_outside_platform", "replaced_by_id", "cancel_restocked", "cancel_refunds"})
 
 
 def status_columns(record: OrderRecord, status: OrderStatus, now: datetime) -> dict[str, Any]:
-    """The order's status as a change leaves it, for ``record_change``: nothing when it stays, and a
-    canceled order's completion time when its cancel's refund went out (cleared should the money come
-    back, a refund failing after it had succeeded)."""
-    if status.value == record.status:
+    """A canceled order's status as a change of its refunds leaves it, for ``record_change``, with the
+    time its cancellation completed: when its money went out (cleared should a refund that had
+    succeeded fail after all). Nothing when it stays; an order not canceled reads as it did."""
+    if status.value == record.status or record.canceled_at is None:
         return {}
-    if record.canceled_at is None:
-        return {"status": status.value}
     return {"status": status.value, "cancel_completed_at": now if status is OrderStatus.CANCELED else None}
 
 

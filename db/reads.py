@@ -39,7 +39,7 @@ ORDER_COLUMNS = (
     "payment_pending", "cancel_reason", "canceled_at", "created_at", "updated_at", "version", "store_currency",
     "exchange_rate", "transaction_fee", "transaction_fee_returnable", "customer_token_generation", "cancel_note",
     "canceled_by_kind", "cancel_refund_id", "cancel_completed_at", "customer_id", "canceled_outside_platform",
-    "replaces_id", "replaced_by_id", "cancel_restocked",
+    "replaces_id", "replaced_by_id", "cancel_restocked", "cancel_refunds",
 )
 _ORDER_SELECT = ", ".join(f'o."{c}"' for c in ORDER_COLUMNS)
 #: The order's columns for a RETURNING clause (read back with ``order_record``).
@@ -77,6 +77,7 @@ def order_record(r: dict[str, Any]) -> OrderRecord:
         cancel_completed_at=sql.as_datetime(r["cancel_completed_at"]), customer_id=sql.as_id(r["customer_id"]),
         canceled_outside_platform=bool(r["canceled_outside_platform"]), replaces_id=sql.as_id(r["replaces_id"]),
         replaced_by_id=sql.as_id(r["replaced_by_id"]), cancel_restocked=bool(r["cancel_restocked"]),
+        cancel_refunds=bool(r["cancel_refunds"]),
     )
 
 

@@ -76,6 +76,8 @@ class OrderRecord:
     canceled_by_kind: str | None = None
     cancel_refund_id: str | None = None
     cancel_completed_at: datetime | None = None
+    #: The cancel refunds: it completes once every refund of the order went out.
+    cancel_refunds: bool = False
     #: The store's customer the order belongs to (None only before it is linked).
     customer_id: str | None = None
     #: Support canceled it here although its platform runs its cancellations (not synced).

@@ -84,7 +84,7 @@ def _order_record(row: m.Order) -> OrderRecord:
         canceled_outside_platform=row.canceled_outside_platform,
         replaces_id=str(row.replaces_id) if row.replaces_id else None,
         replaced_by_id=str(row.replaced_by_id) if row.replaced_by_id else None,
-        cancel_restocked=row.cancel_restocked,
+        cancel_restocked=row.cancel_restocked, cancel_refunds=row.cancel_refunds,
         canceled_by_kind=row.canceled_by_kind,
         cancel_refund_id=str(row.cancel_refund_id) if row.cancel_refund_id else None,
         cancel_completed_at=row.cancel_completed_at,
@@ -122,7 +122,7 @@ def to_domain(
         # Canceled is final from the cancel on; the stored status waits for its refund (domain.statuses).
         id=order.id, number=order.number, currency=order.currency,
         status=d.OrderStatus.CANCELED if order.canceled_at else d.OrderStatus(order.status),
-        cancel_refunds=order.cancel_refund_id is not None, cancel_restocked=order.cancel_restocked,
+        cancel_refunds=order.cancel_refunds, cancel_restocked=order.cancel_restocked,
         subtotal=order.subtotal, shipping=order.shipping, duties=order.duties, taxes=order.taxes,
         total=order.total, amount_paid=ledger.amount_paid(ledger_payments, order.currency),
         payments=ledger_payments, store_currency=order.store_currency, exchange_rate=order.exchange_rate,
@@ -484,9 +484,10 @@ async def create_order(store_id: str, new: NewOrder, *, now: datetime, statuses:
         number = str(candidate)
         await m.Store.filter(id=store_id).update(next_order_number=candidate + 1)
     status, payment_status, fulfillment_status = statuses
-    customer_id = await customers.customer_for(store_id, new.customer, now)
+    order_id = new_id()
+    customer_id = await customers.customer_for(store_id, new.customer, now, order_id)
     row = await m.Order.create(
-        id=new_id(), store_id=store_id, number=number, currency=new.currency, status=status, customer_id=customer_id,
+        id=order_id, store_id=store_id, number=number, currency=new.currency, status=status, customer_id=customer_id,
         replaces_id=replaces,
         payment_status=payment_status, fulfillment_status=fulfillment_status,
         customer_email=new.customer.email, customer_name=new.customer.name, customer_phone=new.customer.phone,

@@ -24,9 +24,10 @@ async def record(order_id: str, restocks: Sequence[Restock], reason: RestockReas
     )
 
 
-async def of_source(source_id: str) -> list[Restock]:
-    """What was entered for a refund or return (its reversals included)."""
-    rows = await sql.fetch('SELECT "line_id", "sku", "quantity" FROM "restocks" WHERE "source_id" = $1', source_id)
+async def of_source(order_id: str, source_id: str) -> list[Restock]:
+    """What was entered for one of the order's refunds or returns (its reversals included)."""
+    rows = await sql.fetch('SELECT "line_id", "sku", "quantity" FROM "restocks" WHERE "order_id" = $1 AND '
+                           '"source_id" = $2', order_id, source_id)
     return [Restock(str(r["line_id"]), r["sku"], int(r["quantity"])) for r in rows]
 
 

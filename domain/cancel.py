@@ -58,6 +58,8 @@ class CancelPlan:
     #: Canceling keeps money that was paid: the actor needs the elevated
     #: cancel-without-refund permission (checked by the caller, who knows the actor).
     keeps_payment: bool
+    #: The cancel refunds (``Order.cancel_refunds``): it completes once every refund of the order went out.
+    refunds: bool = False
     #: The payment was still processing: it is voided instead of refunded.
     voids_pending_payment: bool = False
     #: Its platform runs the order's cancellations, and support canceled it here (CANCEL_PLATFORM_ORDERS):
@@ -174,14 +176,14 @@ def plan_cancel(order: Order, request: CancelRequest, *, refund_id: str, new_id:
             return error
         refund = full_refund(order, refund_id=refund_id, restock=request.restock, new_id=new_id)
     after = replace(order, status=OrderStatus.CANCELED, refunds=(*order.refunds, *([refund] if refund else [])),
-                    cancel_refunds=refund is not None)
+                    cancel_refunds=request.refund)
     return CancelPlan(
         reason=request.reason, refund=refund, restock=request.restock,
         restocks=cancel_restocks(order, restock=request.restock), staff_note=note,
         payment_status=payment_status(after), fulfillment_status=fulfillment_status(after),
         order_status=order_status(after),
         keeps_payment=money_left and not request.refund and not order.payments_managed_externally,
-        outside_platform=outside,
+        refunds=request.refund, outside_platform=outside,
     )
 
 

@@ -1,6 +1,6 @@
 """Restock reaches inventory (issue 15): which units of which SKU go back to stock, and when that is
 undone, so a partner's inventory system can act on it (``inventory.restocked`` and
-``inventory.restock_reversed`` events; ``Order.restocked``).
+``inventory.restock.reversed`` events; ``Order.restocked``).
 
 Only units at the store are restocked:
 
@@ -10,6 +10,8 @@ Only units at the store are restocked:
   (``RefundLine.removed``), unless the order's cancel put them back already; units with the customer
   are not at the store, and come back to stock with their return;
 - a return puts back the units it marks for restocking.
+
+``removeOrderItems`` takes no restock choice: what it removes is not entered here.
 
 A refund that stops holding its units (it failed, or was canceled, at the provider) gives them back to
 the order, to ship: what it restocked is reversed (but not on a canceled order, which ships nothing).

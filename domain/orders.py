@@ -319,7 +319,8 @@ class Order:
     #: The checkout transaction fee, and the part of it that comes back on cancel or refund.
     transaction_fee: Decimal | None = None
     transaction_fee_returnable: Decimal | None = None
-    #: The cancel issued a refund: the cancellation completes once the order's money went out.
+    #: The cancel refunds: the cancellation completes once every refund of the order went out (one it
+    #: issued, or an earlier one still pending).
     cancel_refunds: bool = False
     #: The cancel put every unit not refunded before it back to stock (``domain.inventory``).
     cancel_restocked: bool = False

@@ -71,16 +71,24 @@ def order_status(order: Order) -> OrderStatus:
 
 
 def cancellation_status(order: Order) -> CancellationStatus | None:
-    """Where the order's cancellation stands; None when nobody asked (or the customer's request was
-    approved by a cancel that is not recorded yet: it cannot be, the cancel answers it)."""
-    if order.status is OrderStatus.CANCELED:
-        return CancellationStatus.AWAITING_REFUND if awaits_refund(order) else CancellationStatus.COMPLETED
+    """Where the order's cancellation stands; None when nobody asked."""
     request = order.cancellation_request
-    if request is None or request.status is CancellationRequestStatus.APPROVED:
-        return None
-    if request.status is CancellationRequestStatus.PENDING:
+    return cancellation_status_of(order_status(order), canceled=order.status is OrderStatus.CANCELED,
+                                  request=request.status if request else None)
+
+
+def cancellation_status_of(shown: OrderStatus, *, canceled: bool,
+                           request: CancellationRequestStatus | None) -> CancellationStatus | None:
+    """The same, from what is stored: the status the order reads, whether it is canceled, and its
+    customer's latest request (an approved one answered the cancel)."""
+    if canceled:
+        awaiting = shown is OrderStatus.CANCELLATION_REQUESTED
+        return CancellationStatus.AWAITING_REFUND if awaiting else CancellationStatus.COMPLETED
+    if request is CancellationRequestStatus.PENDING:
         return CancellationStatus.REQUESTED
-    return CancellationStatus.DECLINED
+    if request is CancellationRequestStatus.DECLINED:
+        return CancellationStatus.DECLINED
+    return None
 
 
 def _line_alone(order: Order, line: Line) -> Order:

@@ -126,6 +126,6 @@ def plan_mark_supplier_order_shipped(order: Order, supplier_order_id: str,
     if (reason or "").strip():
         return invalid_input("reason", "a reason is given when canceling a supplier order, not when it shipped")
     if found.status not in SUPPLIER_ACTIVE:
-        return invalid_input("supplierOrderId",
-                             f"the supplier order is {found.status.value.lower()}; only a placed one can ship")
-    return SupplierOrder(found.id, found.supplier_name, found.external_id, SupplierOrderStatus.SHIPPED)
+        return invalid_input("supplierOrderId", f"the supplier order is {found.status.value.lower()}; only a placed "
+                             "one (or one whose cancellation is asked) can ship")
+    return replace(found, status=SupplierOrderStatus.SHIPPED)

@@ -83,7 +83,7 @@ async def record_cancellation(ctx: Context, locked: Locked, plan: CancelPlan, *,
     timeline.update_order(ctx, record.id, status=plan.order_status.value, cancel_reason=plan.reason.value,
                           canceled_at=now, cancel_completed_at=now if completed else None, cancel_note=plan.staff_note,
                           canceled_by_kind=timeline.actor(ctx).kind.value,
-                          cancel_refund_id=refund.id if refund else None,
+                          cancel_refund_id=refund.id if refund else None, cancel_refunds=plan.refunds,
                           canceled_outside_platform=plan.outside_platform, cancel_restocked=plan.restock,
                           payment_status=plan.payment_status.value, fulfillment_status=plan.fulfillment_status.value,
                           **voided)

@@ -115,7 +115,8 @@ async def change_order_customer(
         if isinstance(new, DomainError):
             return new
         before, now = locked.record, ctx.now()
-        new_id = chosen.id if chosen is not None else await customers.customer_for(who.store_id, new, now)
+        new_id = chosen.id if chosen is not None else await customers.customer_for(who.store_id, new, now,
+                                                                                   repo.new_id())
         await repo.set_customer(before, new, new_id, now)
         timeline.event(ctx, before.id, EventType.CUSTOMER_CHANGED,
                        f"Customer changed from {before.customer_email} to {new.email}.",

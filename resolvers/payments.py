@@ -154,7 +154,7 @@ async def retry_refund(ctx: Context, refund_id: str | None, *, by_hand: bool,
             {"refundId": refund_id, "byHand": by_hand, "amount": str(amount), "status": plan.refund.status.value},
         )
         # It holds its units again: what it restocks goes back to stock again (its release took it out).
-        if sum(r.quantity for r in await restock_rows.of_source(refund_id)) == 0:
+        if sum(r.quantity for r in await restock_rows.of_source(record.id, refund_id)) == 0:
             await record_restocks(ctx, record.id, refund_restocks(locked.order, plan.refund), RestockReason.REFUND,
                                   source=("refundId", refund_id))
         return refund_id

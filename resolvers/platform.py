@@ -10,17 +10,20 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 
 from db import repository as repo
+from db.events import status_columns
 from db.records import OrderRecord, RefundRecord
 from domain.access import Permission
 from domain.cancel import CancelRequest, plan_platform_cancellation
 from domain.errors import DomainError, order_not_found
 from domain.idempotency import check_idempotency_key
+from domain.inventory import RestockReason
 from domain.payments import check_reference, with_parts
 from domain.refunds import RefundRequest, plan_refund
 from resolvers import timeline
 from resolvers.cancel import record_cancellation
 from resolvers.common import Locked, request_hash, require, with_locked_order
 from resolvers.context import Context
+from resolvers.inventory import record_restocks
 from resolvers.payments import record_refund, refund_once
 
 
@@ -45,11 +48,14 @@ async def record_platform_refund(
         record = locked.record
         refund = with_parts(plan.refund, tuple(replace(p, reference=checked) for p in plan.refund.parts))
         timeline.update_order(ctx, record.id, payment_status=plan.payment_status.value,
-                              fulfillment_status=plan.fulfillment_status.value)
-        return await record_refund(ctx, record, refund, reason=plan.reason.value, note=plan.note,
-                                   message=f"The platform refunded {refund.total} {record.currency}"
-                                   f" ({plan.reason.value.lower().replace('_', ' ')}).",
-                                   data={"note": plan.note, "platformReference": checked}, notify=False)
+                              fulfillment_status=plan.fulfillment_status.value,
+                              **status_columns(record, plan.order_status, ctx.now()))
+        written = await record_refund(ctx, record, refund, reason=plan.reason.value, note=plan.note,
+                                      message=f"The platform refunded {refund.total} {record.currency}"
+                                      f" ({plan.reason.value.lower().replace('_', ' ')}).",
+                                      data={"note": plan.note, "platformReference": checked}, notify=False)
+        await record_restocks(ctx, record.id, plan.restocks, RestockReason.REFUND, source=("refundId", refund.id))
+        return written
 
     return await refund_once(ctx, operation, order_id, idempotency_key, lambda _locked: fingerprint, decide)
 

@@ -133,11 +133,15 @@ class OrderCancellation:
     def of(cls, order: OrderRecord, request: CancellationRequestRecord | None) -> OrderCancellation | None:
         """From the order and its latest request: a canceled order's cancel (with the request it answered,
         if any), else the request still waiting or declined; None when there is neither."""
+        status = statuses.cancellation_status_of(
+            d.OrderStatus(order.status), canceled=order.canceled_at is not None,
+            request=d.CancellationRequestStatus(request.status) if request is not None else None)
+        if status is None:
+            return None
         if order.canceled_at is not None:
             asked = request if request is not None and request.status == "APPROVED" else None
-            awaiting = order.status == d.OrderStatus.CANCELLATION_REQUESTED.value
             return cls(
-                status=statuses.CancellationStatus.AWAITING_REFUND if awaiting else statuses.CancellationStatus.COMPLETED,
+                status=status,
                 reason=d.CancelReason(order.cancel_reason),
                 customer_reason=d.CustomerCancelReason(asked.reason) if asked else None,
                 comment=asked.comment if asked else None, staff_note=order.cancel_note, message=None,
@@ -147,12 +151,9 @@ class OrderCancellation:
                 completed_at=order.cancel_completed_at, canceled_outside_platform=order.canceled_outside_platform,
                 refund_id=order.cancel_refund_id, order_id=order.id,
             )
-        if request is None or request.status == "APPROVED":
-            return None
+        assert request is not None
         return cls(
-            status=(statuses.CancellationStatus.REQUESTED if request.status == "PENDING"
-                    else statuses.CancellationStatus.DECLINED),
-            reason=d.CancelReason.CUSTOMER, customer_reason=d.CustomerCancelReason(request.reason),
+            status=status, reason=d.CancelReason.CUSTOMER, customer_reason=d.CustomerCancelReason(request.reason),
             comment=request.comment, staff_note=None, message=request.message,
             requested_by=DomainActorKind.CUSTOMER, requested_at=request.created_at, canceled_at=None,
             completed_at=None, canceled_outside_platform=False, refund_id=None, order_id=order.id,

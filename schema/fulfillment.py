@@ -149,7 +149,8 @@ RecordSupplierOrderResult = Annotated[
 ]
 CancelSupplierOrderResult = Annotated[
     CancelSupplierOrderSuccess | SupplierOrderNotFoundError | SupplierOrderNotCancelableError | InvalidInputError,
-    strawberry.union("CancelSupplierOrderResult", description="The canceled supplier order, or why not."),
+    strawberry.union("CancelSupplierOrderResult", description="The supplier order whose cancellation was asked, or "
+                     "why not."),
 ]
 RecordSupplierCancellationAnswerResult = Annotated[
     RecordSupplierCancellationAnswerSuccess | SupplierOrderNotFoundError | SupplierCancellationNotRequestedError

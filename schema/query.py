@@ -61,7 +61,10 @@ SortDirectionEnum = described_enum(
 
 @strawberry.input(name="OrderFilter", description="Criteria for the orders list; each given one must match.")
 class OrderFilterInput:
-    status: list[OrderStatus] | None = strawberry.field(default=None, description="Any of these statuses.")
+    status: list[OrderStatus] | None = strawberry.field(
+        default=None, description="Any of these statuses. CANCELLATION_REQUESTED lists customers' requests waiting "
+        "for the store and canceled orders whose refund has not gone out yet (`cancellation.status` tells them "
+        "apart); CANCELED, canceled orders whose refund went out.")
     payment_status: list[PaymentStatus] | None = strawberry.field(default=None, description="Any of these.")
     fulfillment_status: list[FulfillmentStatus] | None = strawberry.field(default=None, description="Any of these.")
     created_after: datetime | None = strawberry.field(default=None, description="Placed at or after this time.")

@@ -63,7 +63,8 @@ OrderStatus = described_enum(d.OrderStatus, description="Where the order stands 
     "or decline it (until then the order is otherwise open), or the order is canceled and its refund has not "
     "gone out yet (nothing of it ships, and it reads CANCELED once the refund has): `cancellation.status` tells "
     "which.",
-    "CANCELED": "The order is canceled and its refund went out. Final: a cancellation cannot be undone.",
+    "CANCELED": "The order is canceled, and its refund went out (or it refunded nothing). Final: a cancellation "
+    "cannot be undone.",
 })
 PaymentStatus = described_enum(d.PaymentStatus, description="What was paid and refunded.", values={
     "UNPAID": "Nothing was paid.",

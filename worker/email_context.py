@@ -14,6 +14,8 @@ from domain.events import EventType
 def _order(order: OrderRecord, lines: list[Any]) -> dict[str, Any]:
     return {
         "number": order.number, "currency": order.currency, "status": order.status, "created_at": order.created_at,
+        # Canceled, whatever the status reads while the cancel's refund is on its way (domain.statuses).
+        "canceled": order.canceled_at is not None,
         "customer_name": order.customer_name, "customer_email": order.customer_email,
         "subtotal": str(order.subtotal), "shipping": str(order.shipping), "duties": str(order.duties),
         "taxes": str(order.taxes), "total": str(order.total),

@@ -87,7 +87,7 @@ async def _released(order: Order, outcome: PartOutcome, provider: PaymentProvide
     before = next(r for r in order.refunds if r.id == outcome.refund.id)
     if not before.holds_components or outcome.refund.holds_components:
         return []
-    undone = released_restocks(order, await restock_rows.of_source(outcome.refund.id))
+    undone = released_restocks(order, await restock_rows.of_source(order.id, outcome.refund.id))
     if not undone:
         return []
     await restock_rows.record(order.id, undone, RestockReason.REFUND_RELEASED, outcome.refund.id, now)

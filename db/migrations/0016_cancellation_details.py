@@ -3,7 +3,8 @@ typed with it, the refund it issued, and when it completed (a cancel's refund st
 order CANCELLATION_REQUESTED until it settles). New stores let customers cancel at once by default.
 
 Orders canceled before take who canceled, the note and the refund from their ORDER_CANCELED event, and
-count as completed when they were canceled. Going back leaves every canceled order CANCELED, which is
+count as completed when they were canceled, unless a refund of theirs is still pending, or their
+cancel's own failed: those read CANCELLATION_REQUESTED until it goes out. Going back leaves every canceled order CANCELED, which is
 what older code expects of an order it must not ship; only completion times later than the cancel are
 lost (the safety check counts them)."""
 
@@ -32,6 +33,17 @@ async def fill_cancellations(apps, schema_editor) -> None:
         f'"cancel_refund_id" = {_from_event(client, "refundId", "::uuid")} '
         'WHERE "canceled_at" IS NOT NULL'
     )
+    # A cancel that issued a refund waits for the order's money: a refund still pending, or its own that
+    # failed or was canceled, leaves it CANCELLATION_REQUESTED (domain.statuses.awaits_refund, in SQL).
+    await client.execute_query(
+        'UPDATE "orders" SET "cancel_refunds" = TRUE WHERE "cancel_refund_id" IS NOT NULL'
+    )
+    await client.execute_query(
+        'UPDATE "orders" SET "status" = \'CANCELLATION_REQUESTED\', "cancel_completed_at" = NULL '
+        'WHERE "cancel_refunds" AND (EXISTS (SELECT 1 FROM "refunds" AS r WHERE r."order_id" = "orders"."id" '
+        'AND r."status" IN (\'PENDING\', \'REQUIRES_ACTION\')) OR EXISTS (SELECT 1 FROM "refunds" AS r '
+        'WHERE r."id" = "orders"."cancel_refund_id" AND r."status" IN (\'FAILED\', \'CANCELED\')))'
+    )
 
 
 async def canceled_again(apps, schema_editor) -> None:
@@ -48,7 +60,7 @@ class Migration(migrations.Migration):
 
     #: Going forward fills them from the cancel's event; a completion later than the cancel is not put back.
     recomputed = {"orders.cancel_note": None, "orders.canceled_by_kind": None, "orders.cancel_refund_id": None,
-                  "orders.cancel_completed_at": '"cancel_completed_at" = "canceled_at"'}
+                  "orders.cancel_refunds": None, "orders.cancel_completed_at": '"cancel_completed_at" = "canceled_at"'}
 
     operations = [
         AddColumn(
@@ -64,7 +76,12 @@ class Migration(migrations.Migration):
         AddColumn(
             model_name='Order',
             name='cancel_refund_id',
-            field=fields.UUIDField(null=True, description='The refund the cancel issued, if it issued one: the cancellation completes once its money went out.'),
+            field=fields.UUIDField(null=True, description='The refund the cancel issued, if it issued one.'),
+        ),
+        AddColumn(
+            model_name='Order',
+            name='cancel_refunds',
+            field=fields.BooleanField(default=False, description='The cancel refunds: it completes once every refund of the order went out.', db_default=False),
         ),
         AddColumn(
             model_name='Order',

@@ -1,7 +1,8 @@
 """Customers to choose from (issue 15): a store's customers, one per email address (case-folded), each
 order linked to its customer. Orders placed before make their customers here: one per store and
-address, with the contact details of its latest order, created when its first order was placed (and
-with that order's id, so that making them again makes the same customers).
+address, with the contact details of its latest order, created when its first order was placed, with
+that order's id (as ``db.customers`` makes them), so that making them again makes the same customers
+(but for one whose older order was moved to it, or whose orders all moved away).
 
 Going back drops the customers and the link: both are made again from the orders going forward."""
 
@@ -16,30 +17,24 @@ from db.migration_ops import AddColumn
 
 #: The order's address case-folded (orders store it so; the oldest may lack it).
 _KEY = 'COALESCE(o."customer_email_key", LOWER(o."customer_email"))'
-#: The orders of the customer being made (``l``), first placed first.
-_FIRST = ('FROM "orders" AS f WHERE f."store_id" = l."store_id" AND COALESCE(f."customer_email_key", '
-          'LOWER(f."customer_email")) = l.k ORDER BY f."created_at", f."id" LIMIT 1')
+
+
+def _ranked(first: bool) -> str:
+    """Each store's orders per address, numbered first placed first (or last placed first)."""
+    way = "" if first else " DESC"
+    return (f'SELECT o."id", o."store_id", {_KEY} AS k, o."customer_email", o."customer_name", '
+            'NULLIF(o."customer_name_key", \'\') AS name_key, o."customer_phone", o."created_at", ROW_NUMBER() OVER '
+            f'(PARTITION BY o."store_id", {_KEY} ORDER BY o."created_at"{way}, o."id"{way}) AS n FROM "orders" AS o')
 
 
 async def make_customers(apps, schema_editor) -> None:
     client = schema_editor.client
-    postgres = client.capabilities.dialect == "postgres"
-    # The latest order of each store and address gives the details; its first one, when the customer came.
-    latest = (
-        f'SELECT DISTINCT ON (o."store_id", {_KEY}) o."store_id", {_KEY} AS k, o."customer_email", '
-        'o."customer_name", o."customer_name_key", o."customer_phone", o."created_at" FROM "orders" AS o '
-        f'ORDER BY o."store_id", {_KEY}, o."created_at" DESC'
-    ) if postgres else (
-        # SQLite takes the other columns from the row that has the MAX.
-        f'SELECT o."store_id", {_KEY} AS k, o."customer_email", o."customer_name", o."customer_name_key", '
-        f'o."customer_phone", MAX(o."created_at") AS "created_at" FROM "orders" AS o GROUP BY o."store_id", {_KEY}'
-    )
-    # A customer made here takes its first order's id: made again (going back, then forward), it is the same.
+    # One customer per store and address: the first order's id and time, the latest order's details.
     await client.execute_query(
         'INSERT INTO "customers" ("id", "store_id", "email", "email_key", "name", "name_key", "phone", '
-        f'"created_at", "updated_at") SELECT (SELECT f."id" {_FIRST}), l."store_id", l."customer_email", l.k, '
-        f'l."customer_name", l."customer_name_key", l."customer_phone", (SELECT f."created_at" {_FIRST}), '
-        f'l."created_at" FROM ({latest}) AS l'
+        '"created_at", "updated_at") SELECT f."id", f."store_id", l."customer_email", f.k, l."customer_name", '
+        f'l.name_key, l."customer_phone", f."created_at", l."created_at" FROM ({_ranked(True)}) AS f JOIN '
+        f'({_ranked(False)}) AS l ON l."store_id" = f."store_id" AND l.k = f.k AND l.n = 1 WHERE f.n = 1'
     )
     await client.execute_query(
         'UPDATE "orders" SET "customer_id" = (SELECT c."id" FROM "customers" AS c WHERE c."store_id" = '

@@ -30,7 +30,10 @@ async def enter_restocks(apps, schema_editor) -> None:
         f'INSERT INTO "restocks" ({_COLUMNS}) SELECT rl."id", f."order_id", rl."line_id", l."sku", rl."removed", '
         '\'REFUND\', f."id", f."created_at" FROM "refund_lines" AS rl JOIN "refunds" AS f ON f."id" = '
         'rl."refund_id" JOIN "order_lines" AS l ON l."id" = rl."line_id" WHERE rl."restock" AND rl."removed" > 0 '
-        'AND f."status" IN (\'PENDING\', \'REQUIRES_ACTION\', \'SUCCEEDED\')'
+        # Refunds that hold their units (domain.orders.Refund.holds_components): still on their way or sent,
+        # or failed with a part of them sent.
+        'AND (f."status" IN (\'PENDING\', \'REQUIRES_ACTION\', \'SUCCEEDED\') OR EXISTS (SELECT 1 FROM '
+        '"refund_parts" AS p WHERE p."refund_id" = f."id" AND p."status" = \'SUCCEEDED\'))'
     )
     said = ("(e.\"data\" ->> 'restock') = 'true'" if client.capabilities.dialect == "postgres"
             else "json_extract(e.\"data\", '$.restock') = 1")

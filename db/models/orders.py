@@ -134,8 +134,10 @@ class Order(Model):
     cancel_note = fields.TextField(null=True)
     #: What kind of caller canceled: STAFF, PARTNER, CUSTOMER or SYSTEM.
     canceled_by_kind = fields.CharField(max_length=16, null=True)
-    #: The refund the cancel issued, if it issued one: the cancellation completes once its money went out.
+    #: The refund the cancel issued, if it issued one.
     cancel_refund_id = fields.UUIDField(null=True)
+    #: The cancel refunds: it completes once every refund of the order went out.
+    cancel_refunds = fields.BooleanField(default=False, db_default=False)
     #: When the cancellation completed: when the order was canceled, or later, when its refund settled.
     cancel_completed_at = fields.DatetimeField(null=True)
     #: The cancel put the units not refunded before it back to stock.

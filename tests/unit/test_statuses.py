@@ -12,6 +12,7 @@ from domain.orders import (
     CancellationRequestStatus,
     CancelReason,
     CustomerCancelReason,
+    RefundReason,
     OrderStatus,
     Return,
     ReturnLine,
@@ -19,6 +20,7 @@ from domain.orders import (
     ShipmentStatus,
 )
 from domain.payments import plan_part_outcome, plan_retry_refund
+from domain.refunds import RefundLineRequest, RefundRequest, plan_refund
 from domain.statuses import CancellationStatus, LineStatus, cancellation_status, line_status, order_status
 from tests.unit.builders import line, order, paid_by, payment, refund, shipment
 
@@ -29,7 +31,7 @@ def canceled(o, **kw):
     """The order as its cancel leaves it, and the plan."""
     plan = plan_cancel(o, CancelRequest(reason=CancelReason.CUSTOMER, **kw), refund_id="R1")
     after = replace(o, status=OrderStatus.CANCELED, refunds=(*o.refunds, *([plan.refund] if plan.refund else [])),
-                    cancel_refunds=plan.refund is not None)
+                    cancel_refunds=plan.refunds)
     return after, plan
 
 
@@ -53,6 +55,18 @@ def test_a_failed_cancel_refund_keeps_it_requested_until_sent_again_or_by_hand()
     again = plan_retry_refund(after, "R1", by_hand=False, connected={STRIPE})
     assert again.order_status is OrderStatus.CANCELLATION_REQUESTED
     assert plan_retry_refund(after, "R1", by_hand=True).order_status is OrderStatus.CANCELED
+
+
+def test_a_cancel_waits_for_an_earlier_refund_still_pending_though_it_issues_none_itself():
+    paid = paid_by(payment("27.00", STRIPE))
+    earlier = plan_refund(paid, RefundRequest(reason=RefundReason.OTHER, shipping="5.00", taxes="2.00",
+                                              lines=(RefundLineRequest("L1", 2),)), refund_id="R0")
+    assert earlier.refund.total == paid.amount_paid and earlier.refund.status is RefundStatus.PENDING
+    after, plan = canceled(replace(paid, refunds=(earlier.refund,)))
+    assert plan.refund is None and plan.order_status is OrderStatus.CANCELLATION_REQUESTED
+    (part,) = earlier.refund.parts
+    failed = plan_part_outcome(after, part.id, RefundStatus.FAILED, provider=STRIPE, failure_reason="closed")
+    assert failed.order_status is OrderStatus.CANCELLATION_REQUESTED  # its money is still to go out
 
 
 def test_a_cancel_whose_refund_went_out_at_once_or_that_refunded_nothing_is_canceled():
