@@ -15,7 +15,7 @@ def context(**overrides: Any) -> dict[str, Any]:
         "test": False,
         "order_url": ORDER_URL,
         "order": {
-            "number": "1001", "currency": "USD", "status": "OPEN",
+            "number": "1001", "currency": "USD", "status": "OPEN", "canceled": False,
             "created_at": dt.datetime(2025, 3, 4, 10, 30, tzinfo=dt.timezone.utc),
             "customer_name": "Ada Lovelace", "customer_email": "ada@example.com",
             "subtotal": "67.98", "shipping": "4.95", "duties": "0.00", "taxes": "5.44", "total": "78.37",

@@ -211,3 +211,13 @@ def test_the_merchant_hears_of_a_failed_refund_with_its_reason_and_what_to_do():
         assert "The customer's card was closed (expired_or_canceled_card)." in text
         assert "retryRefund" in text and "dashboard" in text
     assert "View order details" not in email.text + email.html
+
+
+def test_a_failed_refund_of_a_canceled_order_says_the_order_stays_canceled():
+    # Canceled while its refund is on its way, the order reads CANCELLATION_REQUESTED: the email goes by
+    # whether it is canceled, not by the status it reads.
+    base = context()
+    waiting = render(Template.REFUND_FAILED, context(order={**base["order"], "status": "CANCELLATION_REQUESTED",
+                                                            "canceled": True}))
+    assert "The order stays canceled." in waiting.text
+    assert "The order stays canceled." not in render(Template.REFUND_FAILED, context()).text
