@@ -269,7 +269,7 @@ class Tracked:
     #: CANCELED); a canceled order reads CANCELLATION_REQUESTED while its cancel's money is on its way
     #: (``shown_status``).
     status: str = "OPEN"
-    #: The cancel issued a refund.
+    #: The cancel was asked to refund (domain.orders.Order.cancel_refunds).
     cancel_refunded: bool = False
     #: Per refund, per line: refunded units taken from units not yet in a shipment (they never ship
     #: while the refund holds them).
@@ -814,7 +814,7 @@ class RandomPlay(RuleBasedStateMachine):
         m.status = "CANCELED"
         after = self.refresh(m)
         new = self.account_new_refunds(m, before, after)
-        m.cancel_refunded = refunds and bool(new)
+        m.cancel_refunded = refunds  # it waits for every refund of the order, an earlier one's too
         pending = any(p["status"] == "PENDING" for p in before["payments"])
         left = money(before["refundable"]["total"])
         if pending:
@@ -1198,8 +1198,8 @@ def derived_payment_status(s: dict[str, Any], paid: Decimal, refunded: Decimal) 
 
 
 def shown_status(m: Tracked, s: dict[str, Any]) -> str:
-    """domain.statuses.order_status: a cancel that refunded reads CANCELLATION_REQUESTED while a refund is
-    on its way or money is still to go back (a refund failed)."""
+    """domain.statuses.order_status: a cancel that refunds reads CANCELLATION_REQUESTED while a refund of the
+    order is on its way or money is still to go back (a refund failed)."""
     waiting = any(r["status"] in ("PENDING", "REQUIRES_ACTION") for r in s["refunds"])
     if m.status == "CANCELED" and m.cancel_refunded and (waiting or money(s["refundable"]["total"]) > 0):
         return "CANCELLATION_REQUESTED"
