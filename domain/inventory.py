@@ -67,6 +67,14 @@ def refund_restocks(order: Order, refund: Refund) -> tuple[Restock, ...]:
     return _of(order, ((rl.line_id, rl.removed) for rl in refund.lines if rl.restock))
 
 
+def retried_restocks(order: Order, refund: Refund, recorded: Iterable[Restock]) -> tuple[Restock, ...]:
+    """What a refund tried again puts back: it holds its units again, so what it restocks goes back to
+    stock again, unless what it restocked is still there (``recorded``: its restocks so far, net)."""
+    if sum(r.quantity for r in recorded):
+        return ()
+    return refund_restocks(order, refund)
+
+
 def return_restocks(order: Order, returned: Return) -> tuple[Restock, ...]:
     """What a return puts back: its lines marked for restocking."""
     return _of(order, ((rl.line_id, rl.quantity) for rl in returned.lines if rl.restock))

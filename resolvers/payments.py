@@ -15,7 +15,7 @@ from db import payments as ledger_rows
 from db import repository as repo
 from db import restocks as restock_rows
 from db.events import status_columns
-from domain.inventory import RestockReason, refund_restocks
+from domain.inventory import RestockReason, retried_restocks
 from db.records import OrderRecord, PaymentRecord, RefundRecord
 from domain.access import Permission
 from domain.errors import DomainError, ErrorCode, order_not_found
@@ -153,10 +153,9 @@ async def retry_refund(ctx: Context, refund_id: str | None, *, by_hand: bool,
             f"The failed refund of {amount} {record.currency} was asked again.",
             {"refundId": refund_id, "byHand": by_hand, "amount": str(amount), "status": plan.refund.status.value},
         )
-        # It holds its units again: what it restocks goes back to stock again (its release took it out).
-        if sum(r.quantity for r in await restock_rows.of_source(record.id, refund_id)) == 0:
-            await record_restocks(ctx, record.id, refund_restocks(locked.order, plan.refund), RestockReason.REFUND,
-                                  source=("refundId", refund_id))
+        recorded = await restock_rows.of_source(record.id, refund_id)
+        await record_restocks(ctx, record.id, retried_restocks(locked.order, plan.refund, recorded),
+                              RestockReason.REFUND, source=("refundId", refund_id))
         return refund_id
 
     return await refund_once(ctx, operation, order_id, idempotency_key, lambda _locked: fingerprint, decide)

@@ -2,7 +2,15 @@
 
 from dataclasses import replace
 
-from domain.inventory import Restock, by_sku, cancel_restocks, refund_restocks, released_restocks, return_restocks
+from domain.inventory import (
+    Restock,
+    by_sku,
+    cancel_restocks,
+    refund_restocks,
+    released_restocks,
+    retried_restocks,
+    return_restocks,
+)
 from domain.orders import OrderStatus, Return, ReturnLine, ReturnReason
 from tests.unit.builders import line, order, refund
 
@@ -36,3 +44,12 @@ def test_a_released_refund_takes_out_what_it_restocked_unless_the_order_is_cance
     assert released_restocks(order(*TWO, status=OrderStatus.CANCELED), recorded) == ()
     assert by_sku([*recorded, Restock("A", "MUG", -2)]) == []
     assert by_sku([Restock("B", "CUP", 1), Restock("A", "MUG", 2)]) == [("CUP", 1), ("MUG", 2)]
+
+
+def test_a_refund_tried_again_restocks_again_only_what_its_release_took_out():
+    restocking = refund("20.00", lines=(("A", 2, "20.00"),))
+    restocking = replace(restocking, lines=tuple(replace(rl, restock=True) for rl in restocking.lines))
+    o = order(*TWO)
+    released = [Restock("A", "MUG", 2), Restock("A", "MUG", -2)]
+    assert retried_restocks(o, restocking, released) == (Restock("A", "MUG", 2),)
+    assert retried_restocks(o, restocking, [Restock("A", "MUG", 2)]) == ()  # still in stock: never twice
