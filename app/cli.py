@@ -177,6 +177,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             print(f"  Customer token:   {customer}")
             print(f"  Order 1001 page:  http://{host}:{port}/order#{customer}")
             print(f"  Email:            {_mail_line(settings)}")
+            print(f"  Text messages:    {_sms_line(settings)}")
             print(f"  Webhooks:         {_webhook_line(settings)}")
             print(f"  Try:  curl -s http://{host}:{port}/graphql -H 'Authorization: Bearer {key}' \\")
             print("          -H 'Content-Type: application/json' -d '{\"query\":\"{ orders(first: 5) { nodes { number status } } }\"}'\n",
@@ -185,7 +186,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
         asyncio.run(_with_db(settings, work))
     else:
-        print(f"Email: {_mail_line(settings)}\nWebhooks: {_webhook_line(settings)}", flush=True)
+        print(f"Email: {_mail_line(settings)}\nText messages: {_sms_line(settings)}\n"
+              f"Webhooks: {_webhook_line(settings)}", flush=True)
     from app.main import create_app
 
     # Logging every request costs a trivial request an eighth of its time: off unless asked (make serve asks).
@@ -218,6 +220,16 @@ def _mail_line(settings: Settings) -> str:
     where = settings.mail_dir.resolve()
     page = f", listed at {settings.base_url}/dev/mailbox" if not settings.production else ""
     return f"no SMTP server set (ORDERGRAPH_SMTP_URL): written to {where}{page}"
+
+
+def _sms_line(settings: Settings) -> str:
+    """Where text messages go, for the start-up message."""
+    if settings.worker != "embedded":
+        return "sent by `worker` processes (ORDERGRAPH_WORKER=off)"
+    if settings.twilio is not None:
+        return f"through Twilio, from {settings.twilio.sender}"
+    page = f", listed at {settings.base_url}/dev/mailbox" if not settings.production else ""
+    return f"no Twilio account set (ORDERGRAPH_TWILIO_ACCOUNT_SID): written to {settings.sms_dir.resolve()}{page}"
 
 
 def _webhook_line(settings: Settings) -> str:

@@ -20,6 +20,7 @@ from integrations.carriers.builtin import BuiltinCarrier
 from integrations.carriers.easypost import EasyPostCarrier
 from integrations.mail import mailer_from_settings
 from integrations.payments import StripeGateway
+from integrations.sms import texter_from_settings
 from integrations.webhooks import HttpWebhookSender
 from worker.jobs import Jobs
 from worker.runner import Worker, WorkerConfig
@@ -105,8 +106,9 @@ async def delivery_worker(settings: Settings, secret_key: bytes, config: WorkerC
     sender = HttpWebhookSender(allow_private=settings.webhooks_allow_private, max_connections=config.concurrency)
     gateway = StripeGateway(settings.stripe_api_base)
     carriers = make_carriers(settings)
+    texter = texter_from_settings(settings.twilio, settings.sms_dir)
     jobs = Jobs(
-        sender=sender, mailer=mailer_from_settings(settings.smtp_url, settings.mail_dir),
+        sender=sender, mailer=mailer_from_settings(settings.smtp_url, settings.mail_dir), texter=texter,
         secret_box=SecretBox(secret_key, settings.encryption_keys), secret_key=secret_key,
         public_url=settings.base_url, mail_from=settings.mail_from, gateway=gateway,
         reconcile_after=settings.reconcile_after, carriers=carriers,
@@ -116,4 +118,5 @@ async def delivery_worker(settings: Settings, secret_key: bytes, config: WorkerC
     finally:
         await sender.aclose()
         await gateway.aclose()
+        await texter.aclose()
         await close_carriers(carriers)

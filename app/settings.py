@@ -16,6 +16,7 @@ from domain.access import LIMITS, ActorKind, RequestLimits
 from domain.creation import clean_email
 from domain.errors import DomainError
 from integrations.mail import parse_smtp_url
+from integrations.sms import TwilioSettings
 
 DEFAULT_DATABASE_URL = "sqlite://data/ordergraph.sqlite3"
 
@@ -41,6 +42,9 @@ class Settings:
     smtp_url: str | None = None
     mail_from: str = "orders@ordergraph.localhost"
     mail_dir: Path = Path("data/mail")
+    #: The Twilio account text messages go through; unset: they are written to ``sms_dir``.
+    twilio: TwilioSettings | None = None
+    sms_dir: Path = Path("data/sms")
     #: Let webhooks go to loopback and private addresses (tests, the demo, an operator's own network).
     webhooks_allow_private: bool = False
     #: Fernet keys that encrypt secrets at rest (provider keys, webhook secrets); the first encrypts.
@@ -84,6 +88,11 @@ class Settings:
             "smtp_url": _smtp_url(env.get("ORDERGRAPH_SMTP_URL") or None),
             "mail_from": _address("ORDERGRAPH_MAIL_FROM", env.get("ORDERGRAPH_MAIL_FROM") or Settings.mail_from),
             "mail_dir": Path(env.get("ORDERGRAPH_MAIL_DIR") or Settings.mail_dir),
+            "twilio": TwilioSettings.parse(
+                env.get("ORDERGRAPH_TWILIO_ACCOUNT_SID"), env.get("ORDERGRAPH_TWILIO_AUTH_TOKEN"),
+                env.get("ORDERGRAPH_SMS_FROM"),
+                _http_url("ORDERGRAPH_TWILIO_API_BASE", env.get("ORDERGRAPH_TWILIO_API_BASE") or None)),
+            "sms_dir": Path(env.get("ORDERGRAPH_SMS_DIR") or Settings.sms_dir),
             "webhooks_allow_private": _flag("ORDERGRAPH_WEBHOOKS_ALLOW_PRIVATE",
                                             env.get("ORDERGRAPH_WEBHOOKS_ALLOW_PRIVATE", "")),
             "encryption_keys": parse_encryption_keys(env.get("ORDERGRAPH_ENCRYPTION_KEY", "")),

@@ -1,4 +1,4 @@
-"""Email notifications about orders: created when an event is fanned out, sent by a worker."""
+"""Notifications about orders (emails, text messages): created when an event is fanned out, sent by a worker."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ from typing import Any
 
 from db import outbox, sql
 from db.records import NotificationRecord
-from domain.notifications import NotificationStatus, PlannedNotification
+from domain.notifications import Channel, NotificationStatus, PlannedNotification
 
-#: Every message goes through one mail server: a worker sends only a few at once.
+#: Every message goes through one mail server (or one SMS provider): a worker sends only a few at once.
 MAIL_LANE = "mail"
+SMS_LANE = "sms"
+#: The job that sends a message of each channel, and its lane.
+_JOBS = {Channel.EMAIL: (outbox.EMAIL, MAIL_LANE), Channel.SMS: (outbox.SMS, SMS_LANE)}
 
 _COLUMNS = ('"id", "order_id", "event_id", "kind", "audience", "channel", "recipient", "status", '
             '"attempts", "next_attempt_at", "message_id", "error", "created_at", "sent_at"')
@@ -28,24 +31,27 @@ def _record(row: dict[str, Any]) -> NotificationRecord:
 
 
 async def create(planned: Sequence[tuple[str, str, PlannedNotification]], now: datetime) -> list[str]:
-    """Each (order, event, message) PENDING with its EMAIL job, in the caller's transaction. A message
-    an event already has (the same template to the same recipient) is not created twice."""
+    """Each (order, event, message) PENDING with the job that sends it (EMAIL or SMS), in the caller's
+    transaction. A message an event already has (the same template to the same recipient) is not created twice."""
     if not planned:
         return []
     params: list[Any] = []
     # "payload" held what the old queue meant to send; the event now says it, so new rows keep {}.
     for order_id, event_id, note in planned:
         params += [sql.new_uuid(), order_id, event_id, note.template.value, note.audience.value, note.recipient,
-                   "EMAIL", NotificationStatus.PENDING.value, {}, 0, now]
+                   note.channel.value, NotificationStatus.PENDING.value, {}, 0, now]
     rows = await sql.fetch(
         'INSERT INTO "customer_notifications" ("id", "order_id", "event_id", "kind", "audience", "recipient", '
         f'"channel", "status", "payload", "attempts", "created_at") VALUES {sql.values(len(planned), 11)} '
-        'ON CONFLICT ("event_id", "kind", "recipient") DO NOTHING RETURNING "id"',
+        'ON CONFLICT ("event_id", "kind", "recipient") DO NOTHING RETURNING "id", "channel"',
         *params,
     )
-    made = [str(r["id"]) for r in rows]
-    await outbox.enqueue([outbox.NewJob(outbox.EMAIL, nid, now, lane=MAIL_LANE) for nid in made])
-    return made
+    jobs = []
+    for row in rows:
+        kind, lane = _JOBS[Channel(row["channel"])]
+        jobs.append(outbox.NewJob(kind, str(row["id"]), now, lane=lane))
+    await outbox.enqueue(jobs)
+    return [str(r["id"]) for r in rows]
 
 
 async def get(notification_id: str) -> NotificationRecord | None:

@@ -23,6 +23,8 @@ from db import sql
 DISPATCH = "DISPATCH"
 WEBHOOK = "WEBHOOK"
 EMAIL = "EMAIL"
+#: Send one text message (a notification whose channel is SMS).
+SMS = "SMS"
 #: Send one refund part to its payment provider, or look it up again while it is pending.
 REFUND = "REFUND"
 #: Finish or undo a label purchase nobody finished, or give back a label that could not be used.
@@ -30,7 +32,7 @@ LABEL = "LABEL"
 #: Ask a carrier where a parcel is (tracked shipments whose notifications may not come).
 TRACK = "TRACK"
 #: Jobs run one by one, each in its own task (the others are grouped: see the worker).
-SINGLE = frozenset({EMAIL, REFUND, LABEL, TRACK})
+SINGLE = frozenset({EMAIL, SMS, REFUND, LABEL, TRACK})
 #: PostgreSQL channel the outbox trigger notifies.
 CHANNEL = "ordergraph_outbox"
 

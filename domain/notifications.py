@@ -1,9 +1,10 @@
-"""Customer and merchant email: which event sends which message to whom, the store's
-notification settings, and what happens after a sending attempt."""
+"""Customer and merchant messages: which event sends which message to whom and by which channel
+(email, text message), the store's notification settings, and what happens after a sending attempt."""
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,6 +36,17 @@ class Template(enum.Enum):
     NEW_ORDER = "NEW_ORDER"
     #: To the merchant: a payment provider could not send a refund.
     REFUND_FAILED = "REFUND_FAILED"
+
+
+class Channel(enum.Enum):
+    """How a message travels. Never renamed."""
+
+    EMAIL = "EMAIL"
+    #: A text message to the customer's phone.
+    SMS = "SMS"
+
+
+EMAIL_ONLY = frozenset({Channel.EMAIL})
 
 
 class Audience(enum.Enum):
@@ -77,6 +89,9 @@ DEFAULT_AUTOMATIC = frozenset({
     Template.ITEMS_REMOVED, Template.NEW_ORDER, Template.REFUND_FAILED,
 })
 
+#: The messages a text may carry: the customer's. The merchant's go to ``merchant_email``.
+SMS_TEMPLATES = frozenset(CUSTOMER_TEMPLATES.values())
+
 MAX_SENDER_NAME = 100
 MAX_URL_LENGTH = 2048
 TOKEN_PLACEHOLDER = "{token}"
@@ -95,18 +110,28 @@ class NotificationSettings:
     reply_to: str | None = None
     #: The store's own order page, with ``{token}`` where the customer's access token goes.
     order_page_url: str | None = None
+    #: The channels of the templates that do not go by email alone (every other goes by email).
+    channels: Mapping[Template, frozenset[Channel]] = field(default_factory=dict)
+
+    def channels_of(self, template: Template) -> frozenset[Channel]:
+        return self.channels.get(template, EMAIL_ONLY)
 
     def to_json(self) -> dict[str, Any]:
         return {"automatic": sorted(t.value for t in self.automatic), "merchantEmail": self.merchant_email,
-                "senderName": self.sender_name, "replyTo": self.reply_to, "orderPageUrl": self.order_page_url}
+                "senderName": self.sender_name, "replyTo": self.reply_to, "orderPageUrl": self.order_page_url,
+                "channels": {t.value: sorted(c.value for c in chosen)
+                             for t, chosen in sorted(self.channels.items(), key=lambda item: item[0].value)}}
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> NotificationSettings:
         if not data:
             return cls()
+        channels = {Template(t): frozenset(Channel(c) for c in chosen if c in Channel.__members__)
+                    for t, chosen in (data.get("channels") or {}).items() if t in Template.__members__}
         return cls(automatic=frozenset(Template(t) for t in data.get("automatic", ()) if t in Template.__members__),
                    merchant_email=data.get("merchantEmail"), sender_name=data.get("senderName"),
-                   reply_to=data.get("replyTo"), order_page_url=data.get("orderPageUrl"))
+                   reply_to=data.get("replyTo"), order_page_url=data.get("orderPageUrl"),
+                   channels=_without_defaults(channels))
 
 
 @dataclass(frozen=True)
@@ -119,6 +144,25 @@ class SettingsChange:
     sender_name: str | None = None
     reply_to: str | None = None
     order_page_url: str | None = None
+    #: The channels of each template given (the others keep theirs).
+    channels: Mapping[Template, frozenset[Channel]] | None = None
+
+
+def _without_defaults(channels: Mapping[Template, frozenset[Channel]]) -> dict[Template, frozenset[Channel]]:
+    """Only the templates that do not go by email alone (an empty choice, from stored data, is email)."""
+    return {t: chosen for t, chosen in channels.items() if chosen and chosen != EMAIL_ONLY}
+
+
+def check_channels(channels: Mapping[Template, frozenset[Channel]]) -> DomainError | None:
+    """Each template goes by at least one channel, and only the customer's messages go by text."""
+    for template, chosen in channels.items():
+        if not chosen:
+            return invalid_input("channels", f"{template.value} needs at least one channel (to send it by "
+                                 "neither, leave it out of automaticEmails)")
+        if Channel.SMS in chosen and template not in SMS_TEMPLATES:
+            return invalid_input("channels", f"{template.value} goes to the merchant, by email to merchantEmail; "
+                                 "only the customer's messages can go by text message")
+    return None
 
 
 def _optional(value: str | None, current: str | None, check) -> str | None | DomainError:
@@ -168,27 +212,42 @@ def plan_settings(current: NotificationSettings, change: SettingsChange) -> Noti
     if isinstance(page, DomainError):
         return page
     automatic = current.automatic if change.automatic is None else change.automatic
+    channels = dict(current.channels)
+    if change.channels is not None:
+        if (wrong := check_channels(change.channels)) is not None:
+            return wrong
+        channels.update(change.channels)
     return NotificationSettings(automatic=automatic, merchant_email=merchant, sender_name=sender,
-                                reply_to=reply_to, order_page_url=page)
+                                reply_to=reply_to, order_page_url=page, channels=_without_defaults(channels))
 
 
 @dataclass(frozen=True)
 class PlannedNotification:
     template: Template
     audience: Audience
+    #: An email address, or (SMS) a phone number in E.164 form.
     recipient: str
+    channel: Channel = Channel.EMAIL
 
 
 def plan_notifications(
     event_type: EventType, notify: bool | None, settings: NotificationSettings, customer_email: str,
+    customer_phone: str | None = None,
 ) -> tuple[PlannedNotification, ...]:
     """The messages an event sends. The customer's: when the mutation said ``notifyCustomer: true``,
-    or said nothing and the store sends that template automatically (false suppresses it). The
-    merchant's: when the store has a merchant address and sends that template."""
+    or said nothing and the store sends that template automatically (false suppresses it), by each
+    channel the store chose for it. A text goes to ``customer_phone`` (E.164, or None when the order
+    has no number a text can reach); a message chosen to go by text alone goes by email instead when
+    there is none, so the customer still hears of it. The merchant's: when the store has a merchant
+    address and sends that template."""
     out = []
     template = CUSTOMER_TEMPLATES.get(event_type)
     if template is not None and (notify if notify is not None else template in settings.automatic):
-        out.append(PlannedNotification(template, Audience.CUSTOMER, customer_email))
+        chosen = settings.channels_of(template)
+        if Channel.SMS in chosen and customer_phone:
+            out.append(PlannedNotification(template, Audience.CUSTOMER, customer_phone, Channel.SMS))
+        if Channel.EMAIL in chosen or not customer_phone:
+            out.append(PlannedNotification(template, Audience.CUSTOMER, customer_email))
     merchant_template = MERCHANT_TEMPLATES.get(event_type)
     if merchant_template is not None and settings.merchant_email and merchant_template in settings.automatic:
         out.append(PlannedNotification(merchant_template, Audience.MERCHANT, settings.merchant_email))
@@ -218,8 +277,20 @@ class OutgoingEmail:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class MailError(Exception):
-    """The mailer could not deliver; ``transient`` failures (4xx, connection trouble) are retried."""
+@dataclass(frozen=True)
+class OutgoingSms:
+    """One text message, as the texter port takes it (the sender is the texter's own number)."""
+
+    #: Our notification's id: the same on every attempt, for the provider's records and ours.
+    reference: str
+    #: E.164 ("+33612345678").
+    recipient: str
+    body: str
+
+
+class SendError(Exception):
+    """A message could not be handed over; ``transient`` failures (a busy or unreachable server) are
+    retried, the others (a recipient refused for good) fail at once."""
 
     def __init__(self, reason: str, *, transient: bool) -> None:
         super().__init__(reason)
@@ -227,7 +298,15 @@ class MailError(Exception):
         self.transient = transient
 
 
-#: Waits after each transient failure; then the message is FAILED.
+class MailError(SendError):
+    """The mailer could not deliver; ``transient`` failures (4xx, connection trouble) are retried."""
+
+
+class SmsError(SendError):
+    """The texter could not deliver; ``transient`` failures (5xx, 429, network, credentials) are retried."""
+
+
+#: Waits after each transient failure (email and text alike); then the message is FAILED.
 EMAIL_RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
                       timedelta(hours=6))
 MAX_EMAIL_ATTEMPTS = len(EMAIL_RETRY_DELAYS) + 1
@@ -240,7 +319,7 @@ class AfterSend:
     error: str | None = None
 
 
-def plan_after_send(error: MailError | None, *, attempt: int, now: datetime, jitter: float) -> AfterSend:
+def plan_after_send(error: SendError | None, *, attempt: int, now: datetime, jitter: float) -> AfterSend:
     """Sent, or retried after a transient failure until the attempts run out; a permanent
     refusal (a recipient the server rejects) fails at once."""
     if error is None:

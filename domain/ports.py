@@ -12,7 +12,7 @@ from typing import Protocol
 
 from domain.carriers import CarrierAccount, PurchasedLabel, Rate, RateRequest, TrackingUpdate
 from domain.gateway import ProviderCredentials, ProviderNotification, ProviderRefund, RefundCall
-from domain.notifications import OutgoingEmail
+from domain.notifications import OutgoingEmail, OutgoingSms
 from domain.webhooks import AttemptOutcome, WebhookRequest
 
 
@@ -28,6 +28,15 @@ class Mailer(Protocol):
     async def send(self, email: OutgoingEmail) -> None:
         """Hand the message to the mail system; raises ``MailError`` (transient or not) when it is refused."""
         ...
+
+
+class Texter(Protocol):
+    async def send(self, sms: OutgoingSms) -> str:
+        """Hand the text message to the SMS provider; its reference for the message. Raises ``SmsError``
+        (transient or not) when it is refused."""
+        ...
+
+    async def aclose(self) -> None: ...
 
 
 class PaymentGateway(Protocol):

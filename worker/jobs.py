@@ -1,4 +1,4 @@
-"""What each outbox job does: fan events out, deliver webhook attempts, send one email.
+"""What each outbox job does: fan events out, deliver webhook attempts, send one email or text message.
 
 Each job reads what it needs, calls the outside world (never inside a transaction), then
 records the outcome in one transaction, and only for the jobs it still holds: if another
@@ -24,17 +24,20 @@ from domain.access import SYSTEM
 from domain.events import EventType, NewEvent, webhook_body
 from domain.notifications import (
     Audience,
-    MailError,
+    Channel,
     NotificationSettings,
     NotificationStatus,
     OutgoingEmail,
+    OutgoingSms,
+    SendError,
     Template,
     order_page_link,
     plan_after_send,
     plan_notifications,
 )
 from domain.carriers import CarrierProvider
-from domain.ports import Carrier, Mailer, PaymentGateway, WebhookSender
+from domain.phones import sms_number
+from domain.ports import Carrier, Mailer, PaymentGateway, Texter, WebhookSender
 from domain.tokens import DEFAULT_LIFETIME_DAYS, issue_customer_token
 from domain.webhooks import (
     AttemptErrorKind,
@@ -46,7 +49,7 @@ from domain.webhooks import (
     receives,
     signing_secrets,
 )
-from integrations.mail import new_message_id, render, sender_address
+from integrations.mail import new_message_id, render, render_sms, sender_address
 from worker.email_context import email_context
 from worker.labels import LabelWork
 from worker.payments import RefundSender
@@ -56,6 +59,8 @@ log = logging.getLogger("ordergraph.worker")
 LOST = "The worker sending it stopped before it recorded the outcome; whether it arrived is unknown."
 #: A message must be handed over within this (well inside a worker's lease).
 EMAIL_DEADLINE = timedelta(seconds=40)
+#: What each channel is called in the timeline.
+_CHANNEL_WORDS = {Channel.EMAIL: "email", Channel.SMS: "text message"}
 #: An endpoint's last success is written at most this often.
 SUCCESS_RESOLUTION = timedelta(minutes=1)
 
@@ -85,6 +90,8 @@ class Jobs:
     reconcile_after: timedelta = timedelta(minutes=30)
     #: Carriers whose labels are cleaned up and whose parcels are tracked (none: this worker leaves them).
     carriers: Mapping[CarrierProvider, Carrier] = field(default_factory=dict)
+    #: Text messages (None: this worker leaves them).
+    texter: Texter | None = None
 
     def __post_init__(self) -> None:
         self.refunds = (RefundSender(self.gateway, self.secret_box, self.clock, self.jitter, self.reconcile_after)
@@ -101,7 +108,7 @@ class Jobs:
 
     async def run(self, jobs: Sequence[outbox.Job], worker: str) -> None:
         """Run jobs of one kind: DISPATCH jobs are fanned out together, WEBHOOK jobs (of one endpoint)
-        sent together and recorded in one transaction, EMAIL, REFUND, LABEL and TRACK jobs one by one."""
+        sent together and recorded in one transaction, EMAIL, SMS, REFUND, LABEL and TRACK jobs one by one."""
         if jobs[0].kind == outbox.DISPATCH:
             await self.dispatch(jobs, worker)
         elif jobs[0].kind == outbox.WEBHOOK:
@@ -116,9 +123,11 @@ class Jobs:
                 raise RuntimeError("this worker has no payment gateway")
             for job in jobs:
                 await self.refunds.run(job, worker)
-        else:
+        elif jobs[0].kind == outbox.SMS and self.texter is None:
+            raise RuntimeError("this worker has no texter")
+        else:  # EMAIL, SMS
             for job in jobs:
-                await self.email(job, worker)
+                await self.notify(job, worker)
 
     # ---------------------------------------------------------------- fan-out
 
@@ -141,8 +150,10 @@ class Jobs:
                                if receives(p.event_types, p.created_at, e.type, e.created_at)]
                 order = orders.get((e.store_id, e.order_id))
                 if order is not None:
+                    address = order.shipping_address or order.billing_address or {}
+                    phone = sms_number(order.customer_phone, address.get("country_code"))
                     messages += [(order.id, e.id, note) for note in plan_notifications(
-                        EventType(e.type), e.notify, settings[e.store_id], order.customer_email)]
+                        EventType(e.type), e.notify, settings[e.store_id], order.customer_email, phone)]
             await webhooks.create_deliveries(deliveries, now)
             await notifications.create(messages, now)
 
@@ -221,10 +232,11 @@ class Jobs:
                                  body=body, secrets=secrets)
         return await self.sender.send(request)
 
-    # ---------------------------------------------------------------- email
+    # ---------------------------------------------------------------- email and text messages
 
-    async def email(self, job: outbox.Job, worker: str) -> None:
-        """Send one notification; the timeline says so once the mail server accepted it, never before."""
+    async def notify(self, job: outbox.Job, worker: str) -> None:
+        """Send one notification, by email or text message; the timeline says so once the mail server or
+        the SMS provider accepted it, never before."""
         note = await notifications.get(job.ref_id)
         order = await repo.find_order(note.order_id) if note else None
         if note is None or order is None or note.status != NotificationStatus.PENDING.value:
@@ -234,7 +246,7 @@ class Jobs:
         store = await repo.get_store(order.store_id)
         assert store is not None
         settings = NotificationSettings.from_json(store.notification_settings)
-        template, audience = Template(note.template), Audience(note.audience)
+        template, audience, channel = Template(note.template), Audience(note.audience), Channel(note.channel)
         event = await event_log.get_event(note.event_id) if note.event_id else None
         now = self.clock()
         link = None
@@ -243,20 +255,29 @@ class Jobs:
                                          order.customer_token_generation)
             link = order_page_link(settings, self.public_url, token)
         context = await email_context(store, order, event, link)
-        rendered = render(template, context)
-        email = OutgoingEmail(
-            message_id=note.message_id or new_message_id(self.mail_from.rsplit("@", 1)[-1], note.id),
-            sender=sender_address(settings.sender_name or store.name, self.mail_from), recipient=note.recipient,
-            subject=rendered.subject, text=rendered.text, html=rendered.html, reply_to=settings.reply_to,
-        )
-        error: MailError | None = None
+        error: SendError | None = None
+        message_id = note.message_id
         try:
             async with asyncio.timeout(EMAIL_DEADLINE.total_seconds()):
-                await self.mailer.send(email)
-        except MailError as refused:
+                if channel is Channel.SMS:
+                    assert self.texter is not None  # run() sends SMS jobs only to a worker with one
+                    message_id = await self.texter.send(OutgoingSms(note.id, note.recipient,
+                                                                    render_sms(template, context)))
+                else:
+                    rendered = render(template, context)
+                    email = OutgoingEmail(
+                        message_id=message_id or new_message_id(self.mail_from.rsplit("@", 1)[-1], note.id),
+                        sender=sender_address(settings.sender_name or store.name, self.mail_from),
+                        recipient=note.recipient, subject=rendered.subject, text=rendered.text, html=rendered.html,
+                        reply_to=settings.reply_to,
+                    )
+                    message_id = email.message_id
+                    await self.mailer.send(email)
+        except SendError as refused:
             error = refused
         except TimeoutError:
-            error = MailError(f"the mail server took longer than {EMAIL_DEADLINE.seconds} s", transient=True)
+            where = "the SMS provider" if channel is Channel.SMS else "the mail server"
+            error = SendError(f"{where} took longer than {EMAIL_DEADLINE.seconds} s", transient=True)
         now = self.clock()
         after = plan_after_send(error, attempt=job.attempts, now=now, jitter=self.jitter())
         async with repo.transaction():
@@ -267,16 +288,17 @@ class Jobs:
                 log.warning("notification %s: the job was taken over; its outcome is not recorded", note.id)
                 return
             await notifications.record_outcome(note.id, after.status, attempts=job.attempts, now=now,
-                                               message_id=email.message_id, error=after.error,
+                                               message_id=message_id, error=after.error,
                                                next_attempt_at=after.next_attempt_at)
-            what = template.value.lower().replace("_", " ").capitalize()
-            data = {"notificationId": note.id, "template": template.value, "recipient": note.recipient}
+            what = f"{template.value.lower().replace('_', ' ').capitalize()} {_CHANNEL_WORDS[channel]}"
+            data = {"notificationId": note.id, "template": template.value, "channel": channel.value,
+                    "recipient": note.recipient}
             if after.status is NotificationStatus.SENT:
                 await event_log.record_change(order.id, [NewEvent(
-                    EventType.CUSTOMER_NOTIFIED, f"{what} email sent to {note.recipient}.", SYSTEM, data)], now)
+                    EventType.CUSTOMER_NOTIFIED, f"{what} sent to {note.recipient}.", SYSTEM, data)], now)
             elif after.status is NotificationStatus.FAILED:
                 await event_log.record_change(order.id, [NewEvent(
-                    EventType.NOTIFICATION_FAILED, f"{what} email to {note.recipient} could not be sent: "
+                    EventType.NOTIFICATION_FAILED, f"{what} to {note.recipient} could not be sent: "
                     f"{after.error}", SYSTEM, {**data, "error": after.error})], now)
 
 

@@ -3,7 +3,7 @@
 from integrations.mail.factory import mailer_from_settings
 from integrations.mail.files import FileMailer, MailboxEntry, list_messages, read_message
 from integrations.mail.message import build_message, new_message_id, sender_address
-from integrations.mail.render import RenderedEmail, render
+from integrations.mail.render import RenderedEmail, render, render_sms
 from integrations.mail.smtp import SmtpConfig, SmtpMailer, parse_smtp_url
 
 __all__ = [
@@ -19,5 +19,6 @@ __all__ = [
     "parse_smtp_url",
     "read_message",
     "render",
+    "render_sms",
     "sender_address",
 ]

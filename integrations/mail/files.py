@@ -4,12 +4,9 @@ reading side of that folder for the development mailbox page."""
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import tempfile
-import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from email.errors import MessageError
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -18,20 +15,13 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from domain.notifications import OutgoingEmail
+from integrations.folder import slug, write_new
 from integrations.mail.message import build_message
 
 SUFFIX = ".eml"
-MAX_SLUG = 48
 # What a stored message may be called: what FileMailer writes, and nothing that can leave
 # the folder (no separators, no "..", no leading dot or dash).
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.eml")
-
-
-def slug(text: str) -> str:
-    """A short ASCII file-name part: "Your order #1001 is confirmed" -> "your-order-1001-is-confirmed"."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    words = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return words[:MAX_SLUG].rstrip("-")
 
 
 class FileMailer:
@@ -47,27 +37,7 @@ class FileMailer:
         """Write the message to the folder; a bad header raises ``ValueError`` as it would for SMTP."""
         data = build_message(email).as_bytes()
         stem = slug(email.subject) or slug(email.message_id) or "message"
-        await asyncio.to_thread(self._write, stem, data)
-
-    def _write(self, stem: str, data: bytes) -> Path:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
-        # Written under a name the mailbox never lists, then renamed: a reader never sees half a message.
-        fd, temp = tempfile.mkstemp(prefix=".incoming-", suffix=".tmp", dir=self.directory)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            for attempt in range(1, 1000):
-                target = self.directory / f"{stamp}-{stem}{'' if attempt == 1 else f'-{attempt}'}{SUFFIX}"
-                if not target.exists():  # two messages in the same microsecond keep both
-                    os.replace(temp, target)
-                    return target
-            raise FileExistsError(f"no free file name for {stamp}-{stem}")
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        await asyncio.to_thread(write_new, self.directory, stem, SUFFIX, data)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@
 Each ``Template`` has ``templates/<name>.txt`` (its ``subject`` block and the text body) and
 ``templates/<name>.html`` (the HTML body, on ``base.html``). The text is rendered without
 escaping, the HTML with autoescape on; a missing key is an error, never an empty string.
+Each customer template also has ``templates/sms/<name>.txt``, its text message (``render_sms``),
+from the same context.
 
 The context, built by the worker from the stored order:
 
@@ -50,6 +52,8 @@ REQUIRED_KEYS = ("store_name", "test", "order_url", "order", "refund", "shipment
 #: Long subjects are cut by mail clients anyway; past this they are cut here, with an ellipsis.
 MAX_SUBJECT = 150
 TEST_PREFIX = "[TEST] "
+#: Twilio's limit on a text message: ten segments of plain text, or fewer with emoji (more is cut).
+MAX_SMS = 1600
 
 _SHIPMENT_STATUS = {
     "AWAITING_SHIPMENT": "Being prepared",
@@ -220,11 +224,24 @@ def _template_names(template: Template) -> tuple[str, str]:
     return f"{stem}.txt", f"{stem}.html"
 
 
-def render(template: Template, context: Mapping[str, Any]) -> RenderedEmail:
-    """The subject, text and HTML of a message; raises on a missing context key."""
+def _check_context(context: Mapping[str, Any]) -> None:
     missing = [key for key in REQUIRED_KEYS if key not in context]
     if missing:
-        raise KeyError(f"the email context lacks {', '.join(missing)}")
+        raise KeyError(f"the message context lacks {', '.join(missing)}")
+
+
+def render_sms(template: Template, context: Mapping[str, Any]) -> str:
+    """A customer template's text message: one paragraph of at most ``MAX_SMS`` characters;
+    raises on a missing context key, and ``TemplateNotFound`` for a merchant's template."""
+    _check_context(context)
+    text = _TEXT.get_template(f"sms/{template.value.lower()}.txt").render(dict(context))
+    line = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    return line if len(line) <= MAX_SMS else line[: MAX_SMS - 1].rstrip() + "…"
+
+
+def render(template: Template, context: Mapping[str, Any]) -> RenderedEmail:
+    """The subject, text and HTML of a message; raises on a missing context key."""
+    _check_context(context)
     text_name, html_name = _template_names(template)
     text_template = _TEXT.get_template(text_name)
     subject = clean_subject("".join(text_template.blocks["subject"](text_template.new_context(dict(context)))))

@@ -1,0 +1,219 @@
+"""Text messages: what each says, the Twilio texter against a stateful fake Twilio (through the official
+SDK), the development texter's folder, and the settings that choose between them."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from jinja2 import TemplateNotFound
+
+from domain.notifications import SMS_TEMPLATES, OutgoingSms, SmsError, Template
+from integrations.mail import render_sms
+from integrations.mail.render import MAX_SMS
+from integrations.sms import FileTexter, TwilioSettings, TwilioTexter, list_texts, texter_from_settings
+from integrations.sms.twilio import check_sender
+from tests.fakes.twilio import FakeTwilio
+from tests.integrations.mail_contexts import ORDER_URL, context, minimal_context
+
+SID = "AC" + "0123456789abcdef" * 2
+TOKEN = "tok-" + "s3cr3t" * 5
+SENDER = "+14155550100"
+SERVICE = "MG" + "fedcba9876543210" * 2
+CUSTOMER = "+33612345678"
+
+
+def sms(body: str = "Acme: your order #1001 has shipped.", to: str = CUSTOMER, ref: str = "n-1") -> OutgoingSms:
+    return OutgoingSms(reference=ref, recipient=to, body=body)
+
+
+# ---------------------------------------------------------------- what each message says
+
+@pytest.mark.parametrize("variant", ["realistic", "test_order", "minimal"])
+@pytest.mark.parametrize("template", sorted(SMS_TEMPLATES, key=lambda t: t.value), ids=lambda t: t.value)
+def test_every_customer_template_has_a_text_message_of_one_paragraph(template, variant):
+    ctx = {"realistic": context, "test_order": lambda: context(test=True), "minimal": minimal_context}[variant]()
+    text = render_sms(template, ctx)
+    assert text == " ".join(text.split()) and len(text) <= MAX_SMS
+    assert text.startswith(("[TEST] " if ctx["test"] else "") + ctx["store_name"] + ": ")
+    assert "#1001" in text
+    assert (f"Details: {ORDER_URL}" in text) == (ctx["order_url"] is not None)
+    assert "{" not in text and "None" not in text
+
+
+def test_the_texts_say_what_matters_in_a_few_words():
+    ctx = context()
+    assert render_sms(Template.ORDER_CONFIRMATION, ctx) == (
+        f"Acme Outdoor: thanks for your order #1001 (78.37 USD). We will text you when it ships. Details: {ORDER_URL}")
+    shipped = render_sms(Template.SHIPMENT_SENT, ctx)
+    assert "has shipped with UPS" in shipped and "Estimated delivery: Thursday, March 6." in shipped
+    assert "Track it: https://www.ups.com/track?tracknum=1Z999AA10123456784" in shipped
+    canceled = render_sms(Template.ORDER_CANCELED, ctx)
+    assert "canceled because some items are no longer available" in canceled and "12.50 USD" in canceled
+    assert '"The mill sold out. Sorry about that!"' in canceled  # the store's message, on one line
+    assert "refunded 12.50 USD for the damaged items" in render_sms(Template.REFUND_ISSUED, ctx)
+    assert "2400 JPY" in render_sms(Template.ORDER_CONFIRMATION, minimal_context())
+    # A long message from the store is cut, the link after it is not.
+    long = render_sms(Template.CANCELLATION_DECLINED,
+                      context(cancellation={"reason": None, "message": "word " * 400, "refund_total": None}))
+    assert len(long) < 400 and long.endswith(f"Details: {ORDER_URL}")
+
+
+def test_merchant_messages_have_no_text_and_a_missing_key_is_loud():
+    for template in set(Template) - SMS_TEMPLATES:
+        with pytest.raises(TemplateNotFound):
+            render_sms(template, context())
+    broken = context()
+    del broken["refund"]
+    with pytest.raises(KeyError, match="refund"):
+        render_sms(Template.REFUND_ISSUED, broken)
+
+
+def test_a_text_is_never_longer_than_twilio_takes():
+    huge = context(shipment={**context()["shipment"], "tracking_url": "https://t.example/" + "a" * 3000})
+    text = render_sms(Template.SHIPMENT_SENT, huge)
+    assert len(text) == MAX_SMS and text.endswith("…")
+
+
+# ---------------------------------------------------------------- Twilio
+
+@pytest.fixture
+async def twilio():
+    async with FakeTwilio() as fake:
+        fake.add_account(SID, TOKEN, senders=[SENDER, SERVICE])
+        yield fake
+
+
+def texter(fake: FakeTwilio, sender: str = SENDER, token: str = TOKEN, timeout: float = 2.0) -> TwilioTexter:
+    return TwilioTexter(SID, token, sender, api_base=fake.url, timeout=timeout)
+
+
+async def test_a_message_goes_through_the_sdk_to_twilio_and_its_sid_comes_back(twilio):
+    sender = texter(twilio)
+    try:
+        sid = await sender.send(sms())
+        by_service = await texter(twilio, SERVICE).send(sms("Second"))
+    finally:
+        await sender.aclose()
+    assert sid.startswith("SM") and len(sid) == 34
+    sent = twilio.messages[sid]
+    assert (sent["to"], sent["from"], sent["body"], sent["status"]) == (
+        CUSTOMER, SENDER, "Acme: your order #1001 has shipped.", "queued")
+    assert twilio.messages[by_service]["messaging_service_sid"] == SERVICE
+    assert [c.path for c in twilio.calls] == [f"/2010-04-01/Accounts/{SID}/Messages.json"] * 2
+    assert all(c.account == SID for c in twilio.calls)
+
+
+@pytest.mark.parametrize(("setup", "to", "code"), [
+    (lambda fake: None, "+3361234", "21211"),
+    (lambda fake: fake.opted_out.add(CUSTOMER), CUSTOMER, "21610"),
+    (lambda fake: fake.landlines.add(CUSTOMER), CUSTOMER, "21614"),
+], ids=["not-a-number", "opted-out", "landline"])
+async def test_a_recipient_twilio_refuses_fails_for_good(twilio, setup, to, code):
+    setup(twilio)
+    sender = texter(twilio)
+    try:
+        with pytest.raises(SmsError) as raised:
+            await sender.send(sms(to=to))
+    finally:
+        await sender.aclose()
+    assert not raised.value.transient
+    assert raised.value.reason.startswith(f"Twilio {code}: ")
+    assert twilio.messages == {}
+
+
+@pytest.mark.parametrize(("make", "code"), [
+    (lambda fake: texter(fake, token="wrong-token"), "20003"),
+    (lambda fake: texter(fake, sender="+14155559999"), "21606"),
+    (lambda fake: texter(fake, sender="MG" + "0" * 32), "21705"),
+], ids=["bad-token", "unknown-number", "unknown-service"])
+async def test_settings_only_the_operator_can_mend_are_tried_again(twilio, make, code):
+    sender = make(twilio)
+    try:
+        with pytest.raises(SmsError) as raised:
+            await sender.send(sms())
+    finally:
+        await sender.aclose()
+    assert raised.value.transient and code in raised.value.reason
+    assert "wrong-token" not in raised.value.reason and TOKEN not in raised.value.reason
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__
+
+
+@pytest.mark.parametrize("mode", ["error", "rate-limit", "garbage", "hang"])
+async def test_a_failing_twilio_is_tried_again_and_recovers(twilio, mode):
+    sender = texter(twilio, timeout=0.5)
+    twilio.behave(mode, times=1)
+    try:
+        with pytest.raises(SmsError) as raised:
+            await sender.send(sms())
+        assert raised.value.transient
+        assert await sender.send(sms())  # the next call goes through
+    finally:
+        await sender.aclose()
+    assert len(twilio.messages) == 1
+
+
+async def test_an_unreachable_twilio_is_tried_again_and_a_bad_body_is_not_sent():
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sender = TwilioTexter(SID, TOKEN, SENDER, api_base=f"http://127.0.0.1:{port}", timeout=2.0)
+    try:
+        with pytest.raises(SmsError) as raised:
+            await sender.send(sms())
+        assert raised.value.transient and "could not be reached" in raised.value.reason
+        for body in ("   ", "x" * 1601):
+            with pytest.raises(SmsError) as refused:
+                await sender.send(sms(body))
+            assert not refused.value.transient
+    finally:
+        await sender.aclose()
+
+
+def test_the_twilio_settings_are_whole_or_absent_and_never_show_the_token():
+    assert TwilioSettings.parse(None, None, None) is None
+    settings = TwilioSettings.parse(f" {SID} ", TOKEN, SENDER, "http://127.0.0.1:9")
+    assert settings == TwilioSettings(SID, TOKEN, SENDER, "http://127.0.0.1:9") and TOKEN not in repr(settings)
+    for args, words in [((None, TOKEN, SENDER), "ACCOUNT_SID is needed"),
+                        ((SID, None, SENDER), "AUTH_TOKEN is needed"),
+                        ((SID, TOKEN, None), "SMS_FROM"),
+                        (("AC123", TOKEN, SENDER), "not a Twilio Account SID"),
+                        ((SID, TOKEN, "0033 6 12"), "not a sender Twilio takes")]:
+        with pytest.raises(ValueError, match=words):
+            TwilioSettings.parse(*args)
+    for good in (SENDER, "12345", "ACME Shop", SERVICE):
+        assert check_sender(good) == good
+    for bad in ("+0123", "ACME Shop Outlet", "+1 415 555 0100", "Shop!", "12", ""):
+        with pytest.raises(ValueError):
+            check_sender(bad)
+
+
+async def test_the_worker_texts_through_twilio_when_configured_else_to_files(tmp_path):
+    files = texter_from_settings(None, tmp_path)
+    assert isinstance(files, FileTexter) and files.directory == tmp_path
+    twilio = texter_from_settings(TwilioSettings(SID, TOKEN, SENDER), tmp_path)
+    assert isinstance(twilio, TwilioTexter) and twilio.sender == SENDER
+    await twilio.aclose()
+
+
+# ---------------------------------------------------------------- the development folder
+
+async def test_the_file_texter_writes_one_readable_file_per_message_newest_first(tmp_path: Path):
+    folder = tmp_path / "sms"
+    texter_ = FileTexter(folder)
+    first = await texter_.send(sms("First\nline two", ref="n-1"))
+    second = await texter_.send(sms("Second", to="+14155552671", ref="n-2"))
+    assert first != second and (folder / f"{first}.txt").is_file()
+    texts = list_texts(folder)
+    assert [(t.recipient, t.reference, t.body) for t in texts] == [
+        ("+14155552671", "n-2", "Second"), (CUSTOMER, "n-1", "First\nline two")]
+    assert texts[0].date is not None
+    assert [t.recipient for t in list_texts(folder, limit=1)] == ["+14155552671"]
+    (folder / "notes.txt").write_text("not a message")  # unreadable files are left out
+    (folder / ".incoming-x.tmp").write_text("half")
+    assert len(list_texts(folder)) == 2
+    assert list_texts(tmp_path / "missing") == []
+    with pytest.raises(SmsError) as raised:
+        await texter_.send(sms(to="06 12 34 56 78"))
+    assert not raised.value.transient
