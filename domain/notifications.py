@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -145,7 +145,7 @@ class SettingsChange:
     reply_to: str | None = None
     order_page_url: str | None = None
     #: The channels of each template given (the others keep theirs).
-    channels: Mapping[Template, frozenset[Channel]] | None = None
+    channels: Sequence[tuple[Template, frozenset[Channel]]] | None = None
 
 
 def _without_defaults(channels: Mapping[Template, frozenset[Channel]]) -> dict[Template, frozenset[Channel]]:
@@ -153,9 +153,13 @@ def _without_defaults(channels: Mapping[Template, frozenset[Channel]]) -> dict[T
     return {t: chosen for t, chosen in channels.items() if chosen and chosen != EMAIL_ONLY}
 
 
-def check_channels(channels: Mapping[Template, frozenset[Channel]]) -> DomainError | None:
-    """Each template goes by at least one channel, and only the customer's messages go by text."""
-    for template, chosen in channels.items():
+def check_channels(channels: Sequence[tuple[Template, frozenset[Channel]]]) -> DomainError | None:
+    """Each template is given once and goes by at least one channel; only the customer's messages go by text."""
+    seen: set[Template] = set()
+    for template, chosen in channels:
+        if template in seen:
+            return invalid_input("channels", f"{template.value} is listed twice")
+        seen.add(template)
         if not chosen:
             return invalid_input("channels", f"{template.value} needs at least one channel (to send it by "
                                  "neither, leave it out of automaticEmails)")

@@ -1,4 +1,5 @@
-"""Email about orders as the API shows it: each message's state, and the store's notification settings."""
+"""Messages about orders as the API shows it (emails, text messages): each message's state, and the store's
+notification settings."""
 
 from __future__ import annotations
 
@@ -51,6 +52,13 @@ NotificationTemplate = described_enum(
     values={name: text + ("" if n.Template[name] in n.DEFAULT_AUTOMATIC else _ON_REQUEST)
             for name, text in _TEMPLATES.items()},
 )
+NotificationChannel = described_enum(
+    n.Channel, name="NotificationChannel", description="How a message travels.",
+    values={
+        "EMAIL": "By email, to the order's email address (or the merchant's).",
+        "SMS": "By text message, to the order's customer phone number (customers' messages only).",
+    },
+)
 NotificationAudience = described_enum(
     n.Audience, name="NotificationAudience", description="Who a message is for: the customer, or the merchant.",
     values={
@@ -63,25 +71,33 @@ NotificationStatus = described_enum(
     description="Whether a message went out: waiting, sent, or failed for good.",
     values={
         "PENDING": "Waiting to be sent, or to be tried again at `nextAttemptAt`.",
-        "SENT": "The mail server accepted it (`sentAt`).",
+        "SENT": "The mail server or the SMS provider accepted it (`sentAt`).",
         "FAILED": "Refused for good, or out of attempts: it will not be sent (`error` says why).",
     },
 )
 
 
-@strawberry.type(description="An email about the order, to its customer or to the merchant, and whether it went out.")
+@strawberry.type(description="An email or text message about the order, to its customer or to the merchant, and "
+                 "whether it went out.")
 class CustomerNotification(Node):
     id: strawberry.ID = strawberry.field(description="The notification's global id.")
     template: NotificationTemplate = strawberry.field(description="Which message it is.")
     audience: NotificationAudience = strawberry.field(description="The customer or the merchant.")
-    recipient: str = strawberry.field(description="The address it goes to.")
+    channel: NotificationChannel = strawberry.field(description="By email or by text message.")
+    recipient: str = strawberry.field(
+        description="The email address it goes to, or (SMS) the phone number, in E.164 form (+33612345678)."
+    )
     status: NotificationStatus = strawberry.field(
-        description="PENDING until the mail server accepts it (SENT), or it is refused for good (FAILED)."
+        description="PENDING until the mail server or SMS provider accepts it (SENT), or it is refused for good "
+        "(FAILED)."
     )
     attempts: int = strawberry.field(description="Sending attempts so far.")
     next_attempt_at: datetime | None = strawberry.field(description="When a PENDING message is tried again.")
     sent_at: datetime | None = strawberry.field(description="When the mail server accepted it.")
-    message_id: str | None = strawberry.field(description="Its Message-ID header, the same on every attempt.")
+    message_id: str | None = strawberry.field(
+        description="An email's Message-ID header (the same on every attempt); a text message's id at the SMS "
+        "provider (Twilio's SM... SID) once it was accepted."
+    )
     error: str | None = strawberry.field(description="Why it failed, or why the last attempt did.")
     created_at: datetime = strawberry.field(description="When it was queued.")
 
@@ -89,13 +105,31 @@ class CustomerNotification(Node):
     def of(cls, r: NotificationRecord) -> CustomerNotification:
         return cls(
             id=to_global_id("CustomerNotification", r.id), template=n.Template(r.template),
-            audience=n.Audience(r.audience), recipient=r.recipient, status=n.NotificationStatus(r.status),
+            audience=n.Audience(r.audience), channel=n.Channel(r.channel), recipient=r.recipient, status=n.NotificationStatus(r.status),
             attempts=r.attempts, next_attempt_at=r.next_attempt_at, sent_at=r.sent_at, message_id=r.message_id,
             error=r.error, created_at=r.created_at,
         )
 
 
-@strawberry.type(description="Which emails the store sends by themselves, to whom, and from which name.")
+@strawberry.type(description="A message and the channels it goes by.")
+class NotificationTemplateChannels:
+    template: NotificationTemplate = strawberry.field(description="The message.")
+    channels: list[NotificationChannel] = strawberry.field(
+        description="How it goes: EMAIL, SMS or both. A message that goes by SMS alone goes by email to a "
+        "customer without a phone number a text can reach."
+    )
+
+
+@strawberry.input(description="The channels one message goes by.")
+class NotificationTemplateChannelsInput:
+    template: NotificationTemplate = strawberry.field(description="The message.")
+    channels: list[NotificationChannel] = strawberry.field(
+        description="EMAIL, SMS or both (at least one; SMS for the customer's messages only)."
+    )
+
+
+@strawberry.type(description="Which messages the store sends by themselves, by which channel, to whom, and from "
+                 "which name.")
 class NotificationSettings:
     automatic_emails: list[NotificationTemplate] = strawberry.field(
         description="Messages sent whenever their event happens, unless a mutation says `notifyCustomer: false` "
@@ -108,11 +142,18 @@ class NotificationSettings:
         description="The store's own order page for the \"View order details\" link, with {token} where the "
         "customer's access token goes; null: Ordergraph's /order page."
     )
+    channels: list[NotificationTemplateChannels] = strawberry.field(
+        description="Every message and the channels it goes by (EMAIL unless the store chose otherwise). A text "
+        "goes to the order's customer phone number, read in the country of the order's address; an order "
+        "without a number a text can reach gets the email instead."
+    )
 
     @classmethod
     def of(cls, s: n.NotificationSettings) -> NotificationSettings:
         return cls(automatic_emails=sorted(s.automatic, key=lambda t: t.value), merchant_email=s.merchant_email,
-                   sender_name=s.sender_name, reply_to=s.reply_to, order_page_url=s.order_page_url)
+                   sender_name=s.sender_name, reply_to=s.reply_to, order_page_url=s.order_page_url,
+                   channels=[NotificationTemplateChannels(template=t, channels=sorted(
+                       s.channels_of(t), key=lambda c: c.value)) for t in n.Template])
 
 
 @strawberry.input(description="The settings to change; each field given replaces the stored one, an empty string "
@@ -126,6 +167,9 @@ class UpdateNotificationSettingsInput:
     reply_to: str | None = strawberry.field(default=None, description="Where customers' replies go.")
     order_page_url: str | None = strawberry.field(
         default=None, description="The store's order page, with {token} once, e.g. https://shop.example/orders#{token}."
+    )
+    channels: list[NotificationTemplateChannelsInput] | None = strawberry.field(
+        default=None, description="The channels of the messages listed (each at most once); the others keep theirs."
     )
 
 
@@ -160,6 +204,9 @@ class NotificationMutations:
                 n.Template(t.value) for t in input.automatic_emails),
             merchant_email=input.merchant_email, sender_name=input.sender_name, reply_to=input.reply_to,
             order_page_url=input.order_page_url,
+            channels=None if input.channels is None else tuple(
+                (n.Template(c.template.value), frozenset(n.Channel(v.value) for v in c.channels))
+                for c in input.channels),
         )
         result = await settings.update_notification_settings(info.context, change)
         if isinstance(result, DomainError):

@@ -32,6 +32,7 @@ from db import sql
 from db.migrate import migrate
 from domain.access import LIMITS, ActorKind, Permission
 from integrations.mail import list_messages, read_message
+from integrations.sms import StoredText, list_texts
 from resolvers.keys import new_api_key
 from worker.runner import Worker, WorkerConfig
 
@@ -145,10 +146,11 @@ async def store(http) -> Store:
 @dataclass
 class Delivery:
     """A delivery worker in the test's process: ``await deliver()`` runs every job due now, and
-    those they queue, to the end. Email goes to files in ``mail_dir``."""
+    those they queue, to the end. Email goes to files in ``mail_dir``, text messages to ``sms_dir``."""
 
     worker: Worker
     mail_dir: Path
+    sms_dir: Path
 
     async def __call__(self) -> int:
         return await self.worker.drain()
@@ -157,12 +159,16 @@ class Delivery:
         """The messages sent so far, oldest first."""
         return [read_message(self.mail_dir, entry.filename) for entry in reversed(list_messages(self.mail_dir))]
 
+    def texts(self) -> list[StoredText]:
+        """The text messages sent so far, oldest first."""
+        return list(reversed(list_texts(self.sms_dir)))
+
 
 @pytest_asyncio.fixture
 async def deliver(app, database_url: str, tmp_path: Path) -> AsyncIterator[Delivery]:
     """A worker for this test only: jobs left by earlier tests are dropped first."""
     await sql.execute('DELETE FROM "outbox_jobs"')
     settings = Settings(database_url=database_url, secret_key="test-secret-key", mail_dir=tmp_path / "mail",
-                        webhooks_allow_private=True, public_url="https://shop.test")
+                        sms_dir=tmp_path / "sms", webhooks_allow_private=True, public_url="https://shop.test")
     async with delivery_worker(settings, settings.secret_key.encode(), WorkerConfig(grace=5)) as worker:
-        yield Delivery(worker, tmp_path / "mail")
+        yield Delivery(worker, tmp_path / "mail", tmp_path / "sms")

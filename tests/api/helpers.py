@@ -151,7 +151,7 @@ def amount(money: dict[str, Any]) -> str:
 
 
 NOTIFICATIONS = """query($id: ID!) { order(id: $id) {
-  notifications { template audience recipient status attempts sentAt messageId error }
+  notifications { template audience channel recipient status attempts sentAt messageId error }
   events { type message actor { kind name } }
 } }"""
 

@@ -14,16 +14,18 @@ import pytest_asyncio
 from db import sql
 from db.crypto import SecretBox
 from domain.carriers import CarrierProvider
-from domain.ports import Carrier, Mailer, PaymentGateway
+from domain.ports import Carrier, Mailer, PaymentGateway, Texter
 from integrations.carriers.builtin import BuiltinCarrier
 from integrations.carriers.easypost import EasyPostCarrier
 from integrations.mail import FileMailer
 from integrations.payments import StripeGateway
+from integrations.sms import FileTexter, TwilioTexter
 from integrations.webhooks import HttpWebhookSender
 from tests.conftest import Delivery, Store
 from tests.fakes.easypost import FakeEasyPost
 from tests.fakes.receiver import FakeReceiver
 from tests.fakes.stripe import FakeStripe
+from tests.fakes.twilio import FakeTwilio
 from worker.jobs import Jobs
 from worker.runner import Worker, WorkerConfig
 
@@ -69,10 +71,16 @@ RECONCILE_AFTER = timedelta(minutes=30)
 
 
 def make_jobs(clock: Clock, mailer: Mailer, sender: HttpWebhookSender, gateway: PaymentGateway | None = None,
-              carriers: dict[CarrierProvider, Carrier] | None = None) -> Jobs:
+              carriers: dict[CarrierProvider, Carrier] | None = None, texter: Texter | None = None) -> Jobs:
     return Jobs(sender=sender, mailer=mailer, secret_box=SecretBox(SECRET), secret_key=SECRET,
                 public_url="https://shop.test", mail_from="orders@shop.test", clock=clock, jitter=lambda: 0.5,
-                gateway=gateway, reconcile_after=RECONCILE_AFTER, carriers=carriers or {})
+                gateway=gateway, reconcile_after=RECONCILE_AFTER, carriers=carriers or {}, texter=texter)
+
+
+#: The Twilio account the fake Twilio knows, and the number it sends from.
+TWILIO_SID = "AC" + "5a1e" * 8
+TWILIO_TOKEN = "twilio-test-token"
+TWILIO_SENDER = "+14155550100"
 
 
 #: The API key the fake EasyPost knows.
@@ -100,25 +108,37 @@ async def stripe() -> AsyncIterator[FakeStripe]:
 
 
 @pytest_asyncio.fixture
+async def twilio() -> AsyncIterator[FakeTwilio]:
+    async with FakeTwilio() as fake:
+        fake.add_account(TWILIO_SID, TWILIO_TOKEN, senders=[TWILIO_SENDER])
+        yield fake
+
+
+@pytest_asyncio.fixture
 async def rig(app, tmp_path: Path, request) -> AsyncIterator[Rig]:
-    """A worker with a movable clock (jitter fixed at none), a 2 s webhook timeout, mail to files, and
-    (when the test also asks for the ``stripe`` fake) refunds sent to the fake Stripe with a 2 s deadline,
-    (``easypost``) labels cleaned up and parcels tracked at the fake EasyPost.
-    Jobs left by earlier tests are dropped first."""
+    """A worker with a movable clock (jitter fixed at none), a 2 s webhook timeout, mail and text messages
+    to files, and (when the test also asks for the ``stripe`` fake) refunds sent to the fake Stripe with a
+    2 s deadline, (``easypost``) labels cleaned up and parcels tracked at the fake EasyPost, (``twilio``)
+    text messages sent through the fake Twilio with a 2 s deadline. Jobs left by earlier tests are dropped
+    first."""
     await sql.execute('DELETE FROM "outbox_jobs"')
     clock = Clock()
     fake = request.getfixturevalue("stripe") if "stripe" in request.fixturenames else None
     carrier_fake = request.getfixturevalue("easypost") if "easypost" in request.fixturenames else None
+    twilio_fake = request.getfixturevalue("twilio") if "twilio" in request.fixturenames else None
+    texter: Texter = (TwilioTexter(TWILIO_SID, TWILIO_TOKEN, TWILIO_SENDER, api_base=twilio_fake.url, timeout=2.0)
+                      if twilio_fake is not None else FileTexter(tmp_path / "sms"))
     carriers: dict[CarrierProvider, Carrier] = {CarrierProvider.BUILTIN: BuiltinCarrier()}
     if carrier_fake is not None:
         carriers[CarrierProvider.EASYPOST] = EasyPostCarrier(carrier_fake.url, timeout=2.0)
     async with HttpWebhookSender(allow_private=True, timeout=timedelta(seconds=2)) as sender:
         gateway = StripeGateway(fake.url, timeout=2.0) if fake is not None else None
         try:
-            jobs = make_jobs(clock, FileMailer(tmp_path / "mail"), sender, gateway, carriers)
+            jobs = make_jobs(clock, FileMailer(tmp_path / "mail"), sender, gateway, carriers, texter)
             worker = Worker(jobs, WorkerConfig(grace=5, lease=timedelta(seconds=30)), name="test-worker", clock=clock)
-            yield Rig(worker, clock, Delivery(worker, tmp_path / "mail"))
+            yield Rig(worker, clock, Delivery(worker, tmp_path / "mail", tmp_path / "sms"))
         finally:
+            await texter.aclose()
             if gateway is not None:
                 await gateway.aclose()
             for carrier in carriers.values():

@@ -1,0 +1,158 @@
+"""Text messages to customers: the store chooses the channel of each message, the worker texts the order's
+customer phone number through Twilio (a stateful fake, through the official SDK) or, in development, to a
+folder, and a refusing or failing Twilio is handled as a mail server is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.api.helpers import CANCEL, create_order, event_types, notifications_of
+from tests.delivery.conftest import TWILIO_SENDER
+
+SETTINGS = """mutation($input: UpdateNotificationSettingsInput!) { updateNotificationSettings(input: $input) {
+  __typename ... on InvalidInputError { field message }
+  ... on UpdateNotificationSettingsSuccess { notificationSettings { channels { template channels } } } } }"""
+READ_SETTINGS = "{ notificationSettings { automaticEmails senderName channels { template channels } } }"
+EVENTS = "query($id: ID!) { order(id: $id) { events { type message } } }"
+
+FRENCH = {"customer": {"email": "ada@example.com", "name": "Ada Lovelace", "phone": "06 12 34 56 78"},
+          "shippingAddress": {"name": "Ada Lovelace", "city": "Lyon", "countryCode": "FR"}}
+MOBILE = "+33612345678"
+#: The name the test store has (tests.conftest.make_store).
+STORE_NAME = "Test store"
+
+
+async def choose(store, **channels: list[str]) -> dict[str, Any]:
+    result = (await store.gql(SETTINGS, {"input": {"channels": [
+        {"template": template, "channels": chosen} for template, chosen in channels.items()]}}))
+    return result["updateNotificationSettings"]
+
+
+def channels_of(settings: dict[str, Any]) -> dict[str, list[str]]:
+    return {c["template"]: c["channels"] for c in settings["channels"]}
+
+
+def order_link_token(text: str) -> str:
+    link = next(word for word in text.split() if "shop.test/order#" in word)
+    return link.split("#", 1)[1]
+
+
+async def test_every_message_goes_by_email_until_the_store_chooses_and_a_choice_is_per_message(store):
+    before = (await store.gql(READ_SETTINGS))["notificationSettings"]
+    assert all(c == ["EMAIL"] for c in channels_of(before).values())
+    assert len(before["channels"]) == 15  # every message, listed
+    changed = await choose(store, SHIPMENT_SENT=["SMS"], ORDER_CANCELED=["EMAIL", "SMS"])
+    assert changed["__typename"] == "UpdateNotificationSettingsSuccess"
+    chosen = channels_of(changed["notificationSettings"])
+    assert (chosen["SHIPMENT_SENT"], chosen["ORDER_CANCELED"], chosen["REFUND_ISSUED"]) == (
+        ["SMS"], ["EMAIL", "SMS"], ["EMAIL"])
+    again = await choose(store, SHIPMENT_SENT=["EMAIL"])  # the others keep theirs
+    assert channels_of(again["notificationSettings"])["ORDER_CANCELED"] == ["EMAIL", "SMS"]
+    assert channels_of(again["notificationSettings"])["SHIPMENT_SENT"] == ["EMAIL"]
+    after = (await store.gql(READ_SETTINGS))["notificationSettings"]
+    assert (after["automaticEmails"], after["senderName"]) == (before["automaticEmails"], before["senderName"])
+
+
+@pytest.mark.parametrize(("channels", "words"), [
+    ({"NEW_ORDER": ["SMS"]}, "only the customer's messages"),
+    ({"SHIPMENT_SENT": []}, "at least one channel"),
+], ids=["merchant-by-text", "no-channel"])
+async def test_bad_channels_are_refused_and_change_nothing(store, channels, words):
+    before = (await store.gql(READ_SETTINGS))["notificationSettings"]
+    refused = (await store.gql(SETTINGS, {"input": {"senderName": "Changed", "channels": [
+        {"template": t, "channels": c} for t, c in channels.items()]}}))["updateNotificationSettings"]
+    assert refused["__typename"] == "InvalidInputError" and refused["field"] == "channels"
+    assert words in refused["message"]
+    twice = (await store.gql(SETTINGS, {"input": {"channels": [
+        {"template": "SHIPMENT_SENT", "channels": ["SMS"]}, {"template": "SHIPMENT_SENT", "channels": ["EMAIL"]}]}})
+             )["updateNotificationSettings"]
+    assert twice["__typename"] == "InvalidInputError" and "listed twice" in twice["message"]
+    assert (await store.gql(READ_SETTINGS))["notificationSettings"] == before
+    unknown = (await store.post(SETTINGS, {"input": {"channels": [
+        {"template": "SHIPMENT_SENT", "channels": ["FAX"]}]}})).json()
+    assert unknown["errors"] and (await store.gql(READ_SETTINGS))["notificationSettings"] == before
+
+
+async def test_a_text_goes_through_twilio_to_the_customers_mobile_with_a_working_link(store, twilio, rig):
+    await choose(store, ORDER_CONFIRMATION=["SMS"])
+    order = await create_order(store, **FRENCH)
+    await rig.deliver()
+    (text,) = twilio.sent_to(MOBILE)  # "06 12 34 56 78" read in France
+    assert text["from"] == TWILIO_SENDER and text["body"].startswith(f"{STORE_NAME}: thanks for your order #")
+    assert order["number"].lstrip("#") in text["body"] and "141.00 USD" in text["body"]
+    token = order_link_token(text["body"])
+    seen = await store.gql("query($n: String!) { orderByNumber(number: $n) { id } }", {"n": order["number"]},
+                           key=token)
+    assert seen["orderByNumber"]["id"] == order["id"]  # the link's token opens this order
+    (note,) = await notifications_of(store, order)
+    assert (note["template"], note["channel"], note["recipient"], note["status"], note["attempts"]) == (
+        "ORDER_CONFIRMATION", "SMS", MOBILE, "SENT", 1)
+    assert note["messageId"] == text["sid"] and note["sentAt"]
+    assert rig.delivery.mail() == []  # by text alone
+    events = (await store.gql(EVENTS, {"id": order["id"]}))["order"]["events"]
+    assert events[-1]["type"] == "CUSTOMER_NOTIFIED"
+    assert events[-1]["message"] == f"Order confirmation text message sent to {MOBILE}."
+
+
+async def test_a_message_chosen_for_both_goes_both_ways_and_without_a_mobile_by_email(store, twilio, rig):
+    await choose(store, ORDER_CONFIRMATION=["SMS"], ORDER_CANCELED=["EMAIL", "SMS"])
+    both = await create_order(store, **FRENCH)
+    landline = await create_order(store, customer={"email": "bob@example.com", "phone": "01 23 45 67 89"},
+                                  shippingAddress={"countryCode": "FR"})
+    nothing = await create_order(store, customer={"email": "cy@example.com"})
+    for order in (both, landline, nothing):
+        await store.gql(CANCEL, {"input": {"orderId": order["id"], "reason": "OTHER"}})
+    await rig.deliver()
+    assert sorted((n["template"], n["channel"]) for n in await notifications_of(store, both)) == [
+        ("ORDER_CANCELED", "EMAIL"), ("ORDER_CANCELED", "SMS"), ("ORDER_CONFIRMATION", "SMS")]
+    for order, email in ((landline, "bob@example.com"), (nothing, "cy@example.com")):
+        notes = await notifications_of(store, order)
+        assert {(n["channel"], n["recipient"], n["status"]) for n in notes} == {("EMAIL", email, "SENT")}
+        assert len(notes) == 2  # the confirmation and the cancel, each by email instead
+    assert [m["body"].split(":")[0] for m in twilio.messages.values()] == [STORE_NAME, STORE_NAME]
+    assert "has been canceled" in twilio.sent_to(MOBILE)[-1]["body"]
+
+
+async def test_a_recipient_twilio_refuses_fails_at_once_and_the_others_still_go(store, twilio, rig):
+    await choose(store, ORDER_CONFIRMATION=["SMS"])
+    twilio.opted_out.add(MOBILE)  # the customer texted STOP
+    refused = await create_order(store, **FRENCH)
+    fine = await create_order(store, customer={"email": "ada@example.com", "phone": "+1 415 555 2671"})
+    await rig.deliver()
+    (failed,) = await notifications_of(store, refused)
+    assert (failed["channel"], failed["status"], failed["attempts"]) == ("SMS", "FAILED", 1)
+    assert failed["error"].startswith("Twilio 21610: ") and failed["messageId"] is None
+    events = (await store.gql(EVENTS, {"id": refused["id"]}))["order"]["events"]
+    assert events[-1]["type"] == "NOTIFICATION_FAILED" and "text message" in events[-1]["message"]
+    assert [(n["recipient"], n["status"]) for n in await notifications_of(store, fine)] == [("+14155552671", "SENT")]
+
+
+@pytest.mark.parametrize("fault", ["error", "rate-limit", "hang"])
+async def test_a_failing_twilio_loses_nothing_and_the_text_goes_later(store, twilio, rig, fault):
+    await choose(store, ORDER_CONFIRMATION=["SMS"])
+    twilio.behave(fault, times=1)
+    order = await create_order(store, **FRENCH)
+    await rig.deliver()
+    (waiting,) = await notifications_of(store, order)
+    assert (waiting["status"], waiting["attempts"]) == ("PENDING", 1) and waiting["error"]
+    assert twilio.sent_to(MOBILE) == []
+    assert "CUSTOMER_NOTIFIED" not in await event_types(store, order)
+    assert await rig.deliver() == 0  # a minute later, not now
+    rig.clock.advance(minutes=2)
+    await rig.deliver()
+    (sent,) = await notifications_of(store, order)
+    assert (sent["status"], sent["attempts"], sent["error"]) == ("SENT", 2, None)
+    assert len(twilio.sent_to(MOBILE)) == 1
+
+
+async def test_in_development_texts_are_written_to_a_folder(store, deliver):
+    await choose(store, ORDER_CONFIRMATION=["EMAIL", "SMS"])
+    order = await create_order(store, **FRENCH)
+    await deliver()
+    (text,) = deliver.texts()
+    (note,) = [n for n in await notifications_of(store, order) if n["channel"] == "SMS"]
+    assert (text.recipient, note["status"], note["messageId"]) == (MOBILE, "SENT", text.filename.removesuffix(".txt"))
+    assert text.reference and order["number"].lstrip("#") in text.body and "Details: https://shop.test/order#" in text.body
+    assert len(deliver.mail()) == 1  # and the email
