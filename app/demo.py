@@ -15,7 +15,7 @@ from domain.orders import ShippingPoint
 from domain.shipping_settings import LocationRequest, PresetRequest
 from integrations.carriers.builtin import CARRIER_NAME, BuiltinCarrier
 from domain.errors import DomainError
-from domain.notifications import NotificationSettings
+from domain.notifications import Channel, NotificationSettings, Template
 from domain.refunds import RefundLineRequest, RefundRequest
 from domain.shipments import FulfillRequest
 from domain.tracking import TrackingRequest
@@ -52,7 +52,8 @@ _ADDRESS = Address(name="Ada Lovelace", line1="12 St James's Square", city="Lond
 
 def _order(number: str, email: str, name: str, lines: list[tuple], **kw) -> CreateOrderRequest:
     return CreateOrderRequest(
-        number=number, currency=kw.pop("currency", "USD"), customer=Customer(email=email, name=name),
+        number=number, currency=kw.pop("currency", "USD"),
+        customer=Customer(email=email, name=name, phone=kw.pop("phone", None)),
         shipping_address=_ADDRESS, billing_address=_ADDRESS,
         lines=tuple(LineRequest(*line) for line in lines), **kw,
     )
@@ -69,9 +70,11 @@ async def seed_demo_store(secret_key: bytes) -> str | None:
     if existing and await repo.get_store(existing):
         return None
     store = await repo.create_store("Demo Store")
-    # The owner hears of every order; emails land in the development mailbox (/dev/mailbox).
+    # The owner hears of every order; emails land in the development mailbox (/dev/mailbox). Customers who
+    # gave a mobile number get a text as well when their parcel ships (listed on the same page).
     await repo.set_notification_settings(store.id, NotificationSettings(
         merchant_email="owner@demo-store.example", sender_name="Demo Store", reply_to="help@demo-store.example",
+        channels={Template.SHIPMENT_SENT: frozenset({Channel.EMAIL, Channel.SMS})},
     ).to_json())
     seeder = Principal(store.id, Actor(ActorKind.STAFF, None, "Demo seed"), frozenset(Permission))
     ctx = Context(principal=seeder, secret_key=secret_key, secret_box=SecretBox(secret_key))
@@ -84,7 +87,8 @@ async def seed_demo_store(secret_key: bytes) -> str | None:
                         [("MUG-01", "Enamel mug", 2, "18.00"), ("TEA-50", "Loose leaf tea, 50 g", 3, "9.50")],
                         shipping="6.00", taxes="4.20"))
     shipped = await create(_order("1002", "grace@example.com", "Grace Hopper",
-                                  [("KB-87", "Mechanical keyboard", 1, "129.00")], shipping="0", taxes="10.32"))
+                                  [("KB-87", "Mechanical keyboard", 1, "129.00")], shipping="0", taxes="10.32",
+                                  phone="07911 123456"))
     _ok(await tracking.add_tracking_number(ctx, shipped.id, TrackingRequest("1Z999AA10123456784"),
                                            notify_customer=True))
     partial = await create(_order("1003", "alan@example.com", "Alan Turing",

@@ -1,4 +1,5 @@
-"""The development mailbox: the messages ``FileMailer`` wrote, readable in a browser.
+"""The development mailbox: the emails ``FileMailer`` wrote and the text messages ``FileTexter`` wrote,
+readable in a browser.
 
 Mounted in development only. Every message is someone's input (a customer's name, a
 store's note), so everything shown is escaped, the HTML part is shown in a sandboxed
@@ -17,6 +18,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from integrations.mail.files import list_messages, message_path, read_message
+from integrations.sms import list_texts
 
 SUFFIX = ".eml"
 #: The newest messages the list shows; older files stay on disk.
@@ -40,6 +42,7 @@ table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #e4e4
 th,td{text-align:left;padding:8px 12px;border-bottom:1px solid #f4f4f5;vertical-align:top}
 th{font-size:13px;color:#71717a;font-weight:600}
 td.when{white-space:nowrap;color:#52525b}
+td.text{white-space:pre-wrap;word-break:break-word}
 .empty{background:#fff;border:1px solid #e4e4e7;border-radius:8px;padding:24px;color:#52525b}
 .headers th{width:160px}.headers td{word-break:break-all}
 h2{font-size:16px;margin:24px 0 8px}
@@ -78,11 +81,25 @@ def _part(message: EmailMessage, subtype: str) -> str | None:
     return content if isinstance(content, str) else None
 
 
-def mailbox_routes(mail_dir: Path) -> list[Route]:
+def _texts(sms_dir: Path) -> str:
+    texts = list_texts(sms_dir, limit=LIST_LIMIT)
+    if not texts:
+        return (f'<div class="empty">No text messages yet. What the worker texts in development is written to '
+                f"<code>{escape(str(sms_dir))}</code> and listed here.</div>")
+    rows = "".join(f'<tr><td class="when">{escape(_when(t.date))}</td><td>{escape(t.recipient)}</td>'
+                   f'<td class="text">{escape(t.body)}</td></tr>' for t in texts)
+    return f"<table><thead><tr><th>Date</th><th>To</th><th>Message</th></tr></thead><tbody>{rows}</tbody></table>"
+
+
+def mailbox_routes(mail_dir: Path | None, sms_dir: Path | None = None) -> list[Route]:
     """``GET /dev/mailbox`` (the list), ``/dev/mailbox/{name}`` (one message) and
-    ``/dev/mailbox/{name}.eml`` (the raw file)."""
+    ``/dev/mailbox/{name}.eml`` (the raw file). ``mail_dir`` None: emails go to a real server and are not
+    shown; ``sms_dir``: text messages written there are listed too."""
 
     def index(request: Request) -> Response:
+        texts = f"<h2>Text messages</h2>{_texts(sms_dir)}" if sms_dir is not None else ""
+        if mail_dir is None:
+            return _page("Mailbox", f"<h1>Mailbox</h1>{texts}")
         entries = list_messages(mail_dir, limit=LIST_LIMIT)
         if not entries:
             body = (f'<div class="empty">No messages yet. What the worker sends in development is '
@@ -97,10 +114,13 @@ def mailbox_routes(mail_dir: Path) -> list[Route]:
                             f'<td><a href="{escape(link)}">{escape(entry.subject or "(no subject)")}</a></td></tr>')
             body = ("<table><thead><tr><th>Date</th><th>To</th><th>Subject</th></tr></thead>"
                     f"<tbody>{''.join(rows)}</tbody></table>")
-        return _page("Mailbox", f"<h1>Mailbox</h1>{body}")
+        heading = "<h2>Emails</h2>" if texts else ""
+        return _page("Mailbox", f"<h1>Mailbox</h1>{heading}{body}{texts}")
 
     def message(request: Request) -> Response:
         name = request.path_params["name"]
+        if mail_dir is None:
+            return _not_found()
         if name.endswith(SUFFIX):
             path = message_path(mail_dir, name)
             if path is None:

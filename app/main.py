@@ -195,8 +195,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # The customer's order page ("View order details"): the token travels in the fragment.
             Route("/order", order_page, methods=["GET", "HEAD"]),
             Mount("/order-assets", StaticFiles(directory=STATIC / "order")),
-            # Development: where emails go when no SMTP server is configured.
-            *([] if settings.production or settings.smtp_url else mailbox_routes(settings.mail_dir)),
+            # Development: where emails and texts go when no SMTP server or Twilio account is configured.
+            *([] if settings.production or (settings.smtp_url and settings.twilio) else mailbox_routes(
+                None if settings.smtp_url else settings.mail_dir, None if settings.twilio else settings.sms_dir)),
         ],
         lifespan=lifespan,
     )

@@ -1,8 +1,10 @@
 """The demo store `make serve` seeds: every state a newcomer wants to try, reachable over the API."""
 
+from datetime import UTC, datetime
+
 from app.demo import seed_demo_store
+from db import outbox, sql
 from db import repository as repo
-from db import sql
 from resolvers.keys import new_api_key
 from tests.conftest import Store
 
@@ -70,3 +72,15 @@ async def test_the_demo_store_has_a_printed_label_a_carrier_handled_shipment_and
     assert handled["shipments"][0]["carrierManaged"] and handled["shipments"][0]["status"] == "AWAITING_SHIPMENT"
     pickup = (await staff.gql(query, {"n": "1018"}))["orderByNumber"]
     assert [(s["status"], s["shippingPoint"]) for s in pickup["shipments"]] == [("READY_FOR_PICKUP", "PICKUP")]
+
+
+async def test_the_demo_texts_a_customer_whose_parcel_shipped(http, deliver):
+    await seed_demo_store(SECRET)  # seeded here or by an earlier test: its events are fanned out again below
+    store_id = await repo.get_setting("demo_store_id")
+    (event,) = await sql.fetch('SELECT e."id" FROM "order_events" e JOIN "orders" o ON o."id" = e."order_id" '
+                               'WHERE o."store_id" = $1 AND o."number" = $2 AND e."type" = $3',
+                               store_id, "1002", "TRACKING_ADDED")
+    await outbox.enqueue([outbox.NewJob(outbox.DISPATCH, str(event["id"]), datetime.now(UTC))])
+    await deliver()
+    (text,) = [t for t in deliver.texts() if t.recipient == "+447911123456"]  # "07911 123456", in the UK
+    assert text.body.startswith("Demo Store: your order #1002 has shipped with UPS.") and "1Z999AA10123456784" in text.body
