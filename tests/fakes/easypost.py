@@ -61,12 +61,10 @@ from typing import Any
 import httpx
 from reportlab.lib.units import inch
 from reportlab.pdfgen.canvas import Canvas
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
-from tests.fakes.serving import LoopbackServer
+from tests.fakes.serving import ServedFake
 
 Answer = tuple[int, dict[str, Any]]
 #: (carrier, service, base price, price per billable ounce, days in transit)
@@ -148,16 +146,16 @@ def _pdf(tracking_code: str, rate: dict[str, Any], reference: str | None) -> byt
     return out.getvalue()
 
 
-class FakeEasyPost:
+class FakeEasyPost(ServedFake):
     """See the module docstring; ``async with FakeEasyPost(...) as fake`` serves it at ``fake.url``."""
 
     def __init__(self, *, api_keys: Iterable[str] = (), unserved: Iterable[str] = (),
                  png_labels: bool = False) -> None:
+        super().__init__()
         self.api_keys = set(api_keys)
         #: Destination countries no carrier serves (ISO codes).
         self.unserved = {c.upper() for c in unserved}
         self.png_labels = png_labels
-        self.url = ""
         self.calls: list[Call] = []
         self.counts: Counter[str] = Counter()
         self.labels_bought = 0
@@ -166,8 +164,6 @@ class FakeEasyPost:
         self._owners: dict[str, str] = {}  # shipment or tracker id -> the key that made it
         self._files: dict[str, tuple[bytes, str]] = {}  # label file name -> (content, media type)
         self._fault: _Fault | None = None
-        self._stopping = asyncio.Event()
-        self._server = LoopbackServer()
 
     # ------------------------------------------------------------ control
 
@@ -219,15 +215,6 @@ class FakeEasyPost:
             return (await client.post(url, content=body, headers=headers)).status_code
 
     # ------------------------------------------------------------ serving
-
-    async def __aenter__(self) -> FakeEasyPost:
-        app = Starlette(routes=[Route("/{path:path}", self._handle, methods=["GET", "POST"])])
-        self.url = await self._server.start(app)
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self._stopping.set()  # hanging requests answer now, so uvicorn's graceful shutdown ends
-        await self._server.stop()
 
     async def _handle(self, request: Request) -> Response:
         path = request.url.path

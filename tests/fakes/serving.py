@@ -6,8 +6,13 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import Iterator
+from typing import Self
 
 import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 from starlette.types import ASGIApp
 
 
@@ -45,3 +50,28 @@ class LoopbackServer:
         assert self._server is not None and self._task is not None
         self._server.should_exit = True
         await self._task
+
+
+class ServedFake:
+    """A fake provider served at ``self.url`` while ``async with`` lasts: every path of ``METHODS`` goes to
+    ``_handle``. Requests it keeps hanging wait on ``_stopping``, which is set first when it stops, so
+    uvicorn's graceful shutdown ends."""
+
+    METHODS: tuple[str, ...] = ("GET", "POST")
+
+    def __init__(self) -> None:
+        self.url = ""
+        self._stopping = asyncio.Event()
+        self._server = LoopbackServer()
+
+    async def __aenter__(self) -> Self:
+        app = Starlette(routes=[Route("/{path:path}", self._handle, methods=list(self.METHODS))])
+        self.url = await self._server.start(app)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._stopping.set()
+        await self._server.stop()
+
+    async def _handle(self, request: Request) -> Response:
+        raise NotImplementedError

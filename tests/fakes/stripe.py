@@ -25,7 +25,6 @@ running at once with one idempotency key, API versions.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import hashlib
 import hmac
@@ -40,12 +39,10 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
-from tests.fakes.serving import LoopbackServer
+from tests.fakes.serving import ServedFake
 
 DEFAULT_FAILURE = "expired_or_canceled_card"
 #: Modes that decide how new refunds come out; the others are faults that decide how requests are answered.
@@ -118,13 +115,15 @@ def _params(text: str) -> dict[str, Any]:
     return params
 
 
-class FakeStripe:
+class FakeStripe(ServedFake):
     """See the module docstring; ``async with FakeStripe() as fake`` serves it at ``fake.url``."""
 
+    METHODS = ("GET", "POST", "DELETE")
+
     def __init__(self) -> None:
+        super().__init__()
         self.calls: list[Call] = []
         self.refunds: dict[str, dict[str, Any]] = {}
-        self.url = ""
         self._accounts: set[str] = set()
         self._payments: dict[tuple[str, str], _Payment] = {}
         self._owners: dict[str, str] = {}  # refund id -> the account's key
@@ -132,8 +131,6 @@ class FakeStripe:
         self._replays: dict[tuple[str, str], tuple[str, tuple[int, dict[str, Any], dict[str, str]]]] = {}
         self._outcomes: dict[str | None, _Behaviour] = {}  # None: every account
         self._faults: dict[str | None, _Behaviour] = {}
-        self._stopping = asyncio.Event()
-        self._server = LoopbackServer()
 
     # ------------------------------------------------------------ set up
 
@@ -199,15 +196,6 @@ class FakeStripe:
         return [r for r in self.refunds.values() if payment_reference in (r["payment_intent"], r["charge"])]
 
     # ------------------------------------------------------------ serving
-
-    async def __aenter__(self) -> FakeStripe:
-        app = Starlette(routes=[Route("/{path:path}", self._handle, methods=["GET", "POST", "DELETE"])])
-        self.url = await self._server.start(app)
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self._stopping.set()  # hanging requests answer now, so uvicorn's graceful shutdown ends
-        await self._server.stop()
 
     async def _handle(self, request: Request) -> Response:
         body = (await request.body()).decode("utf-8", "replace")

@@ -22,7 +22,6 @@ encodings beyond counting 153-character parts.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import re
@@ -34,12 +33,10 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import phonenumbers
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
-from tests.fakes.serving import LoopbackServer
+from tests.fakes.serving import ServedFake
 
 FAULTS = ("error", "rate-limit", "hang", "garbage")
 _MESSAGES = re.compile(r"/2010-04-01/Accounts/([^/]+)/Messages\.json")
@@ -86,11 +83,11 @@ def _error(status: int, code: int, message: str) -> tuple[int, dict[str, Any]]:
                     "status": status}
 
 
-class FakeTwilio:
+class FakeTwilio(ServedFake):
     """See the module docstring; ``async with FakeTwilio() as fake`` serves it at ``fake.url``."""
 
     def __init__(self) -> None:
-        self.url = ""
+        super().__init__()
         self.calls: list[Call] = []
         #: Every message accepted, by SID, as the API shows it.
         self.messages: dict[str, dict[str, Any]] = {}
@@ -98,8 +95,6 @@ class FakeTwilio:
         self.landlines: set[str] = set()
         self._accounts: dict[str, _Account] = {}
         self._fault: _Fault | None = None
-        self._stopping = asyncio.Event()
-        self._server = LoopbackServer()
 
     # ------------------------------------------------------------ set up
 
@@ -121,15 +116,6 @@ class FakeTwilio:
         return [m for m in self.messages.values() if m["to"] == number]
 
     # ------------------------------------------------------------ serving
-
-    async def __aenter__(self) -> FakeTwilio:
-        app = Starlette(routes=[Route("/{path:path}", self._handle, methods=["GET", "POST"])])
-        self.url = await self._server.start(app)
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self._stopping.set()  # hanging requests answer now, so uvicorn's graceful shutdown ends
-        await self._server.stop()
 
     async def _handle(self, request: Request) -> Response:
         body = (await request.body()).decode("utf-8", "replace")
