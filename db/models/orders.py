@@ -407,7 +407,7 @@ class OrderEvent(Model):
 
 
 class CustomerNotification(Model):
-    """An email about an order, to its customer or to the merchant, and whether it went out."""
+    """An email or text message about an order, to its customer or to the merchant, and whether it went out."""
 
     id = fields.UUIDField(primary_key=True)
     order = fields.ForeignKeyField("ordergraph.Order", related_name="notifications", on_delete=fields.CASCADE)
@@ -429,7 +429,9 @@ class CustomerNotification(Model):
 
     class Meta:
         table = "customer_notifications"
-        indexes = (Index(fields=("order_id",), name="customer_notifications_order_idx"),)
+        indexes = (Index(fields=("order_id",), name="customer_notifications_order_idx"),
+                   # A text's delivery report names the message by the provider's id.
+                   Index(fields=("message_id",), name="customer_notifications_message_idx"))
         # At most one message per event, template and recipient, however often the event is fanned out.
         unique_together = (("event_id", "kind", "recipient"),)
 
