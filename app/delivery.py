@@ -106,7 +106,7 @@ async def delivery_worker(settings: Settings, secret_key: bytes, config: WorkerC
     sender = HttpWebhookSender(allow_private=settings.webhooks_allow_private, max_connections=config.concurrency)
     gateway = StripeGateway(settings.stripe_api_base)
     carriers = make_carriers(settings)
-    texter = texter_from_settings(settings.twilio, settings.sms_dir)
+    texter = texter_from_settings(settings.twilio, settings.sms_dir, settings.twilio_status_url)
     jobs = Jobs(
         sender=sender, mailer=mailer_from_settings(settings.smtp_url, settings.mail_dir), texter=texter,
         secret_box=SecretBox(secret_key, settings.encryption_keys), secret_key=secret_key,

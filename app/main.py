@@ -29,6 +29,7 @@ from app.http import AllowlistCORS, ResponseHeaders
 from app.mailbox import mailbox_routes
 from app.persisted import PersistedQueries, load_manifest, sha256
 from app.provider_webhooks import provider_webhook_routes
+from app.sms_webhooks import twilio_status_routes
 from app.shipping_routes import shipping_routes
 from app.settings import Settings, ensure_sqlite_directory
 from db import repository as repo
@@ -190,6 +191,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/health", health),
             *provider_webhook_routes(lambda: state["gateway"], lambda: state["secret_box"], utcnow),
             *shipping_routes(state, lambda: state["carriers"], lambda: state["secret_box"], utcnow),
+            # Twilio's delivery reports, when texts go through Twilio and it can reach this server.
+            *(twilio_status_routes(settings.twilio, settings.twilio_status_url, utcnow)
+              if settings.twilio is not None and settings.twilio_status_url else []),
             # GraphiQL's files (graphiql 3.8.3, react 18.3.1 from npm, with their licenses).
             Mount("/graphiql-assets", StaticFiles(directory=STATIC / "graphiql")),
             # The customer's order page ("View order details"): the token travels in the fragment.

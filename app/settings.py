@@ -19,6 +19,8 @@ from integrations.mail import parse_smtp_url
 from integrations.sms import TwilioSettings
 
 DEFAULT_DATABASE_URL = "sqlite://data/ordergraph.sqlite3"
+#: Where Twilio posts delivery reports (``app.sms_webhooks``).
+TWILIO_STATUS_PATH = "/webhooks/twilio/status"
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,14 @@ class Settings:
     def base_url(self) -> str:
         """Where the server's pages are reached (``ORDERGRAPH_PUBLIC_URL``, or the address it listens on)."""
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def twilio_status_url(self) -> str | None:
+        """Where Twilio reports each text's fate: on ``ORDERGRAPH_PUBLIC_URL`` (Twilio must reach it), so
+        with a Twilio account and a public URL only."""
+        if self.twilio is None or not self.public_url:
+            return None
+        return f"{self.base_url}{TWILIO_STATUS_PATH}"
 
     @property
     def production(self) -> bool:

@@ -82,3 +82,18 @@ async def record_outcome(
         status.value, attempts, message_id, error, next_attempt_at,
         now if status is NotificationStatus.SENT else None, notification_id,
     )
+
+
+async def by_message_id(message_id: str, channel: Channel) -> NotificationRecord | None:
+    """The notification a provider names by its own id (a text's SID)."""
+    rows = await sql.fetch(f'SELECT {_COLUMNS} FROM "customer_notifications" WHERE "message_id" = $1 AND "channel" = $2',
+                           message_id, channel.value)
+    return _record(rows[0]) if rows else None
+
+
+async def fail_sent(notification_id: str, error: str) -> bool:
+    """A SENT message FAILED after all (its delivery report); False when it was not SENT any more."""
+    rows = await sql.fetch(
+        'UPDATE "customer_notifications" SET "status" = $1, "error" = $2 WHERE "id" = $3 AND "status" = $4 '
+        'RETURNING "id"', NotificationStatus.FAILED.value, error, notification_id, NotificationStatus.SENT.value)
+    return bool(rows)

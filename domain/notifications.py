@@ -292,6 +292,25 @@ class OutgoingSms:
     body: str
 
 
+@dataclass(frozen=True)
+class TextReport:
+    """What an SMS provider says later of a text it accepted (its delivery report)."""
+
+    #: The provider's id of the message (what ``Texter.send`` answered).
+    reference: str
+    #: True: on the phone; False: it will never be (the reason says why); None: still on its way.
+    delivered: bool | None
+    reason: str | None = None
+
+
+def plan_text_report(status: NotificationStatus, report: TextReport) -> str | None:
+    """The error that fails a text the provider accepted (SENT) and then could not deliver; None when
+    nothing changes: delivered, still on its way, or its outcome decided already (a report again)."""
+    if status is not NotificationStatus.SENT or report.delivered is not False:
+        return None
+    return report.reason or "the SMS provider could not deliver it"
+
+
 class SendError(Exception):
     """A message could not be handed over; ``transient`` failures (a busy or unreachable server) are
     retried, the others (a recipient refused for good) fail at once."""

@@ -20,6 +20,7 @@ from db import events as event_log
 from db import notifications, outbox, ratelimits, webhooks
 from db import repository as repo
 from db.crypto import InvalidToken, SecretBox
+from db.records import NotificationRecord
 from domain.access import SYSTEM
 from domain.events import EventType, NewEvent, webhook_body
 from domain.notifications import (
@@ -31,9 +32,11 @@ from domain.notifications import (
     OutgoingSms,
     SendError,
     Template,
+    TextReport,
     order_page_link,
     plan_after_send,
     plan_notifications,
+    plan_text_report,
 )
 from domain.carriers import CarrierProvider
 from domain.phones import sms_number
@@ -290,9 +293,7 @@ class Jobs:
             await notifications.record_outcome(note.id, after.status, attempts=job.attempts, now=now,
                                                message_id=message_id, error=after.error,
                                                next_attempt_at=after.next_attempt_at)
-            what = f"{template.value.lower().replace('_', ' ').capitalize()} {_CHANNEL_WORDS[channel]}"
-            data = {"notificationId": note.id, "template": template.value, "channel": channel.value,
-                    "recipient": note.recipient}
+            what, data = _about(note)
             if after.status is NotificationStatus.SENT:
                 await event_log.record_change(order.id, [NewEvent(
                     EventType.CUSTOMER_NOTIFIED, f"{what} sent to {note.recipient}.", SYSTEM, data)], now)
@@ -300,6 +301,33 @@ class Jobs:
                 await event_log.record_change(order.id, [NewEvent(
                     EventType.NOTIFICATION_FAILED, f"{what} to {note.recipient} could not be sent: "
                     f"{after.error}", SYSTEM, {**data, "error": after.error})], now)
+
+
+def _about(note: NotificationRecord) -> tuple[str, dict[str, str]]:
+    """What the timeline calls a message ("Shipment sent text message"), and its event's data."""
+    channel = Channel(note.channel)
+    what = f"{note.template.lower().replace('_', ' ').capitalize()} {_CHANNEL_WORDS[channel]}"
+    return what, {"notificationId": note.id, "template": note.template, "channel": channel.value,
+                  "recipient": note.recipient}
+
+
+async def apply_text_report(report: TextReport, now: datetime) -> bool:
+    """A text's delivery report: a text the provider accepted and then could not deliver fails, and the
+    timeline says so, once; anything else changes nothing. Whether it changed something."""
+    note = await notifications.by_message_id(report.reference, Channel.SMS)
+    if note is None:
+        return False
+    error = plan_text_report(NotificationStatus(note.status), report)
+    if error is None:
+        return False
+    async with repo.transaction():
+        if not await notifications.fail_sent(note.id, error):
+            return False  # another report decided it first
+        what, data = _about(note)
+        await event_log.record_change(note.order_id, [NewEvent(
+            EventType.NOTIFICATION_FAILED, f"{what} to {note.recipient} was not delivered: {error}", SYSTEM,
+            {**data, "error": error})], now)
+    return True
 
 
 def message_id(event_id: str) -> str:

@@ -41,8 +41,10 @@ class TwilioSettings:
             raise ValueError(f"Twilio settings: {exc}") from None
 
 
-def texter_from_settings(twilio: TwilioSettings | None, sms_dir: Path) -> Texter:
-    """A ``TwilioTexter`` for a configured account, else a ``FileTexter`` writing to ``sms_dir``."""
+def texter_from_settings(twilio: TwilioSettings | None, sms_dir: Path, status_callback: str | None = None) -> Texter:
+    """A ``TwilioTexter`` for a configured account (reporting to ``status_callback``), else a ``FileTexter``
+    writing to ``sms_dir``."""
     if twilio is not None:
-        return TwilioTexter(twilio.account_sid, twilio.auth_token, twilio.sender, api_base=twilio.api_base)
+        return TwilioTexter(twilio.account_sid, twilio.auth_token, twilio.sender, api_base=twilio.api_base,
+                            status_callback=status_callback)
     return FileTexter(sms_dir)

@@ -10,6 +10,9 @@ Rules this adapter keeps:
 - **No retries of its own.** The worker tries again later, on its schedule, and the call never waits for
   one.
 - **One deadline per call** (``timeout``), around the whole call, not per phase.
+- **Delivery reports.** With a ``status_callback`` URL, Twilio reports each message's fate there;
+  ``read_status_callback`` verifies the report's signature with the SDK's ``RequestValidator`` (the URL
+  Twilio was given, the auth token) and reads it as a ``TextReport``.
 - **Only ``SmsError`` escapes**, never with the auth token in it: Twilio's code and message, or our words.
   Whether it is tried again follows Twilio's answer: a recipient Twilio refuses (21211 not a number,
   21614 not a mobile, 21610 the customer texted STOP) fails at once; a busy or failing Twilio (429, 5xx),
@@ -24,12 +27,15 @@ import logging
 import re
 
 import httpx
+from twilio.base import values
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http import AsyncHttpClient
 from twilio.http.response import Response
+from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from domain.notifications import OutgoingSms, SmsError
+from domain.gateway import NotificationRejected
+from domain.notifications import OutgoingSms, SmsError, TextReport
 
 log = logging.getLogger("ordergraph.sms")
 
@@ -47,6 +53,19 @@ _NUMBER = re.compile(r"\+[1-9][0-9]{6,14}")
 _SHORT_CODE = re.compile(r"[0-9]{3,8}")
 _ALPHANUMERIC = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}")
 _ACCOUNT = re.compile(r"AC[0-9a-fA-F]{32}")
+#: Twilio's message states: delivered, never to be, or (the others) still on their way.
+DELIVERED = frozenset({"delivered", "read"})
+UNDELIVERED = frozenset({"undelivered", "failed", "canceled"})
+#: Why a carrier did not deliver a text Twilio accepted, in a merchant's words
+#: (https://www.twilio.com/docs/api/errors/30003 and the following).
+UNDELIVERED_REASONS = {
+    "30003": "the phone is off or out of reach",
+    "30004": "the recipient blocks messages",
+    "30005": "no such phone number",
+    "30006": "a landline, or a carrier that takes no texts",
+    "30007": "the carrier filtered it as spam",
+    "30008": "the carrier did not say why",
+}
 
 
 def check_sender(value: str) -> str:
@@ -90,8 +109,10 @@ class TwilioTexter:
     """Sends text messages through Twilio; see the module docstring."""
 
     def __init__(self, account_sid: str, auth_token: str, sender: str, *, api_base: str | None = None,
-                 timeout: float = 20.0) -> None:
+                 status_callback: str | None = None, timeout: float = 20.0) -> None:
+        """``status_callback``: where Twilio reports each message's fate (None: it reports nothing)."""
         self.sender = check_sender(sender)
+        self.status_callback = status_callback
         self._timeout = timeout
         self._http = HttpxTwilioClient(api_base, timeout=timeout)
         self._client = Client(check_account_sid(account_sid), auth_token, http_client=self._http)
@@ -112,7 +133,8 @@ class TwilioTexter:
                   else {"from_": self.sender})
         try:
             async with asyncio.timeout(self._timeout):
-                message = await self._client.messages.create_async(to=sms.recipient, body=sms.body, **sender)
+                message = await self._client.messages.create_async(
+                    to=sms.recipient, body=sms.body, status_callback=self.status_callback or values.unset, **sender)
         except TwilioRestException as refused:
             raise _error(refused) from None
         except TimeoutError:
@@ -135,3 +157,22 @@ def _error(refused: TwilioRestException) -> SmsError:
     reason = f"Twilio {code}: {text}" if code and code != status else f"Twilio answered {status}: {text}"
     transient = status == 429 or status >= 500 or status in (401, 403) or code in SETTINGS_CODES
     return SmsError(reason[:300], transient=transient)
+
+
+def read_status_callback(url: str, params: dict[str, str], signature: str | None, auth_token: str) -> TextReport:
+    """A verified delivery report: ``url`` is the ``status_callback`` Twilio was given, ``params`` the form it
+    posted, ``signature`` its ``X-Twilio-Signature``. Raises ``NotificationRejected`` when it is not Twilio's."""
+    if not signature or not RequestValidator(auth_token).validate(url, params, signature):
+        raise NotificationRejected("the X-Twilio-Signature header does not match")
+    sid, status = params.get("MessageSid") or params.get("SmsSid"), params.get("MessageStatus") or params.get(
+        "SmsStatus")
+    if not sid or not status:
+        raise NotificationRejected("a status callback names MessageSid and MessageStatus")
+    status = status.lower()
+    if status in DELIVERED:
+        return TextReport(sid, True)
+    if status not in UNDELIVERED:
+        return TextReport(sid, None)
+    code = (params.get("ErrorCode") or "").strip()
+    words = UNDELIVERED_REASONS.get(code, f"Twilio reports the message {status}")
+    return TextReport(sid, False, f"Twilio {code}: not delivered: {words}" if code else f"not delivered: {words}")

@@ -81,6 +81,8 @@ def make_jobs(clock: Clock, mailer: Mailer, sender: HttpWebhookSender, gateway: 
 TWILIO_SID = "AC" + "5a1e" * 8
 TWILIO_TOKEN = "twilio-test-token"
 TWILIO_SENDER = "+14155550100"
+#: Where the rig's texts ask Twilio to report their fate (the test server's, on its public URL).
+TWILIO_STATUS_URL = "https://shop.test/webhooks/twilio/status"
 
 
 #: The API key the fake EasyPost knows.
@@ -126,7 +128,8 @@ async def rig(app, tmp_path: Path, request) -> AsyncIterator[Rig]:
     fake = request.getfixturevalue("stripe") if "stripe" in request.fixturenames else None
     carrier_fake = request.getfixturevalue("easypost") if "easypost" in request.fixturenames else None
     twilio_fake = request.getfixturevalue("twilio") if "twilio" in request.fixturenames else None
-    texter: Texter = (TwilioTexter(TWILIO_SID, TWILIO_TOKEN, TWILIO_SENDER, api_base=twilio_fake.url, timeout=2.0)
+    texter: Texter = (TwilioTexter(TWILIO_SID, TWILIO_TOKEN, TWILIO_SENDER, api_base=twilio_fake.url,
+                                   status_callback=TWILIO_STATUS_URL, timeout=2.0)
                       if twilio_fake is not None else FileTexter(tmp_path / "sms"))
     carriers: dict[CarrierProvider, Carrier] = {CarrierProvider.BUILTIN: BuiltinCarrier()}
     if carrier_fake is not None:

@@ -4,12 +4,19 @@ folder, and a refusing or failing Twilio is handled as a mail server is."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlsplit
 
+import httpx
 import pytest
+import pytest_asyncio
 
+from app.main import create_app
+from app.settings import Settings
+from integrations.sms import TwilioSettings
 from tests.api.helpers import CANCEL, create_order, event_types, notifications_of
-from tests.delivery.conftest import TWILIO_SENDER
+from tests.delivery.conftest import TWILIO_SENDER, TWILIO_SID, TWILIO_STATUS_URL, TWILIO_TOKEN
 
 SETTINGS = """mutation($input: UpdateNotificationSettingsInput!) { updateNotificationSettings(input: $input) {
   __typename ... on InvalidInputError { field message }
@@ -156,3 +163,65 @@ async def test_in_development_texts_are_written_to_a_folder(store, deliver):
     assert (text.recipient, note["status"], note["messageId"]) == (MOBILE, "SENT", text.filename.removesuffix(".txt"))
     assert text.reference and order["number"].lstrip("#") in text.body and "Details: https://shop.test/order#" in text.body
     assert len(deliver.mail()) == 1  # and the email
+
+
+# ---------------------------------------------------------------- delivery reports
+
+@pytest_asyncio.fixture
+async def twilio_app(database_url) -> AsyncIterator[httpx.AsyncClient]:
+    """The server as configured for Twilio, on its public URL: it takes Twilio's delivery reports."""
+    app = create_app(Settings(database_url=database_url, secret_key="test-secret-key", worker="off",
+                              public_url="https://shop.test",
+                              twilio=TwilioSettings(TWILIO_SID, TWILIO_TOKEN, TWILIO_SENDER)))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://shop.test") as client:
+        yield client
+
+
+async def post_report(client: httpx.AsyncClient, report: tuple[str, bytes, dict[str, str]]) -> httpx.Response:
+    url, body, headers = report
+    assert url == TWILIO_STATUS_URL  # where the worker asked Twilio to report
+    return await client.post(urlsplit(url).path, content=body, headers=headers)
+
+
+async def sent_text(store, rig, twilio) -> tuple[dict[str, Any], str]:
+    await choose(store, ORDER_CONFIRMATION=["SMS"])
+    order = await create_order(store, **FRENCH)
+    await rig.deliver()
+    (text,) = twilio.sent_to(MOBILE)
+    return order, text["sid"]
+
+
+async def test_a_text_its_carrier_could_not_deliver_fails_once_with_the_reason(store, twilio, rig, twilio_app):
+    order, sid = await sent_text(store, rig, twilio)
+    for status in ("sending", "sent"):  # still on its way: nothing changes
+        assert (await post_report(twilio_app, twilio.report(sid, status))).json() == {"received": True,
+                                                                                     "applied": False}
+    answer = await post_report(twilio_app, twilio.report(sid, "undelivered", 30003))
+    assert answer.status_code == 200 and answer.json() == {"received": True, "applied": True}
+    (note,) = await notifications_of(store, order)
+    assert (note["status"], note["sentAt"] is not None, note["messageId"]) == ("FAILED", True, sid)
+    assert note["error"] == "Twilio 30003: not delivered: the phone is off or out of reach"
+    events = (await store.gql(EVENTS, {"id": order["id"]}))["order"]["events"]
+    assert [e["type"] for e in events][-2:] == ["CUSTOMER_NOTIFIED", "NOTIFICATION_FAILED"]
+    assert events[-1]["message"] == (f"Order confirmation text message to {MOBILE} was not delivered: "
+                                     "Twilio 30003: not delivered: the phone is off or out of reach")
+    again = await post_report(twilio_app, twilio.report(sid, "failed", 30008))  # Twilio retries its callbacks
+    assert again.json()["applied"] is False
+    assert (await event_types(store, order)).count("NOTIFICATION_FAILED") == 1
+
+
+async def test_a_delivered_text_stays_sent_and_reports_not_twilios_change_nothing(store, twilio, rig, twilio_app):
+    order, sid = await sent_text(store, rig, twilio)
+    assert (await post_report(twilio_app, twilio.report(sid, "delivered"))).json()["applied"] is False
+    url, body, headers = twilio.report(sid, "undelivered", 30005)
+    forged = await twilio_app.post(urlsplit(url).path, content=body.replace(b"30005", b"30006"), headers=headers)
+    unsigned = await twilio_app.post(urlsplit(url).path, content=body,
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert (forged.status_code, unsigned.status_code) == (403, 403)
+    assert forged.json()["received"] is False and "X-Twilio-Signature" in forged.json()["error"]
+    unknown = dict(twilio.report(sid, "undelivered", 30005)[2])
+    stranger = await twilio_app.post(urlsplit(url).path, content=body.replace(sid.encode(), b"SM" + b"0" * 32),
+                                     headers=unknown)
+    assert stranger.status_code == 403  # signed for another message: not this one
+    (note,) = await notifications_of(store, order)
+    assert (note["status"], note["error"]) == ("SENT", None)

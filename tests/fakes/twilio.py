@@ -12,8 +12,11 @@ sender is a 400 (21604, 21602, 21603); a ``To`` that is not an E.164 number is 2
 recipient that opted out 21610; a sender the account does not own is 21606 (a number) or 21705 (a
 Messaging Service); a body over 1600 characters is 21617. At run time (``behave``), for the next N
 requests or until changed: 500 answers (20500), 429 (20429), requests never answered (``hang``), and
-answers that are not JSON (``garbage``). Not faked: status callbacks, media, scheduling, segments'
-encodings beyond counting 153-character parts.
+answers that are not JSON (``garbage``). Later, ``report`` moves a message on (delivered, undelivered with
+a carrier's error code...) and builds the status callback Twilio would post to the message's
+``StatusCallback``, signed as Twilio signs it (HMAC-SHA1 of the URL and the sorted parameters, keyed
+with the auth token). Not faked: media, scheduling, segments' encodings beyond counting 153-character
+parts.
 
     async with FakeTwilio() as fake:
         fake.add_account(SID, TOKEN, senders=["+14155550100"])
@@ -23,6 +26,8 @@ encodings beyond counting 153-character parts.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import re
 import secrets
@@ -30,7 +35,7 @@ import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 import phonenumbers
 from starlette.requests import Request
@@ -68,6 +73,13 @@ class _Account:
     senders: set[str] = field(default_factory=set)
 
 
+def signature(token: str, url: str, params: dict[str, str]) -> str:
+    """Twilio's request signature: base64 of HMAC-SHA1, keyed with the auth token, over the URL followed by
+    each parameter's name and value, sorted by name."""
+    signed = url + "".join(name + params[name] for name in sorted(params))
+    return base64.b64encode(hmac.new(token.encode(), signed.encode(), hashlib.sha1).digest()).decode()
+
+
 def _valid_number(text: str) -> bool:
     """E.164 and a number some country's plan has (Twilio looks the number up as well)."""
     if not _E164.fullmatch(text):
@@ -93,6 +105,8 @@ class FakeTwilio(ServedFake):
         self.messages: dict[str, dict[str, Any]] = {}
         self.opted_out: set[str] = set()
         self.landlines: set[str] = set()
+        #: Each message's StatusCallback, when it was given one.
+        self.status_callbacks: dict[str, str] = {}
         self._accounts: dict[str, _Account] = {}
         self._fault: _Fault | None = None
 
@@ -207,4 +221,23 @@ class FakeTwilio(ServedFake):
             "uri": f"/2010-04-01/Accounts/{account}/Messages/{sid}.json", "subresource_uris": {},
         }
         self.messages[sid] = message
+        if params.get("StatusCallback"):
+            self.status_callbacks[sid] = params["StatusCallback"]
         return 201, dict(message)
+
+    # ------------------------------------------------------------ later outcomes
+
+    def report(self, sid: str, status: str, error_code: int | None = None) -> tuple[str, bytes, dict[str, str]]:
+        """Move a message on and build the status callback Twilio would send about it: the URL it goes to,
+        the form body, and the headers (``X-Twilio-Signature``)."""
+        message = self.messages[sid]
+        message["status"] = status
+        message["error_code"] = error_code
+        url = self.status_callbacks[sid]
+        params = {"AccountSid": message["account_sid"], "ApiVersion": "2010-04-01", "From": message["from"] or "",
+                  "To": message["to"], "MessageSid": sid, "SmsSid": sid, "MessageStatus": status, "SmsStatus": status}
+        if error_code is not None:
+            params["ErrorCode"] = str(error_code)
+        token = self._accounts[message["account_sid"]].token
+        return url, urlencode(params).encode(), {"Content-Type": "application/x-www-form-urlencoded",
+                                                 "X-Twilio-Signature": signature(token, url, params)}

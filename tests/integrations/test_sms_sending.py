@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 from jinja2 import TemplateNotFound
 
+from domain.gateway import NotificationRejected
 from domain.notifications import SMS_TEMPLATES, OutgoingSms, SmsError, Template
 from integrations.mail import render_sms
 from integrations.mail.render import MAX_SMS
 from integrations.sms import FileTexter, TwilioSettings, TwilioTexter, list_texts, texter_from_settings
-from integrations.sms.twilio import check_sender
-from tests.fakes.twilio import FakeTwilio
+from integrations.sms.twilio import check_sender, read_status_callback
+from tests.fakes.twilio import FakeTwilio, signature
 from tests.integrations.mail_contexts import ORDER_URL, context, minimal_context
 
 SID = "AC" + "0123456789abcdef" * 2
@@ -217,3 +219,52 @@ async def test_the_file_texter_writes_one_readable_file_per_message_newest_first
     with pytest.raises(SmsError) as raised:
         await texter_.send(sms(to="06 12 34 56 78"))
     assert not raised.value.transient
+
+
+# ---------------------------------------------------------------- delivery reports
+
+CALLBACK = "https://shop.example/webhooks/twilio/status"
+
+
+async def test_a_text_asks_twilio_to_report_to_the_status_callback_when_there_is_one(twilio):
+    reporting = TwilioTexter(SID, TOKEN, SENDER, api_base=twilio.url, status_callback=CALLBACK, timeout=2.0)
+    silent = texter(twilio)
+    try:
+        reported, unreported = await reporting.send(sms()), await silent.send(sms())
+    finally:
+        await reporting.aclose()
+        await silent.aclose()
+    assert twilio.status_callbacks == {reported: CALLBACK} and unreported not in twilio.status_callbacks
+
+
+@pytest.mark.parametrize(("status", "code", "delivered", "reason"), [
+    ("delivered", None, True, None),
+    ("sent", None, None, None),
+    ("queued", None, None, None),
+    ("undelivered", 30005, False, "Twilio 30005: not delivered: no such phone number"),
+    ("failed", 30099, False, "Twilio 30099: not delivered: Twilio reports the message failed"),
+    ("undelivered", None, False, "not delivered: Twilio reports the message undelivered"),
+])
+async def test_a_signed_status_callback_reads_as_the_texts_fate(twilio, status, code, delivered, reason):
+    twilio.messages["SM1"] = {"account_sid": SID, "from": SENDER, "to": CUSTOMER, "status": "sent"}
+    twilio.status_callbacks["SM1"] = CALLBACK
+    url, body, headers = twilio.report("SM1", status, code)
+    params = dict(parse_qsl(body.decode()))
+    report = read_status_callback(url, params, headers["X-Twilio-Signature"], TOKEN)
+    assert (report.reference, report.delivered, report.reason) == ("SM1", delivered, reason)
+
+
+async def test_a_status_callback_that_is_not_twilios_is_rejected(twilio):
+    twilio.messages["SM1"] = {"account_sid": SID, "from": SENDER, "to": CUSTOMER, "status": "sent"}
+    twilio.status_callbacks["SM1"] = CALLBACK
+    url, body, headers = twilio.report("SM1", "undelivered", 30003)
+    params, signed = dict(parse_qsl(body.decode())), headers["X-Twilio-Signature"]
+    for args in ((url, {**params, "ErrorCode": "30004"}, signed, TOKEN),  # altered
+                 (url, params, signed, "another-token"),  # another account's
+                 ("https://elsewhere.example/webhooks/twilio/status", params, signed, TOKEN),  # another URL
+                 (url, params, None, TOKEN), (url, params, "", TOKEN)):  # unsigned
+        with pytest.raises(NotificationRejected):
+            read_status_callback(*args)
+    no_sid = {k: v for k, v in params.items() if k not in ("MessageSid", "SmsSid")}
+    with pytest.raises(NotificationRejected, match="MessageSid"):
+        read_status_callback(url, no_sid, signature(TOKEN, url, no_sid), TOKEN)

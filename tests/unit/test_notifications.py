@@ -22,10 +22,12 @@ from domain.notifications import (
     SettingsChange,
     SmsError,
     Template,
+    TextReport,
     order_page_link,
     plan_after_send,
     plan_notifications,
     plan_settings,
+    plan_text_report,
 )
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -182,3 +184,13 @@ def test_a_text_that_failed_is_tried_again_as_an_email_would_be():
     assert (busy.status, busy.next_attempt_at) == (NotificationStatus.PENDING, NOW + EMAIL_RETRY_DELAYS[0])
     stop = plan_after_send(SmsError("Twilio 21610: unsubscribed", transient=False), attempt=1, now=NOW, jitter=0.5)
     assert (stop.status, stop.error) == (NotificationStatus.FAILED, "Twilio 21610: unsubscribed")
+
+
+def test_a_sent_text_fails_when_its_provider_reports_it_undelivered_and_only_then():
+    lost = TextReport("SM1", False, "Twilio 30003: not delivered: the phone is off or out of reach")
+    assert plan_text_report(NotificationStatus.SENT, lost) == lost.reason
+    assert plan_text_report(NotificationStatus.SENT, TextReport("SM1", False)) == "the SMS provider could not deliver it"
+    for status in (NotificationStatus.PENDING, NotificationStatus.FAILED):  # not sent, or decided already
+        assert plan_text_report(status, lost) is None
+    for fine in (TextReport("SM1", True), TextReport("SM1", None)):  # delivered, or on its way
+        assert plan_text_report(NotificationStatus.SENT, fine) is None
