@@ -1,11 +1,13 @@
 """Twilio's delivery reports: ``POST /webhooks/twilio/status``.
 
 Twilio posts each text's fate to the ``StatusCallback`` it was given with the message (the server's
-``ORDERGRAPH_PUBLIC_URL`` and this path), signed with the account's auth token. A report that does not
-verify is refused with 403 and changes nothing. A verified one is applied once: a text Twilio accepted
-and its carrier then could not deliver fails (``FAILED``, with the carrier's reason, and
-``NOTIFICATION_FAILED`` in the timeline); delivered, still on its way, a duplicate, or a message
-Ordergraph does not know are acknowledged and change nothing, so Twilio stops sending them.
+``ORDERGRAPH_PUBLIC_URL``, this path, and the notification's id in the query), signed with the account's
+auth token over that URL. A report that does not verify is refused with 403 and changes nothing. A
+verified one is applied once (``domain.notifications.plan_text_report``): a text its carrier could not
+deliver fails, with the carrier's reason, ``NOTIFICATION_FAILED`` in the timeline, and the email instead;
+a text whose sending seemed to fail (its answer was lost) but that Twilio reports is sent, so its retry
+does not text the customer twice. Delivered, a duplicate, or a message Ordergraph does not know are
+acknowledged and change nothing, so Twilio stops sending them.
 """
 
 from __future__ import annotations
@@ -27,13 +29,16 @@ from worker.jobs import apply_text_report
 
 
 def twilio_status_routes(twilio: TwilioSettings, url: str, clock: Callable[[], datetime]) -> list[Route]:
-    """The route; ``url`` is the status callback as Twilio was given it (what it signs)."""
+    """The route; ``url`` is the status callback as the worker gives it to Twilio (without its query)."""
 
     async def status(request: Request) -> Response:
         body = (await request.body()).decode("utf-8", "replace")
         params = dict(parse_qsl(body, keep_blank_values=True))
+        # Twilio signs the URL it posts to: ours, with the query the worker gave it.
+        called = f"{url}?{request.url.query}" if request.url.query else url
         try:
-            report = read_status_callback(url, params, request.headers.get("x-twilio-signature"), twilio.auth_token)
+            report = read_status_callback(called, params, request.headers.get("x-twilio-signature"),
+                                          twilio.auth_token)
         except NotificationRejected as rejected:
             return answer(403, f"Not a verified Twilio status callback: {rejected}")
         applied = await apply_text_report(report, clock())

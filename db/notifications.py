@@ -8,7 +8,7 @@ from typing import Any
 
 from db import outbox, sql
 from db.records import NotificationRecord
-from domain.notifications import Channel, NotificationStatus, PlannedNotification
+from domain.notifications import AfterSend, Channel, NotificationStatus, PlannedNotification
 
 #: Every message goes through one mail server (or one SMS provider): a worker sends only a few at once.
 MAIL_LANE = "mail"
@@ -91,9 +91,14 @@ async def by_message_id(message_id: str, channel: Channel) -> NotificationRecord
     return _record(rows[0]) if rows else None
 
 
-async def fail_sent(notification_id: str, error: str) -> bool:
-    """A SENT message FAILED after all (its delivery report); False when it was not SENT any more."""
+async def settle(notification_id: str, expected: NotificationStatus, after: AfterSend, message_id: str,
+                 now: datetime) -> bool:
+    """A delivery report's outcome, if the message is still ``expected``: its status and error, the
+    provider's id, and (sent) when. False when something else decided it first."""
     rows = await sql.fetch(
-        'UPDATE "customer_notifications" SET "status" = $1, "error" = $2 WHERE "id" = $3 AND "status" = $4 '
-        'RETURNING "id"', NotificationStatus.FAILED.value, error, notification_id, NotificationStatus.SENT.value)
+        'UPDATE "customer_notifications" SET "status" = $1, "error" = $2, "message_id" = $3, '
+        '"next_attempt_at" = NULL, "sent_at" = COALESCE("sent_at", $4) WHERE "id" = $5 AND "status" = $6 '
+        'RETURNING "id"',
+        after.status.value, after.error, message_id, now if after.status is NotificationStatus.SENT else None,
+        notification_id, expected.value)
     return bool(rows)

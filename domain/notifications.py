@@ -91,6 +91,8 @@ DEFAULT_AUTOMATIC = frozenset({
 
 #: The messages a text may carry: the customer's. The merchant's go to ``merchant_email``.
 SMS_TEMPLATES = frozenset(CUSTOMER_TEMPLATES.values())
+#: The longest text message SMS providers take (Twilio: ten parts of plain text).
+MAX_SMS_LENGTH = 1600
 
 MAX_SENDER_NAME = 100
 MAX_URL_LENGTH = 2048
@@ -292,25 +294,6 @@ class OutgoingSms:
     body: str
 
 
-@dataclass(frozen=True)
-class TextReport:
-    """What an SMS provider says later of a text it accepted (its delivery report)."""
-
-    #: The provider's id of the message (what ``Texter.send`` answered).
-    reference: str
-    #: True: on the phone; False: it will never be (the reason says why); None: still on its way.
-    delivered: bool | None
-    reason: str | None = None
-
-
-def plan_text_report(status: NotificationStatus, report: TextReport) -> str | None:
-    """The error that fails a text the provider accepted (SENT) and then could not deliver; None when
-    nothing changes: delivered, still on its way, or its outcome decided already (a report again)."""
-    if status is not NotificationStatus.SENT or report.delivered is not False:
-        return None
-    return report.reason or "the SMS provider could not deliver it"
-
-
 class SendError(Exception):
     """A message could not be handed over; ``transient`` failures (a busy or unreachable server) are
     retried, the others (a recipient refused for good) fail at once."""
@@ -352,3 +335,38 @@ def plan_after_send(error: SendError | None, *, attempt: int, now: datetime, jit
         return AfterSend(NotificationStatus.FAILED, error=error.reason + suffix)
     wait = EMAIL_RETRY_DELAYS[attempt - 1] * (1 + 0.1 * (2 * jitter - 1))
     return AfterSend(NotificationStatus.PENDING, next_attempt_at=now + wait, error=error.reason)
+
+
+@dataclass(frozen=True)
+class TextReport:
+    """What an SMS provider says later of a text it accepted (its delivery report)."""
+
+    #: The provider's id of the message (what ``Texter.send`` answered).
+    reference: str
+    #: True: on the phone; False: it will never be (the reason says why); None: still on its way.
+    delivered: bool | None
+    reason: str | None = None
+    #: Our notification's id, when the report carries it.
+    notification_id: str | None = None
+
+
+def plan_text_report(status: NotificationStatus, message_id: str | None, report: TextReport) -> AfterSend | None:
+    """What a text's delivery report changes, or None. A report is the provider's word that it accepted
+    the text: one waiting to be tried again (its answer was lost) is sent, or failed when the report says
+    it will never be delivered, and a sent one fails then. A report about another sending of the same
+    message (sent twice), or of an outcome decided already, changes nothing."""
+    if message_id is not None and message_id != report.reference:
+        return None
+    failed = AfterSend(NotificationStatus.FAILED, error=report.reason or "the SMS provider could not deliver it")
+    if status is NotificationStatus.PENDING:
+        return failed if report.delivered is False else AfterSend(NotificationStatus.SENT)
+    if status is NotificationStatus.SENT and report.delivered is False:
+        return failed
+    return None
+
+
+def email_instead(channel: Channel, audience: Audience, status: NotificationStatus) -> bool:
+    """Whether a message that ended so goes by email instead: a customer's text that failed for good, so
+    that the customer still hears of it. (When the store chose both channels, the email exists already and
+    is not made twice: one message per event, template and recipient.)"""
+    return channel is Channel.SMS and audience is Audience.CUSTOMER and status is NotificationStatus.FAILED

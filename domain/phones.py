@@ -8,8 +8,13 @@ every country's numbering plan are kept up to date there, and would be wrong her
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 from phonenumbers import PhoneNumberType
+
+#: A number in E.164 form, as SMS providers take it ("+" and 7 to 15 digits).
+E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
 #: Kinds of number a text can reach. A fixed line, toll-free, premium-rate or shared-cost number
 #: cannot (the provider would refuse it, or the customer would never see it). Where a country's

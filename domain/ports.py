@@ -31,9 +31,9 @@ class Mailer(Protocol):
 
 
 class Texter(Protocol):
-    async def send(self, sms: OutgoingSms) -> str:
-        """Hand the text message to the SMS provider; its reference for the message. Raises ``SmsError``
-        (transient or not) when it is refused."""
+    async def send(self, sms: OutgoingSms) -> str | None:
+        """Hand the text message to the SMS provider; its reference for the message (None: accepted, but
+        the provider's answer did not say it). Raises ``SmsError`` (transient or not) when it is refused."""
         ...
 
     async def aclose(self) -> None: ...

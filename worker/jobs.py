@@ -22,6 +22,7 @@ from db import repository as repo
 from db.crypto import InvalidToken, SecretBox
 from db.records import NotificationRecord
 from domain.access import SYSTEM
+from domain.ids import is_uuid
 from domain.events import EventType, NewEvent, webhook_body
 from domain.notifications import (
     Audience,
@@ -30,9 +31,12 @@ from domain.notifications import (
     NotificationStatus,
     OutgoingEmail,
     OutgoingSms,
+    AfterSend,
+    PlannedNotification,
     SendError,
     Template,
     TextReport,
+    email_instead,
     order_page_link,
     plan_after_send,
     plan_notifications,
@@ -153,8 +157,9 @@ class Jobs:
                                if receives(p.event_types, p.created_at, e.type, e.created_at)]
                 order = orders.get((e.store_id, e.order_id))
                 if order is not None:
-                    address = order.shipping_address or order.billing_address or {}
-                    phone = sms_number(order.customer_phone, address.get("country_code"))
+                    country = next((a["country_code"] for a in (order.shipping_address, order.billing_address)
+                                    if a and a.get("country_code")), None)
+                    phone = sms_number(order.customer_phone, country)
                     messages += [(order.id, e.id, note) for note in plan_notifications(
                         EventType(e.type), e.notify, settings[e.store_id], order.customer_email, phone)]
             await webhooks.create_deliveries(deliveries, now)
@@ -293,14 +298,7 @@ class Jobs:
             await notifications.record_outcome(note.id, after.status, attempts=job.attempts, now=now,
                                                message_id=message_id, error=after.error,
                                                next_attempt_at=after.next_attempt_at)
-            what, data = _about(note)
-            if after.status is NotificationStatus.SENT:
-                await event_log.record_change(order.id, [NewEvent(
-                    EventType.CUSTOMER_NOTIFIED, f"{what} sent to {note.recipient}.", SYSTEM, data)], now)
-            elif after.status is NotificationStatus.FAILED:
-                await event_log.record_change(order.id, [NewEvent(
-                    EventType.NOTIFICATION_FAILED, f"{what} to {note.recipient} could not be sent: "
-                    f"{after.error}", SYSTEM, {**data, "error": after.error})], now)
+            await _record_ending(note, order.customer_email, after, now, failed="could not be sent")
 
 
 def _about(note: NotificationRecord) -> tuple[str, dict[str, str]]:
@@ -311,22 +309,41 @@ def _about(note: NotificationRecord) -> tuple[str, dict[str, str]]:
                   "recipient": note.recipient}
 
 
+async def _record_ending(note: NotificationRecord, customer_email: str, after: AfterSend, now: datetime, *,
+                         failed: str) -> None:
+    """In the caller's transaction: the timeline says a message went out, or failed for good (``failed``
+    says how); a customer's text that failed goes by email instead."""
+    what, data = _about(note)
+    if after.status is NotificationStatus.SENT:
+        await event_log.record_change(note.order_id, [NewEvent(
+            EventType.CUSTOMER_NOTIFIED, f"{what} sent to {note.recipient}.", SYSTEM, data)], now)
+    elif after.status is NotificationStatus.FAILED:
+        instead = ""
+        if email_instead(Channel(note.channel), Audience(note.audience), after.status) and note.event_id:
+            email = PlannedNotification(Template(note.template), Audience.CUSTOMER, customer_email)
+            if await notifications.create([(note.order_id, note.event_id, email)], now):
+                instead = f" (it goes by email to {customer_email} instead)"
+        await event_log.record_change(note.order_id, [NewEvent(
+            EventType.NOTIFICATION_FAILED, f"{what} to {note.recipient} {failed}: {after.error}{instead}", SYSTEM,
+            {**data, "error": after.error})], now)
+
+
 async def apply_text_report(report: TextReport, now: datetime) -> bool:
-    """A text's delivery report: a text the provider accepted and then could not deliver fails, and the
-    timeline says so, once; anything else changes nothing. Whether it changed something."""
-    note = await notifications.by_message_id(report.reference, Channel.SMS)
-    if note is None:
+    """A text's delivery report (``domain.notifications.plan_text_report``), applied once, with the timeline
+    saying so. Whether it changed something."""
+    note = await notifications.get(report.notification_id) if is_uuid(report.notification_id or "") else None
+    if note is None or note.channel != Channel.SMS.value:
+        note = await notifications.by_message_id(report.reference, Channel.SMS)
+    order = await repo.find_order(note.order_id) if note else None
+    if note is None or order is None:
         return False
-    error = plan_text_report(NotificationStatus(note.status), report)
-    if error is None:
+    after = plan_text_report(NotificationStatus(note.status), note.message_id, report)
+    if after is None:
         return False
     async with repo.transaction():
-        if not await notifications.fail_sent(note.id, error):
-            return False  # another report decided it first
-        what, data = _about(note)
-        await event_log.record_change(note.order_id, [NewEvent(
-            EventType.NOTIFICATION_FAILED, f"{what} to {note.recipient} was not delivered: {error}", SYSTEM,
-            {**data, "error": error})], now)
+        if not await notifications.settle(note.id, NotificationStatus(note.status), after, report.reference, now):
+            return False  # another report, or the worker, decided it first
+        await _record_ending(note, order.customer_email, after, now, failed="was not delivered")
     return True
 
 

@@ -41,7 +41,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from domain.money import minor_units
-from domain.notifications import Template
+from domain.notifications import MAX_SMS_LENGTH, Template
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -52,8 +52,6 @@ REQUIRED_KEYS = ("store_name", "test", "order_url", "order", "refund", "shipment
 #: Long subjects are cut by mail clients anyway; past this they are cut here, with an ellipsis.
 MAX_SUBJECT = 150
 TEST_PREFIX = "[TEST] "
-#: Twilio's limit on a text message: ten segments of plain text, or fewer with emoji (more is cut).
-MAX_SMS = 1600
 
 _SHIPMENT_STATUS = {
     "AWAITING_SHIPMENT": "Being prepared",
@@ -204,13 +202,19 @@ _TEXT = _environment(html=False)
 _HTML = _environment(html=True)
 
 
-def clean_subject(subject: str) -> str:
-    """One line of at most ``MAX_SUBJECT`` characters: any line break or run of spaces is one space."""
+def one_line(text: str, limit: int, ellipsis: str = "…") -> str:
+    """One line of at most ``limit`` characters: any line break or run of spaces is one space, and a
+    longer line is cut, with ``ellipsis``."""
     # str.split() also splits on \r, \n, \v, \f, \x85, \u2028: none may reach a header.
-    line = " ".join("".join(ch if ch.isprintable() else " " for ch in subject).split())
-    if len(line) > MAX_SUBJECT:
-        line = line[: MAX_SUBJECT - 1].rstrip() + "…"
+    line = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    if len(line) > limit:
+        line = line[: limit - len(ellipsis)].rstrip() + ellipsis
     return line
+
+
+def clean_subject(subject: str) -> str:
+    """One line of at most ``MAX_SUBJECT`` characters."""
+    return one_line(subject, MAX_SUBJECT)
 
 
 def _tidy_text(text: str) -> str:
@@ -231,12 +235,12 @@ def _check_context(context: Mapping[str, Any]) -> None:
 
 
 def render_sms(template: Template, context: Mapping[str, Any]) -> str:
-    """A customer template's text message: one paragraph of at most ``MAX_SMS`` characters;
-    raises on a missing context key, and ``TemplateNotFound`` for a merchant's template."""
+    """A customer template's text message: one paragraph of at most ``MAX_SMS_LENGTH`` characters (cut
+    with "...": "…" is outside the 160-character SMS alphabet); raises on a missing context key, and
+    ``TemplateNotFound`` for a merchant's template."""
     _check_context(context)
-    text = _TEXT.get_template(f"sms/{template.value.lower()}.txt").render(dict(context))
-    line = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
-    return line if len(line) <= MAX_SMS else line[: MAX_SMS - 1].rstrip() + "…"
+    return one_line(_TEXT.get_template(f"sms/{template.value.lower()}.txt").render(dict(context)), MAX_SMS_LENGTH,
+                    "...")
 
 
 def render(template: Template, context: Mapping[str, Any]) -> RenderedEmail:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from domain.notifications import OutgoingSms, SmsError
+from domain.phones import E164
 from integrations.folder import write_new
 
 SUFFIX = ".txt"
@@ -36,9 +37,9 @@ class FileTexter:
     async def aclose(self) -> None:
         return None
 
-    async def send(self, sms: OutgoingSms) -> str:
+    async def send(self, sms: OutgoingSms) -> str | None:
         """Write the message; the file's name (without ``.txt``) is its reference."""
-        if not re.fullmatch(r"\+[1-9][0-9]{6,14}", sms.recipient):
+        if not E164.fullmatch(sms.recipient):
             raise SmsError(f"{sms.recipient!r} is not a phone number in E.164 form", transient=False)
         if any(ch in sms.reference for ch in "\r\n"):
             raise ValueError("a reference is one line")

@@ -3,21 +3,28 @@
 Rules this adapter keeps:
 
 - **The SDK speaks Twilio; httpx carries it.** The SDK builds the request, reads the answer and raises
-  ``TwilioRestException`` with Twilio's own error code. Its transport is ``HttpxTwilioClient``, an
-  ``AsyncHttpClient`` (the SDK's extension point for transports) on the httpx every other outgoing call
-  of Ordergraph uses: one connection pool, and ``api_base`` sends Twilio's requests to another address
-  (a fake in tests, a proxy) without touching the SDK's URLs anywhere else.
+  Twilio's errors with their codes. Its transport is ``HttpxTwilioClient``, an ``AsyncHttpClient`` (the
+  SDK's extension point for transports) on httpx, as every other outgoing call of Ordergraph: its own
+  connection pool, and ``api_base`` sends Twilio's requests to another address (a fake in tests, a proxy).
+  The SDK's ``TWILIO_EDGE``/``TWILIO_REGION``/``TWILIO_AUTH_TOKEN`` environment variables are not read:
+  the settings say where and as whom.
 - **No retries of its own.** The worker tries again later, on its schedule, and the call never waits for
-  one.
+  one. Twilio's Messages API takes no idempotency key, so a text whose answer was lost (a timeout, a
+  dropped connection, a 5xx after Twilio queued it) may arrive twice: texts are sent at least once. The
+  status callback carries our notification's id, so a report of the first sending settles the message
+  before its retry goes (``app.sms_webhooks``).
 - **One deadline per call** (``timeout``), around the whole call, not per phase.
+- **Only ``SmsError`` escapes**, never with the auth token in it: Twilio's code and message, or our words.
+  A refusal fails the message at once only when it is about the recipient or the message (not a number,
+  not a mobile, the customer texted STOP, no body); every other refusal is retried and logged, since it is
+  Twilio being busy or failing, or settings the operator mends (credentials, the sender, a country not
+  enabled, a trial account), after which the waiting messages still go. Twilio advises against building
+  on many codes: this list is short on purpose.
+- **An answer that says accepted but cannot be read** (a 2xx that is not a message) counts as sent, with
+  no SID: sending it again would text the customer twice.
 - **Delivery reports.** With a ``status_callback`` URL, Twilio reports each message's fate there;
   ``read_status_callback`` verifies the report's signature with the SDK's ``RequestValidator`` (the URL
   Twilio was given, the auth token) and reads it as a ``TextReport``.
-- **Only ``SmsError`` escapes**, never with the auth token in it: Twilio's code and message, or our words.
-  Whether it is tried again follows Twilio's answer: a recipient Twilio refuses (21211 not a number,
-  21614 not a mobile, 21610 the customer texted STOP) fails at once; a busy or failing Twilio (429, 5xx),
-  an unreachable one, and settings only the operator can mend (credentials, the sender) are retried,
-  so the waiting messages still go once they are mended.
 """
 
 from __future__ import annotations
@@ -25,31 +32,31 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 from twilio.base import values
-from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http import AsyncHttpClient
 from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from domain.gateway import NotificationRejected
-from domain.notifications import OutgoingSms, SmsError, TextReport
+from domain.notifications import MAX_SMS_LENGTH, OutgoingSms, SmsError, TextReport
+from domain.phones import E164
 
 log = logging.getLogger("ordergraph.sms")
 
 #: Where the SDK sends Messages API requests.
 TWILIO_API = "https://api.twilio.com"
-#: Twilio's own limit on a message's body.
-MAX_BODY = 1600
-#: Twilio's answers that the operator mends in the settings (credentials, the sender) rather than the
-#: recipient: https://www.twilio.com/docs/api/errors
-SETTINGS_CODES = frozenset({20003, 20005, 21212, 21606, 21659, 21660, 21705})
+#: Twilio's refusals about the recipient or the message itself, which no retry mends: not a valid number
+#: (21211), cannot route to it (21612), not a mobile (21614), the recipient texted STOP (21610), no
+#: recipient (21604), no body (21602), too long (21617). https://www.twilio.com/docs/api/errors
+PERMANENT_CODES = frozenset({21211, 21602, 21604, 21610, 21612, 21614, 21617})
 #: A Messaging Service's SID (it then picks the sender from its pool of numbers).
 _SERVICE = re.compile(r"MG[0-9a-fA-F]{32}")
-#: A phone number (E.164), a short code, or an alphanumeric sender ID (letters, digits, spaces: 11 at most).
-_NUMBER = re.compile(r"\+[1-9][0-9]{6,14}")
+#: A short code, or an alphanumeric sender ID (letters, digits, spaces: 11 at most, one letter at least).
 _SHORT_CODE = re.compile(r"[0-9]{3,8}")
 _ALPHANUMERIC = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}")
 _ACCOUNT = re.compile(r"AC[0-9a-fA-F]{32}")
@@ -66,13 +73,15 @@ UNDELIVERED_REASONS = {
     "30007": "the carrier filtered it as spam",
     "30008": "the carrier did not say why",
 }
+#: The status callback's query parameter that names our notification (Twilio posts to the URL as given).
+NOTIFICATION_PARAM = "notification"
 
 
 def check_sender(value: str) -> str:
     """The sender as Twilio takes it (``ValueError`` otherwise): a number in E.164 form, a short code,
     an alphanumeric sender ID, or a Messaging Service SID (``MG...``)."""
     text = value.strip()
-    if not any(p.fullmatch(text) for p in (_SERVICE, _NUMBER, _SHORT_CODE, _ALPHANUMERIC)):
+    if not any(p.fullmatch(text) for p in (_SERVICE, E164, _SHORT_CODE, _ALPHANUMERIC)):
         raise ValueError(f"{value!r} is not a sender Twilio takes: a number such as +14155552671, a short code, "
                          "an alphanumeric sender ID of at most 11 characters, or a Messaging Service SID (MG...)")
     return text
@@ -111,11 +120,15 @@ class TwilioTexter:
     def __init__(self, account_sid: str, auth_token: str, sender: str, *, api_base: str | None = None,
                  status_callback: str | None = None, timeout: float = 20.0) -> None:
         """``status_callback``: where Twilio reports each message's fate (None: it reports nothing)."""
+        if not auth_token.strip():
+            raise ValueError("a Twilio auth token is needed")
         self.sender = check_sender(sender)
         self.status_callback = status_callback
         self._timeout = timeout
         self._http = HttpxTwilioClient(api_base, timeout=timeout)
         self._client = Client(check_account_sid(account_sid), auth_token, http_client=self._http)
+        # The SDK reads TWILIO_EDGE and TWILIO_REGION from the environment and rewrites the host with them.
+        self._client.edge = self._client.region = None
 
     def __repr__(self) -> str:
         return f"TwilioTexter(sender={self.sender!r})"
@@ -123,56 +136,71 @@ class TwilioTexter:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def send(self, sms: OutgoingSms) -> str:
-        """Hand the message to Twilio; its SID (``SM...``). Raises ``SmsError``."""
+    async def send(self, sms: OutgoingSms) -> str | None:
+        """Hand the message to Twilio; its SID (``SM...``), or None when Twilio accepted it with an answer
+        that cannot be read. Raises ``SmsError``."""
         if not sms.body.strip():
             raise SmsError("a text message needs a body", transient=False)
-        if len(sms.body) > MAX_BODY:
-            raise SmsError(f"Twilio takes at most {MAX_BODY} characters in a message", transient=False)
+        if len(sms.body) > MAX_SMS_LENGTH:
+            raise SmsError(f"Twilio takes at most {MAX_SMS_LENGTH} characters in a message", transient=False)
         sender = ({"messaging_service_sid": self.sender} if _SERVICE.fullmatch(self.sender)
                   else {"from_": self.sender})
+        callback = (f"{self.status_callback}?{urlencode({NOTIFICATION_PARAM: sms.reference})}"
+                    if self.status_callback else values.unset)
         try:
             async with asyncio.timeout(self._timeout):
+                # smart_encoded: Twilio swaps typographic quotes and dashes for plain ones, so that a text
+                # stays in the 160-character alphabet instead of 70-character parts.
                 message = await self._client.messages.create_async(
-                    to=sms.recipient, body=sms.body, status_callback=self.status_callback or values.unset, **sender)
+                    to=sms.recipient, body=sms.body, status_callback=callback, smart_encoded=True, **sender)
         except TwilioRestException as refused:
-            raise _error(refused) from None
+            raise _error(int(refused.status or 0), refused.code, str(refused.msg or "").split(": ", 1)[-1]) from None
+        except TwilioServiceException as refused:  # Twilio's newer error bodies (RFC 9457)
+            raise _error(int(refused.status or 0), refused.code, refused.detail or refused.title or "") from None
         except TimeoutError:
             raise SmsError(f"Twilio took longer than {self._timeout:g} s", transient=True) from None
         except httpx.HTTPError as failed:  # never chained: httpx's request carries the credentials
             raise SmsError(f"Twilio could not be reached: {type(failed).__name__}", transient=True) from None
-        except (TwilioException, ValueError) as garbled:  # an answer that is not Twilio's JSON
-            raise SmsError(f"Twilio's answer could not be read: {type(garbled).__name__}", transient=True) from None
+        except (ValueError, TypeError, AttributeError, KeyError) as garbled:
+            # The SDK raises on error answers above; this is a 2xx it could not read as a message.
+            log.warning("Twilio accepted a text (notification %s) with an answer that could not be read (%s); "
+                        "it counts as sent", sms.reference, type(garbled).__name__)
+            return None
         if message.status in ("failed", "undelivered"):
             code = f" {message.error_code}" if message.error_code else ""
             raise SmsError(f"Twilio{code}: {message.error_message or 'the message failed'}", transient=False)
-        if not message.sid:
-            raise SmsError("Twilio answered without the message's SID", transient=True)
-        return message.sid
+        return message.sid or None
 
 
-def _error(refused: TwilioRestException) -> SmsError:
-    status, code = int(refused.status or 0), refused.code
-    text = str(refused.msg or "").split(": ", 1)[-1].strip() or "no reason given"
-    reason = f"Twilio {code}: {text}" if code and code != status else f"Twilio answered {status}: {text}"
-    transient = status == 429 or status >= 500 or status in (401, 403) or code in SETTINGS_CODES
-    return SmsError(reason[:300], transient=transient)
+def _error(status: int, code: object, text: str) -> SmsError:
+    """What Twilio's refusal means for the message: permanent only when it is about the recipient or the
+    message; anything else is retried, and logged for the operator."""
+    text = text.strip() or "no reason given"
+    number = code if isinstance(code, int) and code != status else None
+    reason = (f"Twilio {number}: {text}" if number else f"Twilio answered {status}: {text}")[:300]
+    if number in PERMANENT_CODES:
+        return SmsError(reason, transient=False)
+    if 400 <= status < 500 and status != 429:
+        log.warning("Twilio refused a text; it will be tried again, but the settings may need mending: %s", reason)
+    return SmsError(reason, transient=True)
 
 
 def read_status_callback(url: str, params: dict[str, str], signature: str | None, auth_token: str) -> TextReport:
-    """A verified delivery report: ``url`` is the ``status_callback`` Twilio was given, ``params`` the form it
-    posted, ``signature`` its ``X-Twilio-Signature``. Raises ``NotificationRejected`` when it is not Twilio's."""
+    """A verified delivery report: ``url`` is the URL Twilio posted to, as it was given (the status callback
+    with its query), ``params`` the form it posted, ``signature`` its ``X-Twilio-Signature``. Raises
+    ``NotificationRejected`` when it is not Twilio's."""
     if not signature or not RequestValidator(auth_token).validate(url, params, signature):
         raise NotificationRejected("the X-Twilio-Signature header does not match")
-    sid, status = params.get("MessageSid") or params.get("SmsSid"), params.get("MessageStatus") or params.get(
-        "SmsStatus")
+    sid = params.get("MessageSid") or params.get("SmsSid")
+    status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
     if not sid or not status:
         raise NotificationRejected("a status callback names MessageSid and MessageStatus")
-    status = status.lower()
+    notification = parse_qs(urlsplit(url).query).get(NOTIFICATION_PARAM, [None])[0]
     if status in DELIVERED:
-        return TextReport(sid, True)
+        return TextReport(sid, True, notification_id=notification)
     if status not in UNDELIVERED:
-        return TextReport(sid, None)
+        return TextReport(sid, None, notification_id=notification)
     code = (params.get("ErrorCode") or "").strip()
     words = UNDELIVERED_REASONS.get(code, f"Twilio reports the message {status}")
-    return TextReport(sid, False, f"Twilio {code}: not delivered: {words}" if code else f"not delivered: {words}")
+    return TextReport(sid, False, f"Twilio {code}: not delivered: {words}" if code else f"not delivered: {words}",
+                      notification_id=notification)

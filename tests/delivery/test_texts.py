@@ -122,17 +122,24 @@ async def test_a_message_chosen_for_both_goes_both_ways_and_without_a_mobile_by_
     assert "has been canceled" in twilio.sent_to(MOBILE)[-1]["body"]
 
 
-async def test_a_recipient_twilio_refuses_fails_at_once_and_the_others_still_go(store, twilio, rig):
+async def test_a_recipient_twilio_refuses_fails_at_once_the_email_goes_instead_and_the_others_still_go(
+        store, twilio, rig):
     await choose(store, ORDER_CONFIRMATION=["SMS"])
     twilio.opted_out.add(MOBILE)  # the customer texted STOP
     refused = await create_order(store, **FRENCH)
     fine = await create_order(store, customer={"email": "ada@example.com", "phone": "+1 415 555 2671"})
     await rig.deliver()
-    (failed,) = await notifications_of(store, refused)
+    failed, instead = await notifications_of(store, refused)
     assert (failed["channel"], failed["status"], failed["attempts"]) == ("SMS", "FAILED", 1)
     assert failed["error"].startswith("Twilio 21610: ") and failed["messageId"] is None
+    assert (instead["template"], instead["channel"], instead["recipient"], instead["status"]) == (
+        "ORDER_CONFIRMATION", "EMAIL", "ada@example.com", "SENT")
     events = (await store.gql(EVENTS, {"id": refused["id"]}))["order"]["events"]
-    assert events[-1]["type"] == "NOTIFICATION_FAILED" and "text message" in events[-1]["message"]
+    assert [e["type"] for e in events][-2:] == ["NOTIFICATION_FAILED", "CUSTOMER_NOTIFIED"]
+    assert events[-2]["message"].startswith(f"Order confirmation text message to {MOBILE} could not be sent: "
+                                            "Twilio 21610: ")
+    assert events[-2]["message"].endswith("(it goes by email to ada@example.com instead)")
+    assert [m["To"] for m in rig.delivery.mail()] == ["ada@example.com"]
     assert [(n["recipient"], n["status"]) for n in await notifications_of(store, fine)] == [("+14155552671", "SENT")]
 
 
@@ -179,8 +186,9 @@ async def twilio_app(database_url) -> AsyncIterator[httpx.AsyncClient]:
 
 async def post_report(client: httpx.AsyncClient, report: tuple[str, bytes, dict[str, str]]) -> httpx.Response:
     url, body, headers = report
-    assert url == TWILIO_STATUS_URL  # where the worker asked Twilio to report
-    return await client.post(urlsplit(url).path, content=body, headers=headers)
+    assert url.startswith(f"{TWILIO_STATUS_URL}?notification=")  # where the worker asked Twilio to report
+    parts = urlsplit(url)
+    return await client.post(f"{parts.path}?{parts.query}", content=body, headers=headers)
 
 
 async def sent_text(store, rig, twilio) -> tuple[dict[str, Any], str]:
@@ -198,15 +206,19 @@ async def test_a_text_its_carrier_could_not_deliver_fails_once_with_the_reason(s
                                                                                      "applied": False}
     answer = await post_report(twilio_app, twilio.report(sid, "undelivered", 30003))
     assert answer.status_code == 200 and answer.json() == {"received": True, "applied": True}
-    (note,) = await notifications_of(store, order)
+    note, email = await notifications_of(store, order)
     assert (note["status"], note["sentAt"] is not None, note["messageId"]) == ("FAILED", True, sid)
     assert note["error"] == "Twilio 30003: not delivered: the phone is off or out of reach"
+    assert (email["channel"], email["recipient"], email["status"]) == ("EMAIL", "ada@example.com", "PENDING")
     events = (await store.gql(EVENTS, {"id": order["id"]}))["order"]["events"]
     assert [e["type"] for e in events][-2:] == ["CUSTOMER_NOTIFIED", "NOTIFICATION_FAILED"]
     assert events[-1]["message"] == (f"Order confirmation text message to {MOBILE} was not delivered: "
-                                     "Twilio 30003: not delivered: the phone is off or out of reach")
+                                     "Twilio 30003: not delivered: the phone is off or out of reach "
+                                     "(it goes by email to ada@example.com instead)")
     again = await post_report(twilio_app, twilio.report(sid, "failed", 30008))  # Twilio retries its callbacks
     assert again.json()["applied"] is False
+    await rig.deliver()
+    assert [m["To"] for m in rig.delivery.mail()] == ["ada@example.com"]  # the email went, once
     assert (await event_types(store, order)).count("NOTIFICATION_FAILED") == 1
 
 
@@ -225,3 +237,26 @@ async def test_a_delivered_text_stays_sent_and_reports_not_twilios_change_nothin
     assert stranger.status_code == 403  # signed for another message: not this one
     (note,) = await notifications_of(store, order)
     assert (note["status"], note["error"]) == ("SENT", None)
+
+
+async def test_a_text_whose_answer_was_lost_is_settled_by_its_report_and_not_sent_twice(store, twilio, rig,
+                                                                                       twilio_app):
+    await choose(store, ORDER_CONFIRMATION=["SMS"])
+    twilio.behave("hang", times=1)  # Twilio never answers the first sending
+    order = await create_order(store, **FRENCH)
+    await rig.deliver()
+    (waiting,) = await notifications_of(store, order)
+    assert waiting["status"] == "PENDING"
+    # The fake did not queue that one; a real Twilio may have, and reports it on its way to the URL it was given.
+    (hung,) = twilio.calls
+    twilio.messages["SM" + "1" * 32] = {"account_sid": TWILIO_SID, "from": TWILIO_SENDER, "to": MOBILE,
+                                        "status": "queued"}
+    twilio.status_callbacks["SM" + "1" * 32] = hung.params["StatusCallback"]
+    assert (await post_report(twilio_app, twilio.report("SM" + "1" * 32, "sent"))).json()["applied"] is True
+    (sent,) = await notifications_of(store, order)
+    assert (sent["status"], sent["messageId"], sent["error"]) == ("SENT", "SM" + "1" * 32, None)
+    assert (await event_types(store, order))[-1] == "CUSTOMER_NOTIFIED"
+    rig.clock.advance(minutes=2)
+    await rig.deliver()  # its retry finds it sent
+    assert twilio.sent_to(MOBILE) == [twilio.messages["SM" + "1" * 32]]
+    assert (await notifications_of(store, order))[0]["attempts"] == 1

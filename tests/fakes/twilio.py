@@ -11,8 +11,10 @@ It fails like the real one: a wrong account or token is a 401 (20003); a missing
 sender is a 400 (21604, 21602, 21603); a ``To`` that is not an E.164 number is 21211, a landline 21614, a
 recipient that opted out 21610; a sender the account does not own is 21606 (a number) or 21705 (a
 Messaging Service); a body over 1600 characters is 21617. At run time (``behave``), for the next N
-requests or until changed: 500 answers (20500), 429 (20429), requests never answered (``hang``), and
-answers that are not JSON (``garbage``). Later, ``report`` moves a message on (delivered, undelivered with
+requests or until changed: 500 answers (20500), 429 (20429), requests never answered (``hang``), a
+message accepted with an answer that is not JSON (``garbage``), a proxy's 502 page (``bad-gateway``), and
+any refusal (``refuse``, with its status and code, in Twilio's classic error body or, ``problem=True``, in
+its newer RFC 9457 one). Later, ``report`` moves a message on (delivered, undelivered with
 a carrier's error code...) and builds the status callback Twilio would post to the message's
 ``StatusCallback``, signed as Twilio signs it (HMAC-SHA1 of the URL and the sorted parameters, keyed
 with the auth token). Not faked: media, scheduling, segments' encodings beyond counting 153-character
@@ -43,7 +45,7 @@ from starlette.responses import Response
 
 from tests.fakes.serving import ServedFake
 
-FAULTS = ("error", "rate-limit", "hang", "garbage")
+FAULTS = ("error", "rate-limit", "hang", "garbage", "bad-gateway", "refuse")
 _MESSAGES = re.compile(r"/2010-04-01/Accounts/([^/]+)/Messages\.json")
 _MESSAGE = re.compile(r"/2010-04-01/Accounts/([^/]+)/Messages/([^/]+)\.json")
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
@@ -65,6 +67,9 @@ class Call:
 class _Fault:
     mode: str
     times: int | None = None
+    status: int = 400
+    code: int = 21211
+    problem: bool = False
 
 
 @dataclass
@@ -115,13 +120,15 @@ class FakeTwilio(ServedFake):
     def add_account(self, sid: str, token: str, *, senders: list[str] = ()) -> None:  # type: ignore[assignment]
         self._accounts[sid] = _Account(token, set(senders))
 
-    def behave(self, mode: str, *, times: int | None = None) -> None:
+    def behave(self, mode: str, *, times: int | None = None, status: int = 400, code: int = 21211,
+               problem: bool = False) -> None:
         """``ok`` (clears a fault), ``error`` (500), ``rate-limit`` (429), ``hang``, ``garbage`` (a 201 that is
-        not JSON): for the next ``times`` requests, or until changed."""
+        not JSON; the message is sent), ``bad-gateway`` (a proxy's 502 page), ``refuse`` (``status`` and
+        ``code``; ``problem``: as an RFC 9457 body): for the next ``times`` requests, or until changed."""
         if mode == "ok":
             self._fault = None
         elif mode in FAULTS:
-            self._fault = _Fault(mode, times)
+            self._fault = _Fault(mode, times, status, code, problem)
         else:
             raise ValueError(f"unknown mode {mode!r}; ok or one of {', '.join(FAULTS)}")
 
@@ -138,30 +145,39 @@ class FakeTwilio(ServedFake):
         call = Call(request.method, request.url.path, params, account or "")
         self.calls.append(call)
         fault = self._take_fault()
-        if fault == "hang":
+        mode = fault.mode if fault is not None else None
+        if mode == "hang":
             await self._stopping.wait()
             status, payload = _error(503, 20503, "The fake is shutting down.")
-        elif fault == "garbage":
-            call.status = 201
-            return Response("<html>Service Unavailable</html>", 201, media_type="text/html")
-        elif fault == "rate-limit":
+        elif mode == "garbage":  # accepted, with an answer a proxy mangled
+            status, payload = self._answer(call, account)
+            call.status = status
+            return Response("<html>OK</html>", status, media_type="text/html")
+        elif mode == "bad-gateway":
+            call.status = 502
+            return Response("<html><body><h1>502 Bad Gateway</h1></body></html>", 502, media_type="text/html")
+        elif mode == "rate-limit":
             status, payload = _error(429, 20429, "Too Many Requests")
-        elif fault == "error":
+        elif mode == "error":
             status, payload = _error(500, 20500, "Internal Server Error")
+        elif fault is not None and mode == "refuse" and fault.problem:
+            status, payload = fault.status, {"type": f"https://www.twilio.com/docs/errors/{fault.code}",
+                                             "title": "Refused", "status": fault.status, "code": fault.code,
+                                             "detail": f"The fake refuses this request ({fault.code})."}
+        elif fault is not None and mode == "refuse":
+            status, payload = _error(fault.status, fault.code, f"The fake refuses this request ({fault.code}).")
         else:
             status, payload = self._answer(call, account)
         call.status = status
         return Response(json.dumps(payload), status, media_type="application/json")
 
-    def _take_fault(self) -> str | None:
+    def _take_fault(self) -> _Fault | None:
         fault = self._fault
-        if fault is None:
-            return None
-        if fault.times is not None:
+        if fault is not None and fault.times is not None:
             fault.times -= 1
             if fault.times <= 0:
                 self._fault = None
-        return fault.mode
+        return fault
 
     def _authenticated(self, header: str) -> str | None:
         if not header.startswith("Basic "):

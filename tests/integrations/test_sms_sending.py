@@ -11,9 +11,8 @@ import pytest
 from jinja2 import TemplateNotFound
 
 from domain.gateway import NotificationRejected
-from domain.notifications import SMS_TEMPLATES, OutgoingSms, SmsError, Template
+from domain.notifications import MAX_SMS_LENGTH, SMS_TEMPLATES, OutgoingSms, SmsError, Template
 from integrations.mail import render_sms
-from integrations.mail.render import MAX_SMS
 from integrations.sms import FileTexter, TwilioSettings, TwilioTexter, list_texts, texter_from_settings
 from integrations.sms.twilio import check_sender, read_status_callback
 from tests.fakes.twilio import FakeTwilio, signature
@@ -37,7 +36,7 @@ def sms(body: str = "Acme: your order #1001 has shipped.", to: str = CUSTOMER, r
 def test_every_customer_template_has_a_text_message_of_one_paragraph(template, variant):
     ctx = {"realistic": context, "test_order": lambda: context(test=True), "minimal": minimal_context}[variant]()
     text = render_sms(template, ctx)
-    assert text == " ".join(text.split()) and len(text) <= MAX_SMS
+    assert text == " ".join(text.split()) and len(text) <= MAX_SMS_LENGTH
     assert text.startswith(("[TEST] " if ctx["test"] else "") + ctx["store_name"] + ": ")
     assert "#1001" in text
     assert (f"Details: {ORDER_URL}" in text) == (ctx["order_url"] is not None)
@@ -47,7 +46,7 @@ def test_every_customer_template_has_a_text_message_of_one_paragraph(template, v
 def test_the_texts_say_what_matters_in_a_few_words():
     ctx = context()
     assert render_sms(Template.ORDER_CONFIRMATION, ctx) == (
-        f"Acme Outdoor: thanks for your order #1001 (78.37 USD). We will text you when it ships. Details: {ORDER_URL}")
+        f"Acme Outdoor: thanks for your order #1001 (78.37 USD). We'll let you know when it ships. Details: {ORDER_URL}")
     shipped = render_sms(Template.SHIPMENT_SENT, ctx)
     assert "has shipped with UPS" in shipped and "Estimated delivery: Thursday, March 6." in shipped
     assert "Track it: https://www.ups.com/track?tracknum=1Z999AA10123456784" in shipped
@@ -75,7 +74,7 @@ def test_merchant_messages_have_no_text_and_a_missing_key_is_loud():
 def test_a_text_is_never_longer_than_twilio_takes():
     huge = context(shipment={**context()["shipment"], "tracking_url": "https://t.example/" + "a" * 3000})
     text = render_sms(Template.SHIPMENT_SENT, huge)
-    assert len(text) == MAX_SMS and text.endswith("…")
+    assert len(text) == MAX_SMS_LENGTH and text.endswith("...")  # "…" would make it a costlier kind of text
 
 
 # ---------------------------------------------------------------- Twilio
@@ -142,7 +141,7 @@ async def test_settings_only_the_operator_can_mend_are_tried_again(twilio, make,
     assert raised.value.__cause__ is None and raised.value.__suppress_context__
 
 
-@pytest.mark.parametrize("mode", ["error", "rate-limit", "garbage", "hang"])
+@pytest.mark.parametrize("mode", ["error", "rate-limit", "bad-gateway", "hang"])
 async def test_a_failing_twilio_is_tried_again_and_recovers(twilio, mode):
     sender = texter(twilio, timeout=0.5)
     twilio.behave(mode, times=1)
@@ -154,6 +153,50 @@ async def test_a_failing_twilio_is_tried_again_and_recovers(twilio, mode):
     finally:
         await sender.aclose()
     assert len(twilio.messages) == 1
+
+
+@pytest.mark.parametrize(("status", "code", "problem", "transient"), [
+    (400, 21611, False, True),  # the sender's queue is full: later
+    (400, 21608, False, True),  # a trial account's unverified recipient: the operator's to mend
+    (400, 21408, False, True),  # the country is not enabled: the operator's to mend
+    (404, 20404, False, True),  # a wrong API base: the operator's to mend
+    (400, 21612, False, False),  # cannot route to this number: never
+    (400, 21211, True, False),  # Twilio's newer error body, read as the classic one
+    (400, 21606, True, True),
+], ids=["queue-full", "trial", "country", "wrong-base", "unroutable", "problem-recipient", "problem-sender"])
+async def test_only_a_refusal_about_the_recipient_or_the_message_is_final(twilio, status, code, problem, transient):
+    sender = texter(twilio)
+    twilio.behave("refuse", status=status, code=code, problem=problem, times=1)
+    try:
+        with pytest.raises(SmsError) as raised:
+            await sender.send(sms())
+    finally:
+        await sender.aclose()
+    assert raised.value.transient is transient
+    assert raised.value.reason == f"Twilio {code}: The fake refuses this request ({code})."
+
+
+async def test_an_accepted_text_whose_answer_cannot_be_read_counts_as_sent(twilio):
+    sender = texter(twilio)
+    twilio.behave("garbage", times=1)
+    try:
+        assert await sender.send(sms()) is None  # sent, its SID unknown: never sent again
+    finally:
+        await sender.aclose()
+    assert len(twilio.sent_to(CUSTOMER)) == 1
+
+
+async def test_the_sdks_environment_variables_do_not_move_texts_elsewhere(twilio, monkeypatch):
+    monkeypatch.setenv("TWILIO_EDGE", "dublin")
+    monkeypatch.setenv("TWILIO_REGION", "ie1")
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "from-the-environment")
+    sender = texter(twilio)
+    try:
+        assert await sender.send(sms())
+    finally:
+        await sender.aclose()
+    with pytest.raises(ValueError, match="auth token"):
+        TwilioTexter(SID, " ", SENDER, api_base=twilio.url)
 
 
 async def test_an_unreachable_twilio_is_tried_again_and_a_bad_body_is_not_sent():
@@ -234,7 +277,9 @@ async def test_a_text_asks_twilio_to_report_to_the_status_callback_when_there_is
     finally:
         await reporting.aclose()
         await silent.aclose()
-    assert twilio.status_callbacks == {reported: CALLBACK} and unreported not in twilio.status_callbacks
+    # The report names our notification, whatever became of Twilio's answer.
+    assert twilio.status_callbacks == {reported: f"{CALLBACK}?notification=n-1"}
+    assert unreported not in twilio.status_callbacks
 
 
 @pytest.mark.parametrize(("status", "code", "delivered", "reason"), [

@@ -23,6 +23,7 @@ from domain.notifications import (
     SmsError,
     Template,
     TextReport,
+    email_instead,
     order_page_link,
     plan_after_send,
     plan_notifications,
@@ -186,11 +187,28 @@ def test_a_text_that_failed_is_tried_again_as_an_email_would_be():
     assert (stop.status, stop.error) == (NotificationStatus.FAILED, "Twilio 21610: unsubscribed")
 
 
-def test_a_sent_text_fails_when_its_provider_reports_it_undelivered_and_only_then():
+def test_a_delivery_report_fails_a_sent_text_the_carrier_could_not_deliver_and_only_that():
     lost = TextReport("SM1", False, "Twilio 30003: not delivered: the phone is off or out of reach")
-    assert plan_text_report(NotificationStatus.SENT, lost) == lost.reason
-    assert plan_text_report(NotificationStatus.SENT, TextReport("SM1", False)) == "the SMS provider could not deliver it"
-    for status in (NotificationStatus.PENDING, NotificationStatus.FAILED):  # not sent, or decided already
-        assert plan_text_report(status, lost) is None
+    failed = plan_text_report(NotificationStatus.SENT, "SM1", lost)
+    assert (failed.status, failed.error) == (NotificationStatus.FAILED, lost.reason)
+    assert plan_text_report(NotificationStatus.SENT, "SM1", TextReport("SM1", False)).error == (
+        "the SMS provider could not deliver it")
     for fine in (TextReport("SM1", True), TextReport("SM1", None)):  # delivered, or on its way
-        assert plan_text_report(NotificationStatus.SENT, fine) is None
+        assert plan_text_report(NotificationStatus.SENT, "SM1", fine) is None
+    assert plan_text_report(NotificationStatus.FAILED, "SM1", lost) is None  # decided already
+    assert plan_text_report(NotificationStatus.SENT, "SM2", lost) is None  # another sending of it (sent twice)
+
+
+def test_a_report_settles_a_text_whose_sending_seemed_to_fail_so_it_is_not_sent_again():
+    for on_its_way in (TextReport("SM1", True), TextReport("SM1", None)):
+        assert plan_text_report(NotificationStatus.PENDING, None, on_its_way).status is NotificationStatus.SENT
+    lost = plan_text_report(NotificationStatus.PENDING, None, TextReport("SM1", False, "Twilio 30005: gone"))
+    assert (lost.status, lost.error) == (NotificationStatus.FAILED, "Twilio 30005: gone")
+
+
+def test_a_customers_text_that_failed_goes_by_email_instead_and_nothing_else_does():
+    assert email_instead(Channel.SMS, Audience.CUSTOMER, NotificationStatus.FAILED)
+    assert not email_instead(Channel.SMS, Audience.CUSTOMER, NotificationStatus.SENT)
+    assert not email_instead(Channel.SMS, Audience.CUSTOMER, NotificationStatus.PENDING)
+    assert not email_instead(Channel.EMAIL, Audience.CUSTOMER, NotificationStatus.FAILED)
+    assert not email_instead(Channel.EMAIL, Audience.MERCHANT, NotificationStatus.FAILED)
