@@ -40,7 +40,7 @@ _TEMPLATES = {
     "ORDER_TRANSFERRED": "To the new customer when the order moves to their contact details "
     "(`changeOrderCustomer`).",
     "ITEMS_REMOVED": "To the customer when items are removed from the order (`removeOrderItems`): the order as it "
-    "is now, and the refund of what was paid for them (the refund sends no email of its own).",
+    "is now, and the refund of what was paid for them (the refund sends no message of its own).",
     "NEW_ORDER": "To the merchant, at `merchantEmail`, when an order is placed.",
     "REFUND_FAILED": "To the merchant, at `merchantEmail`, when a payment provider could not send a refund.",
 }
@@ -72,7 +72,9 @@ NotificationStatus = described_enum(
     values={
         "PENDING": "Waiting to be sent, or to be tried again at `nextAttemptAt`.",
         "SENT": "The mail server or the SMS provider accepted it (`sentAt`).",
-        "FAILED": "Refused for good, or out of attempts: it will not be sent (`error` says why).",
+        "FAILED": "Refused for good, or out of attempts: it will not be sent (`error` says why). A text also "
+        "fails after it was sent when Twilio reports that its carrier could not deliver it. A customer's text "
+        "that failed goes by email instead.",
     },
 )
 
@@ -93,7 +95,7 @@ class CustomerNotification(Node):
     )
     attempts: int = strawberry.field(description="Sending attempts so far.")
     next_attempt_at: datetime | None = strawberry.field(description="When a PENDING message is tried again.")
-    sent_at: datetime | None = strawberry.field(description="When the mail server accepted it.")
+    sent_at: datetime | None = strawberry.field(description="When the mail server or SMS provider accepted it.")
     message_id: str | None = strawberry.field(
         description="An email's Message-ID header (the same on every attempt); a text message's id at the SMS "
         "provider (Twilio's SM... SID) once it was accepted."
@@ -116,7 +118,7 @@ class NotificationTemplateChannels:
     template: NotificationTemplate = strawberry.field(description="The message.")
     channels: list[NotificationChannel] = strawberry.field(
         description="How it goes: EMAIL, SMS or both. A message that goes by SMS alone goes by email to a "
-        "customer without a phone number a text can reach."
+        "customer without a phone number a text can reach, and when the text fails."
     )
 
 
@@ -157,7 +159,7 @@ class NotificationSettings:
 
 
 @strawberry.input(description="The settings to change; each field given replaces the stored one, an empty string "
-                  "clears an optional one.")
+                  "clears an optional one, and `channels` changes only the messages it lists.")
 class UpdateNotificationSettingsInput:
     automatic_emails: list[NotificationTemplate] | None = strawberry.field(
         default=None, description="Messages sent by themselves (the whole list)."
