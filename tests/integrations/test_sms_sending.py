@@ -13,6 +13,7 @@ from jinja2 import TemplateNotFound
 from domain.gateway import NotificationRejected
 from domain.notifications import MAX_SMS_LENGTH, SMS_TEMPLATES, OutgoingSms, SmsError, Template
 from integrations.mail import render_sms
+from app.settings import Settings
 from integrations.sms import FileTexter, TwilioSettings, TwilioTexter, list_texts, texter_from_settings
 from integrations.sms.twilio import check_sender, read_status_callback
 from tests.fakes.twilio import FakeTwilio, signature
@@ -313,3 +314,25 @@ async def test_a_status_callback_that_is_not_twilios_is_rejected(twilio):
     no_sid = {k: v for k, v in params.items() if k not in ("MessageSid", "SmsSid")}
     with pytest.raises(NotificationRejected, match="MessageSid"):
         read_status_callback(url, no_sid, signature(TOKEN, url, no_sid), TOKEN)
+
+
+def test_the_servers_twilio_settings_come_from_the_environment_and_reports_need_a_public_url(monkeypatch):
+    for name in ("ORDERGRAPH_TWILIO_ACCOUNT_SID", "ORDERGRAPH_TWILIO_AUTH_TOKEN", "ORDERGRAPH_SMS_FROM",
+                 "ORDERGRAPH_TWILIO_API_BASE", "ORDERGRAPH_PUBLIC_URL", "ORDERGRAPH_SMS_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    plain = Settings.from_env()
+    assert (plain.twilio, plain.sms_dir, plain.twilio_status_url) == (None, Path("data/sms"), None)
+    monkeypatch.setenv("ORDERGRAPH_TWILIO_ACCOUNT_SID", SID)
+    with pytest.raises(ValueError, match="ORDERGRAPH_TWILIO_AUTH_TOKEN"):
+        Settings.from_env()
+    monkeypatch.setenv("ORDERGRAPH_TWILIO_AUTH_TOKEN", TOKEN)
+    monkeypatch.setenv("ORDERGRAPH_SMS_FROM", "Acme")
+    monkeypatch.setenv("ORDERGRAPH_TWILIO_API_BASE", "ftp://twilio.example")
+    with pytest.raises(ValueError, match="ORDERGRAPH_TWILIO_API_BASE"):
+        Settings.from_env()
+    monkeypatch.setenv("ORDERGRAPH_TWILIO_API_BASE", "http://127.0.0.1:9/")
+    configured = Settings.from_env()
+    assert configured.twilio == TwilioSettings(SID, TOKEN, "Acme", "http://127.0.0.1:9")
+    assert configured.twilio_status_url is None  # Twilio could not reach 127.0.0.1
+    monkeypatch.setenv("ORDERGRAPH_PUBLIC_URL", "https://orders.shop.example/")
+    assert Settings.from_env().twilio_status_url == "https://orders.shop.example/webhooks/twilio/status"
