@@ -287,7 +287,7 @@ class OutgoingEmail:
 class OutgoingSms:
     """One text message, as the texter port takes it (the sender is the texter's own number)."""
 
-    #: Our notification's id: the same on every attempt, for the provider's records and ours.
+    #: Our notification's id: the same on every attempt; the provider's delivery report carries it back.
     reference: str
     #: E.164 ("+33612345678").
     recipient: str
