@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from contextvars import ContextVar
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
@@ -75,6 +76,8 @@ UNDELIVERED_REASONS = {
 }
 #: The status callback's query parameter that names our notification (Twilio posts to the URL as given).
 NOTIFICATION_PARAM = "notification"
+#: The HTTP status of the answer the transport last received in this task (None: none yet).
+_ANSWERED: ContextVar[int | None] = ContextVar("twilio_answered", default=None)
 
 
 def check_sender(value: str) -> str:
@@ -108,6 +111,7 @@ class HttpxTwilioClient(AsyncHttpClient):
             url = self._api_base + url[len(TWILIO_API):]
         answer = await self._http.request(method.upper(), url, params=params, data=data, headers=headers,
                                           auth=auth, timeout=timeout or self.timeout)
+        _ANSWERED.set(answer.status_code)
         return Response(answer.status_code, answer.text, answer.headers)
 
     async def aclose(self) -> None:
@@ -147,6 +151,7 @@ class TwilioTexter:
                   else {"from_": self.sender})
         callback = (f"{self.status_callback}?{urlencode({NOTIFICATION_PARAM: sms.reference})}"
                     if self.status_callback else values.unset)
+        _ANSWERED.set(None)
         try:
             async with asyncio.timeout(self._timeout):
                 # smart_encoded: Twilio swaps typographic quotes and dashes for plain ones, so that a text
@@ -162,7 +167,10 @@ class TwilioTexter:
         except httpx.HTTPError as failed:  # never chained: httpx's request carries the credentials
             raise SmsError(f"Twilio could not be reached: {type(failed).__name__}", transient=True) from None
         except (ValueError, TypeError, AttributeError, KeyError) as garbled:
-            # The SDK raises on error answers above; this is a 2xx it could not read as a message.
+            answered = _ANSWERED.get()
+            if answered is None or not 200 <= answered < 300:
+                raise  # not Twilio's answer: our bug, or the SDK's
+            # A 2xx the SDK could not read as a message: Twilio took it.
             log.warning("Twilio accepted a text (notification %s) with an answer that could not be read (%s); "
                         "it counts as sent", sms.reference, type(garbled).__name__)
             return None

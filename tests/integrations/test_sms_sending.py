@@ -15,7 +15,7 @@ from domain.notifications import MAX_SMS_LENGTH, SMS_TEMPLATES, OutgoingSms, Sms
 from integrations.mail import render_sms
 from app.settings import Settings
 from integrations.sms import FileTexter, TwilioSettings, TwilioTexter, list_texts, texter_from_settings
-from integrations.sms.twilio import check_sender, read_status_callback
+from integrations.sms.twilio import HttpxTwilioClient, check_sender, read_status_callback
 from tests.fakes.twilio import FakeTwilio, signature
 from tests.integrations.mail_contexts import ORDER_URL, context, minimal_context
 
@@ -185,6 +185,20 @@ async def test_an_accepted_text_whose_answer_cannot_be_read_counts_as_sent(twili
     finally:
         await sender.aclose()
     assert len(twilio.sent_to(CUSTOMER)) == 1
+
+
+async def test_only_an_answer_twilio_gave_counts_as_sent_a_bug_before_it_is_loud(twilio, monkeypatch):
+    async def broken(self, *args, **kwargs):
+        raise ValueError("a bug of ours, before any request")
+
+    monkeypatch.setattr(HttpxTwilioClient, "request", broken)
+    sender = texter(twilio)
+    try:
+        with pytest.raises(ValueError, match="a bug of ours"):
+            await sender.send(sms())
+    finally:
+        await sender.aclose()
+    assert twilio.calls == []
 
 
 async def test_the_sdks_environment_variables_do_not_move_texts_elsewhere(twilio, monkeypatch):
