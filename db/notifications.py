@@ -75,13 +75,16 @@ async def by_order(order_ids: Sequence[str]) -> dict[str, list[NotificationRecor
 async def record_outcome(
     notification_id: str, status: NotificationStatus, *, attempts: int, now: datetime, message_id: str | None,
     error: str | None, next_attempt_at: datetime | None,
-) -> None:
-    await sql.execute(
+) -> bool:
+    """A sending attempt's outcome, if the message is still PENDING; False when a delivery report decided
+    it while the attempt ran (the report stands)."""
+    rows = await sql.fetch(
         'UPDATE "customer_notifications" SET "status" = $1, "attempts" = $2, "message_id" = $3, "error" = $4, '
-        '"next_attempt_at" = $5, "sent_at" = $6 WHERE "id" = $7',
+        '"next_attempt_at" = $5, "sent_at" = $6 WHERE "id" = $7 AND "status" = $8 RETURNING "id"',
         status.value, attempts, message_id, error, next_attempt_at,
-        now if status is NotificationStatus.SENT else None, notification_id,
+        now if status is NotificationStatus.SENT else None, notification_id, NotificationStatus.PENDING.value,
     )
+    return bool(rows)
 
 
 async def by_message_id(message_id: str, channel: Channel) -> NotificationRecord | None:

@@ -20,7 +20,7 @@ from db import events as event_log
 from db import notifications, outbox, ratelimits, webhooks
 from db import repository as repo
 from db.crypto import InvalidToken, SecretBox
-from db.records import NotificationRecord
+from db.records import NotificationRecord, OrderRecord
 from domain.access import SYSTEM
 from domain.ids import is_uuid
 from domain.events import EventType, NewEvent, webhook_body
@@ -157,11 +157,9 @@ class Jobs:
                                if receives(p.event_types, p.created_at, e.type, e.created_at)]
                 order = orders.get((e.store_id, e.order_id))
                 if order is not None:
-                    country = next((a["country_code"] for a in (order.shipping_address, order.billing_address)
-                                    if a and a.get("country_code")), None)
-                    phone = sms_number(order.customer_phone, country)
                     messages += [(order.id, e.id, note) for note in plan_notifications(
-                        EventType(e.type), e.notify, settings[e.store_id], order.customer_email, phone)]
+                        EventType(e.type), e.notify, settings[e.store_id], order.customer_email,
+                        _customer_phone(order))]
             await webhooks.create_deliveries(deliveries, now)
             await notifications.create(messages, now)
 
@@ -295,10 +293,13 @@ class Jobs:
             if not held:
                 log.warning("notification %s: the job was taken over; its outcome is not recorded", note.id)
                 return
-            await notifications.record_outcome(note.id, after.status, attempts=job.attempts, now=now,
-                                               message_id=message_id, error=after.error,
-                                               next_attempt_at=after.next_attempt_at)
-            await _record_ending(note, order.customer_email, after, now, failed="could not be sent")
+            if not await notifications.record_outcome(note.id, after.status, attempts=job.attempts, now=now,
+                                                      message_id=message_id, error=after.error,
+                                                      next_attempt_at=after.next_attempt_at):
+                log.info("notification %s: a delivery report decided it while it was sent; the report stands",
+                         note.id)
+                return
+            await _record_ending(note, order, after, now, failed="could not be sent")
 
 
 def _about(note: NotificationRecord) -> tuple[str, dict[str, str]]:
@@ -309,20 +310,30 @@ def _about(note: NotificationRecord) -> tuple[str, dict[str, str]]:
                   "recipient": note.recipient}
 
 
-async def _record_ending(note: NotificationRecord, customer_email: str, after: AfterSend, now: datetime, *,
+def _customer_phone(order: OrderRecord) -> str | None:
+    """The order's customer phone number a text can reach (E.164), read in the country of its shipping
+    address, else of its billing address."""
+    country = next((a["country_code"] for a in (order.shipping_address, order.billing_address)
+                    if a and a.get("country_code")), None)
+    return sms_number(order.customer_phone, country)
+
+
+async def _record_ending(note: NotificationRecord, order: OrderRecord, after: AfterSend, now: datetime, *,
                          failed: str) -> None:
     """In the caller's transaction: the timeline says a message went out, or failed for good (``failed``
-    says how); a customer's text that failed goes by email instead."""
+    says how); a customer's text that failed goes by email instead, while the order's customer is still
+    the one it was for (the same number)."""
     what, data = _about(note)
     if after.status is NotificationStatus.SENT:
         await event_log.record_change(note.order_id, [NewEvent(
             EventType.CUSTOMER_NOTIFIED, f"{what} sent to {note.recipient}.", SYSTEM, data)], now)
     elif after.status is NotificationStatus.FAILED:
         instead = ""
-        if email_instead(Channel(note.channel), Audience(note.audience), after.status) and note.event_id:
-            email = PlannedNotification(Template(note.template), Audience.CUSTOMER, customer_email)
+        if (email_instead(Channel(note.channel), Audience(note.audience), after.status) and note.event_id
+                and _customer_phone(order) == note.recipient):
+            email = PlannedNotification(Template(note.template), Audience.CUSTOMER, order.customer_email)
             if await notifications.create([(note.order_id, note.event_id, email)], now):
-                instead = f" (it goes by email to {customer_email} instead)"
+                instead = f" (it goes by email to {order.customer_email} instead)"
         await event_log.record_change(note.order_id, [NewEvent(
             EventType.NOTIFICATION_FAILED, f"{what} to {note.recipient} {failed}: {after.error}{instead}", SYSTEM,
             {**data, "error": after.error})], now)
@@ -343,7 +354,7 @@ async def apply_text_report(report: TextReport, now: datetime) -> bool:
     async with repo.transaction():
         if not await notifications.settle(note.id, NotificationStatus(note.status), after, report.reference, now):
             return False  # another report, or the worker, decided it first
-        await _record_ending(note, order.customer_email, after, now, failed="was not delivered")
+        await _record_ending(note, order, after, now, failed="was not delivered")
     return True
 
 

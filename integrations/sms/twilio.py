@@ -40,7 +40,7 @@ from twilio.base import values
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http import AsyncHttpClient
 from twilio.http.response import Response
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import HMAC_SHA1, RequestValidator, get_signature_algorithm
 from twilio.rest import Client
 
 from domain.gateway import NotificationRejected
@@ -159,9 +159,9 @@ class TwilioTexter:
                 message = await self._client.messages.create_async(
                     to=sms.recipient, body=sms.body, status_callback=callback, smart_encoded=True, **sender)
         except TwilioRestException as refused:
-            raise _error(int(refused.status or 0), refused.code, str(refused.msg or "").split(": ", 1)[-1]) from None
+            raise _error(refused.status, refused.code, str(refused.msg or "").split(": ", 1)[-1]) from None
         except TwilioServiceException as refused:  # Twilio's newer error bodies (RFC 9457)
-            raise _error(int(refused.status or 0), refused.code, refused.detail or refused.title or "") from None
+            raise _error(refused.status, refused.code, str(refused.detail or refused.title or "")) from None
         except TimeoutError:
             raise SmsError(f"Twilio took longer than {self._timeout:g} s", transient=True) from None
         except httpx.HTTPError as failed:  # never chained: httpx's request carries the credentials
@@ -177,12 +177,16 @@ class TwilioTexter:
         if message.status in ("failed", "undelivered"):
             code = f" {message.error_code}" if message.error_code else ""
             raise SmsError(f"Twilio{code}: {message.error_message or 'the message failed'}", transient=False)
+        if not message.sid:
+            log.warning("Twilio accepted a text (notification %s) without naming it; it counts as sent",
+                        sms.reference)
         return message.sid or None
 
 
-def _error(status: int, code: object, text: str) -> SmsError:
+def _error(given_status: object, code: object, text: str) -> SmsError:
     """What Twilio's refusal means for the message: permanent only when it is about the recipient or the
     message; anything else is retried, and logged for the operator."""
+    status = given_status if isinstance(given_status, int) else 0
     text = text.strip() or "no reason given"
     number = code if isinstance(code, int) and code != status else None
     reason = (f"Twilio {number}: {text}" if number else f"Twilio answered {status}: {text}")[:300]
@@ -193,16 +197,23 @@ def _error(status: int, code: object, text: str) -> SmsError:
     return SmsError(reason, transient=True)
 
 
-def read_status_callback(url: str, params: dict[str, str], signature: str | None, auth_token: str) -> TextReport:
+def read_status_callback(url: str, params: dict[str, str], signature: str | None, auth_token: str,
+                         signature_settings: str | None = None) -> TextReport:
     """A verified delivery report: ``url`` is the URL Twilio posted to, as it was given (the status callback
-    with its query), ``params`` the form it posted, ``signature`` its ``X-Twilio-Signature``. Raises
-    ``NotificationRejected`` when it is not Twilio's."""
+    with its query), ``params`` the form it posted, ``signature`` its ``X-Twilio-Signature`` and
+    ``signature_settings`` its ``X-Twilio-Webhooks-Signature-Settings``. Raises ``NotificationRejected``
+    when it is not Twilio's, ``ValueError`` when it is Twilio's but says no message or state."""
+    if get_signature_algorithm(signature_settings) != HMAC_SHA1:
+        # Signed with a shared key (HMAC-SHA256), not the auth token: only that key could verify it.
+        raise NotificationRejected("Twilio signed it with a shared key (X-Twilio-Webhooks-Signature-Settings); "
+                                   "Ordergraph verifies auth-token signatures: turn the account's shared-key "
+                                   "signing off")
     if not signature or not RequestValidator(auth_token).validate(url, params, signature):
         raise NotificationRejected("the X-Twilio-Signature header does not match")
     sid = params.get("MessageSid") or params.get("SmsSid")
     status = (params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
     if not sid or not status:
-        raise NotificationRejected("a status callback names MessageSid and MessageStatus")
+        raise ValueError("a status callback names MessageSid and MessageStatus")
     notification = parse_qs(urlsplit(url).query).get(NOTIFICATION_PARAM, [None])[0]
     if status in DELIVERED:
         return TextReport(sid, True, notification_id=notification)

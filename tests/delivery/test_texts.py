@@ -14,6 +14,7 @@ import pytest_asyncio
 
 from app.main import create_app
 from app.settings import Settings
+from domain.notifications import SmsError
 from integrations.sms import TwilioSettings
 from tests.api.helpers import CANCEL, create_order, event_types, notifications_of
 from tests.delivery.conftest import TWILIO_SENDER, TWILIO_SID, TWILIO_STATUS_URL, TWILIO_TOKEN
@@ -226,17 +227,61 @@ async def test_a_delivered_text_stays_sent_and_reports_not_twilios_change_nothin
     order, sid = await sent_text(store, rig, twilio)
     assert (await post_report(twilio_app, twilio.report(sid, "delivered"))).json()["applied"] is False
     url, body, headers = twilio.report(sid, "undelivered", 30005)
-    forged = await twilio_app.post(urlsplit(url).path, content=body.replace(b"30005", b"30006"), headers=headers)
-    unsigned = await twilio_app.post(urlsplit(url).path, content=body,
+    target = f"{urlsplit(url).path}?{urlsplit(url).query}"
+    forged = await twilio_app.post(target, content=body.replace(b"30005", b"30006"), headers=headers)
+    unsigned = await twilio_app.post(target, content=body,
                                      headers={"Content-Type": "application/x-www-form-urlencoded"})
-    assert (forged.status_code, unsigned.status_code) == (403, 403)
-    assert forged.json()["received"] is False and "X-Twilio-Signature" in forged.json()["error"]
-    unknown = dict(twilio.report(sid, "undelivered", 30005)[2])
-    stranger = await twilio_app.post(urlsplit(url).path, content=body.replace(sid.encode(), b"SM" + b"0" * 32),
-                                     headers=unknown)
-    assert stranger.status_code == 403  # signed for another message: not this one
+    another = await twilio_app.post(target, content=body.replace(sid.encode(), b"SM" + b"0" * 32), headers=headers)
+    for refused in (forged, unsigned, another):  # the form is what was signed, with the URL
+        assert refused.status_code == 403 and refused.json()["received"] is False
+    assert "X-Twilio-Signature" in forged.json()["error"]
     (note,) = await notifications_of(store, order)
     assert (note["status"], note["error"]) == ("SENT", None)
+
+
+async def test_a_signed_report_about_a_message_ordergraph_does_not_know_is_acknowledged(store, twilio, rig,
+                                                                                       twilio_app):
+    order, sid = await sent_text(store, rig, twilio)
+    stranger = "SM" + "2" * 32  # sent from the same account by something else
+    twilio.messages[stranger] = {**twilio.messages[sid], "sid": stranger}
+    twilio.status_callbacks[stranger] = f"{TWILIO_STATUS_URL}?notification=00000000-0000-4000-8000-000000000000"
+    answer = await post_report(twilio_app, twilio.report(stranger, "undelivered", 30003))
+    assert (answer.status_code, answer.json()) == (200, {"received": True, "applied": False})
+    # A query that names no notification of ours: the SID still finds the message.
+    twilio.status_callbacks[sid] = f"{TWILIO_STATUS_URL}?notification=not-a-uuid"
+    found = await post_report(twilio_app, twilio.report(sid, "undelivered", 30003))
+    assert found.json()["applied"] is True
+    assert [n["status"] for n in await notifications_of(store, order) if n["channel"] == "SMS"] == ["FAILED"]
+
+
+async def test_a_report_that_lands_while_the_worker_records_its_answer_stands(store, twilio, rig, twilio_app,
+                                                                             monkeypatch):
+    await choose(store, ORDER_CONFIRMATION=["SMS"])
+    texter, sends = rig.worker.jobs.texter, []
+    send = texter.send
+
+    async def answered_late(sms):  # Twilio's report comes before the worker has written Twilio's answer
+        sid = await send(sms)
+        sends.append(sid)
+        if len(sends) == 1:
+            await post_report(twilio_app, twilio.report(sid, "undelivered", 30003))
+            return sid
+        await post_report(twilio_app, twilio.report(sid, "sent"))
+        raise SmsError("Twilio took longer than 2 s", transient=True)  # and its answer is lost
+
+    monkeypatch.setattr(texter, "send", answered_late)
+    failed = await create_order(store, **FRENCH)
+    await rig.deliver()
+    sms_note, email = await notifications_of(store, failed)
+    assert (sms_note["status"], email["channel"]) == ("FAILED", "EMAIL")  # not SENT over the report
+    assert (await event_types(store, failed)).count("CUSTOMER_NOTIFIED") == 1  # the email's only
+    settled = await create_order(store, **FRENCH)
+    await rig.deliver()
+    (note,) = await notifications_of(store, settled)
+    assert (note["status"], note["messageId"]) == ("SENT", sends[1])  # not PENDING over the report
+    rig.clock.advance(minutes=2)
+    await rig.deliver()
+    assert len(sends) == 2  # and never sent again
 
 
 async def test_a_text_whose_answer_was_lost_is_settled_by_its_report_and_not_sent_twice(store, twilio, rig,
@@ -260,3 +305,20 @@ async def test_a_text_whose_answer_was_lost_is_settled_by_its_report_and_not_sen
     await rig.deliver()  # its retry finds it sent
     assert twilio.sent_to(MOBILE) == [twilio.messages["SM" + "1" * 32]]
     assert (await notifications_of(store, order))[0]["attempts"] == 1
+
+
+async def test_a_text_that_fails_after_the_order_changed_customer_is_not_emailed_to_the_new_one(store, twilio, rig):
+    await choose(store, ORDER_CONFIRMATION=["SMS"])
+    twilio.behave("error", times=1)  # Ada's text waits for a second try
+    order = await create_order(store, **FRENCH)
+    await rig.deliver()
+    moved = await store.gql("""mutation($input: ChangeOrderCustomerInput!) { changeOrderCustomer(input: $input) {
+        __typename } }""", {"input": {"orderId": order["id"], "customer": {"email": "bo@example.com", "name": "Bo"},
+                                       "notifyCustomer": False}})
+    assert moved["changeOrderCustomer"]["__typename"] == "ChangeOrderCustomerSuccess"
+    twilio.opted_out.add(MOBILE)
+    rig.clock.advance(minutes=2)
+    await rig.deliver()
+    (note,) = await notifications_of(store, order)  # Ada's confirmation is not Bo's to read
+    assert (note["recipient"], note["status"]) == (MOBILE, "FAILED")
+    assert rig.delivery.mail() == []

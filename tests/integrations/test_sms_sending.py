@@ -325,8 +325,11 @@ async def test_a_status_callback_that_is_not_twilios_is_rejected(twilio):
                  (url, params, None, TOKEN), (url, params, "", TOKEN)):  # unsigned
         with pytest.raises(NotificationRejected):
             read_status_callback(*args)
+    with pytest.raises(NotificationRejected, match="shared key"):  # Twilio's HMAC-SHA256 scheme: not ours
+        read_status_callback(url, params, signed, TOKEN, "key=webhooks_sharedkey_1,algorithm=HMAC_SHA256")
+    assert read_status_callback(url, params, signed, TOKEN, "key=k").delivered is False  # no algorithm: SHA-1
     no_sid = {k: v for k, v in params.items() if k not in ("MessageSid", "SmsSid")}
-    with pytest.raises(NotificationRejected, match="MessageSid"):
+    with pytest.raises(ValueError, match="MessageSid"):  # Twilio's, but it says nothing we can apply
         read_status_callback(url, no_sid, signature(TOKEN, url, no_sid), TOKEN)
 
 
