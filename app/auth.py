@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from db import repository as repo
+from db import stores as store_rows
 from db.keycache import KEYS
 from db.records import StoreRecord
 from domain.access import Actor, ActorKind, Principal, parse_permissions
@@ -54,12 +55,12 @@ async def authenticate(header: str | None, secret: bytes, now: datetime) -> Auth
     record, store = await KEYS.get(key_hash), None
     fresh = record is None
     if record is None:
-        found = await repo.find_api_key(key_hash)
+        found = await store_rows.find_api_key(key_hash)
         if found is None or found[0].revoked_at is not None:
             return Authentication(None, "The API key is unknown or revoked.")
         record, store = found
     if record.last_used_at is None or now - record.last_used_at > TOUCH_INTERVAL:
-        await repo.touch_api_key(record.id, now)
+        await store_rows.touch_api_key(record.id, now)
         record, fresh = replace(record, last_used_at=now), True
     if fresh:
         await KEYS.put(key_hash, record)

@@ -44,13 +44,13 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_create_store(settings: Settings, args: argparse.Namespace) -> int:
-    from db import repository as repo
+    from db import stores as store_rows
 
     async def work() -> int:
         if not args.name.strip() or len(args.name) > 200:
             print("A store needs a name of 1 to 200 characters.", file=sys.stderr)
             return 2
-        store = await repo.create_store(args.name.strip())
+        store = await store_rows.create_store(args.name.strip())
         print(store.id)
         return 0
 
@@ -58,10 +58,10 @@ def cmd_create_store(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_list_stores(settings: Settings, _args: argparse.Namespace) -> int:
-    from db import repository as repo
+    from db import stores as store_rows
 
     async def work() -> int:
-        for store in await repo.list_stores():
+        for store in await store_rows.list_stores():
             print(f"{store.id}  {store.name}")
         return 0
 
@@ -94,12 +94,12 @@ def cmd_create_key(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_list_keys(settings: Settings, args: argparse.Namespace) -> int:
-    from db import repository as repo
+    from db import stores as store_rows
 
     async def work() -> int:
-        if not is_uuid(args.store) or await repo.get_store(args.store) is None:
+        if not is_uuid(args.store) or await store_rows.get_store(args.store) is None:
             raise CommandFailed(f"no store {args.store!r} (list-stores shows them)")
-        for k in await repo.list_api_keys(args.store):
+        for k in await store_rows.list_api_keys(args.store):
             state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else (
                 f"last used {k.last_used_at:%Y-%m-%d %H:%M}" if k.last_used_at else "never used")
             print(f"{k.id}  {k.kind:<7}  {k.prefix}...  {k.name}  [{k.permissions}]  {state}")
@@ -125,7 +125,7 @@ def cmd_revoke_key(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_set_self_cancel(settings: Settings, args: argparse.Namespace) -> int:
-    from db import repository as repo
+    from db import stores as store_rows
     from domain.errors import DomainError
     from domain.self_service import check_settings
 
@@ -134,10 +134,10 @@ def cmd_set_self_cancel(settings: Settings, args: argparse.Namespace) -> int:
         if isinstance(checked, DomainError):
             print(f"error: {checked.message}", file=sys.stderr)
             return 2
-        if await repo.get_store(args.store) is None:
+        if await store_rows.get_store(args.store) is None:
             print(f"error: no store {args.store}", file=sys.stderr)
             return 2
-        await repo.set_self_cancel_policy(args.store, checked.policy.value, args.window_minutes)
+        await store_rows.set_self_cancel_policy(args.store, checked.policy.value, args.window_minutes)
         print(f"Customers of store {args.store}: self-service cancellation {checked.policy.value}, "
               f"within {args.window_minutes} minutes of placing the order.")
         return 0

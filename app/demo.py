@@ -22,6 +22,7 @@ from domain.tracking import TrackingRequest
 from db import outbox as outbox_rows
 from db import payments as ledger_rows
 from db import repository as repo
+from db import stores as store_rows
 from domain.gateway import ProviderRefund
 from domain.ledger import PaymentProvider, RefundStatus
 from domain.payments import PaymentRequest
@@ -66,13 +67,13 @@ def _ok(result):
 
 async def seed_demo_store(secret_key: bytes) -> str | None:
     """Create the demo store and its orders once; return its id if created now, else None."""
-    existing = await repo.get_setting(DEMO_STORE_SETTING)
-    if existing and await repo.get_store(existing):
+    existing = await store_rows.get_setting(DEMO_STORE_SETTING)
+    if existing and await store_rows.get_store(existing):
         return None
-    store = await repo.create_store("Demo Store")
+    store = await store_rows.create_store("Demo Store")
     # The owner hears of every order; emails land in the development mailbox (/dev/mailbox). Customers who
     # gave a mobile number get a text as well when their parcel ships (listed on the same page).
-    await repo.set_notification_settings(store.id, NotificationSettings(
+    await store_rows.set_notification_settings(store.id, NotificationSettings(
         merchant_email="owner@demo-store.example", sender_name="Demo Store", reply_to="help@demo-store.example",
         channels={Template.SHIPMENT_SENT: frozenset({Channel.EMAIL, Channel.SMS})},
     ).to_json())
@@ -120,7 +121,7 @@ async def seed_demo_store(secret_key: bytes) -> str | None:
     await create(_order("1011", "hedy@example.com", "Hedy Lamarr",
                         [("RADIO-KIT", "Radio kit", 1, "75.00")], payment_pending=True))
     # Customers may ask to cancel for a year (so the demo stays usable); staff decide.
-    await repo.set_self_cancel_policy(store.id, SelfCancelPolicy.REQUEST.value, 365 * 24 * 60)
+    await store_rows.set_self_cancel_policy(store.id, SelfCancelPolicy.REQUEST.value, 365 * 24 * 60)
     asked = await create(_order("1012", "katherine@example.com", "Katherine Johnson",
                                 [("GLOBE-30", "Desk globe", 1, "48.00")], shipping="6.00"))
     customer = Principal(store.id, Actor(ActorKind.CUSTOMER, None, "Katherine Johnson"), frozenset(), order_id=asked.id)
@@ -130,7 +131,7 @@ async def seed_demo_store(secret_key: bytes) -> str | None:
     ))
     await _payments_demo(ctx, create)
     await _shipping_demo(ctx, create)
-    await repo.get_or_create_setting(DEMO_STORE_SETTING, store.id)
+    await store_rows.get_or_create_setting(DEMO_STORE_SETTING, store.id)
     return store.id
 
 
@@ -210,14 +211,14 @@ async def demo_credentials(settings: Settings) -> tuple[str, str, str]:
 
     secret = await secret_key(settings)
     await seed_demo_store(secret)
-    store_id = await repo.get_setting(DEMO_STORE_SETTING)
+    store_id = await store_rows.get_setting(DEMO_STORE_SETTING)
     assert store_id is not None
     # One demo key at a time: the one printed now (keys are stored hashed, so an old one cannot be
     # shown again; it is revoked instead of piling up with every start).
     now = datetime.now(UTC)
-    for old in await repo.list_api_keys(store_id):
+    for old in await store_rows.list_api_keys(store_id):
         if old.name == DEMO_KEY_NAME and old.revoked_at is None:
-            await repo.revoke_api_key(old.id, now, None)
+            await store_rows.revoke_api_key(old.id, now, None)
     made = await new_api_key(store_id, kind="STAFF", name=DEMO_KEY_NAME, permissions=frozenset(Permission))
     assert isinstance(made, tuple), made
     order = await repo.get_order_by_number(store_id, "1001")

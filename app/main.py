@@ -32,7 +32,8 @@ from app.provider_webhooks import provider_webhook_routes
 from app.sms_webhooks import twilio_status_routes
 from app.shipping_routes import shipping_routes
 from app.settings import Settings, ensure_sqlite_directory
-from db import repository as repo
+from db import stores as store_rows
+from db import idempotency as idempotency_rows
 from db.crypto import SecretBox
 from db.config import tortoise_config
 from integrations.payments import StripeGateway
@@ -129,14 +130,14 @@ def freeze_startup_objects() -> None:
 async def secret_key(settings: Settings) -> bytes:
     if settings.secret_key:
         return settings.secret_key.encode()
-    return bytes.fromhex(await repo.get_or_create_setting("customer_token_secret", secrets.token_hex(32)))
+    return bytes.fromhex(await store_rows.get_or_create_setting("customer_token_secret", secrets.token_hex(32)))
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
     """The whole server. The lifespan opens the database (migrated beforehand with ``migrate``)."""
     settings = settings or Settings.from_env()
     ensure_sqlite_directory(settings.database_url)
-    repo.set_idempotency_ttl(settings.idempotency_ttl)
+    idempotency_rows.set_idempotency_ttl(settings.idempotency_ttl)
     state: dict[str, Any] = {"persisted": PersistedQueries(
         load_manifest(settings.trusted_documents) if settings.trusted_documents else None)}
     # The bundled customer page's own documents are always trusted.

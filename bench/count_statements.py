@@ -25,7 +25,7 @@ import httpx  # noqa: E402
 
 from app.main import create_app  # noqa: E402
 from app.settings import Settings  # noqa: E402
-from db import repository as repo  # noqa: E402
+from db import stores as store_rows  # noqa: E402
 from db.migrate import migrate  # noqa: E402
 from domain.access import DEFAULT_PERMISSIONS  # noqa: E402
 from resolvers.keys import new_api_key  # noqa: E402
@@ -63,7 +63,7 @@ async def main() -> None:
     await migrate(url)
     app = create_app(Settings.from_env(database_url=url, secret_key="count"))
     async with app.router.lifespan_context(app):
-        store = await repo.create_store("Count")
+        store = await store_rows.create_store("Count")
         _record, key = await new_api_key(store.id, kind="STAFF", name="c", permissions=DEFAULT_PERMISSIONS)
         counter = Counter()
         logger = logging.getLogger("tortoise.db_client")

@@ -3,7 +3,7 @@ reading it cost a trivial request three quarters of its time).
 
 A revoked key must be refused from the next request on, in every process:
 
-- **This process** revokes (``repository.revoke_api_key``): the cache is emptied there and then.
+- **This process** revokes (``db.stores.revoke_api_key``): the cache is emptied there and then.
 - **Other processes on PostgreSQL**: the revocation's transaction sends ``NOTIFY ordergraph_keys``, delivered
   at commit to every process listening (``listen``), which empties its cache; until a process listens (or
   after its listening connection failed, until it listens again) it keeps nothing.

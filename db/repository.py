@@ -1,4 +1,5 @@
-"""The repository: the only code that touches Tortoise models.
+"""The repository of orders (stores, API keys and instance settings are ``db.stores``, idempotency
+keys ``db.idempotency``; each other feature's rows have a module of their own in ``db``).
 
 Reads return records (``db.records``) or domain values; writes take domain
 plans. Callers wrap a mutation in ``transaction()`` and load its order with
@@ -11,7 +12,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,10 +20,10 @@ from tortoise.exceptions import IntegrityError
 
 from db import models as m
 from db import payments as ledger_rows
-from db import customers, decision_reads, decisions, keycache, reads, sql
+from db import customers, decision_reads, decisions, reads, sql
+from db import stores as store_rows
 from db.decisions import OrderAtHand
 from db.records import (
-    ApiKeyRecord,
     CancellationRequestRecord,
     LineRecord,
     NoteRecord,
@@ -40,7 +41,6 @@ from domain import ledger
 from domain import orders as d
 from domain.access import Actor
 from domain.creation import Address, Customer, NewOrder
-from domain.idempotency import key_expired
 from domain.ids import is_uuid
 from domain.listing import OrderQuery, SortField
 from domain.money import to_currency
@@ -169,120 +169,6 @@ def to_domain(
     )
 
 
-# ---------------------------------------------------------------- stores, keys, settings
-
-def _store_record(row: m.Store) -> StoreRecord:
-    return StoreRecord(id=str(row.id), name=row.name, created_at=row.created_at,
-                       self_cancel_policy=row.self_cancel_policy,
-                       self_cancel_window_minutes=row.self_cancel_window_minutes,
-                       notification_settings=row.notification_settings, refund_amounts_in=row.refund_amounts_in)
-
-
-async def create_store(name: str) -> StoreRecord:
-    row = await m.Store.create(id=new_id(), name=name)
-    return _store_record(row)
-
-
-async def get_store(store_id: str) -> StoreRecord | None:
-    if not is_uuid(store_id):
-        return None
-    row = await m.Store.get_or_none(id=store_id)
-    return _store_record(row) if row else None
-
-
-async def list_stores() -> list[StoreRecord]:
-    return [_store_record(r) for r in await m.Store.all().order_by("created_at")]
-
-
-async def lock_store(store_id: str) -> None:
-    """Hold the store's row until the transaction ends (store-wide limits checked under it)."""
-    await m.Store.filter(id=store_id).select_for_update().first()
-
-
-async def set_notification_settings(store_id: str, settings: dict[str, Any]) -> None:
-    await m.Store.filter(id=store_id).update(notification_settings=settings)
-
-
-async def set_refund_amounts_in(store_id: str, choice: str) -> None:
-    await m.Store.filter(id=store_id).update(refund_amounts_in=choice)
-
-
-async def set_self_cancel_policy(store_id: str, policy: str, window_minutes: int) -> None:
-    await m.Store.filter(id=store_id).update(self_cancel_policy=policy, self_cancel_window_minutes=window_minutes)
-
-
-def _key_record(row: m.ApiKey) -> ApiKeyRecord:
-    return ApiKeyRecord(
-        id=str(row.id), store_id=str(row.store_id), kind=row.kind, name=row.name, prefix=row.prefix,
-        permissions=row.permissions, created_at=row.created_at, last_used_at=row.last_used_at,
-        revoked_at=row.revoked_at,
-        created_by_key_id=str(row.created_by_key_id) if row.created_by_key_id else None,
-        revoked_by_key_id=str(row.revoked_by_key_id) if row.revoked_by_key_id else None,
-    )
-
-
-async def create_api_key(
-    *, store_id: str, kind: str, name: str, key_hash: str, prefix: str, permissions: str,
-    created_by_key_id: str | None = None,
-) -> ApiKeyRecord:
-    row = await m.ApiKey.create(
-        id=new_id(), store_id=store_id, kind=kind, name=name, key_hash=key_hash, prefix=prefix,
-        permissions=permissions, created_by_key_id=created_by_key_id,
-    )
-    return _key_record(row)
-
-
-async def find_api_key(key_hash: str) -> tuple[ApiKeyRecord, StoreRecord] | None:
-    """The key with this hash and its store, in one query (every request asks)."""
-    return await reads.find_api_key(key_hash)
-
-
-async def list_api_keys(store_id: str) -> list[ApiKeyRecord]:
-    """The store's keys, revoked ones included, oldest first."""
-    return [_key_record(r) for r in await m.ApiKey.filter(store_id=store_id).order_by("created_at", "id")]
-
-
-async def get_api_key(key_id: str, store_id: str | None = None) -> ApiKeyRecord | None:
-    """The key with this id (in this store, when one is named)."""
-    if not is_uuid(key_id):
-        return None
-    query = m.ApiKey.filter(id=key_id)
-    if store_id is not None:
-        query = query.filter(store_id=store_id)
-    row = await query.first()
-    return _key_record(row) if row else None
-
-
-async def revoke_api_key(key_id: str, now: datetime, by_key_id: str | None) -> None:
-    """Revoke once: a second revocation keeps the first one's time and author."""
-    await m.ApiKey.filter(id=key_id, revoked_at__isnull=True).update(revoked_at=now, revoked_by_key_id=by_key_id)
-    await keycache.revoked()
-
-
-async def touch_api_key(key_id: str, now: datetime) -> None:
-    await m.ApiKey.filter(id=key_id).update(last_used_at=now)
-
-
-async def get_setting(key: str) -> str | None:
-    row = await m.InstanceSetting.get_or_none(key=key)
-    return row.value if row else None
-
-
-async def get_or_create_setting(key: str, value: str) -> str:
-    """The stored value, or ``value`` stored now; safe when several processes race."""
-    existing = await get_setting(key)
-    if existing is not None:
-        return existing
-    try:
-        async with transaction():
-            await m.InstanceSetting.create(key=key, value=value)
-    except IntegrityError:
-        pass
-    stored = await get_setting(key)
-    assert stored is not None
-    return stored
-
-
 # ---------------------------------------------------------------- reading orders
 
 async def get_order(store_id: str, order_id: str, *, lock: bool = False) -> OrderRecord | None:
@@ -305,7 +191,7 @@ async def order_owner(order_id: str) -> tuple[StoreRecord, str | None, int] | No
         "id", "customer_name", "customer_token_generation", "store__id", "store__name", "store__created_at",
         "store__self_cancel_policy", "store__self_cancel_window_minutes", "store__notification_settings",
         "store__refund_amounts_in").first()
-    return (_store_record(row.store), row.customer_name, row.customer_token_generation) if row else None
+    return (store_rows.store_record(row.store), row.customer_name, row.customer_token_generation) if row else None
 
 
 async def find_order(order_id: str) -> OrderRecord | None:
@@ -676,52 +562,6 @@ async def order_id_of_refund(store_id: str, refund_id: str) -> str | None:
         return None
     row = await m.Refund.filter(id=refund_id, order__store_id=store_id).only("id", "order_id").first()
     return str(row.order_id) if row else None
-
-
-# ---------------------------------------------------------------- idempotency
-
-#: How long an idempotency key is remembered (``ORDERGRAPH_IDEMPOTENCY_HOURS``; payment providers keep
-#: theirs a day): after that, the same key is a new request, and the worker purges the record.
-IDEMPOTENCY_TTL = timedelta(hours=24)
-
-
-def set_idempotency_ttl(ttl: timedelta) -> None:
-    global IDEMPOTENCY_TTL
-    IDEMPOTENCY_TTL = ttl
-
-
-async def get_idempotency(store_id: str, operation: str, key: str) -> tuple[str, str, str | None] | None:
-    """(request hash, order id, result id) of the first request made with this key, while it is
-    remembered; an expired record is forgotten here (the key is free again)."""
-    row = await m.IdempotencyRecord.get_or_none(store_id=store_id, operation=operation, key=key)
-    if row is None:
-        return None
-    if not await idempotency_kept(str(row.id), row.created_at):
-        return None
-    return row.request_hash, str(row.order_id), (str(row.result_id) if row.result_id else None)
-
-
-async def purge_idempotency(now: datetime) -> int:
-    """Forget every idempotency record older than the time they are kept; how many."""
-    return await m.IdempotencyRecord.filter(created_at__lt=now - IDEMPOTENCY_TTL).delete()
-
-
-async def put_idempotency(
-    store_id: str, operation: str, key: str, request_hash: str, order_id: str, result_id: str | None, now: datetime
-) -> None:
-    """Remember the answer; raises ``IntegrityError`` if a concurrent request claimed the key first."""
-    await sql.execute('INSERT INTO "idempotency_records" ("id", "store_id", "operation", "key", "request_hash", '
-                      '"order_id", "result_id", "created_at") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-                      new_id(), store_id, operation, key, request_hash, order_id, result_id, now)
-
-
-async def idempotency_kept(record_id: str, created_at: datetime) -> bool:
-    """Whether a key's first use (this record) is still kept; an expired one is forgotten here, and the key
-    is free again."""
-    if not key_expired(created_at, datetime.now(UTC), IDEMPOTENCY_TTL):
-        return True
-    await m.IdempotencyRecord.filter(id=record_id).delete()
-    return False
 
 
 async def get_refund(order_id: str, refund_id: str) -> RefundRecord | None:

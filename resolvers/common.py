@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from db import repository as repo
+from db import idempotency as idempotency_rows
 from db.decisions import OrderAtHand
 from db.records import OrderRecord, StoreRecord
 from domain.access import Permission, Principal
@@ -149,7 +150,7 @@ async def idempotent(
     if key is None:
         return await run()
     for attempt in range(3):
-        prior = await repo.get_idempotency(store_id, operation, key)
+        prior = await idempotency_rows.get_idempotency(store_id, operation, key)
         if prior is not None:
             stored_hash, order_id, result_id = prior
             if refused := check_key_use(stored_hash, fingerprint):
@@ -171,7 +172,7 @@ class KeyClaimed(Exception):
 
 async def claim(ctx: Context, operation: str, key: str | None) -> None:
     """Under the order lock: stop (and roll back) if a request with this key committed meanwhile."""
-    if key is not None and await repo.get_idempotency(principal(ctx).store_id, operation, key) is not None:
+    if key is not None and await idempotency_rows.get_idempotency(principal(ctx).store_id, operation, key) is not None:
         raise KeyClaimed(key)
 
 
@@ -181,4 +182,4 @@ async def remember(
     """Inside the mutation's transaction: store the result under the key (if any)."""
     if key is not None:
         store_id = principal(ctx).store_id
-        await repo.put_idempotency(store_id, operation, key, fingerprint, order_id, result_id, ctx.now())
+        await idempotency_rows.put_idempotency(store_id, operation, key, fingerprint, order_id, result_id, ctx.now())

@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime
 
 from db import repository as repo
+from db import stores as store_rows
 from db.records import ApiKeyRecord
 from domain.access import Permission, Principal, missing_grant, parse_permissions
 from domain.errors import DomainError, ErrorCode, invalid_input
@@ -38,10 +39,10 @@ async def new_api_key(
         return new
     if created_by is not None and (lacking := missing_grant(created_by.permissions, new.permissions)):
         raise Forbidden(lacking, f"A key can only grant permissions it holds itself; this one lacks {lacking.value}.")
-    if await repo.get_store(store_id) is None:
+    if await store_rows.get_store(store_id) is None:
         return invalid_input("store", f"no store {store_id}")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    record = await repo.create_api_key(
+    record = await store_rows.create_api_key(
         store_id=store_id, kind=new.kind.value, name=new.name, key_hash=hash_key(key), prefix=key[:10],
         permissions=",".join(sorted(p.value for p in new.permissions)),
         created_by_key_id=created_by.key_id if created_by else None,
@@ -53,11 +54,11 @@ async def revoke(
     key_id: str, now: datetime, *, store_id: str | None = None, by_key_id: str | None = None
 ) -> ApiKeyRecord | DomainError:
     """Revoke the key: its next request is refused. Revoking a revoked key changes nothing."""
-    record = await repo.get_api_key(key_id, store_id)
+    record = await store_rows.get_api_key(key_id, store_id)
     if record is None:
         return key_not_found()
-    await repo.revoke_api_key(record.id, now, by_key_id)
-    revoked = await repo.get_api_key(record.id)
+    await store_rows.revoke_api_key(record.id, now, by_key_id)
+    revoked = await store_rows.get_api_key(record.id)
     assert revoked is not None
     return revoked
 
@@ -67,7 +68,7 @@ async def revoke(
 async def api_keys(ctx: Context) -> list[ApiKeyRecord]:
     """The store's keys. Needs MANAGE_KEYS."""
     who = require(ctx, Permission.MANAGE_KEYS)
-    return await repo.list_api_keys(who.store_id)
+    return await store_rows.list_api_keys(who.store_id)
 
 
 async def create_api_key(
@@ -81,12 +82,12 @@ async def revoke_api_key(ctx: Context, key_id: str | None) -> ApiKeyRecord | Dom
     """Revoke a key of the store: only one whose permissions the caller holds all of, and never the
     store's last key that can manage keys."""
     who = require(ctx, Permission.MANAGE_KEYS)
-    target = await repo.get_api_key(key_id, who.store_id) if key_id else None
+    target = await store_rows.get_api_key(key_id, who.store_id) if key_id else None
     if target is None:
         return key_not_found()
     async with repo.transaction():
-        await repo.lock_store(who.store_id)  # two managers revoking each other cannot both succeed
-        managers = [k for k in await repo.list_api_keys(who.store_id) if k.revoked_at is None and k.id != target.id
+        await store_rows.lock_store(who.store_id)  # two managers revoking each other cannot both succeed
+        managers = [k for k in await store_rows.list_api_keys(who.store_id) if k.revoked_at is None and k.id != target.id
                     and Permission.MANAGE_KEYS.value in k.permissions.split(",")]
         decided = plan_revoke_key(parse_permissions(target.permissions), target_revoked=target.revoked_at is not None,
                                   revoker=who.permissions, other_key_managers=len(managers))

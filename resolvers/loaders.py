@@ -13,6 +13,7 @@ from db import notifications
 from db import payments
 from db import removals
 from db import repository as repo
+from db import stores as store_rows
 from db import restocks
 from db import shipping
 from db import webhooks
@@ -140,7 +141,7 @@ class Loaders:
     def stores(self) -> DataLoader[str, Any]:
         """Stores by id (the caller's: a key read from the cache comes without it)."""
         async def load(keys: list[str]) -> list[Any]:
-            return [await repo.get_store(k) for k in keys]
+            return [await store_rows.get_store(k) for k in keys]
 
         return DataLoader(load_fn=load)
 

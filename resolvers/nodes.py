@@ -11,7 +11,7 @@ from typing import Any
 from db import customers
 from db import events as event_log
 from db import owners
-from db import repository as repo
+from db import stores as store_rows
 from db import webhooks
 from db.records import OrderRecord
 from domain.access import HIDDEN_FROM_CUSTOMERS, Permission
@@ -54,7 +54,7 @@ async def store_object(ctx: Context, type_name: str, raw_id: str) -> Any | None:
     """One of the store's own objects by id, for a caller holding the permission its list needs."""
     who = require(ctx, STORE_OBJECTS[type_name])
     if type_name == "ApiKey":
-        return await repo.get_api_key(raw_id, who.store_id)
+        return await store_rows.get_api_key(raw_id, who.store_id)
     if type_name == "WebhookEndpoint":
         return await webhooks.get_endpoint(raw_id, who.store_id)
     if type_name == "WebhookDelivery":

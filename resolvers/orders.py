@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 
 from db import repository as repo
+from db import idempotency as idempotency_rows
 from db.records import NoteRecord, OrderRecord, RefundRecord, ShipmentRecord, SupplierOrderRecord
 from domain.access import Permission
 from domain.actions import (
@@ -254,10 +255,10 @@ async def create_order(
                     {"test": record.test}, notify=notify_customer,
                 )
                 if idempotency_key is not None:
-                    await repo.put_idempotency(who.store_id, OPERATION_CREATE, idempotency_key, fingerprint,
+                    await idempotency_rows.put_idempotency(who.store_id, OPERATION_CREATE, idempotency_key, fingerprint,
                                                record.id, None, now)
         except repo.IntegrityError:
-            claimed = idempotency_key is not None and await repo.get_idempotency(
+            claimed = idempotency_key is not None and await idempotency_rows.get_idempotency(
                 who.store_id, OPERATION_CREATE, idempotency_key
             )
             if not claimed and new.number is not None and await repo.number_taken(who.store_id, new.number):

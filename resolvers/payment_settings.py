@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from db import payments as ledger_rows
 from db import repository as repo
+from db import stores as store_rows
 from db.records import PaymentAccountRecord
 from domain.access import Permission
 from domain.accounts import check_credentials
@@ -59,6 +60,6 @@ async def disconnect_payment_provider(ctx: Context, provider: PaymentProvider) -
 
 async def update_payment_settings(ctx: Context, amounts_in: CurrencyChoice) -> CurrencyChoice:
     who = require(ctx, Permission.MANAGE_SETTINGS)
-    await repo.set_refund_amounts_in(who.store_id, amounts_in.value)
+    await store_rows.set_refund_amounts_in(who.store_id, amounts_in.value)
     forget_store(ctx, who.store_id)
     return amounts_in

@@ -13,6 +13,7 @@ from datetime import datetime
 from db import outbox
 from db import payments as ledger_rows
 from db import repository as repo
+from db import idempotency as idempotency_rows
 from db import restocks as restock_rows
 from db.events import status_columns
 from domain.inventory import RestockReason, retried_restocks
@@ -86,7 +87,7 @@ async def refund_once(
 
     async def once(locked: Locked) -> tuple[OrderRecord, RefundRecord | str | None, bool] | DomainError:
         prior, request = locked.at_hand.prior, fingerprint(locked)
-        if prior is not None and not await repo.idempotency_kept(prior.id, prior.created_at):
+        if prior is not None and not await idempotency_rows.idempotency_kept(prior.id, prior.created_at):
             prior = None
         if prior is not None:
             if refused := check_key_use(prior.request_hash, request):

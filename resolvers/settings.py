@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from db import repository as repo
+from db import stores as store_rows
 from domain.access import Permission
 from domain.errors import DomainError
 from domain.notifications import NotificationSettings, SettingsChange, plan_settings
@@ -26,6 +26,6 @@ async def update_notification_settings(ctx: Context, change: SettingsChange) -> 
     updated = plan_settings(await _current(ctx, who.store_id), change)
     if isinstance(updated, DomainError):
         return updated
-    await repo.set_notification_settings(who.store_id, updated.to_json())
+    await store_rows.set_notification_settings(who.store_id, updated.to_json())
     forget_store(ctx, who.store_id)  # read afresh by anything later in this request
     return updated

@@ -19,6 +19,7 @@ import orjson
 from db import events as event_log
 from db import outbox, webhooks
 from db import repository as repo
+from db import stores as store_rows
 from db.records import WebhookDeliveryRecord, WebhookEndpointRecord
 from domain.access import Permission, Principal
 from domain.errors import DomainError, invalid_input
@@ -102,7 +103,7 @@ async def create_webhook_endpoint(
         return checked
     secret = _secret()
     async with repo.transaction():
-        await repo.lock_store(who.store_id)  # two creations at once cannot both take the last place
+        await store_rows.lock_store(who.store_id)  # two creations at once cannot both take the last place
         if error := check_endpoint_count(await webhooks.count_endpoints(who.store_id)):
             return error
         record = await webhooks.create_endpoint(

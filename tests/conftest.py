@@ -27,7 +27,7 @@ import pytest_asyncio
 from app.delivery import delivery_worker
 from app.main import create_app
 from app.settings import Settings
-from db import repository as repo
+from db import stores as store_rows
 from db import sql
 from db.migrate import migrate
 from domain.access import LIMITS, ActorKind, Permission
@@ -133,7 +133,7 @@ async def make_key(store_id: str, kind: str, name: str, permissions: frozenset[P
 
 
 async def make_store(http: httpx.AsyncClient, name: str = "Test store") -> Store:
-    store = await repo.create_store(name)
+    store = await store_rows.create_store(name)
     return Store(store.id, await make_key(store.id, "STAFF", "Test staff", frozenset(Permission)), http)
 
 

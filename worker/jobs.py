@@ -19,6 +19,8 @@ import orjson
 from db import events as event_log
 from db import notifications, outbox, ratelimits, webhooks
 from db import repository as repo
+from db import stores as store_rows
+from db import idempotency as idempotency_rows
 from db.crypto import InvalidToken, SecretBox
 from db.records import NotificationRecord, OrderRecord
 from domain.access import SYSTEM
@@ -108,7 +110,7 @@ class Jobs:
     async def housekeeping(self) -> None:
         """What no job asks for but must happen now and then: forget expired idempotency keys and
         (PostgreSQL) rate-limit buckets idle long enough to be full."""
-        purged = await repo.purge_idempotency(self.clock())
+        purged = await idempotency_rows.purge_idempotency(self.clock())
         if purged:
             log.info("forgot %d expired idempotency key(s)", purged)
         await ratelimits.purge_idle()
@@ -149,7 +151,7 @@ class Jobs:
             stores = {e.store_id for e in events}
             endpoints = await webhooks.enabled_endpoints(sorted(stores))
             orders = await repo.get_orders([(e.store_id, e.order_id) for e in events])
-            settings = {s: NotificationSettings.from_json((await repo.get_store(s)).notification_settings)
+            settings = {s: NotificationSettings.from_json((await store_rows.get_store(s)).notification_settings)
                         for s in stores}
             deliveries, messages = [], []
             for e in events:
@@ -249,7 +251,7 @@ class Jobs:
             async with repo.transaction():
                 await outbox.take(job, worker)
             return
-        store = await repo.get_store(order.store_id)
+        store = await store_rows.get_store(order.store_id)
         assert store is not None
         settings = NotificationSettings.from_json(store.notification_settings)
         template, audience, channel = Template(note.template), Audience(note.audience), Channel(note.channel)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import pytest_asyncio
 
-from db import repository as repo
+from db import stores as store_rows
 from db import sql
 from domain.access import Permission
 from domain.tokens import issue_customer_token
@@ -29,7 +29,7 @@ async def store(http) -> Store:
     """Stores here have customers' requests wait for staff (REQUEST), unless a test says otherwise: the
     default is to cancel at once (test_a_new_store_cancels_at_once_by_default)."""
     made = await make_store(http)
-    await repo.set_self_cancel_policy(made.id, "REQUEST", 24 * 60)
+    await store_rows.set_self_cancel_policy(made.id, "REQUEST", 24 * 60)
     return made
 
 CUSTOMER_ORDER = """
@@ -245,7 +245,7 @@ async def test_stores_can_turn_self_cancel_off_and_platform_orders_send_customer
     order, token = await create_order_with_token(store, cancellationsManagedExternally=True)
     result = await request_cancel(store, order["id"], token)
     assert result["__typename"] == "ManagedExternallyError" and "contact the store" in result["message"]
-    await repo.set_self_cancel_policy(store.id, "OFF", 60)
+    await store_rows.set_self_cancel_policy(store.id, "OFF", 60)
     other, other_token = await create_order_with_token(store)
     assert (await request_cancel(store, other["id"], other_token))["__typename"] == "SelfCancellationDisabledError"
 

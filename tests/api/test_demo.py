@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from app.demo import seed_demo_store
 from db import outbox, sql
-from db import repository as repo
+from db import stores as store_rows
 from resolvers.keys import new_api_key
 from tests.conftest import Store
 
@@ -32,7 +32,7 @@ async def test_the_demo_store_has_an_order_in_each_state_and_a_request_waiting(h
 
 
 async def test_the_demo_store_shows_refunds_pending_and_failed_at_stripe_and_an_order_in_two_currencies(http):
-    store_id = await seed_demo_store(SECRET) or await repo.get_setting("demo_store_id")
+    store_id = await seed_demo_store(SECRET) or await store_rows.get_setting("demo_store_id")
     made = await new_api_key(store_id, kind="STAFF", name="Demo payments", permissions=None)
     assert isinstance(made, tuple)
     staff = Store(store_id, made[1], http)
@@ -55,7 +55,7 @@ async def test_the_demo_store_shows_refunds_pending_and_failed_at_stripe_and_an_
 
 
 async def test_the_demo_store_has_a_printed_label_a_carrier_handled_shipment_and_a_pickup_waiting(http):
-    store_id = await seed_demo_store(SECRET) or await repo.get_setting("demo_store_id")
+    store_id = await seed_demo_store(SECRET) or await store_rows.get_setting("demo_store_id")
     made = await new_api_key(store_id, kind="STAFF", name="Demo shipping", permissions=None)
     assert isinstance(made, tuple)
     staff = Store(store_id, made[1], http)
@@ -76,7 +76,7 @@ async def test_the_demo_store_has_a_printed_label_a_carrier_handled_shipment_and
 
 async def test_the_demo_texts_a_customer_whose_parcel_shipped(http, deliver):
     await seed_demo_store(SECRET)  # seeded here or by an earlier test: its events are fanned out again below
-    store_id = await repo.get_setting("demo_store_id")
+    store_id = await store_rows.get_setting("demo_store_id")
     (event,) = await sql.fetch('SELECT e."id" FROM "order_events" e JOIN "orders" o ON o."id" = e."order_id" '
                                'WHERE o."store_id" = $1 AND o."number" = $2 AND e."type" = $3',
                                store_id, "1002", "TRACKING_ADDED")

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from db import repository as repo
+from db import stores as store_rows
 from domain.access import Permission
 from resolvers.keys import revoke
 from schema import schema as graphql_schema
@@ -63,7 +63,7 @@ class World:
 async def world(http) -> World:
     a, b = await make_store(http, "Matrix A"), await make_store(http, "Matrix B")
     for made in (a, b):  # customers' requests wait for staff, so approve and decline have one to decide
-        await repo.set_self_cancel_policy(made.id, "REQUEST", 24 * 60)
+        await store_rows.set_self_cancel_policy(made.id, "REQUEST", 24 * 60)
     keys = {"staff": a.key}
     for name, permissions in PRINCIPALS.items():
         if permissions is not None and name != "staff":

@@ -79,7 +79,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from db import repository as repo
+from db import stores as store_rows
 from db import sql
 from domain.access import Permission
 from domain.money import minor_units
@@ -414,7 +414,7 @@ class RandomPlay(RuleBasedStateMachine):
     def open_store(self, policy: str, stripe: bool) -> None:
         self.store = self.run(make_store(self.http, "Random play"))
         self.policy = policy
-        self.run(repo.set_self_cancel_policy(self.store.id, policy, WINDOW_MINUTES))
+        self.run(store_rows.set_self_cancel_policy(self.store.id, policy, WINDOW_MINUTES))
         self.platform_key = self.run(self.store.key_with(Permission.PLATFORM_SYNC, Permission.READ_ORDERS))
         OUTCOMES["(store)", "Stripe connected" if stripe else "Stripe not connected"] += 1
         if stripe:

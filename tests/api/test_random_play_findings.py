@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from db import repository as repo
+from db import stores as store_rows
 from tests.api.test_random_play import (CANCEL, CREATE, CUSTOMER_ACTIONS, DELIVER_SHIPMENT, FULFILL, RECORD_PAYMENT,
                                         REFUND, REQUEST, RETURN, SNAPSHOT, TRACK, UPDATE_SHIPMENT, VOID_SHIPMENT,
                                         describe, succeeded)
@@ -115,7 +115,7 @@ async def test_no_payment_is_kept_unrefunded_when_an_order_with_a_payment_proces
 
 
 async def test_a_customer_is_not_offered_a_cancel_the_store_cannot_refund(store):
-    await repo.set_self_cancel_policy(store.id, "IMMEDIATE", 24 * 60)
+    await store_rows.set_self_cancel_policy(store.id, "IMMEDIATE", 24 * 60)
     made = (await store.gql(CREATE, {"input": {
         "currency": "USD", "customer": {"email": "ada@example.com"}, "notifyCustomer": False,
         "lines": [{"sku": "MUG", "name": "Mug", "quantity": 1, "unitPrice": "25.00"}],

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import asyncpg
 
 from db import repository as repo
+from db import stores as store_rows
 from db.keycache import KEYS, MARKER_MAX_BYTES, TTL, KeyCache, _announce, revoked
 from db.records import ApiKeyRecord
 from domain.access import DEFAULT_PERMISSIONS
@@ -60,7 +61,7 @@ async def test_a_revocation_by_another_process_empties_it_and_other_writes_do_no
         other.execute("INSERT OR REPLACE INTO instance_settings (key, value) VALUES ('keycache-test', 'x')")
     assert await cache.get("h1") is not None
     # The `revoke-key` command, another process, on the same database.
-    store = await repo.create_store("Keycache")
+    store = await store_rows.create_store("Keycache")
     doomed, _secret = await new_api_key(store.id, kind="STAFF", name="doomed", permissions=DEFAULT_PERMISSIONS)
     cli(base_env(database_url, tmp_path), "revoke-key", doomed.id)
     assert await cache.get("h1") is None

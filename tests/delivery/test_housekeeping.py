@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from db import repository as repo
+from db import idempotency as idempotency_rows
 from db import sql
 from tests.api.helpers import create_order, create_order_with_token
 from tests.conftest import ENGINE
@@ -49,7 +49,7 @@ async def test_the_worker_forgets_expired_keys(store, rig):
     kept = {r["key"] for r in await sql.fetch('SELECT "key" FROM "idempotency_records" WHERE "key" IN ($1, $2)',
                                               "k-old", "k-new")}
     assert kept == {"k-new"}
-    assert repo.IDEMPOTENCY_TTL == timedelta(hours=24)
+    assert idempotency_rows.IDEMPOTENCY_TTL == timedelta(hours=24)
 
 
 @pytest.mark.skipif(ENGINE != "postgres", reason="rate-limit buckets are kept in the database on PostgreSQL only")

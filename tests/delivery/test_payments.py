@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from db import repository as repo
+from db import stores as store_rows
 from db import sql
 from schema.ids import decode
 from tests.api.helpers import order_input
@@ -356,7 +356,7 @@ async def test_units_a_failed_refund_restocked_leave_stock_again_and_return_when
 
 async def test_a_customers_immediate_self_cancel_refunds_through_stripe_like_any_cancel(store, stripe, rig):
     key = await connect_stripe(store, stripe)
-    await repo.set_self_cancel_policy(store.id, "IMMEDIATE", 60)
+    await store_rows.set_self_cancel_policy(store.id, "IMMEDIATE", 60)
     order, intent = await stripe_order(store, stripe, key)
     token = order["token"]
     asked = await store.gql("mutation($input: RequestCancellationInput!) { requestCancellation(input: $input) { "

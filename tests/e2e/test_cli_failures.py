@@ -12,7 +12,7 @@ import pytest
 
 from app.demo import DEMO_KEY_NAME, demo_credentials
 from app.settings import Settings
-from db import repository as repo
+from db import stores as store_rows
 from tests.conftest import POSTGRES
 from tests.e2e.processes import ROOT
 
@@ -80,7 +80,7 @@ async def test_starting_the_demo_twice_keeps_one_demo_key(app, database_url):
     store_id, first, _ = await demo_credentials(settings)
     _, second, _ = await demo_credentials(settings)
     assert first != second
-    live = [k for k in await repo.list_api_keys(store_id) if k.name == DEMO_KEY_NAME and k.revoked_at is None]
+    live = [k for k in await store_rows.list_api_keys(store_id) if k.name == DEMO_KEY_NAME and k.revoked_at is None]
     assert len(live) == 1 and second.startswith(live[0].prefix)
 
 
