@@ -41,8 +41,8 @@ def twilio_status_routes(twilio: TwilioSettings, url: str, clock: Callable[[], d
         # Twilio signs the URL it posts to: ours, with the query the worker gave it.
         called = f"{url}?{request.url.query}" if request.url.query else url
         try:
-            report = read_status_callback(called, params, request.headers.get("x-twilio-signature"),
-                                          twilio.auth_token, request.headers.get("x-twilio-webhooks-signature-settings"))
+            report = read_status_callback(called, params, request.headers.get("x-twilio-signature"), twilio.auth_token,
+                                          request.headers.get("x-twilio-webhooks-signature-settings"))
         except NotificationRejected as rejected:
             log.warning("a Twilio status callback was refused: %s", rejected)
             return answer(403, f"Not a verified Twilio status callback: {rejected}")

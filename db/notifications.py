@@ -89,8 +89,8 @@ async def record_outcome(
 
 async def by_message_id(message_id: str, channel: Channel) -> NotificationRecord | None:
     """The notification a provider names by its own id (a text's SID)."""
-    rows = await sql.fetch(f'SELECT {_COLUMNS} FROM "customer_notifications" WHERE "message_id" = $1 AND "channel" = $2',
-                           message_id, channel.value)
+    rows = await sql.fetch(f'SELECT {_COLUMNS} FROM "customer_notifications" WHERE "message_id" = $1 '
+                           'AND "channel" = $2', message_id, channel.value)
     return _record(rows[0]) if rows else None
 
 

@@ -107,7 +107,8 @@ class CustomerNotification(Node):
     def of(cls, r: NotificationRecord) -> CustomerNotification:
         return cls(
             id=to_global_id("CustomerNotification", r.id), template=n.Template(r.template),
-            audience=n.Audience(r.audience), channel=n.Channel(r.channel), recipient=r.recipient, status=n.NotificationStatus(r.status),
+            audience=n.Audience(r.audience), channel=n.Channel(r.channel), recipient=r.recipient,
+            status=n.NotificationStatus(r.status),
             attempts=r.attempts, next_attempt_at=r.next_attempt_at, sent_at=r.sent_at, message_id=r.message_id,
             error=r.error, created_at=r.created_at,
         )
