@@ -81,6 +81,9 @@ def make_jobs(clock: Clock, mailer: Mailer, sender: HttpWebhookSender, gateway: 
 TWILIO_SID = "AC" + "5a1e" * 8
 TWILIO_TOKEN = "twilio-test-token"
 TWILIO_SENDER = "+14155550100"
+#: How long the rig's texter waits for the fake Twilio: a hanging one costs a test this much, and a loaded
+#: machine (both engines' suites at once on two cores) must never make a healthy one look hung.
+TWILIO_TIMEOUT = 5.0
 #: Where the rig's texts ask Twilio to report their fate (the test server's, on its public URL).
 TWILIO_STATUS_URL = "https://shop.test/webhooks/twilio/status"
 
@@ -121,7 +124,7 @@ async def rig(app, tmp_path: Path, request) -> AsyncIterator[Rig]:
     """A worker with a movable clock (jitter fixed at none), a 2 s webhook timeout, mail and text messages
     to files, and (when the test also asks for the ``stripe`` fake) refunds sent to the fake Stripe with a
     2 s deadline, (``easypost``) labels cleaned up and parcels tracked at the fake EasyPost, (``twilio``)
-    text messages sent through the fake Twilio with a 2 s deadline. Jobs left by earlier tests are dropped
+    text messages sent through the fake Twilio (``TWILIO_TIMEOUT``). Jobs left by earlier tests are dropped
     first."""
     await sql.execute('DELETE FROM "outbox_jobs"')
     clock = Clock()
@@ -129,7 +132,7 @@ async def rig(app, tmp_path: Path, request) -> AsyncIterator[Rig]:
     carrier_fake = request.getfixturevalue("easypost") if "easypost" in request.fixturenames else None
     twilio_fake = request.getfixturevalue("twilio") if "twilio" in request.fixturenames else None
     texter: Texter = (TwilioTexter(TWILIO_SID, TWILIO_TOKEN, TWILIO_SENDER, api_base=twilio_fake.url,
-                                   status_callback=TWILIO_STATUS_URL, timeout=2.0)
+                                   status_callback=TWILIO_STATUS_URL, timeout=TWILIO_TIMEOUT)
                       if twilio_fake is not None else FileTexter(tmp_path / "sms"))
     carriers: dict[CarrierProvider, Carrier] = {CarrierProvider.BUILTIN: BuiltinCarrier()}
     if carrier_fake is not None:

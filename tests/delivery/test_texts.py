@@ -130,7 +130,9 @@ async def test_a_recipient_twilio_refuses_fails_at_once_the_email_goes_instead_a
     refused = await create_order(store, **FRENCH)
     fine = await create_order(store, customer={"email": "ada@example.com", "phone": "+1 415 555 2671"})
     await rig.deliver()
-    failed, instead = await notifications_of(store, refused)
+    notes = await notifications_of(store, refused)
+    assert len(notes) == 2, notes
+    failed, instead = notes
     assert (failed["channel"], failed["status"], failed["attempts"]) == ("SMS", "FAILED", 1)
     assert failed["error"].startswith("Twilio 21610: ") and failed["messageId"] is None
     assert (instead["template"], instead["channel"], instead["recipient"], instead["status"]) == (
