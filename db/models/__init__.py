@@ -1,7 +1,8 @@
 """Tortoise models. Only ``db/`` imports this package; rows never leave ``db/``.
 
-One module a feature: ``orders`` (stores, keys, orders and everything on them, the
-timeline), ``delivery`` (the outbox, webhook endpoints, deliveries, attempts), ``payments`` (the
+One module a feature: ``orders`` (orders and everything on them, customers, the timeline),
+``stores`` (stores, API keys, idempotency keys, instance settings), ``delivery`` (the outbox, webhook
+endpoints, deliveries, attempts, customer notifications), ``payments`` (the
 ledger: payments, refund parts, provider accounts), ``shipping`` (labels, carrier accounts),
 ``removals`` (items removed from orders). Tortoise
 finds the models through this package (``db.config``), whichever module holds them.
@@ -10,17 +11,14 @@ Field descriptions (``#:`` comments) must not contain semicolons: Tortoise puts 
 into the SQL of the migration, which SQLite then splits there.
 """
 
-from db.models.delivery import OutboxJob, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from db.models.delivery import CustomerNotification, OutboxJob, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from db.models.payments import Payment, PaymentAccount, RefundPart
 from db.models.removals import OrderItemRemoval
 from db.models.shipping import CarrierAccount, ShippingLabel
+from db.models.stores import ApiKey, IdempotencyRecord, InstanceSetting, Store
 from db.models.orders import (
-    ApiKey,
     CancellationRequest,
     Customer,
-    CustomerNotification,
-    IdempotencyRecord,
-    InstanceSetting,
     Note,
     Order,
     OrderEvent,
@@ -32,7 +30,6 @@ from db.models.orders import (
     ReturnLine,
     Shipment,
     ShipmentLine,
-    Store,
     SupplierOrder,
 )
 

@@ -1,5 +1,5 @@
-"""What leaves the server: the outbox, webhook endpoints, their deliveries and attempts
-(Tortoise models, see ``db.models``)."""
+"""What leaves the server: the outbox, webhook endpoints, their deliveries and attempts, and the emails
+and text messages about orders (Tortoise models, see ``db.models``)."""
 
 from __future__ import annotations
 
@@ -97,3 +97,33 @@ class OutboxJob(Model):
     class Meta:
         table = "outbox_jobs"
         indexes = (Index(fields=("run_after",), name="outbox_jobs_run_after_idx"),)
+
+
+class CustomerNotification(Model):
+    """An email or text message about an order, to its customer or to the merchant, and whether it went out."""
+
+    id = fields.UUIDField(primary_key=True)
+    order = fields.ForeignKeyField("ordergraph.Order", related_name="notifications", on_delete=fields.CASCADE)
+    #: The event that asked for it (null: queued before events sent email).
+    event_id = fields.UUIDField(null=True)
+    kind = fields.CharField(max_length=48)
+    audience = fields.CharField(max_length=16, default="CUSTOMER", db_default="CUSTOMER")
+    channel = fields.CharField(max_length=16)
+    recipient = fields.CharField(max_length=254)
+    status = fields.CharField(max_length=16)
+    payload = fields.JSONField()
+    attempts = fields.IntField(default=0, db_default=0)
+    next_attempt_at = fields.DatetimeField(null=True)
+    #: The Message-ID the message was sent with (the same on every attempt).
+    message_id = fields.CharField(max_length=255, null=True)
+    error = fields.TextField(null=True)
+    created_at = fields.DatetimeField()
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "customer_notifications"
+        indexes = (Index(fields=("order_id",), name="customer_notifications_order_idx"),
+                   # A text's delivery report names the message by the provider's id.
+                   Index(fields=("message_id",), name="customer_notifications_message_idx"))
+        # At most one message per event, template and recipient, however often the event is fanned out.
+        unique_together = (("event_id", "kind", "recipient"),)

@@ -1,4 +1,4 @@
-"""The order and everything on it, stores and keys: Tortoise models (see ``db.models``).
+"""The order and everything on it, and its customers: Tortoise models (see ``db.models``).
 
 Primary keys are random UUIDs (not guessable or enumerable). Money columns are
 ``numeric(18, 4)``: four decimals hold every ISO 4217 currency exactly, and the
@@ -17,52 +17,6 @@ from tortoise.models import Model
 
 def money(**kwargs) -> fields.DecimalField:
     return fields.DecimalField(max_digits=18, decimal_places=4, **kwargs)
-
-
-class Store(Model):
-    id = fields.UUIDField(primary_key=True)
-    name = fields.CharField(max_length=200)
-    #: The next number assigned to an order created without one.
-    next_order_number = fields.IntField(default=1001)
-    #: Customer self-service cancellation: OFF, IMMEDIATE (cancel with a full refund) or REQUEST (staff decide).
-    self_cancel_policy = fields.CharField(max_length=16, default="IMMEDIATE", db_default="IMMEDIATE")
-    #: How long after the order was placed the customer may cancel it, in minutes.
-    self_cancel_window_minutes = fields.IntField(default=1440, db_default=1440)
-    #: Which emails go out by themselves, to whom, from which name (null: the defaults).
-    notification_settings = fields.JSONField(null=True)
-    #: Which currency refund amounts are typed in by default: CHECKOUT or STORE.
-    refund_amounts_in = fields.CharField(max_length=8, default="CHECKOUT", db_default="CHECKOUT")
-    #: Where parcels leave from, the package presets, the built-in carrier's rate table (null: none yet).
-    shipping_settings = fields.JSONField(null=True)
-    #: When the store received its first real order (null: none yet). From then on, no new test orders.
-    real_order_at = fields.DatetimeField(null=True)
-    created_at = fields.DatetimeField(auto_now_add=True)
-
-    class Meta:
-        table = "stores"
-
-
-class ApiKey(Model):
-    id = fields.UUIDField(primary_key=True)
-    store = fields.ForeignKeyField("ordergraph.Store", related_name="api_keys", on_delete=fields.CASCADE)
-    kind = fields.CharField(max_length=16)
-    name = fields.CharField(max_length=200)
-    #: SHA-256 of the secret, which is shown once and never stored.
-    key_hash = fields.CharField(max_length=64, unique=True)
-    #: The first characters of the key, to tell keys apart in lists.
-    prefix = fields.CharField(max_length=16)
-    permissions = fields.CharField(max_length=255)
-    created_at = fields.DatetimeField(auto_now_add=True)
-    last_used_at = fields.DatetimeField(null=True)
-    revoked_at = fields.DatetimeField(null=True)
-    #: The key that created this one (null: made with the command line).
-    created_by_key_id = fields.UUIDField(null=True)
-    #: The key that revoked this one (null: revoked with the command line, or not revoked).
-    revoked_by_key_id = fields.UUIDField(null=True)
-
-    class Meta:
-        table = "api_keys"
-        indexes = (Index(fields=("store_id",), name="api_keys_store_idx"),)
 
 
 class Customer(Model):
@@ -404,60 +358,3 @@ class OrderEvent(Model):
             Index(fields=("store_id", "txid", "position"), name="order_events_feed_idx"),
             Index(fields=("position",), name="order_events_position_idx"),
         )
-
-
-class CustomerNotification(Model):
-    """An email or text message about an order, to its customer or to the merchant, and whether it went out."""
-
-    id = fields.UUIDField(primary_key=True)
-    order = fields.ForeignKeyField("ordergraph.Order", related_name="notifications", on_delete=fields.CASCADE)
-    #: The event that asked for it (null: queued before events sent email).
-    event_id = fields.UUIDField(null=True)
-    kind = fields.CharField(max_length=48)
-    audience = fields.CharField(max_length=16, default="CUSTOMER", db_default="CUSTOMER")
-    channel = fields.CharField(max_length=16)
-    recipient = fields.CharField(max_length=254)
-    status = fields.CharField(max_length=16)
-    payload = fields.JSONField()
-    attempts = fields.IntField(default=0, db_default=0)
-    next_attempt_at = fields.DatetimeField(null=True)
-    #: The Message-ID the message was sent with (the same on every attempt).
-    message_id = fields.CharField(max_length=255, null=True)
-    error = fields.TextField(null=True)
-    created_at = fields.DatetimeField()
-    sent_at = fields.DatetimeField(null=True)
-
-    class Meta:
-        table = "customer_notifications"
-        indexes = (Index(fields=("order_id",), name="customer_notifications_order_idx"),
-                   # A text's delivery report names the message by the provider's id.
-                   Index(fields=("message_id",), name="customer_notifications_message_idx"))
-        # At most one message per event, template and recipient, however often the event is fanned out.
-        unique_together = (("event_id", "kind", "recipient"),)
-
-
-class IdempotencyRecord(Model):
-    """The first answer to a request made with an idempotency key."""
-
-    id = fields.UUIDField(primary_key=True)
-    store = fields.ForeignKeyField("ordergraph.Store", related_name="idempotency_records", on_delete=fields.CASCADE)
-    operation = fields.CharField(max_length=48)
-    key = fields.CharField(max_length=255)
-    request_hash = fields.CharField(max_length=64)
-    order_id = fields.UUIDField()
-    result_id = fields.UUIDField(null=True)
-    created_at = fields.DatetimeField()
-
-    class Meta:
-        table = "idempotency_records"
-        unique_together = (("store", "operation", "key"),)
-
-
-class InstanceSetting(Model):
-    """Settings of this installation kept in the database, shared by every server process."""
-
-    key = fields.CharField(max_length=64, primary_key=True)
-    value = fields.TextField()
-
-    class Meta:
-        table = "instance_settings"
