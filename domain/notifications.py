@@ -365,8 +365,12 @@ def plan_text_report(status: NotificationStatus, message_id: str | None, report:
     return None
 
 
-def email_instead(channel: Channel, audience: Audience, status: NotificationStatus) -> bool:
+def email_instead(channel: Channel, audience: Audience, status: NotificationStatus, recipient: str,
+                  customer_phone: str | None) -> bool:
     """Whether a message that ended so goes by email instead: a customer's text that failed for good, so
-    that the customer still hears of it. (When the store chose both channels, the email exists already and
-    is not made twice: one message per event, template and recipient.)"""
-    return channel is Channel.SMS and audience is Audience.CUSTOMER and status is NotificationStatus.FAILED
+    that the customer still hears of it, while the order's customer is still the one it was for (their
+    number now, ``customer_phone``, is the text's ``recipient``: an order that moved to another customer
+    does not tell them of the last one's). When the store chose both channels, the email exists already and
+    is not made twice (one message per event, template and recipient)."""
+    return (channel is Channel.SMS and audience is Audience.CUSTOMER and status is NotificationStatus.FAILED
+            and customer_phone == recipient)

@@ -25,6 +25,12 @@ TEXTABLE = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBI
 MAX_INPUT = 40
 
 
+def customer_sms_number(phone: str | None, *countries: str | None) -> str | None:
+    """The order's customer number a text can reach, read in the first country given: the order's shipping
+    address's, else its billing address's."""
+    return sms_number(phone, next((c for c in countries if c), None))
+
+
 def sms_number(phone: str | None, country_code: str | None) -> str | None:
     """``phone`` in E.164 ("+33612345678") when it is a valid number a text can reach, else None.
     A number without its "+" code is read as a number of ``country_code`` (ISO 3166 alpha-2)."""

@@ -45,7 +45,7 @@ from domain.notifications import (
     plan_text_report,
 )
 from domain.carriers import CarrierProvider
-from domain.phones import sms_number
+from domain.phones import customer_sms_number
 from domain.ports import Carrier, Mailer, PaymentGateway, Texter, WebhookSender
 from domain.tokens import DEFAULT_LIFETIME_DAYS, issue_customer_token
 from domain.webhooks import (
@@ -313,26 +313,23 @@ def _about(note: NotificationRecord) -> tuple[str, dict[str, str]]:
 
 
 def _customer_phone(order: OrderRecord) -> str | None:
-    """The order's customer phone number a text can reach (E.164), read in the country of its shipping
-    address, else of its billing address."""
-    country = next((a["country_code"] for a in (order.shipping_address, order.billing_address)
-                    if a and a.get("country_code")), None)
-    return sms_number(order.customer_phone, country)
+    """The order's customer phone number a text can reach (E.164), or None."""
+    return customer_sms_number(order.customer_phone, *((a or {}).get("country_code")
+                                                       for a in (order.shipping_address, order.billing_address)))
 
 
 async def _record_ending(note: NotificationRecord, order: OrderRecord, after: AfterSend, now: datetime, *,
                          failed: str) -> None:
     """In the caller's transaction: the timeline says a message went out, or failed for good (``failed``
-    says how); a customer's text that failed goes by email instead, while the order's customer is still
-    the one it was for (the same number)."""
+    says how); a customer's text that failed goes by email instead (``email_instead``)."""
     what, data = _about(note)
     if after.status is NotificationStatus.SENT:
         await event_log.record_change(note.order_id, [NewEvent(
             EventType.CUSTOMER_NOTIFIED, f"{what} sent to {note.recipient}.", SYSTEM, data)], now)
     elif after.status is NotificationStatus.FAILED:
         instead = ""
-        if (email_instead(Channel(note.channel), Audience(note.audience), after.status) and note.event_id
-                and _customer_phone(order) == note.recipient):
+        if note.event_id and email_instead(Channel(note.channel), Audience(note.audience), after.status,
+                                           note.recipient, _customer_phone(order)):
             email = PlannedNotification(Template(note.template), Audience.CUSTOMER, order.customer_email)
             if await notifications.create([(note.order_id, note.event_id, email)], now):
                 instead = f" (it goes by email to {order.customer_email} instead)"

@@ -207,8 +207,11 @@ def test_a_report_settles_a_text_whose_sending_seemed_to_fail_so_it_is_not_sent_
 
 
 def test_a_customers_text_that_failed_goes_by_email_instead_and_nothing_else_does():
-    assert email_instead(Channel.SMS, Audience.CUSTOMER, NotificationStatus.FAILED)
-    assert not email_instead(Channel.SMS, Audience.CUSTOMER, NotificationStatus.SENT)
-    assert not email_instead(Channel.SMS, Audience.CUSTOMER, NotificationStatus.PENDING)
-    assert not email_instead(Channel.EMAIL, Audience.CUSTOMER, NotificationStatus.FAILED)
-    assert not email_instead(Channel.EMAIL, Audience.MERCHANT, NotificationStatus.FAILED)
+    assert email_instead(Channel.SMS, Audience.CUSTOMER, NotificationStatus.FAILED, PHONE, PHONE)
+    assert not email_instead(Channel.SMS, Audience.CUSTOMER, NotificationStatus.SENT, PHONE, PHONE)
+    assert not email_instead(Channel.SMS, Audience.CUSTOMER, NotificationStatus.PENDING, PHONE, PHONE)
+    assert not email_instead(Channel.EMAIL, Audience.CUSTOMER, NotificationStatus.FAILED, "a@b.co", PHONE)
+    assert not email_instead(Channel.EMAIL, Audience.MERCHANT, NotificationStatus.FAILED, "a@b.co", PHONE)
+    # The order moved to another customer (another number, or none): the last one's text is not theirs.
+    assert not email_instead(Channel.SMS, Audience.CUSTOMER, NotificationStatus.FAILED, PHONE, "+14155552671")
+    assert not email_instead(Channel.SMS, Audience.CUSTOMER, NotificationStatus.FAILED, PHONE, None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.phones import sms_number
+from domain.phones import customer_sms_number, sms_number
 
 
 @pytest.mark.parametrize(("phone", "country", "expected"), [
@@ -30,3 +30,10 @@ def test_a_mobile_number_is_read_in_the_orders_country_and_sent_as_e164(phone, c
 ])
 def test_a_number_no_text_can_reach_or_none_at_all_is_none(phone, country):
     assert sms_number(phone, country) is None
+
+
+def test_the_customers_number_is_read_in_the_first_country_the_order_gives():
+    assert customer_sms_number("06 12 34 56 78", "FR", "US") == "+33612345678"
+    assert customer_sms_number("06 12 34 56 78", None, "FR") == "+33612345678"  # no shipping country: billing's
+    assert customer_sms_number("06 12 34 56 78", "", None) is None
+    assert customer_sms_number(None, "FR") is None
