@@ -46,7 +46,8 @@ from schema.inputs import (
     VoidShipmentInput,
 )
 from schema.inputs import or_default as _or
-from schema.types import Info, Order, OrderReturn, Shipment, SupplierOrder
+from schema.shipment_types import OrderReturn, Shipment
+from schema.types import Info, Order, SupplierOrder
 
 
 @strawberry.type(description="A shipment and its order after a change.")

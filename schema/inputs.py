@@ -16,7 +16,7 @@ from domain.creation import Address as DomainAddress
 from domain.creation import LineShippingRequest
 from domain.orders import ReturnReason as DomainReturnReason
 from schema.cancellation import CancelReason
-from schema.types import ReturnReason, ShipmentStatus, ShippingPoint
+from schema.shipment_types import ReturnReason, ShipmentStatus, ShippingPoint
 
 
 def or_default(value, default):

@@ -38,7 +38,8 @@ from schema.inputs import AddressInput, DimensionsInput, ShipmentLineInput
 from schema.label_types import ShippingLabel, ShippingRate
 from schema.scalars import Decimal
 from schema.shipping import CarrierProvider
-from schema.types import Info, Order, Shipment
+from schema.shipment_types import Shipment
+from schema.types import Info, Order
 
 LabelWarningCode = described_enum(DomainLabelWarning, name="LabelWarningCode",
                                   description="What a label changed of what checkout fixed.", values={

@@ -79,7 +79,8 @@ from schema.shipping import ShippingMutations
 from schema.webhooks import WebhookMutations
 from schema.self_service import SelfServiceMutations
 from schema.refunds import Refund
-from schema.types import Info, Note, Order, Shipment
+from schema.shipment_types import Shipment
+from schema.types import Info, Note, Order
 
 
 def _address(a: AddressInput | None) -> DomainAddress | None:
